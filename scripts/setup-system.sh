@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install the Debian packages the test suite and demo need (idempotent; root or sudo).
+# Tests start and stop these servers themselves; nothing here starts a service.
+set -euo pipefail
+pkgs=()
+need() { dpkg -s "$1" >/dev/null 2>&1 || pkgs+=("$1"); }
+need postgresql
+if [ "${#pkgs[@]}" -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  # Debian starts a cluster on install; the tests run their own, so stop the packaged one.
+  $SUDO service postgresql stop >/dev/null 2>&1 || true
+fi

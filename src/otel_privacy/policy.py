@@ -1,0 +1,488 @@
+"""The privacy policy: a validated model, the built-in presets, and loading with clear errors.
+
+A policy says, per attribute key, what happens to a value (keep, drop, redact, hash, SQL/URL
+obfuscation, free-text detectors) plus the options of each scrubber. Users write it as YAML or
+a dict; it always extends a preset (``default`` unless ``extends`` says otherwise), and their
+rules take precedence over the preset's. Validation errors name the field path and, for YAML,
+the line, so ``otel-privacy policy check`` can point at the mistake.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+__all__ = ["Policy", "PolicyError", "Rule", "PRESETS", "ACTIONS"]
+
+#: What a rule can do with a value. ``db_statement`` picks SQL, MongoDB, Redis or
+#: Elasticsearch obfuscation from the record's ``db.system`` / ``db.system.name``.
+Action = Literal[
+    "keep",  # leave untouched
+    "drop",  # remove the attribute
+    "redact",  # replace with the replacement text
+    "hash",  # keyed pseudonym (identity options)
+    "ip",  # truncate IPv4/IPv6 addresses (ip options)
+    "db_statement",  # SQL / NoSQL obfuscation chosen by db.system
+    "sql",  # SQL obfuscation regardless of db.system
+    "url",  # userinfo, query values, fragment (url options)
+    "url_path",  # path templating only
+    "text",  # free-text detectors (text options)
+]
+ACTIONS: tuple[str, ...] = Action.__args__  # type: ignore[attr-defined]
+
+_STRICT = dict(extra="forbid", validate_default=True)
+
+
+def _check_regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+    return pattern
+
+
+class Rule(BaseModel):
+    """Apply ``action`` to attribute keys matching ``match`` (exact names or globs like ``http.request.header.*``)."""
+
+    model_config = ConfigDict(**_STRICT)
+    match: list[str] = Field(min_length=1)
+    action: Action
+    description: str = ""
+
+    @field_validator("match", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("match")
+    @classmethod
+    def _non_empty(cls, v: list[str]) -> list[str]:
+        if any(not m.strip() for m in v):
+            raise ValueError("key patterns must not be empty")
+        return v
+
+
+class CustomDetector(BaseModel):
+    """A user-defined free-text detector: every match of ``pattern`` is replaced."""
+
+    model_config = ConfigDict(**_STRICT)
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    pattern: str
+    replacement: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, v: str) -> str:
+        return _check_regex(v)
+
+
+DETECTORS = (
+    "email",
+    "credit_card",
+    "iban",
+    "us_ssn",
+    "jwt",
+    "bearer",
+    "aws_key",
+    "cloud_token",
+    "private_key",
+    "connection_string",
+    "url",
+    "ip",
+    "home_path",
+)
+
+
+class TextOptions(BaseModel):
+    """Free-text detectors applied to every string no other rule claims."""
+
+    model_config = ConfigDict(**_STRICT)
+    detectors: dict[str, bool] = Field(
+        default_factory=lambda: {d: d != "home_path" for d in DETECTORS},
+        description="Detector name -> enabled. `url` scrubs URLs found in text; `home_path` "
+        "replaces OS user names in /home/<user> and C:\\Users\\<user> paths.",
+    )
+    custom: list[CustomDetector] = Field(default_factory=list)
+    typed_replacement: bool = Field(
+        False, description="Replace with `<email>`, `<credit_card>`… instead of the plain replacement."
+    )
+
+    @field_validator("detectors")
+    @classmethod
+    def _known(cls, v: dict[str, bool]) -> dict[str, bool]:
+        unknown = sorted(set(v) - set(DETECTORS))
+        if unknown:
+            raise ValueError(f"unknown detector(s) {unknown}; known: {list(DETECTORS)}")
+        return {d: v.get(d, d != "home_path") for d in DETECTORS}
+
+
+class UrlOptions(BaseModel):
+    """URL sanitising: userinfo and query values redacted, fragments dropped, ids templated."""
+
+    model_config = ConfigDict(**_STRICT)
+    allow_query_keys: list[str] = Field(
+        default_factory=list, description="Query keys whose values are kept (exact, case-insensitive)."
+    )
+    drop_fragment: bool = True
+    template_paths: bool = True
+    path_id_patterns: list[str] = Field(
+        default_factory=list,
+        description="Extra regexes; a path segment fully matching one becomes `{id}`.",
+    )
+    id_placeholder: str = "{id}"
+
+    @field_validator("path_id_patterns")
+    @classmethod
+    def _regexes(cls, v: list[str]) -> list[str]:
+        return [_check_regex(p) for p in v]
+
+
+class SqlOptions(BaseModel):
+    """SQL / NoSQL obfuscation and the query summary derived from the same tokens."""
+
+    model_config = ConfigDict(**_STRICT)
+    collapse_lists: bool = Field(True, description="`IN (?, ?, ?)` and multi-row VALUES collapse to one group.")
+    obfuscate_booleans: bool = True
+    keep_comments: bool = False
+    max_length: int = Field(4096, ge=64, description="Obfuscated statements longer than this are truncated.")
+    summary: bool = Field(True, description="Add db.query.summary, db.operation.name, db.collection.name.")
+    relationships: bool = Field(False, description="Add otel_privacy.db.joins (which columns join which tables).")
+    dialect: str | None = Field(None, description="Force a dialect instead of deriving it from db.system.")
+    cache_size: int = Field(4096, ge=0)
+
+
+class IdentityOptions(BaseModel):
+    """Keyed pseudonymisation of user identities."""
+
+    model_config = ConfigDict(**_STRICT)
+    algorithm: Literal["hmac-sha256", "sha256", "md5"] = Field(
+        "hmac-sha256",
+        description="hmac-sha256 is keyed and not reversible; sha256/md5 exist only for compatibility "
+        "with existing data and are dictionary-reversible.",
+    )
+    key: str | None = Field(None, description="Prefer key_env or key_file: a key in a policy file is easy to leak.")
+    key_env: str = "OTEL_PRIVACY_HASH_KEY"
+    key_file: str | None = None
+    prefix: str = "u_"
+    length: int = Field(16, ge=8, le=64, description="Hex characters of the digest kept.")
+
+
+class IpOptions(BaseModel):
+    model_config = ConfigDict(**_STRICT)
+    ipv4_prefix: int = Field(24, ge=0, le=32)
+    ipv6_prefix: int = Field(48, ge=0, le=128)
+
+
+class Policy(BaseModel):
+    """A compiled-ready privacy policy. Build with :meth:`load`, :meth:`from_dict` or :meth:`preset`."""
+
+    model_config = ConfigDict(**_STRICT)
+
+    version: Literal[1] = 1
+    name: str = "custom"
+    extends: str | None = Field(None, description="Preset this policy builds on (default: `default`).")
+    enabled: bool = Field(True, description="False turns every door into a pass-through (preset `off`).")
+    replacement: str = "REDACTED"
+    rules: list[Rule] = Field(default_factory=list, description="First matching rule wins; user rules come first.")
+    secret_key_patterns: list[str] = Field(
+        default_factory=list, description="Regexes (searched, case-insensitive) naming keys whose values are secrets."
+    )
+    allow_keys: list[str] | None = Field(
+        None, description="When set, only these keys (globs) are exported; everything else is dropped (strict)."
+    )
+    default_action: Action = "text"
+    record_summary: bool = Field(True, description="Add otel_privacy.redacted.count and otel_privacy.policy to records.")
+    max_value_length: int = Field(16384, ge=16, description="Longer strings are truncated after scrubbing.")
+    text: TextOptions = Field(default_factory=TextOptions)
+    url: UrlOptions = Field(default_factory=UrlOptions)
+    sql: SqlOptions = Field(default_factory=SqlOptions)
+    identity: IdentityOptions = Field(default_factory=IdentityOptions)
+    ip: IpOptions = Field(default_factory=IpOptions)
+    usage: dict[str, Any] = Field(default_factory=dict, description="Product usage events (see otel_privacy.usage).")
+    perf: dict[str, Any] = Field(default_factory=dict, description="Performance capture (see otel_privacy.perf).")
+
+    @field_validator("secret_key_patterns")
+    @classmethod
+    def _regexes(cls, v: list[str]) -> list[str]:
+        return [_check_regex(p) for p in v]
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def preset(cls, name: str) -> Policy:
+        """One of the built-in presets: ``default``, ``strict`` or ``off``."""
+        if name not in PRESETS:
+            raise PolicyError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+        return cls.model_validate(_resolve(copy.deepcopy(PRESETS[name]), name))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "<dict>", lines: dict | None = None) -> Policy:
+        """Validate ``data`` (which extends a preset, ``default`` unless it says otherwise)."""
+        if not isinstance(data, dict):
+            raise PolicyError(f"{source}: a policy must be a mapping, got {type(data).__name__}")
+        try:
+            cls.model_validate(data)  # validate the user's own text first, so paths match what they wrote
+        except ValidationError as exc:
+            raise PolicyError.from_validation(exc, source, lines) from None
+        base_name = data.get("extends") or ("off" if data.get("enabled") is False else "default")
+        if base_name not in PRESETS:
+            raise PolicyError(f"{source}: extends: unknown preset {base_name!r}; choose one of {sorted(PRESETS)}")
+        merged = _merge(_resolve(copy.deepcopy(PRESETS[base_name]), base_name), data)
+        merged["extends"] = base_name
+        return cls.model_validate(merged)
+
+    @classmethod
+    def load(cls, source: str | Path | dict[str, Any] | Policy | None = None) -> Policy:
+        """Load a policy from a YAML/JSON file path, a preset name, a dict, or pass a Policy through.
+
+        ``None`` means the ``default`` preset.
+        """
+        if source is None:
+            return cls.preset("default")
+        if isinstance(source, Policy):
+            return source
+        if isinstance(source, dict):
+            return cls.from_dict(source)
+        text_source = str(source)
+        if isinstance(source, str) and source in PRESETS:
+            return cls.preset(source)
+        path = Path(text_source).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PolicyError(f"{text_source}: cannot read policy file ({exc.strerror or exc})") from None
+        return cls.from_yaml(text, source=text_source)
+
+    @classmethod
+    def from_yaml(cls, text: str, *, source: str = "<yaml>") -> Policy:
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise PolicyError(f"{source}{where}: malformed YAML: {problem}") from None
+        if data is None:
+            data = {}
+        return cls.from_dict(data, source=source, lines=_line_index(node))
+
+    # -- introspection ------------------------------------------------------------------
+    @property
+    def fingerprint(self) -> str:
+        """Short, stable id of the effective policy (secrets excluded), e.g. ``default:3f9a1c2e``."""
+        body = self.model_dump(mode="json", exclude={"identity": {"key"}})
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:8]
+        return f"{self.name}:{digest}"
+
+    def effective(self) -> dict[str, Any]:
+        """The effective policy as plain data, with the hash key masked."""
+        data = self.model_dump(mode="json")
+        if data["identity"].get("key"):
+            data["identity"]["key"] = "***"
+        return data
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.effective(), sort_keys=False)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """JSON Schema for editors (``otel-privacy policy schema``)."""
+        schema = cls.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = "otel-privacy policy"
+        return schema
+
+
+class PolicyError(ValueError):
+    """A policy could not be loaded; the message names the file, line and field."""
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, source: str, lines: dict | None) -> PolicyError:
+        parts = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            path = _format_loc(loc)
+            line = _line_for(lines, loc) if lines else None
+            where = f"{source}:{line}" if line else source
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            parts.append(f"{where}: {path}: {msg}")
+        return cls("\n".join(parts))
+
+
+def _format_loc(loc: tuple) -> str:
+    out = ""
+    for item in loc:
+        if isinstance(item, int):
+            out += f"[{item}]"
+        else:
+            out += ("." if out else "") + str(item)
+    return out or "<root>"
+
+
+def _line_index(node: yaml.Node | None) -> dict[tuple, int]:
+    """Map each path in the YAML document to the 1-based line where it starts."""
+    index: dict[tuple, int] = {}
+
+    def walk(n: yaml.Node, path: tuple) -> None:
+        index[path] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                key = k.value
+                index[path + (key,)] = k.start_mark.line + 1
+                walk(v, path + (key,))
+                index[path + (key,)] = k.start_mark.line + 1
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                walk(v, path + (i,))
+
+    if node is not None:
+        walk(node, ())
+    return index
+
+
+def _line_for(lines: dict, loc: tuple) -> int | None:
+    # pydantic appends tags like "function-after[...]" for validators; drop non-path parts.
+    path = tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "literal[")))
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``over`` onto a preset: mappings merge, user rules go first, lists replace."""
+    out = dict(base)
+    for key, value in over.items():
+        if key == "rules":
+            out["rules"] = list(value) + list(base.get("rules", []))
+        elif key == "allow_keys" and isinstance(value, list) and isinstance(base.get(key), list):
+            out[key] = list(base[key]) + [k for k in value if k not in base[key]]
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = _merge(base[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _resolve(preset: dict[str, Any], name: str) -> dict[str, Any]:
+    parent = preset.pop("extends", None)
+    preset.setdefault("name", name)
+    if parent:
+        merged = _merge(_resolve(copy.deepcopy(PRESETS[parent]), parent), preset)
+        merged["name"] = name
+        merged["extends"] = parent
+        return merged
+    return preset
+
+
+# --- presets -------------------------------------------------------------------------
+
+SENSITIVE_HEADERS = [
+    f"http.{d}.header.{h}"
+    for d in ("request", "response")
+    for h in (
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "x-auth-token",
+        "x-csrf-token",
+        "x-xsrf-token",
+        "x-amz-security-token",
+        "x-goog-api-key",
+    )
+]
+
+IDENTITY_KEYS = [
+    "enduser.id",
+    "enduser.pseudo.id",
+    "user.id",
+    "user.email",
+    "user.name",
+    "user.full_name",
+    "user.hash",
+]
+
+IP_KEYS = [
+    "client.address",
+    "net.peer.ip",
+    "net.sock.peer.addr",
+    "network.peer.address",
+    "http.client_ip",
+    "source.address",
+]
+
+_DEFAULT: dict[str, Any] = {
+    "name": "default",
+    "rules": [
+        # Counts of tokens are numbers, not credentials, even though the key says "token".
+        {"match": ["gen_ai.usage.*", "gen_ai.request.max_tokens", "otel_privacy.*"], "action": "keep"},
+        {"match": ["db.statement", "db.query.text"], "action": "db_statement"},
+        {"match": ["url.full", "http.url", "http.target", "url.query"], "action": "url"},
+        {"match": ["url.path"], "action": "url_path"},
+        {"match": SENSITIVE_HEADERS, "action": "redact"},
+        {"match": IDENTITY_KEYS, "action": "hash"},
+        {"match": IP_KEYS, "action": "ip"},
+    ],
+    "secret_key_patterns": [
+        r"passw(or)?d|\bpwd\b|pass_?phrase",
+        r"secret",
+        r"(^|[._-])(access|auth|refresh|id|api|bearer|csrf|xsrf|session)?[._-]?tokens?($|[._-])",
+        r"api[._-]?keys?\b|apikey",
+        r"credential",
+        r"session[._-]?(id|key)?\b",
+        r"cookie",
+        r"authori[sz]ation",
+        r"private[._-]?key",
+    ],
+    "default_action": "text",
+}
+
+# Semantic-convention keys that strict mode lets through (everything else is dropped).
+STRICT_ALLOW = [
+    "service.name", "service.version", "service.namespace", "deployment.environment*",
+    "telemetry.sdk.*", "telemetry.distro.*", "otel.*", "otel_privacy.*",
+    "http.request.method", "http.method", "http.response.status_code", "http.status_code", "http.route",
+    "url.scheme", "url.path", "url.full", "http.url", "http.target", "url.query", "server.address", "server.port",
+    "network.protocol.*", "http.flavor", "http.scheme",
+    "db.system", "db.system.name", "db.statement", "db.query.text", "db.query.summary", "db.operation*",
+    "db.collection.name", "db.namespace", "db.name", "db.sql.table", "db.response.*", "db.rows_affected",
+    "rpc.system", "rpc.service", "rpc.method", "rpc.grpc.status_code",
+    "messaging.system", "messaging.operation*", "messaging.destination.name",
+    "exception.type", "exception.message", "exception.stacktrace", "exception.escaped",
+    "code.function*", "code.namespace", "code.lineno", "code.line.number", "code.filepath", "code.file.path",
+    "error.type", "thread.id", "thread.name",
+    "enduser.id", "enduser.pseudo.id", "user.id",
+    "process.runtime.*", "process.pid", "os.type", "os.name", "os.version",
+    "telemetry.*", "perf.*", "otel_privacy.perf.*",
+]
+
+_STRICT_PRESET: dict[str, Any] = {
+    "name": "strict",
+    "extends": "default",
+    "rules": [
+        {
+            "match": ["host.name", "host.hostname", "host.id", "host.ip", "host.mac", "k8s.node.name",
+                      "k8s.pod.name", "process.command_line", "process.command", "process.command_args",
+                      "process.owner", "process.executable.path", "process.user.*", "os.user*"],
+            "action": "drop",
+        },
+    ],
+    "allow_keys": STRICT_ALLOW,
+    "text": {"detectors": {"home_path": True}},
+}
+
+_OFF: dict[str, Any] = {"name": "off", "enabled": False, "record_summary": False, "default_action": "keep"}
+
+PRESETS: dict[str, dict[str, Any]] = {"default": _DEFAULT, "strict": _STRICT_PRESET, "off": _OFF}

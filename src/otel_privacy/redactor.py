@@ -1,0 +1,434 @@
+"""Compile a :class:`~otel_privacy.policy.Policy` into per-key chains of scrubbers, and count what they do.
+
+The Redactor is the one engine behind every door (SDK processors, the OTLP gateway, the CLI). It
+knows nothing of OpenTelemetry objects: doors hand it plain values — attribute mappings, strings,
+nested log bodies — and put the results back into their own types. For each attribute key the
+policy is decided once (rule → action) and cached, so the per-value work is a dict lookup plus the
+scrubber itself.
+
+Fail closed: if a scrubber raises, the value is dropped (never exported raw) and counted.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .policy import Policy
+from .scrub import identity as _identity
+from .scrub.ip import truncate_ip
+from .scrub.nosql import NOSQL_SYSTEMS, obfuscate_nosql
+from .scrub.sql import SqlObfuscator, dialect_for_system, is_low_cardinality_name, looks_like_sql
+from .scrub.text import TextScanner
+from .scrub.url import UrlSanitizer
+
+__all__ = ["Redactor", "RecordContext", "DROP", "COUNT_KEY", "POLICY_KEY"]
+
+_log = logging.getLogger("otel_privacy")
+
+#: Marker returned for values that must not be exported.
+DROP: Any = type("DropType", (), {"__repr__": lambda self: "DROP", "__bool__": lambda self: False})()
+
+COUNT_KEY = "otel_privacy.redacted.count"
+POLICY_KEY = "otel_privacy.policy"
+
+_DB_SYSTEM_KEYS = ("db.system.name", "db.system")
+_HTTP_NAME = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT) (\S+)$")
+_MAX_KEY_CACHE = 8192
+
+StrStep = Callable[[str, "RecordContext"], str]
+
+
+class RecordContext:
+    """Per-record state: how many values were changed, the record's database system, derived attributes."""
+
+    __slots__ = ("count", "db_system", "derived")
+
+    def __init__(self, db_system: str | None = None) -> None:
+        self.count = 0
+        self.db_system = db_system
+        self.derived: dict[str, Any] | None = None
+
+    def derive(self, key: str, value: Any) -> None:
+        if self.derived is None:
+            self.derived = {}
+        self.derived.setdefault(key, value)
+
+
+class _Plan:
+    """What to do with the values of one attribute key, decided once per key."""
+
+    __slots__ = ("action", "on_str", "on_scalar")
+
+    def __init__(self, action: str, on_str: StrStep | None, on_scalar: Callable[[Any], Any] | None) -> None:
+        self.action = action
+        self.on_str = on_str  # None: strings pass untouched
+        self.on_scalar = on_scalar  # None: bool/int/float pass untouched
+
+
+class Redactor:
+    """Redacts values according to a :class:`Policy`. Thread-safe; create once and share."""
+
+    def __init__(self, policy: Policy | str | dict | None = None) -> None:
+        self.policy = Policy.load(policy)
+        p = self.policy
+        self.enabled = p.enabled
+        self.replacement = p.replacement
+        self.fingerprint = p.fingerprint
+        self.stats: Counter[str] = Counter()
+        self._stats_lock = threading.Lock()
+        self._errors_logged: set[str] = set()
+        self._plans: dict[str, _Plan] = {}
+        self._secret_keys = re.compile("|".join(f"(?:{x})" for x in p.secret_key_patterns), re.I) \
+            if p.secret_key_patterns else None
+        self._rules = [(r.match, r.action) for r in p.rules]
+        self._max_len = p.max_value_length
+
+        self.url = UrlSanitizer(
+            replacement=p.replacement, allow_query_keys=p.url.allow_query_keys, drop_fragment=p.url.drop_fragment,
+            template_paths=p.url.template_paths, path_id_patterns=p.url.path_id_patterns,
+            id_placeholder=p.url.id_placeholder,
+        )
+        self.sql = SqlObfuscator(
+            collapse_lists=p.sql.collapse_lists, obfuscate_booleans=p.sql.obfuscate_booleans,
+            keep_comments=p.sql.keep_comments, max_length=p.sql.max_length, cache_size=p.sql.cache_size,
+            relationships=p.sql.relationships,
+        )
+        self._ip4, self._ip6 = p.ip.ipv4_prefix, p.ip.ipv6_prefix
+        self.text = TextScanner(
+            detectors=p.text.detectors, custom=p.text.custom, replacement=p.replacement,
+            typed_replacement=p.text.typed_replacement, url_sanitizer=self.url, ip_truncator=self.truncate_ip,
+        )
+        self._pseudonymizer: _identity.Pseudonymizer | None = None
+        self._pseudonymizer_lock = threading.Lock()
+
+    # -- public, value level -----------------------------------------------------------
+    def new_record(self, attributes: Mapping[str, Any] | None = None) -> RecordContext:
+        """Start a record; its database system (for SQL dialects) is read from ``attributes``."""
+        system = None
+        if attributes:
+            for k in _DB_SYSTEM_KEYS:
+                v = attributes.get(k)
+                if isinstance(v, str) and v:
+                    system = v.lower()
+                    break
+        return RecordContext(system)
+
+    def redact_value(self, key: str, value: Any, record: RecordContext | None = None) -> Any:
+        """Redact one attribute value chosen by ``key``; returns :data:`DROP` when it must go."""
+        if not self.enabled:
+            return value
+        rec = record if record is not None else RecordContext()
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plan(key)
+        try:
+            out = self._apply(plan, value, rec)
+        except Exception as exc:  # fail closed: never export what we could not redact
+            self._error(f"{plan.action}:{type(exc).__name__}", exc)
+            rec.count += 1
+            return DROP
+        if out is not value and (out is DROP or out != value):
+            rec.count += 1
+            self._count(plan.action)
+        return out
+
+    def redact_attributes(self, attributes: Mapping[str, Any] | None,
+                          record: RecordContext | None = None) -> dict[str, Any]:
+        """Redact a whole attribute mapping (keys kept in order, dropped ones removed).
+
+        Derived attributes (e.g. ``db.query.summary`` from a statement) are appended after the
+        originals, unless the record already carries them.
+        """
+        if not attributes:
+            return {}
+        if not self.enabled:
+            return dict(attributes)
+        rec = record if record is not None else self.new_record(attributes)
+        out: dict[str, Any] = {}
+        for key, value in attributes.items():
+            new = self.redact_value(key, value, rec)
+            if new is not DROP:
+                out[key] = new
+        if rec.derived:
+            for key, value in rec.derived.items():
+                if key not in out and key not in attributes:
+                    out[key] = value
+            rec.derived = None
+        return out
+
+    def redact_text(self, text: str, record: RecordContext | None = None) -> str:
+        """Run the free-text detectors (the default action) over ``text``; fail closed to the replacement."""
+        if not self.enabled or not text:
+            return text
+        return self._guarded_str(self._text_step, text, record, "text")
+
+    def redact_span_name(self, name: str, attributes: Mapping[str, Any] | None = None,
+                         record: RecordContext | None = None) -> str:
+        """Span names: statements become summaries, ``GET /users/123`` is templated, other text is scanned.
+
+        Names that are already low-cardinality (``SELECT``, ``SELECT users``, ``GET /orders/{id}``)
+        are left alone.
+        """
+        if not self.enabled or not name:
+            return name
+        rec = record if record is not None else self.new_record(attributes)
+        return self._guarded_str(self._name_step, name, rec, "span_name")
+
+    def redact_body(self, body: Any, record: RecordContext | None = None, key: str | None = None) -> Any:
+        """Redact a log body / AnyValue: strings scanned, maps redacted per key, arrays element-wise."""
+        if not self.enabled:
+            return body
+        rec = record if record is not None else RecordContext()
+        if isinstance(body, Mapping):
+            out = {}
+            for k, v in body.items():
+                k = str(k)
+                if isinstance(v, (Mapping, list, tuple)) and not self._is_homogeneous_scalar_seq(v):
+                    new = self._redact_container(k, v, rec)
+                else:
+                    new = self.redact_value(k, v, rec)
+                if new is not DROP:
+                    out[k] = new
+            return out
+        if isinstance(body, (list, tuple)):
+            out_list = []
+            for item in body:
+                new = self.redact_body(item, rec, key)
+                if new is not DROP:
+                    out_list.append(new)
+            return out_list
+        if key is not None:
+            return self.redact_value(key, body, rec)
+        if isinstance(body, str):
+            return self.redact_text(body, rec)
+        if isinstance(body, (bytes, bytearray)):
+            return self.redact_value("", bytes(body), rec)
+        return body
+
+    def record_summary(self, record: RecordContext) -> dict[str, Any]:
+        """Attributes a door adds to every redacted record: the count and the policy fingerprint."""
+        if not self.enabled or not self.policy.record_summary:
+            return {}
+        return {COUNT_KEY: record.count, POLICY_KEY: self.fingerprint}
+
+    def truncate_ip(self, value: str) -> str | None:
+        return truncate_ip(value, self._ip4, self._ip6)
+
+    def pseudonymize(self, value: str) -> str:
+        """Keyed pseudonym of ``value`` per the policy's identity options."""
+        return self._get_pseudonymizer()(value)
+
+    def snapshot_stats(self) -> dict[str, int]:
+        with self._stats_lock:
+            return dict(self.stats)
+
+    # -- planning ----------------------------------------------------------------------
+    def action_for(self, key: str) -> str:
+        """The action the policy picks for ``key`` (for ``inspect`` / ``scan`` explanations)."""
+        return self._plan_for(key).action
+
+    def _plan_for(self, key: str) -> _Plan:
+        plan = self._plans.get(key)
+        return plan if plan is not None else self._plan(key)
+
+    def _choose_action(self, key: str) -> str:
+        p = self.policy
+        if not p.enabled:
+            return "keep"
+        if p.allow_keys is not None and not _match_any(p.allow_keys, key):
+            # Explicit keep/hash/redact rules may still let a key through strict mode.
+            for patterns, action in self._rules:
+                if action == "keep" and _match_any(patterns, key):
+                    return action
+            return "drop"
+        for patterns, action in self._rules:
+            if _match_any(patterns, key):
+                return action
+        if self._secret_keys is not None and self._secret_keys.search(key):
+            return "redact"
+        return p.default_action
+
+    def _plan(self, key: str) -> _Plan:
+        action = self._choose_action(key)
+        replacement = self.replacement
+        on_str: StrStep | None
+        on_scalar: Callable[[Any], Any] | None = None
+        if action == "keep":
+            on_str = None
+        elif action == "drop":
+            on_str = None
+        elif action == "redact":
+            on_str = lambda v, rec: replacement  # noqa: E731
+            on_scalar = lambda v: replacement  # noqa: E731
+        elif action == "hash":
+            on_str = lambda v, rec: self.pseudonymize(v)  # noqa: E731
+            on_scalar = lambda v: self.pseudonymize(str(v))  # noqa: E731
+        elif action == "ip":
+            on_str = self._ip_step
+        elif action == "db_statement":
+            on_str = self._statement_step
+        elif action == "sql":
+            on_str = self._sql_step
+        elif action == "url":
+            on_str = self._url_step
+        elif action == "url_path":
+            on_str = self._url_path_step
+        else:
+            on_str = self._text_step
+        plan = _Plan(action, on_str, on_scalar)
+        if len(self._plans) < _MAX_KEY_CACHE:  # keys are low-cardinality; bound it anyway
+            self._plans[key] = plan
+        return plan
+
+    # -- applying ----------------------------------------------------------------------
+    def _apply(self, plan: _Plan, value: Any, rec: RecordContext) -> Any:
+        action = plan.action
+        if action == "keep":
+            return value
+        if action == "drop":
+            return DROP
+        if isinstance(value, str):
+            return self._finish(plan.on_str(value, rec)) if plan.on_str is not None else value
+        if isinstance(value, (bool, int, float)):
+            return plan.on_scalar(value) if plan.on_scalar is not None else value
+        if isinstance(value, (bytes, bytearray)):
+            if plan.on_str is None:
+                return value
+            # latin-1 maps every byte to one code point and back: lossless, and ASCII secrets match.
+            text = bytes(value).decode("latin-1")
+            new = plan.on_str(text, rec)
+            return value if new == text else self._finish(new).encode("latin-1", "replace")
+        if isinstance(value, Sequence):
+            out = []
+            for item in value:
+                new = self._apply(plan, item, rec)
+                if new is not DROP:
+                    out.append(new)
+            return tuple(out) if isinstance(value, tuple) else out
+        if value is None:
+            return None
+        # Unknown types are stringified then scrubbed: never export something we did not inspect.
+        return self._apply(plan, str(value), rec)
+
+    def _redact_container(self, key: str, value: Any, rec: RecordContext) -> Any:
+        plan = self._plan_for(key)
+        if plan.action == "drop":
+            return DROP
+        if plan.action == "redact":
+            return self.replacement
+        return self.redact_body(value, rec, key)
+
+    @staticmethod
+    def _is_homogeneous_scalar_seq(v: Any) -> bool:
+        return isinstance(v, (list, tuple)) and all(isinstance(x, (str, bool, int, float, bytes)) for x in v)
+
+    def _finish(self, value: str) -> str:
+        if len(value) > self._max_len:
+            return value[: self._max_len] + "…[truncated]"
+        return value
+
+    def _guarded_str(self, step: StrStep, text: str, rec: RecordContext | None, what: str) -> str:
+        rec = rec if rec is not None else RecordContext()
+        try:
+            out = self._finish(step(text, rec))
+        except Exception as exc:  # fail closed
+            self._error(f"{what}:{type(exc).__name__}", exc)
+            rec.count += 1
+            return self.replacement
+        if out != text:
+            rec.count += 1
+            self._count(what)
+        return out
+
+    # -- steps (value, record) -> value ------------------------------------------------
+    def _text_step(self, value: str, rec: RecordContext) -> str:
+        out, found = self.text.scrub(value)
+        if found:
+            with self._stats_lock:
+                for name, n in found.items():
+                    self.stats[f"detector.{name}"] += n
+        return out
+
+    def _ip_step(self, value: str, rec: RecordContext) -> str:
+        truncated = self.truncate_ip(value)
+        return truncated if truncated is not None else self._text_step(value, rec)
+
+    def _url_step(self, value: str, rec: RecordContext) -> str:
+        return self.url.sanitize(value)
+
+    def _url_path_step(self, value: str, rec: RecordContext) -> str:
+        return self.url.template_path(value)
+
+    def _sql_step(self, value: str, rec: RecordContext, dialect: str | None = None) -> str:
+        result = self.sql.obfuscate(value, self.policy.sql.dialect or dialect or "generic")
+        if self.policy.sql.summary:
+            if result.summary:
+                rec.derive("db.query.summary", result.summary)
+            if result.operation:
+                rec.derive("db.operation.name", result.operation)
+            if len(result.tables) == 1:
+                rec.derive("db.collection.name", result.tables[0])
+        if self.policy.sql.relationships and result.joins:
+            rec.derive("otel_privacy.db.joins", list(result.joins))
+        return result.statement
+
+    def _statement_step(self, value: str, rec: RecordContext) -> str:
+        system = rec.db_system
+        if system in NOSQL_SYSTEMS:
+            out = obfuscate_nosql(system, value)
+            if out is not None:
+                return out
+        dialect = dialect_for_system(system)
+        if dialect is None:  # a store we cannot parse: keep nothing we did not understand
+            return self._text_step(value, rec)
+        return self._sql_step(value, rec, dialect)
+
+    def _name_step(self, name: str, rec: RecordContext) -> str:
+        m = _HTTP_NAME.match(name)
+        if m:
+            target = m.group(2)
+            target = self.url.sanitize(target) if ("?" in target or "#" in target or "@" in target) else target
+            return f"{m.group(1)} {self.url.template_path(target)}"
+        if is_low_cardinality_name(name):
+            return name
+        if rec.db_system is not None or looks_like_sql(name):
+            if rec.db_system in NOSQL_SYSTEMS:
+                return self._statement_step(name, rec)
+            result = self.sql.obfuscate(name, self.policy.sql.dialect or dialect_for_system(rec.db_system) or "generic")
+            return result.summary or result.statement
+        return self._text_step(name, rec)
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def _count(self, what: str, n: int = 1) -> None:
+        with self._stats_lock:
+            self.stats[what] += n
+
+    def _error(self, what: str, exc: BaseException) -> None:
+        self._count("errors")
+        if what not in self._errors_logged:  # log each kind of failure once
+            self._errors_logged.add(what)
+            _log.warning("otel-privacy: redaction failed (%s); value dropped: %r", what, exc)
+
+    def _get_pseudonymizer(self) -> _identity.Pseudonymizer:
+        if self._pseudonymizer is None:
+            with self._pseudonymizer_lock:
+                if self._pseudonymizer is None:
+                    o = self.policy.identity
+                    key = _identity.resolve_hash_key(o.key, o.key_env, o.key_file) \
+                        if o.algorithm == "hmac-sha256" else None
+                    self._pseudonymizer = _identity.Pseudonymizer(
+                        key, algorithm=o.algorithm, prefix=o.prefix, length=o.length)
+        return self._pseudonymizer
+
+
+def _match_any(patterns: Sequence[str], key: str) -> bool:
+    for p in patterns:
+        if p == key or (("*" in p or "?" in p or "[" in p) and fnmatch.fnmatchcase(key, p)):
+            return True
+    return False
