@@ -14,10 +14,10 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 __all__ = ["Policy", "PolicyError", "Rule", "PRESETS", "ACTIONS"]
 
@@ -48,6 +48,10 @@ def _check_regex(pattern: str) -> str:
     return pattern
 
 
+#: A string that must compile as a Python regular expression (errors carry the list index).
+Regex = Annotated[str, AfterValidator(_check_regex)]
+
+
 class Rule(BaseModel):
     """Apply ``action`` to attribute keys matching ``match`` (exact names or globs like ``http.request.header.*``)."""
 
@@ -74,13 +78,8 @@ class CustomDetector(BaseModel):
 
     model_config = ConfigDict(**_STRICT)
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    pattern: str
+    pattern: Regex
     replacement: str | None = None
-
-    @field_validator("pattern")
-    @classmethod
-    def _regex(cls, v: str) -> str:
-        return _check_regex(v)
 
 
 DETECTORS = (
@@ -132,16 +131,11 @@ class UrlOptions(BaseModel):
     )
     drop_fragment: bool = True
     template_paths: bool = True
-    path_id_patterns: list[str] = Field(
+    path_id_patterns: list[Regex] = Field(
         default_factory=list,
         description="Extra regexes; a path segment fully matching one becomes `{id}`.",
     )
     id_placeholder: str = "{id}"
-
-    @field_validator("path_id_patterns")
-    @classmethod
-    def _regexes(cls, v: list[str]) -> list[str]:
-        return [_check_regex(p) for p in v]
 
 
 class SqlOptions(BaseModel):
@@ -191,14 +185,16 @@ class Policy(BaseModel):
     enabled: bool = Field(True, description="False turns every door into a pass-through (preset `off`).")
     replacement: str = "REDACTED"
     rules: list[Rule] = Field(default_factory=list, description="First matching rule wins; user rules come first.")
-    secret_key_patterns: list[str] = Field(
+    secret_key_patterns: list[Regex] = Field(
         default_factory=list, description="Regexes (searched, case-insensitive) naming keys whose values are secrets."
     )
     allow_keys: list[str] | None = Field(
         None, description="When set, only these keys (globs) are exported; everything else is dropped (strict)."
     )
     default_action: Action = "text"
-    record_summary: bool = Field(True, description="Add otel_privacy.redacted.count and otel_privacy.policy to records.")
+    record_summary: bool = Field(
+        True, description="Add otel_privacy.redacted.count and otel_privacy.policy to records."
+    )
     max_value_length: int = Field(16384, ge=16, description="Longer strings are truncated after scrubbing.")
     text: TextOptions = Field(default_factory=TextOptions)
     url: UrlOptions = Field(default_factory=UrlOptions)
@@ -207,11 +203,6 @@ class Policy(BaseModel):
     ip: IpOptions = Field(default_factory=IpOptions)
     usage: dict[str, Any] = Field(default_factory=dict, description="Product usage events (see otel_privacy.usage).")
     perf: dict[str, Any] = Field(default_factory=dict, description="Performance capture (see otel_privacy.perf).")
-
-    @field_validator("secret_key_patterns")
-    @classmethod
-    def _regexes(cls, v: list[str]) -> list[str]:
-        return [_check_regex(p) for p in v]
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -387,20 +378,22 @@ def _resolve(preset: dict[str, Any], name: str) -> dict[str, Any]:
 
 # --- presets -------------------------------------------------------------------------
 
+# Header names: the current semantic conventions keep dashes, older instrumentations turn them
+# into underscores (``http.request.header.x_api_key``); ``[-_]`` matches both.
 SENSITIVE_HEADERS = [
     f"http.{d}.header.{h}"
     for d in ("request", "response")
     for h in (
         "authorization",
-        "proxy-authorization",
+        "proxy[-_]authorization",
         "cookie",
-        "set-cookie",
-        "x-api-key",
-        "x-auth-token",
-        "x-csrf-token",
-        "x-xsrf-token",
-        "x-amz-security-token",
-        "x-goog-api-key",
+        "set[-_]cookie",
+        "x[-_]api[-_]key",
+        "x[-_]auth[-_]token",
+        "x[-_]csrf[-_]token",
+        "x[-_]xsrf[-_]token",
+        "x[-_]amz[-_]security[-_]token",
+        "x[-_]goog[-_]api[-_]key",
     )
 ]
 
@@ -412,6 +405,8 @@ IDENTITY_KEYS = [
     "user.name",
     "user.full_name",
     "user.hash",
+    "http.request.header.x[-_]user[-_]id",
+    "http.request.header.x[-_]user[-_]email",
 ]
 
 IP_KEYS = [

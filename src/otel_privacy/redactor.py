@@ -16,7 +16,8 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .policy import Policy
@@ -27,7 +28,7 @@ from .scrub.sql import SqlObfuscator, dialect_for_system, is_low_cardinality_nam
 from .scrub.text import TextScanner
 from .scrub.url import UrlSanitizer
 
-__all__ = ["Redactor", "RecordContext", "DROP", "COUNT_KEY", "POLICY_KEY"]
+__all__ = ["Redactor", "RecordContext", "RedactedSpan", "RedactedLog", "DROP", "COUNT_KEY", "POLICY_KEY"]
 
 _log = logging.getLogger("otel_privacy")
 
@@ -58,6 +59,26 @@ class RecordContext:
         if self.derived is None:
             self.derived = {}
         self.derived.setdefault(key, value)
+
+
+@dataclass(slots=True)
+class RedactedSpan:
+    """A span's string-carrying parts after redaction (doors copy them back into their own types)."""
+
+    name: str
+    attributes: dict[str, Any]
+    events: list[tuple[str, dict[str, Any]]]
+    links: list[dict[str, Any]]
+    status_description: str | None
+    count: int
+
+
+@dataclass(slots=True)
+class RedactedLog:
+    body: Any
+    attributes: dict[str, Any]
+    event_name: str | None
+    count: int
 
 
 class _Plan:
@@ -211,6 +232,51 @@ class Redactor:
             return self.redact_value("", bytes(body), rec)
         return body
 
+    # -- public, record level: every door calls these, so their outputs match ------------
+    def redact_span(self, name: str, attributes: Mapping[str, Any] | None,
+                    events: Iterable[tuple[str, Mapping[str, Any] | None]] = (),
+                    links: Iterable[Mapping[str, Any] | None] = (),
+                    status_description: str | None = None) -> RedactedSpan:
+        """Redact every string a span carries; the summary attributes are appended to its attributes."""
+        if not self.enabled:
+            return RedactedSpan(name, dict(attributes or {}), [(n, dict(a or {})) for n, a in events],
+                                [dict(a or {}) for a in links], status_description, 0)
+        rec = self.new_record(attributes)
+        new_name = self.redact_span_name(name, attributes, rec)
+        attrs = self.redact_attributes(attributes, rec)
+        new_events = []
+        for ev_name, ev_attrs in events:
+            ev_rec = self.new_record(ev_attrs)
+            ev_rec.db_system = ev_rec.db_system or rec.db_system
+            new_events.append((self.redact_text(ev_name, ev_rec), self.redact_attributes(ev_attrs, ev_rec)))
+            rec.count += ev_rec.count
+        new_links = []
+        for link_attrs in links:
+            link_rec = self.new_record(link_attrs)
+            new_links.append(self.redact_attributes(link_attrs, link_rec))
+            rec.count += link_rec.count
+        desc = self.redact_text(status_description, rec) if status_description else status_description
+        attrs.update(self.record_summary(rec))
+        return RedactedSpan(new_name, attrs, new_events, new_links, desc, rec.count)
+
+    def redact_log(self, body: Any, attributes: Mapping[str, Any] | None,
+                   event_name: str | None = None) -> RedactedLog:
+        """Redact a log record's body (nested maps/arrays too), attributes and event name."""
+        if not self.enabled:
+            return RedactedLog(body, dict(attributes or {}), event_name, 0)
+        rec = self.new_record(attributes)
+        attrs = self.redact_attributes(attributes, rec)
+        new_body = self.redact_body(body, rec) if body is not None else None
+        if new_body is DROP:
+            new_body = None
+        name = self.redact_text(event_name, rec) if event_name else event_name
+        attrs.update(self.record_summary(rec))
+        return RedactedLog(new_body, attrs, name, rec.count)
+
+    def redact_resource(self, attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Resource and scope attributes: redacted like any attributes, without a per-record summary."""
+        return self.redact_attributes(attributes)
+
     def record_summary(self, record: RecordContext) -> dict[str, Any]:
         """Attributes a door adds to every redacted record: the count and the policy fingerprint."""
         if not self.enabled or not self.policy.record_summary:
@@ -259,9 +325,7 @@ class Redactor:
         replacement = self.replacement
         on_str: StrStep | None
         on_scalar: Callable[[Any], Any] | None = None
-        if action == "keep":
-            on_str = None
-        elif action == "drop":
+        if action == "keep" or action == "drop":
             on_str = None
         elif action == "redact":
             on_str = lambda v, rec: replacement  # noqa: E731
@@ -428,7 +492,4 @@ class Redactor:
 
 
 def _match_any(patterns: Sequence[str], key: str) -> bool:
-    for p in patterns:
-        if p == key or (("*" in p or "?" in p or "[" in p) and fnmatch.fnmatchcase(key, p)):
-            return True
-    return False
+    return any(p == key or ("*" in p or "?" in p or "[" in p) and fnmatch.fnmatchcase(key, p) for p in patterns)

@@ -1,0 +1,129 @@
+"""Copy OpenTelemetry SDK records with redacted strings (the SDK door's adapter onto the Redactor).
+
+Each function takes an SDK object, hands its string-carrying parts to the Redactor's record-level
+functions and builds a new object; the original is never modified, so other processors on the
+same provider still see what the application produced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from typing import Any
+
+from opentelemetry.sdk._logs import ReadableLogRecord, ReadWriteLogRecord
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import Link, Status
+
+from ..redactor import Redactor
+
+_log = logging.getLogger("otel_privacy")
+
+
+class SafetyNet:
+    """Our code runs inside the user's app: failures are caught, counted and logged once per kind."""
+
+    def __init__(self) -> None:
+        self.errors = 0
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def failed(self, where: str, exc: BaseException) -> None:
+        with self._lock:
+            self.errors += 1
+            first = where not in self._seen
+            self._seen.add(where)
+        if first:
+            _log.warning("otel-privacy: %s failed (%r); the record was dropped, never exported raw", where, exc)
+
+
+class RecordCopier:
+    """Redacted copies of spans and log records, with resource and scope redaction cached per object."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self._resources: dict[int, tuple[Resource, Resource]] = {}
+        self._scopes: dict[int, tuple[Any, Any]] = {}
+
+    def resource(self, resource: Resource | None) -> Resource | None:
+        if resource is None:
+            return None
+        hit = self._resources.get(id(resource))
+        if hit is not None and hit[0] is resource:
+            return hit[1]
+        redacted = Resource(self.redactor.redact_resource(resource.attributes), resource.schema_url)
+        if len(self._resources) < 256:  # providers have one resource; bound it anyway
+            self._resources[id(resource)] = (resource, redacted)  # keep the original alive: ids stay unique
+        return redacted
+
+    def scope(self, scope: InstrumentationScope | None) -> InstrumentationScope | None:
+        if scope is None or not scope.attributes:
+            return scope
+        hit = self._scopes.get(id(scope))
+        if hit is not None and hit[0] is scope:
+            return hit[1]
+        redacted = InstrumentationScope(scope.name, scope.version, scope.schema_url,
+                                        self.redactor.redact_resource(scope.attributes))
+        if len(self._scopes) < 1024:
+            self._scopes[id(scope)] = (scope, redacted)
+        return redacted
+
+    def span(self, span: ReadableSpan) -> ReadableSpan:
+        r = self.redactor
+        status = span.status
+        out = r.redact_span(
+            span.name,
+            span.attributes,
+            [(ev.name, ev.attributes) for ev in span.events],
+            [link.attributes for link in span.links],
+            status.description,
+        )
+        events = [Event(name, attrs, ev.timestamp) for ev, (name, attrs) in zip(span.events, out.events)]
+        links = [Link(link.context, attrs) for link, attrs in zip(span.links, out.links)]
+        if out.status_description != status.description:
+            status = Status(status.status_code, out.status_description)
+        return ReadableSpan(
+            name=out.name,
+            context=span.context,
+            parent=span.parent,
+            resource=self.resource(span.resource),
+            attributes=out.attributes,
+            events=events,
+            links=links,
+            kind=span.kind,
+            status=status,
+            start_time=span.start_time,
+            end_time=span.end_time,
+            instrumentation_scope=self.scope(span.instrumentation_scope),
+        )
+
+    def _log_record(self, lr: Any) -> Any:
+        out = self.redactor.redact_log(lr.body, lr.attributes, getattr(lr, "event_name", None))
+        new = type(lr).__new__(type(lr))
+        new.__dict__.update(lr.__dict__)
+        new.body = out.body
+        new.attributes = out.attributes
+        if hasattr(new, "event_name"):
+            new.event_name = out.event_name
+        if hasattr(new, "exception"):
+            new.exception = None  # its type, message and trace are already (redacted) attributes
+        return new
+
+    def writable_log(self, record: ReadWriteLogRecord) -> ReadWriteLogRecord:
+        return ReadWriteLogRecord(
+            log_record=self._log_record(record.log_record),
+            resource=self.resource(record.resource),
+            instrumentation_scope=self.scope(record.instrumentation_scope),
+            limits=record.limits,
+        )
+
+    def readable_log(self, record: ReadableLogRecord) -> ReadableLogRecord:
+        return dataclasses.replace(
+            record,
+            log_record=self._log_record(record.log_record),
+            resource=self.resource(record.resource),
+            instrumentation_scope=self.scope(record.instrumentation_scope),
+        )

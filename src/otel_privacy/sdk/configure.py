@@ -1,0 +1,209 @@
+"""One call that sets up tracing, logs and metrics with the privacy plug-ins in front of OTLP.
+
+``configure()`` honours the standard OpenTelemetry environment variables
+(``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_EXPORTER_OTLP_ENDPOINT``,
+``OTEL_EXPORTER_OTLP_PROTOCOL``, ``OTEL_{TRACES,LOGS,METRICS}_EXPORTER``, and the exporters' own
+``OTEL_EXPORTER_OTLP_*`` settings) plus ``OTEL_PRIVACY_POLICY`` (a file path or preset name).
+Arguments win over the environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry import metrics, trace
+from opentelemetry._logs import set_logger_provider
+from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, ConsoleLogRecordExporter, LogRecordExporter
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import ConsoleMetricExporter, MetricExporter, PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+from ..policy import Policy
+from ..redactor import Redactor
+from .exporters import RedactingMetricExporter
+from .processors import PrivacyLogProcessor, PrivacySpanProcessor
+
+__all__ = ["configure", "PrivacyProviders"]
+
+_log = logging.getLogger("otel_privacy")
+
+_SIGNAL_PATHS = {"traces": "v1/traces", "logs": "v1/logs", "metrics": "v1/metrics"}
+
+
+@dataclass
+class PrivacyProviders:
+    """What :func:`configure` built; ``shutdown()`` flushes and stops everything."""
+
+    redactor: Redactor
+    tracer_provider: TracerProvider | None = None
+    logger_provider: LoggerProvider | None = None
+    meter_provider: MeterProvider | None = None
+    logging_handler: logging.Handler | None = None
+    extras: list[Any] = field(default_factory=list)
+
+    def force_flush(self, timeout_millis: int = 30_000) -> None:
+        for p in (self.tracer_provider, self.logger_provider, self.meter_provider):
+            if p is not None:
+                p.force_flush(timeout_millis)
+
+    def shutdown(self) -> None:
+        if self.logging_handler is not None:
+            logging.getLogger().removeHandler(self.logging_handler)
+        for extra in self.extras:
+            with contextlib.suppress(Exception):  # shutting down must not raise into the app
+                extra.shutdown()
+        for p in (self.tracer_provider, self.logger_provider, self.meter_provider):
+            if p is not None:
+                p.shutdown()
+
+
+def _exporter_names(signal: str) -> list[str]:
+    raw = os.environ.get(f"OTEL_{signal.upper()}_EXPORTER", "otlp")
+    return [n.strip().lower() for n in raw.split(",") if n.strip()]
+
+
+def _otlp_exporter(signal: str, protocol: str, endpoint: str | None, headers: dict[str, str] | None) -> Any:
+    kwargs: dict[str, Any] = {}
+    if headers:
+        kwargs["headers"] = headers
+    if protocol == "grpc":
+        if endpoint:
+            kwargs["endpoint"] = endpoint
+        if signal == "traces":
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as E
+        elif signal == "logs":
+            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter as E
+        else:
+            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as E
+    else:
+        if endpoint:  # the base endpoint gets the per-signal path, as the OTLP exporter spec says
+            kwargs["endpoint"] = endpoint.rstrip("/") + "/" + _SIGNAL_PATHS[signal]
+        if signal == "traces":
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as E
+        elif signal == "logs":
+            from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter as E
+        else:
+            from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as E
+    return E(**kwargs)
+
+
+def _exporters(signal: str, protocol: str, endpoint: str | None, headers: dict[str, str] | None,
+               console: bool, extra: Sequence[Any] | None) -> list[Any]:
+    names = _exporter_names(signal)
+    out: list[Any] = []
+    if "otlp" in names:
+        out.append(_otlp_exporter(signal, protocol, endpoint, headers))
+    if console or "console" in names:
+        out.append({"traces": ConsoleSpanExporter, "logs": ConsoleLogRecordExporter,
+                    "metrics": ConsoleMetricExporter}[signal]())
+    out.extend(extra or ())
+    return out
+
+
+def configure(
+    policy: Policy | str | dict | None = None,
+    *,
+    service_name: str | None = None,
+    endpoint: str | None = None,
+    protocol: str | None = None,
+    headers: dict[str, str] | None = None,
+    console: bool = False,
+    traces: bool = True,
+    logs: bool = True,
+    metrics_enabled: bool = True,
+    capture_logging: bool = True,
+    resource_attributes: dict[str, Any] | None = None,
+    span_exporters: Sequence[SpanExporter] | None = None,
+    log_exporters: Sequence[LogRecordExporter] | None = None,
+    metric_exporters: Sequence[MetricExporter] | None = None,
+    metric_export_interval_ms: int | None = None,
+    perf: Any = None,
+    set_global: bool = True,
+) -> PrivacyProviders:
+    """Set up tracer, logger and meter providers whose every exporter sees only redacted data.
+
+    Args:
+        policy: a :class:`Policy`, preset name, file path or dict; default ``OTEL_PRIVACY_POLICY``
+            or the ``default`` preset.
+        service_name: overrides ``OTEL_SERVICE_NAME``.
+        endpoint: OTLP endpoint (base URL for http/protobuf, host:port URL for grpc); default
+            from ``OTEL_EXPORTER_OTLP_ENDPOINT`` as the exporters read it.
+        protocol: ``http/protobuf`` (default) or ``grpc``; default ``OTEL_EXPORTER_OTLP_PROTOCOL``.
+        console: also print redacted records to stdout.
+        capture_logging: bridge the stdlib ``logging`` root logger into OpenTelemetry logs.
+        span_exporters / log_exporters / metric_exporters: extra exporters, also behind the policy.
+        perf: performance capture settings (``True``, a mapping, or a ``PerfConfig``); default from
+            the policy's ``perf:`` section and ``OTEL_PRIVACY_PERF_*``.
+        set_global: install the providers as the global ones.
+    """
+    redactor = Redactor(Policy.load(policy if policy is not None else os.environ.get("OTEL_PRIVACY_POLICY")))
+    protocol = (protocol or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "http/protobuf").lower()
+    if protocol not in ("grpc", "http/protobuf"):
+        _log.warning("otel-privacy: unsupported OTLP protocol %r, using http/protobuf", protocol)
+        protocol = "http/protobuf"
+    attrs = dict(resource_attributes or {})
+    if service_name:
+        attrs[SERVICE_NAME] = service_name
+    resource = Resource.create(attrs)
+    result = PrivacyProviders(redactor=redactor)
+
+    if traces:
+        tp = TracerProvider(resource=resource)
+        result.tracer_provider = tp
+        for exporter in _exporters("traces", protocol, endpoint, headers, console, span_exporters):
+            tp.add_span_processor(PrivacySpanProcessor(BatchSpanProcessor(exporter), redactor=redactor))
+        if set_global:
+            trace.set_tracer_provider(tp)
+
+    if logs:
+        lp = LoggerProvider(resource=resource)
+        result.logger_provider = lp
+        for exporter in _exporters("logs", protocol, endpoint, headers, console, log_exporters):
+            lp.add_log_record_processor(PrivacyLogProcessor(BatchLogRecordProcessor(exporter), redactor=redactor))
+        if set_global:
+            set_logger_provider(lp)
+        if capture_logging:
+            handler = LoggingHandler(level=logging.NOTSET, logger_provider=lp)
+            logging.getLogger().addHandler(handler)
+            result.logging_handler = handler
+
+    if metrics_enabled:
+        interval = metric_export_interval_ms or int(os.environ.get("OTEL_METRIC_EXPORT_INTERVAL", "60000"))
+        readers = [
+            PeriodicExportingMetricReader(
+                RedactingMetricExporter(e, redactor=redactor), export_interval_millis=interval
+            )
+            for e in _exporters("metrics", protocol, endpoint, headers, console, metric_exporters)
+        ]
+        mp = MeterProvider(resource=resource, metric_readers=readers)
+        result.meter_provider = mp
+        if set_global:
+            metrics.set_meter_provider(mp)
+
+    _install_perf(result, perf, redactor)
+    return result
+
+
+def _install_perf(result: PrivacyProviders, perf: Any, redactor: Redactor) -> None:
+    """Performance capture is optional; a failure to set it up must not break configure()."""
+    try:
+        from ..perf import config as perf_config
+    except ImportError:
+        return
+    try:
+        cfg = perf_config.PerfConfig.resolve(perf, redactor.policy.perf)
+        if cfg is None or not cfg.enabled:
+            return
+        from ..perf import install_perf
+
+        result.extras.append(install_perf(result.tracer_provider, result.meter_provider, cfg, redactor))
+    except Exception as exc:  # noqa: BLE001
+        _log.warning("otel-privacy: performance capture not installed: %r", exc)

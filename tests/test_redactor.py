@@ -1,0 +1,179 @@
+"""The Redactor core: per-key rules, every attribute value type, fail-closed, counting."""
+
+from __future__ import annotations
+
+import pytest
+
+from otel_privacy import Policy, Redactor
+from otel_privacy.redactor import COUNT_KEY, DROP, POLICY_KEY
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    return Redactor("default")
+
+
+SECRET_KEY_CASES = [
+    ("password", "hunter2"),
+    ("db.password", "hunter2"),
+    ("app.client_secret", "s3cr3t"),
+    ("auth.token", "abc"),
+    ("refresh_token", "abc"),
+    ("x.api_key", "k"),
+    ("apikey", "k"),
+    ("aws.credentials", "c"),
+    ("session_id", "sid"),
+    ("http.request.header.cookie", ("a=b",)),
+    ("authorization", "Basic xyz"),
+    ("tls.private_key", "-----"),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), SECRET_KEY_CASES, ids=[c[0] for c in SECRET_KEY_CASES])
+def test_secret_named_keys_are_redacted(redactor, key, value):
+    out = redactor.redact_value(key, value)
+    expected = tuple("REDACTED" for _ in value) if isinstance(value, tuple) else "REDACTED"
+    assert out == expected
+
+
+BENIGN_KEYS = [
+    ("http.request.method", "GET"),
+    ("gen_ai.usage.input_tokens", 512),
+    ("code.function.name", "tokenize"),
+    ("messaging.destination.name", "orders"),
+    ("service.name", "shop"),
+    ("author", "Jane Austen"),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), BENIGN_KEYS, ids=[c[0] for c in BENIGN_KEYS])
+def test_benign_keys_survive_unchanged(redactor, key, value):
+    assert redactor.redact_value(key, value) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(True, True, id="bool"),
+        pytest.param(7, 7, id="int"),
+        pytest.param(2.5, 2.5, id="float"),
+        pytest.param("mail bob@example.com", "mail REDACTED", id="str"),
+        pytest.param(b"mail bob@example.com", b"mail REDACTED", id="bytes"),
+        pytest.param(("ok", "bob@example.com"), ("ok", "REDACTED"), id="tuple-of-str"),
+        pytest.param(["bob@example.com"], ["REDACTED"], id="list-of-str"),
+        pytest.param((1, 2, 3), (1, 2, 3), id="tuple-of-int"),
+    ],
+)
+def test_every_attribute_value_type_is_walked(redactor, value, expected):
+    assert redactor.redact_value("note", value) == expected
+
+
+def test_non_utf8_bytes_are_scanned_losslessly(redactor):
+    raw = b"\xff\xfe bob@example.com \x00\x80"
+    out = redactor.redact_value("blob", raw)
+    assert b"bob@example.com" not in out
+    assert out.startswith(b"\xff\xfe ") and out.endswith(b" \x00\x80")
+
+
+def test_keep_drop_and_hash_rules():
+    r = Redactor({"rules": [
+        {"match": "internal.*", "action": "drop"},
+        {"match": "debug.email", "action": "keep"},
+        {"match": ["customer.ref"], "action": "hash"},
+    ], "identity": {"key": "k1"}})
+    out = r.redact_attributes({"internal.x": "a", "debug.email": "bob@example.com", "customer.ref": 42, "k": 1})
+    assert "internal.x" not in out
+    assert out["debug.email"] == "bob@example.com"
+    assert out["customer.ref"].startswith("u_") and len(out["customer.ref"]) == 18
+    assert out["k"] == 1
+
+
+def test_identity_keys_are_pseudonymised_stably(redactor):
+    a = redactor.redact_value("enduser.id", "alice")
+    assert a == redactor.redact_value("user.id", "alice") != "alice"
+    assert a != redactor.redact_value("user.id", "bob")
+
+
+def test_client_address_is_truncated(redactor):
+    assert redactor.redact_value("client.address", "203.0.113.77") == "203.0.113.0"
+
+
+def test_attribute_order_is_kept_and_summary_derived_attributes_appended(redactor):
+    attrs = {"db.system": "sqlite", "db.statement": "SELECT * FROM t WHERE a = 1", "z": 1}
+    out = redactor.redact_attributes(attrs)
+    assert list(out)[:3] == ["db.system", "db.statement", "z"]
+    assert "1" not in out["db.statement"]
+    assert out["db.query.summary"]
+
+
+def test_span_summary_counts_every_change_and_names_the_policy(redactor):
+    out = redactor.redact_span(
+        "checkout",
+        {"password": "x", "note": "bob@example.com", "ok": "fine"},
+        events=[("exception", {"exception.message": "token for carol@example.com"})],
+        links=[{"peer.email": "dave@example.com"}],
+        status_description="failed for erin@example.com",
+    )
+    assert out.count == 5
+    assert out.attributes[COUNT_KEY] == 5
+    assert out.attributes[POLICY_KEY] == redactor.fingerprint
+    assert out.events[0][1]["exception.message"] == "token for REDACTED"
+    assert out.links[0]["peer.email"] == "REDACTED"
+    assert out.status_description == "failed for REDACTED"
+
+
+def test_log_body_nested_maps_and_arrays(redactor):
+    body = {"msg": "hi bob@example.com", "password": "p", "items": [{"email": "c@example.com"}, "x"], "n": 3}
+    out = redactor.redact_log(body, {"user.id": "alice"})
+    assert out.body == {"msg": "hi REDACTED", "password": "REDACTED", "items": [{"email": "REDACTED"}, "x"], "n": 3}
+    assert out.attributes["user.id"].startswith("u_")
+    assert out.count == 4
+
+
+def test_off_preset_is_a_pass_through():
+    r = Redactor("off")
+    attrs = {"password": "x", "note": "bob@example.com"}
+    assert r.redact_attributes(attrs) == attrs
+    assert r.redact_span("n", attrs).attributes == attrs
+    assert r.record_summary(r.new_record()) == {}
+
+
+def test_failing_scrubber_drops_the_value_and_counts_it(redactor):
+    r = Redactor("default")
+
+    def boom(*_a, **_k):
+        raise RuntimeError("scrubber bug")
+
+    r.url.sanitize = boom
+    rec = r.new_record()
+    out = r.redact_attributes({"url.full": "https://x.test/?q=secret", "ok": "fine"}, rec)
+    assert out == {"ok": "fine"}
+    assert rec.count == 1
+    assert r.stats["errors"] == 1
+    assert r.redact_value("url.full", "https://x.test/?q=secret") is DROP
+
+
+def test_failing_text_scrubber_fails_closed_to_replacement():
+    r = Redactor("default")
+    r.text.scrub = lambda *_: (_ for _ in ()).throw(ValueError("bad"))
+    assert r.redact_text("anything bob@example.com") == "REDACTED"
+
+
+def test_strict_keeps_only_allow_listed_keys():
+    r = Redactor(Policy.preset("strict"))
+    out = r.redact_attributes({"service.name": "s", "host.name": "h", "app.custom": "v", "http.request.method": "GET"})
+    assert out == {"service.name": "s", "http.request.method": "GET"}
+
+
+def test_stats_count_actions_and_detectors():
+    r = Redactor("default")
+    r.redact_attributes({"password": "x", "note": "bob@example.com and carol@example.com"})
+    stats = r.snapshot_stats()
+    assert stats["redact"] == 1
+    assert stats["detector.email"] == 2
+
+
+def test_long_values_are_truncated_after_scrubbing():
+    r = Redactor({"max_value_length": 32})
+    out = r.redact_value("note", "bob@example.com " + "x" * 100)
+    assert out.startswith("REDACTED ") and len(out) < 50

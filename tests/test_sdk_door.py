@@ -1,0 +1,245 @@
+"""The SDK door end to end: real instrumentations, real OTLP/HTTP export, bytes checked on the wire."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from opentelemetry import trace as trace_api
+from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import Link, Status, StatusCode
+
+from otel_privacy import (
+    PrivacyLogProcessor,
+    PrivacySpanProcessor,
+    RedactingLogExporter,
+    RedactingMetricExporter,
+    RedactingSpanExporter,
+    Redactor,
+    configure,
+)
+from otel_privacy.demo import PLANTED, CaptureReceiver, run_scenario, start_shop
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SECRETS = {
+    "attribute": "attr.owner@example.com",
+    "event": "event.owner@example.com",
+    "link": "link.owner@example.com",
+    "resource": "resource.owner@example.com",
+    "status": "status.owner@example.com",
+    "log body": "log.owner@example.com",
+    "password": "correct-horse-battery-staple",
+    "bearer": "Bearer abcdefghijklmnop1234",
+}
+
+
+def _emit_everything(providers) -> None:
+    tracer = providers.tracer_provider.get_tracer("test.scope")
+    with tracer.start_as_current_span("linked") as linked:
+        pass
+    with tracer.start_as_current_span(
+        "checkout",
+        links=[Link(linked.get_span_context(), {"peer": SECRETS["link"]})],
+    ) as span:
+        span.set_attribute("note", f"owner {SECRETS['attribute']}")
+        span.set_attribute("db.password", SECRETS["password"])
+        span.set_attribute("http.request.header.authorization", [SECRETS["bearer"]])
+        span.set_attribute("http.request.method", "POST")
+        span.set_attribute("plain.int", 7)
+        span.add_event("audit", {"who": SECRETS["event"]})
+        span.set_status(Status(StatusCode.ERROR, f"failed for {SECRETS['status']}"))
+    logging.getLogger("test.sdk").warning("welcome %s", SECRETS["log body"])
+
+
+@pytest.fixture
+def receiver():
+    with CaptureReceiver() as r:
+        yield r
+
+
+def test_configure_exports_only_redacted_bytes_over_otlp_http(receiver):
+    providers = configure(
+        "default",
+        service_name="checkout-svc",
+        endpoint=receiver.endpoint,
+        resource_attributes={"deployment.owner": SECRETS["resource"]},
+        set_global=False,
+        metrics_enabled=False,
+    )
+    logging.getLogger("test.sdk").setLevel(logging.INFO)
+    try:
+        _emit_everything(providers)
+    finally:
+        providers.shutdown()
+    wire = receiver.raw()
+    assert receiver.bodies["traces"] and receiver.bodies["logs"]
+    for where, secret in SECRETS.items():
+        assert secret.encode() not in wire, f"{where} secret leaked"
+    spans = {name: attrs for name, attrs in receiver.spans().values()}
+    attrs = spans["checkout"]
+    assert attrs["http.request.method"] == "POST"  # untouched keys survive unchanged
+    assert attrs["plain.int"] == 7
+    assert attrs["note"] == "owner REDACTED"
+    assert attrs["db.password"] == "REDACTED"
+    assert attrs["otel_privacy.redacted.count"] >= 6
+    assert attrs["otel_privacy.policy"] == providers.redactor.fingerprint
+    assert b"checkout-svc" in wire  # the service name is useful and kept
+    assert any("REDACTED" in str(b) for b in receiver.log_bodies())
+
+
+def test_instrumented_app_spans_are_redacted_on_the_wire(receiver, tmp_path):
+    """Flask + sqlite3 + requests through the official instrumentations, exported for real."""
+    os.environ["OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST"] = "authorization,x-user-id"
+    providers = configure("default", service_name="shop", endpoint=receiver.endpoint, set_global=False,
+                          metrics_enabled=False)
+    raw = InMemorySpanExporter()
+    providers.tracer_provider.add_span_processor(SimpleSpanProcessor(raw))
+    server, base_url, uninstrument = start_shop(providers.tracer_provider, str(tmp_path / "shop.db"))
+    try:
+        run_scenario(base_url)
+    finally:
+        uninstrument()
+        providers.shutdown()
+        os.environ.pop("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST")
+    wire = receiver.raw()
+    # The app really produced the secrets (the test would be empty otherwise)...
+    produced = repr([dict(s.attributes) for s in raw.get_finished_spans()])
+    assert PLANTED["email in query string"] in produced and PLANTED["bearer token"] in produced
+    # ...and none of these reached the exported bytes.
+    for label in ("email in query string", "bearer token", "card number", "user id", "admin email in exception"):
+        assert PLANTED[label].encode() not in wire, label
+    exported = list(receiver.spans().values())
+    names = {name for name, _ in exported}
+    assert {"GET /orders/<int:order_id>", "POST /checkout", "SELECT", "INSERT"} <= names
+    statements = [a["db.statement"] for _, a in exported if "db.statement" in a]
+    assert statements and all("alice" not in s and "99.5" not in s for s in statements)
+    assert any("FROM orders JOIN users" in s for s in statements)  # tables survive
+    server_span = next(a for n, a in exported if n == "GET /orders/<int:order_id>")
+    assert server_span["enduser.id"] == Redactor("default").pseudonymize(PLANTED["user id"])
+    assert server_span["http.target"].startswith("/orders/42?email=")
+
+
+def test_exporter_wrappers_redact_spans_logs_and_metrics():
+    span_out = InMemorySpanExporter()
+    tp = TracerProvider()
+    tp.add_span_processor(SimpleSpanProcessor(RedactingSpanExporter(span_out, "default")))
+    with tp.get_tracer("t").start_as_current_span("s") as span:
+        span.set_attribute("note", "mail bob@example.com")
+    assert span_out.get_finished_spans()[0].attributes["note"] == "mail REDACTED"
+
+    log_out = InMemoryLogRecordExporter()
+    lp = LoggerProvider()
+    lp.add_log_record_processor(SimpleLogRecordProcessor(RedactingLogExporter(log_out, "default")))
+    logger = logging.getLogger("test.wrapper")
+    handler = LoggingHandler(logger_provider=lp)
+    logger.addHandler(handler)
+    try:
+        logger.error("card holder bob@example.com")
+    finally:
+        logger.removeHandler(handler)
+    [record] = log_out.get_finished_logs()
+    assert record.log_record.body == "card holder REDACTED"
+
+    from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult
+
+    captured = []
+
+    class ListExporter(MetricExporter):
+        def export(self, metrics_data, timeout_millis=10_000, **kwargs):
+            captured.append(metrics_data)
+            return MetricExportResult.SUCCESS
+
+        def force_flush(self, timeout_millis=10_000):
+            return True
+
+        def shutdown(self, timeout_millis=30_000, **kwargs):
+            pass
+
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    reader = PeriodicExportingMetricReader(RedactingMetricExporter(ListExporter(), "default"),
+                                           export_interval_millis=60_000)
+    mp = MeterProvider(metric_readers=[reader], resource=Resource.create({"owner": "ops@example.com"}))
+    counter = mp.get_meter("m").create_counter("orders")
+    counter.add(1, {"customer": "bob@example.com", "region": "eu"})
+    mp.force_flush()
+    mp.shutdown()
+    rm = captured[0].resource_metrics[0]
+    point = rm.scope_metrics[0].metrics[0].data.data_points[0]
+    assert dict(point.attributes) == {"customer": "REDACTED", "region": "eu"}
+    assert rm.resource.attributes["owner"] == "REDACTED"
+    assert InMemoryMetricReader  # the SDK's reader exists; we use a real periodic reader above
+
+
+def test_processors_never_break_the_app_and_fail_closed():
+    exported = InMemorySpanExporter()
+    tp = TracerProvider()
+    processor = PrivacySpanProcessor(SimpleSpanProcessor(exported), "default")
+    tp.add_span_processor(processor)
+
+    def boom(*_a, **_k):
+        raise RuntimeError("scrubber bug")
+
+    processor.redactor.url.sanitize = boom  # a scrubber that raises
+    with tp.get_tracer("t").start_as_current_span("req") as span:
+        span.set_attribute("url.full", "https://shop.test/?email=bob@example.com")
+        span.set_attribute("http.request.method", "GET")
+    [out] = exported.get_finished_spans()
+    assert "url.full" not in out.attributes  # dropped, never exported raw
+    assert out.attributes["http.request.method"] == "GET"
+    assert processor.redactor.stats["errors"] == 1
+
+    processor._copier.span = boom  # the whole copy fails: the span is dropped, the app goes on
+    with tp.get_tracer("t").start_as_current_span("req2"):
+        pass
+    assert len(exported.get_finished_spans()) == 1
+    assert processor.safety.errors == 1
+
+
+def test_log_processor_copies_and_keeps_the_original():
+    out = InMemoryLogRecordExporter()
+    lp = LoggerProvider()
+    lp.add_log_record_processor(PrivacyLogProcessor(SimpleLogRecordProcessor(out), "default"))
+    logger = lp.get_logger("t")
+    from opentelemetry._logs import LogRecord
+
+    logger.emit(LogRecord(body={"msg": "hi bob@example.com", "password": "pw"}, attributes={"user.id": "u1"}))
+    [record] = out.get_finished_logs()
+    assert record.log_record.body == {"msg": "hi REDACTED", "password": "REDACTED"}
+    assert record.log_record.attributes["user.id"].startswith("u_")
+
+
+def test_opentelemetry_instrument_picks_up_the_distro(receiver, tmp_path):
+    env = dict(os.environ)
+    env.update({
+        "OTEL_PYTHON_DISTRO": "otel_privacy",
+        "OTEL_PYTHON_CONFIGURATOR": "otel_privacy",
+        "OTEL_SERVICE_NAME": "script",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_BSP_SCHEDULE_DELAY": "50",
+    })
+    bindir = Path(sys.executable).parent
+    subprocess.run([str(bindir / "opentelemetry-instrument"), sys.executable,
+                    str(ROOT / "examples" / "instrumented_script.py")],
+                   env=env, check=True, timeout=60, cwd=tmp_path)
+    wire = receiver.raw()
+    spans = {name: attrs for name, attrs in receiver.spans().values()}
+    assert "nightly-job" in spans
+    for secret in ("carol@example.com", "correct-horse-battery", "dave@example.com", "erin@example.com"):
+        assert secret.encode() not in wire, secret
+    assert spans["nightly-job"]["user.email"].startswith("u_")
+    assert any(n.startswith("INSERT") for n in spans)  # sqlite3 auto-instrumented, statement obfuscated
+    assert trace_api  # API import kept for readers: the script uses the global tracer
