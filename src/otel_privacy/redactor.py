@@ -41,19 +41,40 @@ POLICY_KEY = "otel_privacy.policy"
 _DB_SYSTEM_KEYS = ("db.system.name", "db.system")
 _HTTP_NAME = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT) (\S+)$")
 _MAX_KEY_CACHE = 8192
+_SCALARS = frozenset({bool, int, float})
+_TEXT_MEMO_MAX_LEN = 256
+_TEXT_MEMO_SIZE = 16384
 
 StrStep = Callable[[str, "RecordContext"], str]
 
 
 class RecordContext:
-    """Per-record state: how many values were changed, the record's database system, derived attributes."""
+    """Per-record state: how many values were changed, the record's database system, derived attributes.
 
-    __slots__ = ("count", "db_system", "derived")
+    Counts per action are gathered here and merged into :attr:`Redactor.stats` once per record,
+    so the hot path takes no lock per value.
+    """
+
+    __slots__ = ("count", "db_system", "derived", "actions")
 
     def __init__(self, db_system: str | None = None) -> None:
         self.count = 0
         self.db_system = db_system
         self.derived: dict[str, Any] | None = None
+        self.actions: dict[str, int] | None = None
+
+    def changed(self, action: str) -> None:
+        """One value was changed by ``action``."""
+        self.count += 1
+        self.tally(action)
+
+    def tally(self, name: str, n: int = 1) -> None:
+        """Itemise ``n`` occurrences of ``name`` (e.g. detector hits) without counting changed values."""
+        actions = self.actions
+        if actions is None:
+            self.actions = {name: n}
+        else:
+            actions[name] = actions.get(name, 0) + n
 
     def derive(self, key: str, value: Any) -> None:
         if self.derived is None:
@@ -125,6 +146,8 @@ class Redactor:
             detectors=p.text.detectors, custom=p.text.custom, replacement=p.replacement,
             typed_replacement=p.text.typed_replacement, url_sanitizer=self.url, ip_truncator=self.truncate_ip,
         )
+        self._text_memo: dict[str, tuple[str, dict[str, int]]] = {}
+        self._name_memo: dict[tuple[str, str | None], str] = {}
         self._pseudonymizer: _identity.Pseudonymizer | None = None
         self._pseudonymizer_lock = threading.Lock()
 
@@ -144,10 +167,17 @@ class Redactor:
         """Redact one attribute value chosen by ``key``; returns :data:`DROP` when it must go."""
         if not self.enabled:
             return value
-        rec = record if record is not None else RecordContext()
+        standalone = record is None
+        rec = RecordContext() if standalone else record
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plan(key)
+        out = self._redact_with(plan, value, rec)
+        if standalone:
+            self._merge(rec)
+        return out
+
+    def _redact_with(self, plan: _Plan, value: Any, rec: RecordContext) -> Any:
         try:
             out = self._apply(plan, value, rec)
         except Exception as exc:  # fail closed: never export what we could not redact
@@ -155,8 +185,7 @@ class Redactor:
             rec.count += 1
             return DROP
         if out is not value and (out is DROP or out != value):
-            rec.count += 1
-            self._count(plan.action)
+            rec.changed(plan.action)
         return out
 
     def redact_attributes(self, attributes: Mapping[str, Any] | None,
@@ -170,12 +199,24 @@ class Redactor:
             return {}
         if not self.enabled:
             return dict(attributes)
-        rec = record if record is not None else self.new_record(attributes)
+        standalone = record is None
+        rec = self.new_record(attributes) if standalone else record
         out: dict[str, Any] = {}
+        plans = self._plans
         for key, value in attributes.items():
-            new = self.redact_value(key, value, rec)
+            plan = plans.get(key)
+            if plan is None:
+                plan = self._plan(key)
+            # Fast paths: kept keys, and numbers/bools under actions that only rewrite strings.
+            if plan.action == "keep" or (value.__class__ in _SCALARS and plan.on_scalar is None
+                                         and plan.action != "drop"):
+                out[key] = value
+                continue
+            new = self._redact_with(plan, value, rec)
             if new is not DROP:
                 out[key] = new
+        if standalone:
+            self._merge(rec)
         if rec.derived:
             for key, value in rec.derived.items():
                 if key not in out and key not in attributes:
@@ -198,14 +239,23 @@ class Redactor:
         """
         if not self.enabled or not name:
             return name
-        rec = record if record is not None else self.new_record(attributes)
-        return self._guarded_str(self._name_step, name, rec, "span_name")
+        if record is None:
+            record = self.new_record(attributes)
+            out = self._guarded_str(self._name_step, name, record, "span_name")
+            self._merge(record)
+            return out
+        return self._guarded_str(self._name_step, name, record, "span_name")
 
     def redact_body(self, body: Any, record: RecordContext | None = None, key: str | None = None) -> Any:
         """Redact a log body / AnyValue: strings scanned, maps redacted per key, arrays element-wise."""
         if not self.enabled:
             return body
-        rec = record if record is not None else RecordContext()
+        if record is None:
+            record = RecordContext()
+            out = self.redact_body(body, record, key)
+            self._merge(record)
+            return out
+        rec = record
         if isinstance(body, Mapping):
             out = {}
             for k, v in body.items():
@@ -250,13 +300,16 @@ class Redactor:
             ev_rec.db_system = ev_rec.db_system or rec.db_system
             new_events.append((self.redact_text(ev_name, ev_rec), self.redact_attributes(ev_attrs, ev_rec)))
             rec.count += ev_rec.count
+            self._merge(ev_rec)
         new_links = []
         for link_attrs in links:
             link_rec = self.new_record(link_attrs)
             new_links.append(self.redact_attributes(link_attrs, link_rec))
             rec.count += link_rec.count
+            self._merge(link_rec)
         desc = self.redact_text(status_description, rec) if status_description else status_description
         attrs.update(self.record_summary(rec))
+        self._merge(rec)
         return RedactedSpan(new_name, attrs, new_events, new_links, desc, rec.count)
 
     def redact_log(self, body: Any, attributes: Mapping[str, Any] | None,
@@ -271,6 +324,7 @@ class Redactor:
             new_body = None
         name = self.redact_text(event_name, rec) if event_name else event_name
         attrs.update(self.record_summary(rec))
+        self._merge(rec)
         return RedactedLog(new_body, attrs, name, rec.count)
 
     def redact_resource(self, attributes: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -398,7 +452,8 @@ class Redactor:
         return value
 
     def _guarded_str(self, step: StrStep, text: str, rec: RecordContext | None, what: str) -> str:
-        rec = rec if rec is not None else RecordContext()
+        standalone = rec is None
+        rec = RecordContext() if standalone else rec
         try:
             out = self._finish(step(text, rec))
         except Exception as exc:  # fail closed
@@ -406,17 +461,27 @@ class Redactor:
             rec.count += 1
             return self.replacement
         if out != text:
-            rec.count += 1
-            self._count(what)
+            rec.changed(what)
+        if standalone:
+            self._merge(rec)
         return out
 
     # -- steps (value, record) -> value ------------------------------------------------
     def _text_step(self, value: str, rec: RecordContext) -> str:
-        out, found = self.text.scrub(value)
+        # Short strings repeat across records (methods, hosts, states): memoise the pure scan.
+        if len(value) <= _TEXT_MEMO_MAX_LEN:
+            hit = self._text_memo.get(value)
+            if hit is None:
+                hit = self.text.scrub(value)
+                if len(self._text_memo) >= _TEXT_MEMO_SIZE:
+                    self._text_memo.clear()  # cheap bound; refills with what is hot
+                self._text_memo[value] = hit
+            out, found = hit
+        else:
+            out, found = self.text.scrub(value)
         if found:
-            with self._stats_lock:
-                for name, n in found.items():
-                    self.stats[f"detector.{name}"] += n
+            for name, n in found.items():
+                rec.tally(f"detector.{name}", n)
         return out
 
     def _ip_step(self, value: str, rec: RecordContext) -> str:
@@ -454,6 +519,18 @@ class Redactor:
         return self._sql_step(value, rec, dialect)
 
     def _name_step(self, name: str, rec: RecordContext) -> str:
+        # Span names are low-cardinality by convention: memoise per (name, db system).
+        memo_key = (name, rec.db_system)
+        hit = self._name_memo.get(memo_key)
+        if hit is None:
+            hit = self._scrub_name(name, rec)
+            if len(name) <= _TEXT_MEMO_MAX_LEN:
+                if len(self._name_memo) >= _TEXT_MEMO_SIZE:
+                    self._name_memo.clear()
+                self._name_memo[memo_key] = hit
+        return hit
+
+    def _scrub_name(self, name: str, rec: RecordContext) -> str:
         m = _HTTP_NAME.match(name)
         if m:
             target = m.group(2)
@@ -472,6 +549,13 @@ class Redactor:
     def _count(self, what: str, n: int = 1) -> None:
         with self._stats_lock:
             self.stats[what] += n
+
+    def _merge(self, rec: RecordContext) -> None:
+        """Fold a finished record's per-action counts into the shared stats (one lock per record)."""
+        if rec.actions:
+            with self._stats_lock:
+                self.stats.update(rec.actions)
+            rec.actions = None
 
     def _error(self, what: str, exc: BaseException) -> None:
         self._count("errors")

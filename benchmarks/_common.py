@@ -1,0 +1,48 @@
+"""Helpers shared by the benchmarks: interleaved repeats, medians, JSON results."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def measure(variants: dict[str, Callable[[], int]], repeats: int = 7) -> dict[str, dict[str, float]]:
+    """Run each variant ``repeats`` times, interleaved (A B C A B C …) so machine noise hits all alike.
+
+    A variant returns how many operations it did; we report the median seconds per operation, in
+    CPU time of this process (``time.process_time``) and wall time.
+    """
+    cpu: dict[str, list[float]] = {k: [] for k in variants}
+    wall: dict[str, list[float]] = {k: [] for k in variants}
+    for _ in range(repeats):
+        for name, fn in variants.items():
+            c0, w0 = time.process_time(), time.perf_counter()
+            n = fn()
+            c1, w1 = time.process_time(), time.perf_counter()
+            cpu[name].append((c1 - c0) / n)
+            wall[name].append((w1 - w0) / n)
+    return {k: {"cpu_s_per_op": statistics.median(cpu[k]), "wall_s_per_op": statistics.median(wall[k]),
+                "wall_min_s_per_op": min(wall[k])} for k in variants}
+
+
+def write_result(name: str, payload: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "benchmark": name,
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **payload,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2))
+    return path
