@@ -124,3 +124,10 @@ def test_hash_key_is_not_part_of_the_fingerprint():
     a = Policy.from_dict({"identity": {"key": "one"}})
     b = Policy.from_dict({"identity": {"key": "two"}})
     assert a.fingerprint == b.fingerprint
+
+
+def test_example_policies_are_valid():
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "examples" / "policies").glob("*.yaml")):
+        assert Policy.load(path).name, path
