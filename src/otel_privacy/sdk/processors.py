@@ -43,6 +43,15 @@ class PrivacySpanProcessor(SpanProcessor):
         except Exception as exc:
             self.safety.failed("downstream on_start", exc)
 
+    def _on_ending(self, span: Span) -> None:
+        # SDK >= 1.33 calls this while the span is still writable; pass it on unchanged.
+        hook = getattr(self.downstream, "_on_ending", None)
+        if hook is not None:
+            try:
+                hook(span)
+            except Exception as exc:
+                self.safety.failed("downstream _on_ending", exc)
+
     def on_end(self, span: ReadableSpan) -> None:
         try:
             redacted = self._copier.span(span)
