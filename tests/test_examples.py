@@ -1,0 +1,37 @@
+"""The examples the README points at run as written and export only redacted data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from otel_privacy.demo import CaptureReceiver
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _run(script: str, receiver: CaptureReceiver) -> None:
+    env = dict(os.environ, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY="50")
+    subprocess.run([sys.executable, str(EXAMPLES / script)], env=env, check=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("script", "secrets", "kept"),
+    [
+        ("sdk_quickstart.py", ["grace@example.com", "XK42"], [b"signup", b"quickstart", b"POST"]),
+        ("manual_wiring.py", ["not-for-the-backend", "ops@example.com"], [b"job", b"jobs"]),
+    ],
+)
+def test_example_exports_redacted(script, secrets, kept):
+    with CaptureReceiver() as receiver:
+        _run(script, receiver)
+        wire = receiver.raw()
+    assert wire, "nothing was exported"
+    for secret in secrets:
+        assert secret.encode() not in wire
+    for marker in kept:
+        assert marker in wire
