@@ -1,42 +1,417 @@
-"""Secret and PII detectors for free text. (Contract placeholder: the full detector set replaces it.)"""
+"""Secret and PII detectors for free text: log bodies, exception messages, stack traces, events.
+
+Each detector replaces only the part that matched and is chosen for few false positives:
+
+============== =================================================================================
+email          ``local@domain.tld``
+credit_card    13–19 digits, spaces or dashes allowed, a known card prefix and a valid Luhn sum
+iban           country code + check digits + BBAN, mod-97 checked
+us_ssn         ``AAA-GG-SSSS`` with the SSA's never-issued ranges excluded
+jwt            ``eyJ….eyJ….sig``
+bearer         ``Bearer …`` / ``Basic …`` / ``Token …`` credentials (the scheme word is kept)
+aws_key        AWS access key ids (``AKIA…``) and 40-character secret keys next to an AWS name
+cloud_token    GitHub, GitLab, Slack, Stripe tokens and Google API keys
+private_key    PEM ``-----BEGIN … PRIVATE KEY-----`` blocks (to the end of text if unterminated)
+connection_string  passwords in ``scheme://user:pass@host`` and ``password=…`` / ``"secret": "…"``
+url            URLs and request targets (``/a?b=c``) in text → the URL sanitiser's output
+ip             IPv4/IPv6 addresses → truncated to the policy's prefix, not removed
+home_path      the OS user name in ``/home/<user>``, ``/Users/<user>``, ``C:\\Users\\<user>``
+============== =================================================================================
+
+Speed: a log line that contains none of a detector's trigger characters (``@``, ``://``,
+``eyJ``, ``PRIVATE KEY``, a token prefix, …) never runs that detector's regex — cheap substring
+tests on the text and its lower-cased copy gate every pass. Digit-based detectors share one
+pass whose pattern starts with a character class, which the regex engine skips through fast.
+Benign look-alikes (UUIDs, trace ids, timestamps, versions, ports, order numbers that fail the
+Luhn check, commit hashes) survive because matches are validated, not just pattern-matched.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["TextScanner", "Finding"]
+__all__ = ["TextScanner", "Finding", "luhn_valid", "iban_valid"]
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One detected value: which detector, where, and what replaces it."""
+
     detector: str
     start: int
     end: int
+    replacement: str = ""
 
 
-_PATTERNS = {
-    "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
-    "bearer": r"(?i)\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}",
-    "jwt": r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",
+# -- validators -----------------------------------------------------------------------------
+def luhn_valid(digits: str) -> bool:
+    """The Luhn (mod 10) checksum used by payment card numbers."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+# IBAN lengths per country (ISO 13616 registry); unknown countries fall back to 15..34.
+_IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
+    "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24,
+    "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21,
+    "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
+    "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27,
+    "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24,
+    "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23,
+    "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }
 
 
-class TextScanner:
-    def __init__(self, *, detectors: Mapping[str, bool], custom: Iterable = (), replacement: str = "REDACTED",
-                 typed_replacement: bool = False, url_sanitizer=None,
-                 ip_truncator: Callable[[str], str | None] | None = None) -> None:
-        self.replacement = replacement
-        self._rx = [(n, re.compile(p)) for n, p in _PATTERNS.items() if detectors.get(n, True)]
+def iban_valid(iban: str) -> bool:
+    """ISO 13616 mod-97 check (spaces ignored) plus the country's registered length."""
+    s = iban.replace(" ", "").upper()
+    if len(s) < 15 or len(s) > 34 or not s[:2].isalpha() or not s[2:4].isdigit():
+        return False
+    expected = _IBAN_LENGTHS.get(s[:2])
+    if expected is not None and len(s) != expected:
+        return False
+    rearranged = s[4:] + s[:4]
+    try:
+        return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    except ValueError:
+        return False
 
+
+_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|3[068]|6(?:011|5|4[4-9]|2)|35|50|5[6-8]")
+
+
+def _card_valid(digits: str) -> bool:
+    return 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) is not None and luhn_valid(digits)
+
+
+def _ssn_valid(area: str, group: str, serial: str) -> bool:
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
+# -- patterns -------------------------------------------------------------------------------
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
+_BEARER = re.compile(r"\b((?i:bearer|basic|token)\s+)([A-Za-z0-9._~+/\-]{8,}=*)")
+_AWS_ID = re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{16}\b")
+_AWS_GATES = ("AKIA", "ASIA", "ABIA", "ACCA", "AROA", "AIDA")
+_AWS_SECRET = re.compile(
+    r"(?i:aws[\w.\-]*?(?:secret|key)[\w.\-]*)[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
+)
+_CLOUD = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_\-]{20,}"
+    r"|xox[abposr]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35}"
+    r"|npm_[A-Za-z0-9]{36}|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,})"
+)
+_CLOUD_GATES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "sk_live", "sk_test",
+                "rk_live", "rk_test", "AIza", "npm_", "SG.")
+_PEM = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\Z)",
+                  re.S)
+_USERINFO = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:([^\s@/]+)@")
+_SECRET_WORDS = ("pass", "pwd", "secret", "token", "apikey", "api_key", "api-key", "credential", "auth",
+                 "private_key", "private-key", "access_key", "access-key")
+_KEY_VALUE = re.compile(
+    r"(?i:\b[\w.\-]*?(?:passw(?:or)?d|pwd|secret|token|api[_\-]?key|credentials?|auth[_\-]?key"
+    r"|private[_\-]?key|access[_\-]?key)[\w.\-]*)[\"']?\s*[:=]\s*"
+    r"(\"[^\"]*\"|'[^']*'|[^\s,;&'\"}\])]+)"
+)
+_URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]+")
+_TARGET = re.compile(r"(?<![\w/.:@\-])/[\w.~%!$'()*+,;=:@/\-]*\?[^\s\"'<>#]*")
+_DIGITS = re.compile(r"\d[\d\- .:]*\d")  # cards, SSNs, IPv4 — validated in code
+_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?:%[\w.]+)?(?![\w:])")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_HOME = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|\\\\Users\\\\)([^/\\\s\"':]+)")
+_CARD_RUN = re.compile(r"\d(?:[ \-]?\d){12,18}")
+_SSN = re.compile(r"(\d{3})-(\d{2})-(\d{4})")
+_IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
+_TRAILING_PUNCT = ".,;:!?)]}'\""
+
+# Placeholder values that must not be re-detected ("password=REDACTED", "token: ***").
+_ALREADY_SAFE = frozenset({"", "?", "*", "**", "***", "****", "<redacted>", "[redacted]", "null", "none", "true",
+                           "false", "<hidden>", "xxx"})
+
+
+class TextScanner:
+    """Run the enabled detectors over free text; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        detectors: Mapping[str, bool],
+        custom: Iterable[Any] = (),
+        replacement: str = "REDACTED",
+        typed_replacement: bool = False,
+        url_sanitizer: Any = None,
+        ip_truncator: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self.replacement = replacement
+        self.typed = typed_replacement
+        self.url = url_sanitizer
+        self.ip_truncator = ip_truncator
+        on = {name for name, enabled in detectors.items() if enabled}
+        self.enabled = frozenset(on)
+        self._custom: list[tuple[str, re.Pattern[str], str | None]] = []
+        for c in custom:
+            name, pattern, repl = (c.name, c.pattern, c.replacement) if hasattr(c, "pattern") else c
+            self._custom.append((name, re.compile(pattern), repl))
+        safe = {replacement.lower(), *_ALREADY_SAFE}
+        self._safe_values = frozenset(safe)
+        # (detector, gate(text, lower) -> bool, finder(text) -> iterable of Findings)
+        passes: list[tuple[str, Callable[[str, str], bool], Callable[[str], Iterable[Finding]]]] = []
+        add = passes.append
+        if "private_key" in on:
+            add(("private_key", lambda t, lo: "PRIVATE KEY" in t, self._find_pem))
+        if "url" in on:
+            add(("url", lambda t, lo: "://" in t or "www." in lo, self._find_urls))
+            add(("url", lambda t, lo: "?" in t, self._find_targets))
+        if "connection_string" in on:
+            add(("connection_string", lambda t, lo: "://" in t and "@" in t, self._find_userinfo))
+            add(("connection_string", lambda t, lo: any(w in lo for w in _SECRET_WORDS), self._find_key_values))
+        if "jwt" in on:
+            add(("jwt", lambda t, lo: "eyJ" in t, self._simple(_JWT, "jwt")))
+        if "bearer" in on:
+            add(("bearer", lambda t, lo: "bearer" in lo or "basic" in lo or "token" in lo, self._find_bearer))
+        if "aws_key" in on:
+            add(("aws_key", lambda t, lo: any(g in t for g in _AWS_GATES), self._simple(_AWS_ID, "aws_key")))
+            add(("aws_key", lambda t, lo: "aws" in lo, self._find_aws_secret))
+        if "cloud_token" in on:
+            add(("cloud_token", lambda t, lo: any(g in t for g in _CLOUD_GATES), self._simple(_CLOUD, "cloud_token")))
+        if "email" in on:
+            add(("email", lambda t, lo: "@" in t, self._find_emails))
+        if on & {"credit_card", "us_ssn", "ip"}:
+            add(("digits", lambda t, lo: True, self._find_digits))
+        if "ip" in on:
+            add(("ip", lambda t, lo: "::" in t or t.count(":") >= 5, self._find_ipv6))
+        if "iban" in on:
+            add(("iban", lambda t, lo: True, self._find_iban))
+        if "home_path" in on:
+            add(("home_path", lambda t, lo: "Users" in t or "/home/" in t, self._find_home))
+        self._passes = passes
+
+    # -- public ---------------------------------------------------------------------------
     def find(self, text: str) -> list[Finding]:
-        return [Finding(n, m.start(), m.end()) for n, rx in self._rx for m in rx.finditer(text)]
+        """All non-overlapping findings in ``text``, in order (earliest, then longest, wins)."""
+        if not text:
+            return []
+        lower = text.lower()
+        found: list[Finding] = []
+        for _name, gate, finder in self._passes:
+            if gate(text, lower):
+                found.extend(finder(text))
+        for name, rx, repl in self._custom:
+            for m in rx.finditer(text):
+                if m.end() > m.start():
+                    found.append(Finding(name, m.start(), m.end(), repl if repl is not None else self._repl(name)))
+        if len(found) > 1:
+            found.sort(key=lambda f: (f.start, -f.end))
+        return found
 
     def scrub(self, text: str) -> tuple[str, dict[str, int]]:
-        found: dict[str, int] = {}
-        for name, rx in self._rx:
-            text, n = rx.subn(self.replacement, text)
-            if n:
-                found[name] = n
-        return text, found
+        """Replace every finding; returns the new text and counts per detector.
+
+        Overlapping findings are resolved earliest-longest first. When a dropped finding
+        reaches past the chosen one, its tail is replaced too (if it holds any letter or
+        digit), so no part of a detected value survives.
+        """
+        findings = self.find(text)
+        if not findings:
+            return text, {}
+        counts: dict[str, int] = {}
+        parts: list[str] = []
+        pos = 0
+        for f in findings:
+            if f.start < pos:
+                if f.end > pos:
+                    tail = text[pos:f.end]
+                    if any(c.isalnum() for c in tail):
+                        parts.append(f.replacement if f.detector not in ("url", "ip") else self._repl(f.detector))
+                        counts[f.detector] = counts.get(f.detector, 0) + 1
+                    else:
+                        parts.append(tail)
+                    pos = f.end
+                continue
+            parts.append(text[pos:f.start])
+            parts.append(f.replacement)
+            pos = f.end
+            if text[f.start:f.end] != f.replacement:
+                counts[f.detector] = counts.get(f.detector, 0) + 1
+        parts.append(text[pos:])
+        return "".join(parts), counts
+
+    # -- detectors ------------------------------------------------------------------------
+    def _repl(self, detector: str) -> str:
+        return f"<{detector}>" if self.typed else self.replacement
+
+    def _simple(self, rx: re.Pattern[str], name: str) -> Callable[[str], Iterable[Finding]]:
+        repl = self._repl(name)
+        return lambda text: [Finding(name, m.start(), m.end(), repl) for m in rx.finditer(text)]
+
+    def _find_emails(self, text: str) -> Iterable[Finding]:
+        repl = self._repl("email")
+        out = []
+        for m in _EMAIL.finditer(text):
+            local = m.group(0).partition("@")[0]
+            if local.endswith(self.replacement):  # "REDACTED:REDACTED@host" from the URL sanitiser
+                continue
+            out.append(Finding("email", m.start(), m.end(), repl))
+        return out
+
+    def _find_pem(self, text: str) -> Iterable[Finding]:
+        repl = self._repl("private_key")
+        return [Finding("private_key", m.start(), m.end(), repl) for m in _PEM.finditer(text)]
+
+    def _find_urls(self, text: str) -> Iterable[Finding]:
+        out = []
+        for m in _URL.finditer(text):
+            url = m.group(0).rstrip(_TRAILING_PUNCT)
+            if "(" not in url and url.endswith(")"):
+                url = url[:-1]
+            new = self.url.sanitize(url) if self.url is not None else url
+            if new != url:
+                out.append(Finding("url", m.start(), m.start() + len(url), new))
+        return out
+
+    def _find_targets(self, text: str) -> Iterable[Finding]:
+        out = []
+        for m in _TARGET.finditer(text):
+            target = m.group(0).rstrip(_TRAILING_PUNCT)
+            path, _, query = target.partition("?")
+            if not query:
+                continue
+            new_query = self.url.sanitize_query(query) if self.url is not None else self._repl("url")
+            if new_query != query:
+                out.append(Finding("url", m.start(), m.start() + len(target), f"{path}?{new_query}"))
+        return out
+
+    def _find_userinfo(self, text: str) -> Iterable[Finding]:
+        repl = self._repl("connection_string")
+        return [Finding("connection_string", m.start(1), m.end(1), repl) for m in _USERINFO.finditer(text)]
+
+    def _find_key_values(self, text: str) -> Iterable[Finding]:
+        repl = self._repl("connection_string")
+        out = []
+        for m in _KEY_VALUE.finditer(text):
+            value = m.group(1)
+            inner = value[1:-1] if value[:1] in "\"'" and len(value) >= 2 else value
+            if inner.lower() in self._safe_values or inner.startswith("<") and inner.endswith(">"):
+                continue
+            start, end = m.span(1)
+            if value[:1] in "\"'" and len(value) >= 2:
+                start, end = start + 1, end - 1
+            out.append(Finding("connection_string", start, end, repl))
+        return out
+
+    def _find_bearer(self, text: str) -> Iterable[Finding]:
+        repl = self._repl("bearer")
+        out = []
+        for m in _BEARER.finditer(text):
+            cred = m.group(2)
+            # Prose ("Basic authentication", "token expired") has no digits or token punctuation.
+            if any(c.isdigit() or c in "._~+/=-" for c in cred) and cred.lower() not in self._safe_values:
+                out.append(Finding("bearer", m.start(2), m.end(2), repl))
+        return out
+
+    def _find_aws_secret(self, text: str) -> Iterable[Finding]:
+        repl = self._repl("aws_key")
+        return [Finding("aws_key", m.start(1), m.end(1), repl) for m in _AWS_SECRET.finditer(text)]
+
+    def _find_digits(self, text: str) -> Iterable[Finding]:
+        out: list[Finding] = []
+        on = self.enabled
+        n = len(text)
+        for m in _DIGITS.finditer(text):
+            start, end = m.span()
+            # A digit run glued to letters is part of an identifier (hex ids, hashes): skip.
+            if start and (text[start - 1].isalnum() or text[start - 1] in "_"):
+                continue
+            run = m.group(0)
+            if "ip" in on and "." in run:
+                self._ipv4(text, run, start, n, out)
+            if "us_ssn" in on and "-" in run:
+                for s in _SSN.finditer(run):
+                    a, b = start + s.start(), start + s.end()
+                    if _bounded(text, a, b) and _ssn_valid(*s.groups()):
+                        out.append(Finding("us_ssn", a, b, self._repl("us_ssn")))
+            if "credit_card" in on and end - start >= 13:
+                self._cards(text, run, start, out)
+        return out
+
+    def _ipv4(self, text: str, run: str, offset: int, n: int, out: list[Finding]) -> None:
+        for s in _IPV4.finditer(run):
+            a, b = offset + s.start(), offset + s.end()
+            if a and (text[a - 1].isalnum() or text[a - 1] in "._"):
+                continue  # v1.2.3.4 is a version, x1.2.3.4 part of a name
+            if b < n and (text[b].isalnum() or text[b] == "." and b + 1 < n and text[b + 1].isdigit()):
+                continue  # 1.3.6.1.4.1 is an OID, not an address
+            truncated = self.ip_truncator(s.group(0)) if self.ip_truncator else None
+            if truncated is None:
+                try:
+                    ipaddress.IPv4Address(s.group(0))
+                except ValueError:
+                    continue
+                truncated = self._repl("ip")
+            out.append(Finding("ip", a, b, truncated))
+
+    def _cards(self, text: str, run: str, offset: int, out: list[Finding]) -> None:
+        for s in _CARD_RUN.finditer(run):
+            candidate = s.group(0)
+            a, b = offset + s.start(), offset + s.end()
+            digits = candidate.replace(" ", "").replace("-", "")
+            if _bounded(text, a, b) and _card_valid(digits):
+                out.append(Finding("credit_card", a, b, self._repl("credit_card")))
+                continue
+            # "card 4111 1111 1111 1111 exp 2027": try group-aligned sub-runs.
+            groups = re.split(r"[ \-]", candidate)
+            if len(groups) < 2:
+                continue
+            found = False
+            for i in range(len(groups)):
+                for j in range(len(groups), i, -1):
+                    sub = "".join(groups[i:j])
+                    if 13 <= len(sub) <= 19 and _card_valid(sub):
+                        sa = a + sum(len(g) + 1 for g in groups[:i])
+                        sb = sa + sum(len(g) + 1 for g in groups[i:j]) - 1
+                        out.append(Finding("credit_card", sa, sb, self._repl("credit_card")))
+                        found = True
+                        break
+                if found:
+                    break
+
+    def _find_ipv6(self, text: str) -> Iterable[Finding]:
+        out = []
+        for m in _IPV6.finditer(text):
+            candidate = m.group(0)
+            try:
+                ipaddress.IPv6Address(candidate.split("%", 1)[0])
+            except ValueError:
+                continue  # 12:34:56 timestamps, MAC addresses
+            truncated = self.ip_truncator(candidate) if self.ip_truncator else None
+            out.append(Finding("ip", m.start(), m.end(), truncated if truncated is not None else self._repl("ip")))
+        return out
+
+    def _find_iban(self, text: str) -> Iterable[Finding]:
+        repl = self._repl("iban")
+        return [Finding("iban", m.start(), m.end(), repl) for m in _IBAN.finditer(text) if iban_valid(m.group(0))]
+
+    def _find_home(self, text: str) -> Iterable[Finding]:
+        repl = "<user>" if self.typed else self.replacement
+        return [Finding("home_path", m.start(1), m.end(1), repl) for m in _HOME.finditer(text)]
+
+
+def _bounded(text: str, a: int, b: int) -> bool:
+    """The match is not glued to letters, digits or id punctuation on either side."""
+    if a and (text[a - 1].isalnum() or text[a - 1] in "_-."):
+        return False
+    return not (b < len(text) and (text[b].isalnum() or text[b] in "_" or text[b] == "-" and
+                                   b + 1 < len(text) and text[b + 1].isdigit()))
