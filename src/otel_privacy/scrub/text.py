@@ -104,23 +104,21 @@ def _ssn_valid(area: str, group: str, serial: str) -> bool:
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
 _BEARER = re.compile(r"\b((?i:bearer|basic|token)\s+)([A-Za-z0-9._~+/\-]{8,}=*)")
-_AWS_ID = re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{16}\b")
-_AWS_GATES = ("AKIA", "ASIA", "ABIA", "ACCA", "AROA", "AIDA")
 _AWS_SECRET = re.compile(
     r"(?i:aws[\w.\-]*?(?:secret|key)[\w.\-]*)[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
 )
+# Every branch starts with a literal, so the engine only stops at g, x, s, r, A, n and S.
 _CLOUD = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_\-]{20,}"
-    r"|xox[abposr]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35}"
-    r"|npm_[A-Za-z0-9]{36}|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,})"
+    r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_\-]{20,}"
+    r"|xox[abposr]-[A-Za-z0-9\-]{10,}|sk_(?:live|test)_[A-Za-z0-9]{16,}|rk_(?:live|test)_[A-Za-z0-9]{16,}"
+    r"|AIza[0-9A-Za-z_\-]{35}|A(?:KIA|SIA|BIA|CCA|ROA|IDA)[A-Z0-9]{16}(?![A-Za-z0-9])|npm_[A-Za-z0-9]{36}|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"
 )
-_CLOUD_GATES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "sk_live", "sk_test",
-                "rk_live", "rk_test", "AIza", "npm_", "SG.")
 _PEM = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\Z)",
                   re.S)
 _USERINFO = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:([^\s@/]+)@")
-_SECRET_WORDS = ("pass", "pwd", "secret", "token", "apikey", "api_key", "api-key", "credential", "auth",
-                 "private_key", "private-key", "access_key", "access-key")
+# One search over the lower-cased text decides whether the key=value and bearer passes run at all.
+_SECRET_WORDS = re.compile(r"pass|pwd|secret|token|api[_\-]?key|credential|auth|private[_\-]?key|access[_\-]?key"
+                           r"|bearer|basic")
 _KEY_VALUE = re.compile(
     r"(?i:\b[\w.\-]*?(?:passw(?:or)?d|pwd|secret|token|api[_\-]?key|credentials?|auth[_\-]?key"
     r"|private[_\-]?key|access[_\-]?key)[\w.\-]*)[\"']?\s*[:=]\s*"
@@ -128,9 +126,9 @@ _KEY_VALUE = re.compile(
 )
 _URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]+")
 _TARGET = re.compile(r"(?<![\w/.:@\-])/[\w.~%!$'()*+,;=:@/\-]*\?[^\s\"'<>#]*")
-_DIGITS = re.compile(r"\d[\d\- .:]*\d")  # cards, SSNs, IPv4 — validated in code
+_DIGITS = re.compile(r"\d[\d\- .]{5,}\d")  # candidates for cards, SSNs, IPv4 (7+ chars) — validated in code
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?:%[\w.]+)?(?![\w:])")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _HOME = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|\\\\Users\\\\)([^/\\\s\"':]+)")
 _CARD_RUN = re.compile(r"\d(?:[ \-]?\d){12,18}")
 _SSN = re.compile(r"(\d{3})-(\d{2})-(\d{4})")
@@ -167,36 +165,36 @@ class TextScanner:
             self._custom.append((name, re.compile(pattern), repl))
         safe = {replacement.lower(), *_ALREADY_SAFE}
         self._safe_values = frozenset(safe)
-        # (detector, gate(text, lower) -> bool, finder(text) -> iterable of Findings)
-        passes: list[tuple[str, Callable[[str, str], bool], Callable[[str], Iterable[Finding]]]] = []
+        # (detector, gate(text, lower, per-call state) -> bool or None for always, finder(text) -> Findings)
+        passes: list[tuple[str, Callable[[str, str, dict[str, bool]], bool] | None,
+                           Callable[[str], Iterable[Finding]]]] = []
         add = passes.append
         if "private_key" in on:
-            add(("private_key", lambda t, lo: "PRIVATE KEY" in t, self._find_pem))
+            add(("private_key", lambda t, lo, st: "PRIVATE KEY" in t, self._find_pem))
         if "url" in on:
-            add(("url", lambda t, lo: "://" in t or "www." in lo, self._find_urls))
-            add(("url", lambda t, lo: "?" in t, self._find_targets))
-        if "connection_string" in on:
-            add(("connection_string", lambda t, lo: "://" in t and "@" in t, self._find_userinfo))
-            add(("connection_string", lambda t, lo: any(w in lo for w in _SECRET_WORDS), self._find_key_values))
+            add(("url", lambda t, lo, st: "://" in t or "www." in lo, self._find_urls))
+            add(("url", lambda t, lo, st: "?" in t, self._find_targets))
         if "jwt" in on:
-            add(("jwt", lambda t, lo: "eyJ" in t, self._simple(_JWT, "jwt")))
-        if "bearer" in on:
-            add(("bearer", lambda t, lo: "bearer" in lo or "basic" in lo or "token" in lo, self._find_bearer))
+            add(("jwt", lambda t, lo, st: "eyJ" in t, self._simple(_JWT, "jwt")))
         if "aws_key" in on:
-            add(("aws_key", lambda t, lo: any(g in t for g in _AWS_GATES), self._simple(_AWS_ID, "aws_key")))
-            add(("aws_key", lambda t, lo: "aws" in lo, self._find_aws_secret))
-        if "cloud_token" in on:
-            add(("cloud_token", lambda t, lo: any(g in t for g in _CLOUD_GATES), self._simple(_CLOUD, "cloud_token")))
+            add(("aws_key", lambda t, lo, st: "aws" in lo, self._find_aws_secret))
+        if on & {"cloud_token", "aws_key"}:  # one pass: AWS key ids share the token regex
+            add(("cloud_token", None, self._find_cloud))
+        if "bearer" in on:
+            add(("bearer", _has_secret_word, self._find_bearer))
+        if "connection_string" in on:
+            add(("connection_string", lambda t, lo, st: "://" in t and "@" in t, self._find_userinfo))
+            add(("connection_string", _has_secret_word, self._find_key_values))
         if "email" in on:
-            add(("email", lambda t, lo: "@" in t, self._find_emails))
+            add(("email", lambda t, lo, st: "@" in t, self._find_emails))
         if on & {"credit_card", "us_ssn", "ip"}:
-            add(("digits", lambda t, lo: True, self._find_digits))
+            add(("digits", None, self._find_digits))
         if "ip" in on:
-            add(("ip", lambda t, lo: "::" in t or t.count(":") >= 5, self._find_ipv6))
+            add(("ip", lambda t, lo, st: "::" in t or t.count(":") >= 7, self._find_ipv6))
         if "iban" in on:
-            add(("iban", lambda t, lo: True, self._find_iban))
+            add(("iban", None, self._find_iban))
         if "home_path" in on:
-            add(("home_path", lambda t, lo: "Users" in t or "/home/" in t, self._find_home))
+            add(("home_path", lambda t, lo, st: "Users" in t or "/home/" in t, self._find_home))
         self._passes = passes
 
     # -- public ---------------------------------------------------------------------------
@@ -205,9 +203,10 @@ class TextScanner:
         if not text:
             return []
         lower = text.lower()
+        state: dict[str, bool] = {}
         found: list[Finding] = []
         for _name, gate, finder in self._passes:
-            if gate(text, lower):
+            if gate is None or gate(text, lower, state):
                 found.extend(finder(text))
         for name, rx, repl in self._custom:
             for m in rx.finditer(text):
@@ -331,19 +330,20 @@ class TextScanner:
         on = self.enabled
         n = len(text)
         for m in _DIGITS.finditer(text):
-            start, end = m.span()
+            start = m.start()
             # A digit run glued to letters is part of an identifier (hex ids, hashes): skip.
-            if start and (text[start - 1].isalnum() or text[start - 1] in "_"):
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue
             run = m.group(0)
-            if "ip" in on and "." in run:
+            dots = run.count(".")
+            if dots >= 3 and "ip" in on:
                 self._ipv4(text, run, start, n, out)
-            if "us_ssn" in on and "-" in run:
+            if len(run) >= 11 and "-" in run and "us_ssn" in on:
                 for s in _SSN.finditer(run):
                     a, b = start + s.start(), start + s.end()
                     if _bounded(text, a, b) and _ssn_valid(*s.groups()):
                         out.append(Finding("us_ssn", a, b, self._repl("us_ssn")))
-            if "credit_card" in on and end - start >= 13:
+            if len(run) >= 13 and "credit_card" in on and len(run) - dots - run.count(" ") - run.count("-") >= 13:
                 self._cards(text, run, start, out)
         return out
 
@@ -402,11 +402,33 @@ class TextScanner:
 
     def _find_iban(self, text: str) -> Iterable[Finding]:
         repl = self._repl("iban")
-        return [Finding("iban", m.start(), m.end(), repl) for m in _IBAN.finditer(text) if iban_valid(m.group(0))]
+        return [Finding("iban", m.start(), m.end(), repl) for m in _IBAN.finditer(text)
+                if _word_start(text, m.start()) and iban_valid(m.group(0))]
+
+    def _find_cloud(self, text: str) -> Iterable[Finding]:
+        out = []
+        for m in _CLOUD.finditer(text):
+            token = m.group(0)
+            name = "aws_key" if token[0] == "A" and token[1] != "I" else "cloud_token"
+            if name in self.enabled and _word_start(text, m.start()):
+                out.append(Finding(name, m.start(), m.end(), self._repl(name)))
+        return out
 
     def _find_home(self, text: str) -> Iterable[Finding]:
         repl = "<user>" if self.typed else self.replacement
         return [Finding("home_path", m.start(1), m.end(1), repl) for m in _HOME.finditer(text)]
+
+
+def _has_secret_word(text: str, lower: str, state: dict[str, bool]) -> bool:
+    """Keyword gate shared by the bearer and key=value passes: one search per text, not two."""
+    hit = state.get("kw")
+    if hit is None:
+        hit = state["kw"] = _SECRET_WORDS.search(lower) is not None
+    return hit
+
+
+def _word_start(text: str, a: int) -> bool:
+    return not a or not (text[a - 1].isalnum() or text[a - 1] == "_")
 
 
 def _bounded(text: str, a: int, b: int) -> bool:

@@ -95,6 +95,8 @@ class UrlSanitizer:
     def _sanitize(self, url: str) -> str:
         if not url:
             return url
+        if "=" in url and "?" not in url and "/" not in url and ":" not in url:
+            return self.sanitize_query(url)  # a bare query string (``url.query``)
         rest, hash_, fragment = url.partition("#")
         rest, qmark, query = rest.partition("?")
         prefix = ""
