@@ -418,11 +418,24 @@ IP_KEYS = [
     "source.address",
 ]
 
+SERVER_ADDRESS_KEYS = [
+    "server.address",
+    "server.port",
+    "net.host.name",
+    "net.host.port",
+    "http.server_name",
+    "http.host",
+    "url.domain",
+    "url.port",
+]
+
 _DEFAULT: dict[str, Any] = {
     "name": "default",
     "rules": [
         # Counts of tokens are numbers, not credentials, even though the key says "token".
         {"match": ["gen_ai.usage.*", "gen_ai.request.max_tokens", "otel_privacy.*"], "action": "keep"},
+        # The service's own address is not personal data; peers (clients) are truncated below.
+        {"match": SERVER_ADDRESS_KEYS, "action": "keep"},
         {"match": ["db.statement", "db.query.text"], "action": "db_statement"},
         {"match": ["url.full", "http.url", "http.target", "url.query"], "action": "url"},
         {"match": ["url.path"], "action": "url_path"},
