@@ -5,6 +5,8 @@ set -euo pipefail
 pkgs=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || pkgs+=("$1"); }
 need postgresql
+need chromium          # headless browser for the HTML report test (otel-privacy inspect --html)
+need chromium-driver
 if [ "${#pkgs[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
