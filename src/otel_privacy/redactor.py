@@ -538,11 +538,12 @@ class Redactor:
             return f"{m.group(1)} {self.url.template_path(target)}"
         if is_low_cardinality_name(name):
             return name
-        if rec.db_system is not None or looks_like_sql(name):
-            if rec.db_system in NOSQL_SYSTEMS:
-                return self._statement_step(name, rec)
+        if rec.db_system in NOSQL_SYSTEMS:
+            return self._statement_step(name, rec)
+        if looks_like_sql(name):
             result = self.sql.obfuscate(name, self.policy.sql.dialect or dialect_for_system(rec.db_system) or "generic")
-            return result.summary or result.statement
+            # identifiers survive obfuscation; scan them too (an e-mail used as a quoted name)
+            return self._text_step(result.summary or result.statement, rec)
         return self._text_step(name, rec)
 
     # -- bookkeeping -------------------------------------------------------------------

@@ -1,15 +1,165 @@
-"""MongoDB, Redis and Elasticsearch statement obfuscation. (Contract placeholder.)"""
+"""MongoDB, Elasticsearch/OpenSearch, Redis and Memcached statement obfuscation.
+
+* JSON query documents (MongoDB filters and commands, extended JSON like ``{"$oid": "…"}``,
+  Elasticsearch/OpenSearch bodies): every value → ``"?"``; keys and ``$operators`` kept, so
+  ``{"email": "a@b.c", "age": {"$gt": 30}}`` → ``{"email":"?","age":{"$gt":"?"}}``. Arrays keep
+  one element per distinct shape. Text that is not valid JSON (shell syntax, truncated bodies)
+  goes through a literal tokenizer instead: every quoted string and number → ``?``.
+* Redis: the command and its key arguments are kept, values → ``?`` (``SET user:42 ?``,
+  ``HSET h field ?``, ``AUTH ?``); a table says how many leading arguments of each command are
+  keys or field names. Unknown commands keep only the command name and the first argument.
+* Memcached: ``set key flags exptime bytes`` keeps the key, drops the value.
+"""
 
 from __future__ import annotations
 
-__all__ = ["obfuscate_nosql", "NOSQL_SYSTEMS"]
+import json
+import re
+from typing import Any
 
-NOSQL_SYSTEMS = frozenset({"redis", "mongodb", "elasticsearch", "opensearch", "memcached"})
+__all__ = ["obfuscate_nosql", "obfuscate_json", "obfuscate_redis", "NOSQL_SYSTEMS"]
+
+NOSQL_SYSTEMS = frozenset({"redis", "mongodb", "elasticsearch", "opensearch", "memcached", "couchdb", "dynamodb",
+                           "aws.dynamodb", "couchbase", "cosmosdb", "azure.cosmosdb"})
+_JSON_SYSTEMS = frozenset({"mongodb", "elasticsearch", "opensearch", "couchdb", "dynamodb", "aws.dynamodb",
+                           "couchbase", "cosmosdb", "azure.cosmosdb"})
 
 
 def obfuscate_nosql(system: str, text: str) -> str | None:
-    """Obfuscate ``text`` for ``system``; ``None`` when ``system`` is not a NoSQL store we know."""
-    if system not in NOSQL_SYSTEMS:
+    """Obfuscate ``text`` for ``system``; ``None`` when ``system`` is not a store we know."""
+    if system == "redis":
+        return obfuscate_redis(text)
+    if system == "memcached":
+        return _memcached(text)
+    if system in _JSON_SYSTEMS:
+        return obfuscate_json(text)
+    return None
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        out: list[Any] = []
+        seen: set[str] = set()
+        for v in value:
+            s = _scrub(v)
+            shape = json.dumps(s, sort_keys=True)
+            if shape not in seen:  # ["?", "?", "?"] → ["?"]: list lengths are not worth a series each
+                seen.add(shape)
+                out.append(s)
+        return out
+    if value is None:
         return None
+    return "?"
+
+
+_JSON_LITERAL = re.compile(
+    r"\"(?:[^\"\\]|\\.)*\"?(?P<key>\s*:)?|'(?:[^'\\]|\\.)*'?(?P<key2>\s*:)?"
+    r"|(?<![\w$.])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w])|\b(?:true|false)\b"
+)
+
+
+def obfuscate_json(text: str) -> str:
+    """Values → ``"?"`` in a JSON document (or several, one per line); keys and operators kept."""
+    stripped = text.strip()
+    if not stripped:
+        return text
+    try:
+        doc = json.loads(stripped)
+    except ValueError:
+        lines = stripped.splitlines()
+        if len(lines) > 1:  # NDJSON (Elasticsearch _bulk / msearch bodies)
+            try:
+                return "\n".join(json.dumps(_scrub(json.loads(line)), separators=(",", ":"))
+                                 for line in lines if line.strip())
+            except ValueError:
+                pass
+        return _scrub_tokens(text)
+    out = _scrub(doc)
+    if isinstance(doc, dict) and isinstance(out, dict):
+        for key in _COMMAND_KEYS.intersection(doc):  # {"find": "users", ...}: the collection is not data
+            if isinstance(doc[key], str):
+                out[key] = doc[key]
+    return json.dumps(out, separators=(",", ":"))
+
+
+# MongoDB command documents name their collection in the command key's value.
+_COMMAND_KEYS = frozenset({"find", "aggregate", "insert", "update", "delete", "count", "distinct", "findAndModify",
+                           "findandmodify", "create", "drop", "createIndexes", "listIndexes", "collection", "$db"})
+
+
+def _scrub_tokens(text: str) -> str:
+    """Not JSON (Mongo shell syntax, truncated): keep quoted keys, replace every other literal."""
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group("key") is not None or m.group("key2") is not None:
+            return m.group(0)  # a quoted key followed by ':'
+        return "?"
+
+    return _JSON_LITERAL.sub(repl, text)
+
+
+# -- Redis -----------------------------------------------------------------------------------------
+# command -> number of leading arguments kept (keys, field names); the rest are values.
+# A negative number means "keep every other argument starting with a key" (MSET k v k v).
+_REDIS_KEEP = {
+    "GET": 1, "SET": 1, "SETNX": 1, "SETEX": 2, "PSETEX": 2, "GETSET": 1, "GETDEL": 1, "GETEX": 1, "APPEND": 1,
+    "INCR": 1, "DECR": 1, "INCRBY": 1, "DECRBY": 1, "INCRBYFLOAT": 1, "DEL": 99, "UNLINK": 99, "EXISTS": 99,
+    "EXPIRE": 2, "PEXPIRE": 2, "EXPIREAT": 2, "TTL": 1, "PTTL": 1, "PERSIST": 1, "TYPE": 1, "RENAME": 2,
+    "MGET": 99, "MSET": -1, "MSETNX": -1, "HGET": 2, "HSET": -2, "HSETNX": 2, "HMSET": -2, "HMGET": 99,
+    "HGETALL": 1, "HDEL": 99, "HEXISTS": 2, "HINCRBY": 2, "HKEYS": 1, "HVALS": 1, "HLEN": 1,
+    "LPUSH": 1, "RPUSH": 1, "LPOP": 1, "RPOP": 1, "LRANGE": 1, "LLEN": 1, "LREM": 1, "LSET": 1, "LINDEX": 1,
+    "SADD": 1, "SREM": 1, "SMEMBERS": 1, "SISMEMBER": 1, "SCARD": 1, "ZADD": 1, "ZREM": 1, "ZRANGE": 1,
+    "ZSCORE": 1, "ZINCRBY": 1, "ZRANK": 1, "ZCARD": 1, "ZRANGEBYSCORE": 1, "PUBLISH": 1, "SUBSCRIBE": 99,
+    "XADD": 1, "XREAD": 0, "KEYS": 0, "SCAN": 0, "AUTH": 0, "HELLO": 1, "PING": 0, "ECHO": 0, "SELECT": 1,
+    "EVAL": 0, "EVALSHA": 0, "FLUSHDB": 0, "FLUSHALL": 0, "INFO": 1, "CLIENT": 1, "CONFIG": 2, "MULTI": 0,
+    "EXEC": 0, "WATCH": 99, "UNWATCH": 0, "BLPOP": 99, "BRPOP": 99, "SETRANGE": 1, "GETRANGE": 1, "STRLEN": 1,
+    "BITCOUNT": 1, "SETBIT": 2, "GETBIT": 2, "PFADD": 1, "GEOADD": 1, "JSON.SET": 2, "JSON.GET": 99,
+}
+_REDIS_TOKEN = re.compile(r"\"(?:[^\"\\]|\\.)*\"?|'(?:[^'\\]|\\.)*'?|\S+")
+
+
+def obfuscate_redis(text: str) -> str:
+    """``SET user:42 secret EX 60`` → ``SET user:42 ?`` (one ``?`` per command's values)."""
+    commands = []
+    for line in text.strip().splitlines() or [""]:  # pipelines arrive one command per line
+        tokens = _REDIS_TOKEN.findall(line)
+        if not tokens:
+            continue
+        cmd = tokens[0].upper()
+        args = tokens[1:]
+        words = [tokens[0]]
+        if cmd in ("CLIENT", "CONFIG", "OBJECT", "MEMORY", "SCRIPT", "CLUSTER", "ACL", "XGROUP") and args:
+            words.append(args[0])  # subcommand
+            args = args[1:]
+            keep = 1 if cmd in ("OBJECT", "MEMORY", "CONFIG") else 0
+        else:
+            keep = _REDIS_KEEP.get(cmd, 1)
+        if keep < 0:  # alternating key/value (MSET) or key then field/value pairs (HSET)
+            lead = -keep - 1
+            words.extend(args[:lead])
+            pairs = args[lead:]
+            for i in range(0, len(pairs), 2):
+                words.append(pairs[i])
+                if i + 1 < len(pairs):
+                    words.append("?")
+        else:
+            words.extend(args[:keep])
+            if len(args) > keep:
+                words.append("?")
+        commands.append(" ".join(words))
+    return "\n".join(commands)
+
+
+def _memcached(text: str) -> str:
     parts = text.split()
-    return " ".join(parts[:2] + ["?"] * len(parts[2:]))
+    if not parts:
+        return text
+    cmd = parts[0].lower()
+    if cmd in ("get", "gets", "delete", "touch", "incr", "decr") and len(parts) > 1:
+        return " ".join(parts[:2] + (["?"] if len(parts) > 2 and cmd in ("incr", "decr", "touch") else []))
+    if cmd in ("set", "add", "replace", "append", "prepend", "cas") and len(parts) > 1:
+        return f"{parts[0]} {parts[1]} ?"
+    return parts[0] + (" ?" if len(parts) > 1 else "")
