@@ -26,3 +26,46 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("leak suite")
         for line in LEAK_REPORT:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster, started for the session and stopped after it.
+
+    Uses the Debian package's binaries (installed by `make test` via scripts/setup-system.sh); runs
+    as the `postgres` user when the tests run as root, since initdb refuses root. Yields a libpq DSN.
+    """
+    import glob
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not bins:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not installed; scripts/setup-system.sh should have installed it")
+        pytest.skip("PostgreSQL binaries not installed (run `make test` to install them)")
+    bindir = os.path.dirname(bins[-1])
+    base = tempfile.mkdtemp(prefix="otel-privacy-pg-")
+    data, sock = os.path.join(base, "data"), os.path.join(base, "sock")
+    os.makedirs(sock)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+        shutil.chown(sock, "postgres")
+        os.chmod(base, 0o755)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    run = lambda *cmd: subprocess.run([*prefix, *cmd], check=True, capture_output=True, timeout=120)  # noqa: E731
+    run(f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync")
+    run(f"{bindir}/pg_ctl", "-D", data, "-w", "-l", os.path.join(base, "log"), "-o",
+        f"-p {port} -k {sock} -c listen_addresses='' -c fsync=off", "start")
+    try:
+        yield f"host={sock} port={port} user=postgres dbname=postgres"
+    finally:
+        subprocess.run([*prefix, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True,
+                       timeout=60)
+        shutil.rmtree(base, ignore_errors=True)

@@ -70,38 +70,36 @@ def dialect_for_system(db_system: str | None) -> str | None:
 # -- tokenizer ----------------------------------------------------------------------------------
 _STR_STD = r"'(?:[^']|'')*'?"
 _STR_BS = r"'(?:[^'\\]|''|\\.)*'?"
-_NUM = r"(?<![\w$@:.?])-?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)(?![\w])"
-_UUID = r"(?<![\w-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])"
-_HEX = r"(?<![\w$])0[xX][0-9a-fA-F]*|(?<![\w$])0[bB][01]+(?![\w])"
+# Every branch starts with a literal character or a character class, and there are no named groups:
+# the regex engine then rejects a position with one table lookup, which makes the pass ~3x faster.
+# Context checks (is this digit part of an identifier like t1?) sit *after* the first character.
+_NUM = (r"\d(?<![\w$@:.?]\d)\d*\.?\d*(?:[eE][+-]?\d+)?(?![\w])"
+        r"|-(?<![\w$@:.?]-)(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![\w])"
+        r"|\.(?<![\w$@:.?]\.)\d+(?:[eE][+-]?\d+)?(?![\w])")
+_HEX = r"0(?<![\w$]0)[xX][0-9a-fA-F]*|0(?<![\w$]0)[bB][01]+(?![\w])"
+_UUID = re.compile(r"(?<![\w-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])")
+_BOOL = re.compile(r"(?<![\w$@:.])(?i:true|false)(?![\w$])")
+_PREFIXED_QUOTE = re.compile(r"[EeNnXxBb&4y]'")  # a cheap gate: a quote right after a prefix-ish character
+_PREFIXED_MARK = re.compile(r"(?<![\w$])(?:[EeNnXxBb]|[Uu]&|_utf8mb4|_binary)\?")
 
 
-def _master(dialect: str, booleans: bool) -> re.Pattern[str]:
-    backslash = dialect in ("mysql",)
-    parts = [
-        r"(?P<lc>--[^\n]*)",
-        r"(?P<bc>/\*)",
-    ]
+def _master(dialect: str) -> re.Pattern[str]:
+    parts = [r"--[^\n]*", r"/\*.*?(?:\*/|\Z)"]
     if dialect == "mysql":
-        parts.append(r"(?P<hc>#[^\n]*)")
+        parts.append(r"#[^\n]*")
     if dialect == "postgresql":
-        parts.append(r"(?P<ph>\$\d+)")
-        parts.append(r"(?P<dq>\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$)")
-        parts.append(r"(?P<es>(?<![\w$])[eE]" + _STR_BS + ")")
-    parts.append(r"(?P<str>(?:(?<![\w$])(?:[nN]|[xX]|[bB]|[uU]&|_utf8mb4|_binary))?" + (_STR_BS if backslash
-                                                                                          else _STR_STD) + ")")
-    if dialect == "mysql":
-        parts.append(r'(?P<dstr>"(?:[^"\\]|""|\\.)*"?)')
-    else:
-        parts.append(r'(?P<qid>"(?:[^"]|"")*"?)')
-    parts.append(r"(?P<bid>`[^`]*`?)")
+        parts += [r"\$\d+", r"\$\$.*?(?:\$\$|\Z)", r"\$([A-Za-z_]\w*)\$.*?(?:\$\1\$|\Z)"]
+    # backslash escapes: MySQL strings always; PostgreSQL E'' strings are fixed up before the pass
+    parts.append(_STR_BS if dialect == "mysql" else _STR_STD)
+    parts.append(r'"(?:[^"\\]|""|\\.)*"?' if dialect == "mysql" else r'"(?:[^"]|"")*"?')
+    parts.append(r"`[^`]*`?")
     if dialect == "mssql":
-        parts.append(r"(?P<sid>\[[^\]]*\]?)")
-    parts.append(r"(?P<uuid>" + _UUID + ")")
-    parts.append(r"(?P<hex>" + _HEX + ")")
-    parts.append(r"(?P<num>" + _NUM + ")")
-    if booleans:
-        parts.append(r"(?P<bool>(?<![\w$@:.])(?i:true|false)(?![\w$]))")
+        parts.append(r"\[[^\]]*\]?")
+    parts += [_HEX, _NUM]
     return re.compile("|".join(parts), re.S)
+
+
+_E_STRING = re.compile(r"(?<![\w$])[eE]'(?:[^'\\]|''|\\.)*'?", re.S)
 
 
 # -- summary ------------------------------------------------------------------------------------
@@ -119,12 +117,6 @@ _SKIP_AFTER_TARGET_KW = frozenset({"ONLY", "IF", "NOT", "EXISTS", "LATERAL", "TE
                                    "LOW_PRIORITY", "IGNORE", "DELAYED", "HIGH_PRIORITY", "QUICK"})
 _NOT_TABLES = frozenset({"SELECT", "VALUES", "SET", "WHERE", "DUAL", "UNNEST", "GENERATE_SERIES", "LATERAL",
                          "JSON_TABLE", "TABLE", "?"})
-_WORD = re.compile(
-    r"\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|[A-Za-z_][\w$#]*|\?|\(|\)|,|;|=|\.|\$\d+|:[A-Za-z_]\w*|[^\s\w]"
-)
-_IDENT_PART = re.compile(r"\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|[A-Za-z_][\w$#]*")
-
-
 def _unquote(part: str) -> str:
     if part[:1] in "\"`[":
         return part[1:-1] if len(part) >= 2 else part[1:]
@@ -149,7 +141,8 @@ class SqlObfuscator:
         self.keep_comments = keep_comments
         self.max_length = max_length
         self.relationships = relationships
-        self._patterns = {d: _master(d, obfuscate_booleans) for d in DIALECTS}
+        self._patterns = {d: _master(d) for d in DIALECTS}
+        self._callbacks = {d: self._make_callback(d) for d in DIALECTS}
         self._cache: OrderedDict[tuple[str, str], SqlResult] = OrderedDict()
         self._cache_size = cache_size
         self._lock = Lock()
@@ -183,58 +176,72 @@ class SqlObfuscator:
         return SqlResult(statement, operation, tables, summary, joins)
 
     def _tokenize(self, text: str, dialect: str) -> str:
-        rx = self._patterns[dialect]
-        out: list[str] = []
-        pos, n = 0, len(text)
-        search = rx.search
-        while pos < n:
-            m = search(text, pos)
-            if m is None:
-                out.append(text[pos:])
-                break
-            start, end = m.span()
-            if start > pos:
-                out.append(text[pos:start])
-            kind = m.lastgroup
-            if kind == "num":
-                tok = m.group()
-                if tok[0] == "-" and _binary_minus(out):
-                    out.append("-?")
-                else:
-                    out.append("?")
-            elif kind in ("str", "es", "dstr", "uuid", "hex", "bool"):
-                out.append("?")
-            elif kind in ("qid", "bid", "sid", "ph"):
-                out.append(m.group())
-            elif kind == "lc" or kind == "hc":
-                if self.keep_comments:
-                    out.append(m.group())
-                out.append(" ")
-            elif kind == "bc":
-                end = _block_comment_end(text, start, nested=dialect == "postgresql")
-                if self.keep_comments:
-                    out.append(text[start:end])
-                out.append(" ")
-            elif kind == "dq":
-                tag = m.group()
-                close = text.find(tag, end)
-                end = n if close < 0 else close + len(tag)
-                out.append("?")
-            pos = end if end > start else start + 1
-        return " ".join("".join(out).split())
+        if dialect == "postgresql":
+            if text.count("/*") > 1:
+                text = _strip_nested_comments(text, self.keep_comments)
+            if "'" in text and ("E'" in text or "e'" in text):
+                text = _E_STRING.sub("?", text)  # E'it\'s': backslash escapes, unlike plain strings
+        if text.count("-") >= 4 and _UUID.search(text):
+            text = _UUID.sub("?", text)
+        out = self._patterns[dialect].sub(self._callbacks[dialect], text)
+        if _PREFIXED_QUOTE.search(text):
+            out = _PREFIXED_MARK.sub("?", out)  # N'x' → N? → ?
+        if self.obfuscate_booleans:
+            low = out.lower()
+            if "true" in low or "false" in low:
+                out = _BOOL.sub("?", out)
+        return " ".join(out.split())
+
+    def _make_callback(self, dialect: str):
+        keep_comments = self.keep_comments
+        mysql = dialect == "mysql"
+
+        def token(m: re.Match[str]) -> str:
+            tok = m.group()
+            c = tok[0]
+            if c == "'":
+                return "?"
+            if c == '"':
+                return "?" if mysql else tok
+            if c == "`" or c == "[":
+                return tok
+            if c == "-":
+                if tok.startswith("--"):
+                    return tok + "\n" if keep_comments else " "
+                return "-?" if _binary_minus(m.string, m.start()) else "?"
+            if c == "/" or c == "#":
+                return tok + " " if keep_comments else " "
+            if c == "$":
+                return tok if tok[1:2].isdigit() else "?"
+            return "?"  # numbers, hex and binary literals
+
+        return token
+
+def _binary_minus(text: str, pos: int) -> bool:
+    """Is the ``-`` at ``pos`` an operator (``a -1``) rather than a sign (``= -1``)?"""
+    before = text[:pos].rstrip()
+    if not before:
+        return False
+    last = before[-1]
+    if last.isalpha():
+        word = _TRAILING_WORD.search(before[-32:])
+        return word is None or word.group().upper() not in _SIGN_KEYWORDS
+    return last.isdigit() or last in ")?_\"`]'"
 
 
-def _binary_minus(out: list[str]) -> bool:
-    """Is the ``-`` before a number an operator (``a -1``) rather than a sign (``= -1``)?"""
-    for chunk in reversed(out):
-        stripped = chunk.rstrip()
-        if stripped:
-            last = stripped[-1]
-            if last.isalpha():
-                word = _TRAILING_WORD.search(stripped)
-                return word is None or word.group().upper() not in _SIGN_KEYWORDS
-            return last.isdigit() or last in ")?_\"`]"
-    return False
+def _strip_nested_comments(text: str, keep: bool) -> str:
+    """PostgreSQL block comments nest; remove them with a depth count (unterminated: to the end)."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        start = text.find("/*", i)
+        if start < 0:
+            out.append(text[i:])
+            break
+        out.append(text[i:start])
+        end = _block_comment_end(text, start, nested=True)
+        out.append(text[start:end] if keep else " ")
+        i = end
+    return "".join(out)
 
 
 _TRAILING_WORD = re.compile(r"[A-Za-z_]+$")
@@ -283,132 +290,120 @@ def _collapse(statement: str) -> str:
     return statement
 
 
+_IDENT = r"(?:\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|[A-Za-z_][\w$#]*)"
+_QUALIFIED = _IDENT + r"(?:\s*\.\s*" + _IDENT + r")*"
+# Reserved operations and target keywords; the first character is a class so the engine skips fast.
+# The factored pattern also matches non-words ("SABLE"): matches are checked against _KEYWORD_SET.
+_KEYWORDS = re.compile(r"[FJIUDSMT](?:ELECT|NSERT|PDATE|ELETE|ERGE|ROM|OIN|NTO|ABLE)(?![\w$])")
+_KEYWORD_SET = _RESERVED_OPERATIONS | _TARGET_KW
+_FIRST_WORD = re.compile(r"\s*\(?\s*([A-Z_]+)")
+_TARGET_AFTER = re.compile(
+    r"\s*(?:(?:ONLY|IF|NOT|EXISTS|LATERAL|TEMPORARY|TEMP|UNLOGGED|LOW_PRIORITY|IGNORE|DELAYED|HIGH_PRIORITY|QUICK)"
+    r"\s+)*(" + _QUALIFIED + r")(?:\s+(?:AS\s+)?(" + _IDENT + r"))?")  # matched on the upper-cased text
+_NEXT_IN_LIST = re.compile(r"\s*,\s*(?=[A-Z_\"`\[])")
+_CTE = re.compile(r"(?:\bWITH(?:\s+RECURSIVE)?|,)\s*(" + _IDENT + r")\s*(?:\([^()]*\)\s*)?AS\s*(?:NOT\s+)?"
+                  r"(?:MATERIALIZED\s*)?\(", re.I)
+_ON = re.compile(r"\s+(" + _QUALIFIED + r")\s*=\s*(" + _QUALIFIED + r")")
+_ON_KW = re.compile(r"(?<![\w$.])ON(?=\s)")
+_PREV_WORD = re.compile(r"([A-Za-z_]+)\s*$")
+_SPLIT_QUALIFIED = re.compile(_IDENT)
+
+
+# Words that can follow a table name but are not its alias.
+_ALIAS_STOP = frozenset({"WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "OUTER", "ON", "USING", "SET",
+                         "VALUES", "GROUP", "ORDER", "LIMIT", "HAVING", "UNION", "SELECT", "RETURNING", "NATURAL",
+                         "OFFSET", "FOR", "WINDOW", "DEFAULT", "EXCEPT", "INTERSECT", "AS", "USE", "FORCE", "WITH",
+                         "STRAIGHT_JOIN", "PARTITION", "TABLESAMPLE", "DO"})
+
+
+def _name(qualified: str) -> str:
+    if not any(c in qualified for c in "\"`[ \t\n"):
+        return qualified  # the common case: plain a.b.c
+    return ".".join(_unquote(p) for p in _SPLIT_QUALIFIED.findall(qualified))
+
+
 def _summarize(statement: str, relationships: bool) -> tuple[str | None, tuple[str, ...], str | None, tuple[str, ...]]:
-    tokens = _WORD.findall(statement)
-    upper = [t.upper() for t in tokens]
-    n = len(tokens)
-    ctes: set[str] = set()
-    # CTE names: WITH [RECURSIVE] name [(cols)] AS (
-    for i, u in enumerate(upper):
-        if u == "AS" and i + 1 < n and tokens[i + 1] == "(":
-            j = i - 1
-            if j >= 0 and tokens[j] == ")":  # column list: skip back to its "("
-                depth = 0
-                while j >= 0:
-                    if tokens[j] == ")":
-                        depth += 1
-                    elif tokens[j] == "(":
-                        depth -= 1
-                        if depth == 0:
-                            break
-                    j -= 1
-                j -= 1
-            if j >= 1 and (upper[j - 1] in ("WITH", "RECURSIVE", ",")):
-                ctes.add(_unquote(tokens[j]).lower())
+    """Operations and tables in order of appearance, from keyword positions (no full token walk)."""
+    upper = statement.upper()
+    if len(upper) != len(statement):  # non-ASCII case mapping changed lengths: positions would drift
+        upper = "".join(c.upper() if len(c.upper()) == 1 else c for c in statement)
+    ctes = {_name(m.group(1)).lower() for m in _CTE.finditer(statement)} if "WITH" in upper else set()
     parts: list[str] = []
     operations: list[str] = []
     tables: list[str] = []
     aliases: dict[str, str] = {}
     joins: list[str] = []
-    i = 0
-    prev = ""
-    while i < n:
-        u = upper[i]
-        if u in _OPERATIONS and prev not in (".", "FOR", "ON", "KEY", "NO") and (
-                u in _RESERVED_OPERATIONS or prev in ("", ";", "(")):
-            if u in ("CALL", "EXEC", "EXECUTE") and i + 1 < n:
-                name, i = _qualified(tokens, i + 1)
-                operations.append(u)
-                parts.append(u)
-                if name and name != "?":
-                    parts.append(name)
-                    tables.append(name)
-                prev = u
-                continue
-            operations.append(u)
-            parts.append(u)
-        if u in _TARGET_KW and prev not in (".", "FOR", "ON", "KEY", "NO"):
-            j = i + 1
-            while j < n and upper[j] in _SKIP_AFTER_TARGET_KW:
-                j += 1
-            while j < n and tokens[j] not in ("(", "?") and upper[j] not in _NOT_TABLES and _IDENT_PART.fullmatch(
-                    tokens[j]):
-                name, j = _qualified(tokens, j)
-                alias = _alias(tokens, upper, j)
+    first = _FIRST_WORD.match(upper)
+    if first and first.group(1) in _OPERATIONS and first.group(1) not in _KEYWORD_SET:
+        kw = first.group(1)  # BEGIN, CALL, EXEC, SET, SHOW, ... count only as the first word
+        operations.append(kw)
+        parts.append(kw)
+        if kw in ("CALL", "EXEC", "EXECUTE"):
+            t = _TARGET_AFTER.match(upper, first.end())
+            if t:
+                name = _name(statement[t.start(1):t.end(1)])
+                parts.append(name)
+                tables.append(name)
+    for m in _KEYWORDS.finditer(upper):
+        kw = m.group()
+        start, end = m.span()
+        if kw not in _KEYWORD_SET or (start and (upper[start - 1].isalnum() or upper[start - 1] in "_$.")):
+            continue
+        before = upper[max(0, start - 24):start].rstrip()
+        pw = _PREV_WORD.search(before) if before[-1:].isalpha() else None
+        if pw and pw.group(1) in ("FOR", "ON", "KEY", "NO"):
+            continue  # FOR UPDATE, ON DELETE CASCADE, ...
+        if kw in _RESERVED_OPERATIONS:
+            operations.append(kw)
+            parts.append(kw)
+        if kw in _TARGET_KW:
+            pos = end
+            while True:
+                t = _TARGET_AFTER.match(upper, pos)
+                if t is None or t.group(1) in _NOT_TABLES:
+                    break
+                name = _name(statement[t.start(1):t.end(1)])
+                alias = t.group(2)
+                if alias is not None and alias in _ALIAS_STOP:  # "FROM t WHERE": not an alias
+                    alias = None
+                    pos = t.end(1)
+                else:
+                    pos = t.end()
+                    if alias is not None:
+                        alias = statement[t.start(2):t.end(2)]
                 if name.lower() not in ctes:
                     tables.append(name)
                     parts.append(name)
                     if alias:
-                        aliases[alias.lower()] = name
-                if alias:  # skip "AS alias" / "alias"
-                    j += 2 if upper[j] == "AS" else 1
-                if u != "FROM" or j >= n or tokens[j] != ",":
+                        aliases[_unquote(alias).lower()] = name
+                if kw != "FROM":
                     break
-                j += 1  # FROM a, b
-            i = max(j, i + 1)
-            prev = u
-            continue
-        if u == "ON" and relationships:
-            join = _join_condition(tokens, i + 1, aliases)
-            if join:
-                joins.append(join)
-        prev = u
-        i += 1
+                nxt = _NEXT_IN_LIST.match(upper, pos)
+                if nxt is None:
+                    break
+                pos = nxt.end()
+    if relationships and "ON" in upper:
+        for m in _ON_KW.finditer(upper):
+            j = _ON.match(statement, m.end())
+            if j:
+                joins.append(_join(_name(j.group(1)), _name(j.group(2)), aliases))
     operation = operations[0] if operations else None
-    if operation in ("WITH",):
-        operation = None
     dedup: list[str] = []
     for k, p in enumerate(parts):
         if dedup and dedup[-1] == p:
             continue
-        nxt = parts[k + 1] if k + 1 < len(parts) else None
-        if p in _OPERATIONS and p in dedup and (nxt is None or nxt in _OPERATIONS):
+        nxt_part = parts[k + 1] if k + 1 < len(parts) else None
+        if p in _OPERATIONS and p in dedup and (nxt_part is None or nxt_part in _OPERATIONS):
             continue  # "WITH r AS (SELECT … FROM orders) SELECT * FROM r": the outer SELECT adds nothing
         dedup.append(p)
     summary = " ".join(dedup)[:255] if dedup else None
-    unique_tables = tuple(dict.fromkeys(tables))
-    return operation, unique_tables, summary, tuple(dict.fromkeys(joins))
+    return operation, tuple(dict.fromkeys(tables)), summary, tuple(dict.fromkeys(joins))
 
 
-def _qualified(tokens: list[str], j: int) -> tuple[str, int]:
-    """Read ``a.b.c`` starting at ``j``; returns the name (quotes removed) and the next index."""
-    parts = []
-    n = len(tokens)
-    while j < n and _IDENT_PART.fullmatch(tokens[j]):
-        parts.append(_unquote(tokens[j]))
-        j += 1
-        if j + 1 < n and tokens[j] == "." and _IDENT_PART.fullmatch(tokens[j + 1]):
-            j += 1
-            continue
-        break
-    return ".".join(parts), j
-
-
-_ALIAS_STOP = frozenset({"WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "OUTER", "ON", "USING", "SET",
-                         "VALUES", "GROUP", "ORDER", "LIMIT", "HAVING", "UNION", "SELECT", "RETURNING", "NATURAL",
-                         "OFFSET", "FOR", "WINDOW", "DEFAULT", "EXCEPT", "INTERSECT", "AS", "USE", "FORCE", "WITH"})
-
-
-def _alias(tokens: list[str], upper: list[str], j: int) -> str | None:
-    if j < len(tokens) and upper[j] == "AS":
-        j += 1
-    if j < len(tokens) and upper[j] not in _ALIAS_STOP and _IDENT_PART.fullmatch(tokens[j]):
-        return _unquote(tokens[j])
-    return None
-
-
-def _join_condition(tokens: list[str], j: int, aliases: dict[str, str]) -> str | None:
-    """``a.x = b.y`` after ON → ``table_a.x=table_b.y`` (aliases resolved)."""
-    left, j = _qualified(tokens, j)
-    if not left or j >= len(tokens) or tokens[j] != "=":
-        return None
-    right, _ = _qualified(tokens, j + 1)
-    if not right or "." not in left or "." not in right:
-        return None
-
+def _join(left: str, right: str, aliases: dict[str, str]) -> str:
     def resolve(col: str) -> str:
         owner, _, column = col.rpartition(".")
-        return f"{aliases.get(owner.lower(), owner)}.{column}"
+        return f"{aliases.get(owner.lower(), owner)}.{column}" if owner else column
 
     return f"{resolve(left)}={resolve(right)}"
 

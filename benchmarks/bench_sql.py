@@ -1,0 +1,135 @@
+"""SQL obfuscation speed: our single-pass tokenizer vs sqlparse, sqlglot and a naive regex chain.
+
+Corpus: a realistic mix of statements (point lookups, joins, inserts with several rows, updates,
+CTEs, IN-lists) with FRESH literals in every statement, so no cache helps ("cold"), and the same
+statements repeated ("warm": what an app with prepared statements sees). Baselines, measured in the
+same run on the same statements:
+  * sqlparse: tokenize, replace literal tokens with ?, join;
+  * sqlglot: parse, replace literal nodes with placeholders, generate SQL;
+  * regex chain: the usual three re.sub calls (strings, numbers, whitespace) — fast but leaks
+    (dollar quotes, unterminated strings, comments) and gives no summary.
+Prints µs per statement (median of interleaved repeats, process CPU time) and ratios; writes
+results/bench_sql.json. Target: ours well ahead of sqlparse and sqlglot, ≤ 10 µs per statement cold.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from _common import measure, write_result  # noqa: E402
+
+from otel_privacy.scrub.sql import SqlObfuscator  # noqa: E402
+
+TEMPLATES = [
+    "SELECT id, email, created_at FROM users WHERE email = '{s}' AND tenant_id = {n}",
+    "SELECT o.id, o.total, u.name FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = {n} AND o.status = '{s}'",
+    "INSERT INTO events (kind, payload, ts) VALUES ('{s}', '{s}', {n}), ('{s}', '{s}', {n})",
+    "UPDATE accounts SET balance = balance - {f}, updated_at = '{s}' WHERE id = {n}",
+    "SELECT * FROM products WHERE category_id IN ({n}, {n}, {n}, {n}) ORDER BY price DESC LIMIT 20",
+    "WITH recent AS (SELECT * FROM orders WHERE created_at > '{s}') SELECT count(*) FROM recent WHERE total > {f}",
+    "DELETE FROM sessions WHERE token = '{s}' OR expires_at < {n}",
+    "SELECT p.name, s.qty FROM products p LEFT JOIN stock s ON s.product_id = p.id WHERE p.sku = '{s}'",
+]
+
+
+def corpus(n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        tpl = rnd.choice(TEMPLATES)
+        out.append(re.sub(r"\{(\w)\}", lambda m: {
+            "s": f"user{rnd.randint(0, 10**9)}@example.com",
+            "n": str(rnd.randint(1, 10**9)),
+            "f": f"{rnd.random() * 1000:.2f}",
+        }[m.group(1)], tpl))
+    return out
+
+
+def sqlparse_obfuscate(sql: str) -> str:
+    import sqlparse
+    from sqlparse import tokens as T
+
+    out = []
+    for tok in sqlparse.parse(sql)[0].flatten():
+        out.append("?" if tok.ttype in T.Literal.String.Single or tok.ttype in T.Literal.Number.Integer
+                   or tok.ttype in T.Literal.Number.Float else tok.value)
+    return "".join(out)
+
+
+def sqlglot_obfuscate(sql: str) -> str:
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql)
+    tree = tree.transform(lambda node: exp.Placeholder() if isinstance(node, exp.Literal) else node)
+    return tree.sql()
+
+
+_STR = re.compile(r"'(?:[^']|'')*'")
+_NUMS = re.compile(r"\b\d+(?:\.\d+)?\b")
+_WS = re.compile(r"\s+")
+
+
+def regex_chain(sql: str) -> str:
+    return _WS.sub(" ", _NUMS.sub("?", _STR.sub("?", sql)))
+
+
+def main() -> None:
+    cold = corpus(2000, 1)
+    warm = corpus(50, 2) * 40
+    slow = cold[:200]  # the parsers are slow; time them on a slice and report per statement
+
+    def ours_cold() -> int:
+        obf = SqlObfuscator(cache_size=4096)  # a fresh cache: every statement is a miss
+        for s in cold:
+            obf.obfuscate(s)
+        return len(cold)
+
+    warm_obf = SqlObfuscator(cache_size=4096)
+
+    def ours_warm() -> int:
+        for s in warm:
+            warm_obf.obfuscate(s)
+        return len(warm)
+
+    def run(fn, data):
+        def inner() -> int:
+            for s in data:
+                fn(s)
+            return len(data)
+        return inner
+
+    res = measure({
+        "ours_cold": ours_cold,
+        "ours_warm": ours_warm,
+        "regex_chain": run(regex_chain, cold),
+        "sqlparse": run(sqlparse_obfuscate, slow),
+        "sqlglot": run(sqlglot_obfuscate, slow),
+    }, repeats=5)
+    us = {k: v["cpu_s_per_op"] * 1e6 for k, v in res.items()}
+    for k, v in us.items():
+        print(f"{k:12} {v:9.2f} µs/statement")
+    ratios = {
+        "sqlparse_over_ours_cold": us["sqlparse"] / us["ours_cold"],
+        "sqlglot_over_ours_cold": us["sqlglot"] / us["ours_cold"],
+        "ours_cold_over_regex_chain": us["ours_cold"] / us["regex_chain"],
+        "ours_cold_over_warm": us["ours_cold"] / us["ours_warm"],
+    }
+    print(f"ours is {ratios['sqlparse_over_ours_cold']:.0f}x faster than sqlparse, "
+          f"{ratios['sqlglot_over_ours_cold']:.0f}x faster than sqlglot, "
+          f"{ratios['ours_cold_over_regex_chain']:.1f}x the naive regex chain (which leaks and has no summary); "
+          f"cache hits are {ratios['ours_cold_over_warm']:.0f}x cheaper than misses")
+    path = write_result("bench_sql", {
+        "method": "median of 5 interleaved repeats, process CPU time per statement; fresh literals per statement",
+        "us_per_statement": us, "ratios": ratios, "target_us_cold": 10.0, "meets_target": us["ours_cold"] <= 10.0,
+    })
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
