@@ -1,0 +1,72 @@
+"""``otel-privacy gateway``: run (or just validate) an OTLP privacy gateway."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+__all__ = ["register", "main"]
+
+
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per log line: what log pipelines expect from a service."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname.lower(),
+               "logger": record.name, "msg": record.getMessage()}
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out)
+
+
+def _gateway(args: argparse.Namespace) -> int:
+    from ..policy import PolicyError
+    from .config import GatewayConfigError, default_config, load_config
+
+    try:
+        if args.config:
+            cfg = load_config(args.config)
+        else:
+            cfg = default_config(policy=args.policy or "default", grpc=args.grpc, http=args.http)
+    except (GatewayConfigError, PolicyError) as exc:
+        print(f"otel-privacy gateway: {exc}", file=sys.stderr)
+        return 2
+    if args.validate:
+        pipes = ", ".join(f"{s}: {' → '.join(p.receivers + p.processors + p.exporters)}"
+                          for s, p in cfg.service.pipelines.items())
+        print(f"OK {args.config or '(built-in defaults)'}: {pipes}")
+        return 0
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter() if args.log_format == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=cfg.service.telemetry.log_level.upper(), handlers=[handler], force=True)
+    from .server import Gateway
+
+    gateway = Gateway(cfg)
+    try:
+        gateway.run(drain_timeout=args.drain_timeout)
+    except OSError as exc:
+        print(f"otel-privacy gateway: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("gateway", help="run the OTLP privacy gateway (gRPC 4317, HTTP 4318)")
+    p.add_argument("--config", "-c", help="gateway YAML (Collector-shaped); default: OTLP in → privacy → debug")
+    p.add_argument("--validate", action="store_true", help="validate the config and exit")
+    p.add_argument("--policy", help="policy file or preset for the built-in config (default: default)")
+    p.add_argument("--grpc", default="127.0.0.1:4317", help="gRPC endpoint of the built-in config")
+    p.add_argument("--http", default="127.0.0.1:4318", help="HTTP endpoint of the built-in config")
+    p.add_argument("--drain-timeout", type=float, default=10.0, help="seconds to drain queues on SIGTERM")
+    p.add_argument("--log-format", choices=["json", "text"], default="json")
+    p.set_defaults(func=_gateway)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="otel-privacy")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["gateway", *(argv if argv is not None else sys.argv[1:])])
+    return args.func(args)
