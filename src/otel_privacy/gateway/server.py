@@ -81,7 +81,8 @@ class Gateway:
         cfg = self.config
         self.redactors = {cid: Redactor(Policy.load(p.policy)) for cid, p in cfg.processors.items()
                           if isinstance(p, PrivacyProcessor)}
-        batch = next((p for p in cfg.processors.values() if isinstance(p, BatchProcessor)), None)
+        used = {cid for p in cfg.service.pipelines.values() for cid in p.processors}
+        batch = next((p for cid, p in cfg.processors.items() if isinstance(p, BatchProcessor) and cid in used), None)
         self.exporters: dict[str, Exporter] = {
             cid: build_exporter(cid, e, self.metrics, batch_size=batch.send_batch_size if batch else 1,
                                 linger=batch.timeout if batch else 0.0)
@@ -278,7 +279,8 @@ class Gateway:
                 ssl_ctx.verify_mode = ssl.CERT_REQUIRED
 
         async def boot() -> None:
-            runner = web.AppRunner(self._http_app(), access_log=None, handle_signals=False)
+            # auto_decompress=False: we decompress ourselves, with our own limit (gzip bombs)
+            runner = web.AppRunner(self._http_app(), access_log=None, handle_signals=False, auto_decompress=False)
             await runner.setup()
             site = web.TCPSite(runner, ep.host, ep.port, ssl_context=ssl_ctx, reuse_address=True)
             await site.start()

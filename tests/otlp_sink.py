@@ -1,0 +1,144 @@
+"""A real OTLP backend for tests: OTLP/HTTP and OTLP/gRPC on localhost that records what it receives.
+
+It can be told to fail: `fail_next(n, status=503, retry_after=1)` makes the next n HTTP requests
+return that status (and gRPC calls UNAVAILABLE), recording the time of every attempt, so tests
+can check backoff and Retry-After handling against real sockets.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+from concurrent import futures
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import grpc
+
+from otel_privacy.otlp_json import REQUEST_TYPES
+
+SERVICES = {
+    "traces": "opentelemetry.proto.collector.trace.v1.TraceService",
+    "logs": "opentelemetry.proto.collector.logs.v1.LogsService",
+    "metrics": "opentelemetry.proto.collector.metrics.v1.MetricsService",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ReservedPort:
+    """A port that refuses connections (bound, not listening) and that nobody else can take,
+    until :meth:`release` — a backend that is down, then comes up on the same address."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def release(self) -> int:
+        self._sock.close()
+        return self.port
+
+
+class OtlpSink:
+    def __init__(self, http_port: int = 0, grpc_port: int = 0) -> None:
+        self.bodies: dict[str, list[bytes]] = {"traces": [], "logs": [], "metrics": []}
+        self.attempts: list[tuple[float, int]] = []  # (monotonic time, status returned)
+        self._failures: list[tuple[int, int | None]] = []
+        self._lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, retry_after = sink._next_status()
+                if status == 200:
+                    if self.headers.get("Content-Encoding") == "gzip":
+                        body = gzip.decompress(body)
+                    sink._record(self.path.rstrip("/").rsplit("/", 1)[-1], body)
+                self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", str(retry_after))
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", http_port), Handler)
+        self.http_port = self._http.server_address[1]
+        self.endpoint = f"http://127.0.0.1:{self.http_port}"
+        self._grpc = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        for signal, service in SERVICES.items():
+            self._grpc.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
+                service, {"Export": grpc.unary_unary_rpc_method_handler(
+                    self._grpc_export(signal), request_deserializer=None, response_serializer=None)}),))
+        self.grpc_port = self._grpc.add_insecure_port(f"127.0.0.1:{grpc_port}")
+        self.grpc_endpoint = f"127.0.0.1:{self.grpc_port}"
+
+    def _grpc_export(self, signal: str):
+        def export(data: bytes, context: grpc.ServicerContext) -> bytes:
+            status, _ = self._next_status()
+            if status != 200:
+                context.abort(grpc.StatusCode.UNAVAILABLE, "sink told to fail")
+            self._record(signal, data)
+            return b""
+
+        return export
+
+    def _next_status(self) -> tuple[int, int | None]:
+        with self._lock:
+            result = self._failures.pop(0) if self._failures else (200, None)
+            self.attempts.append((time.monotonic(), result[0]))
+            return result
+
+    def _record(self, signal: str, body: bytes) -> None:
+        with self._lock:
+            self.bodies.setdefault(signal, []).append(body)
+
+    def fail_next(self, n: int, status: int = 503, retry_after: int | None = None) -> None:
+        with self._lock:
+            self._failures.extend([(status, retry_after)] * n)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def __enter__(self) -> OtlpSink:
+        threading.Thread(target=self._http.serve_forever, daemon=True).start()
+        self._grpc.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._grpc.stop(0)
+
+    # -- reading --------------------------------------------------------------------------
+    def raw(self) -> bytes:
+        with self._lock:
+            return b"".join(b for bodies in self.bodies.values() for b in bodies)
+
+    def requests(self, signal: str) -> list[Any]:
+        with self._lock:
+            return [REQUEST_TYPES[signal].FromString(b) for b in self.bodies[signal]]
+
+    def span_names(self) -> list[str]:
+        return [s.name for r in self.requests("traces") for rs in r.resource_spans for ss in rs.scope_spans
+                for s in ss.spans]
+
+    def wait_for(self, predicate, timeout: float = 20.0) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if predicate():
+                return True
+            time.sleep(0.05)
+        return predicate()
