@@ -104,7 +104,7 @@ class SendingQueue:
             if signal not in ("traces", "logs", "metrics"):
                 continue
             payload = path.read_bytes()
-            records = int(path.name.split("-")[2]) if path.name.count("-") >= 2 else 0
+            records = int(path.name.split("-")[2].split(".")[0]) if path.name.count("-") >= 2 else 0
             self._items.append(QueueItem(signal, payload, records, path, time.monotonic()))
             self._bytes += len(payload)
         for tmp in self.storage.glob("*.tmp"):  # a crash mid-write: never acknowledged

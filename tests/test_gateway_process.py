@@ -1,0 +1,141 @@
+"""The gateway as a real process: SIGKILL with a persistent queue loses nothing it accepted; SIGTERM drains.
+Also the adversarial corpus through the gateway's gRPC and HTTP doors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import grpc
+import requests
+import yaml
+
+from leak_corpus import Corpus, build_requests
+from otel_privacy.gateway import Gateway, load_config
+from otlp_sink import OtlpSink, ReservedPort, free_port
+from test_leak_suite import check_door
+
+
+def _write_config(path, http_port: int, backend: str, storage: str | None) -> None:
+    queue = {"queue_size": 10_000, **({"storage": storage} if storage else {})}
+    cfg = {
+        "receivers": {"otlp": {"protocols": {"http": {"endpoint": f"127.0.0.1:{http_port}"}}}},
+        "processors": {"privacy": {"policy": "default"}},
+        "exporters": {"otlphttp": {"endpoint": backend, "sending_queue": queue,
+                                   "retry_on_failure": {"initial_interval": "100ms", "max_interval": "300ms",
+                                                        "max_elapsed_time": "120s"}}},
+        "service": {"pipelines": {"traces": {"receivers": ["otlp"], "processors": ["privacy"],
+                                             "exporters": ["otlphttp"]}}},
+    }
+    path.write_text(yaml.safe_dump(cfg))
+
+
+def _start(config_path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(config_path),
+                             "--drain-timeout", "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ))
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("gateway did not become healthy")
+
+
+def _span_request(i: int):
+    req = build_requests(Corpus())["traces"]
+    span = req.resource_spans[0].scope_spans[0].spans[0]
+    span.name = f"op-{i}"
+    span.span_id = i.to_bytes(8, "big")
+    return req.SerializeToString()
+
+
+def test_sigkill_with_persistent_queue_delivers_every_accepted_span(tmp_path):
+    backend = ReservedPort()
+    http_port = free_port()
+    cfg = tmp_path / "gw.yaml"
+    _write_config(cfg, http_port, backend.endpoint, str(tmp_path / "queue"))
+    proc = _start(cfg)
+    try:
+        _wait_healthy(http_port, proc)
+        accepted = []
+        for i in range(30):
+            r = requests.post(f"http://127.0.0.1:{http_port}/v1/traces", data=_span_request(i),
+                              headers={"Content-Type": "application/x-protobuf"}, timeout=5)
+            if r.status_code == 200:
+                accepted.append(f"op-{i}")
+        assert len(accepted) == 30
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert list((tmp_path / "queue").glob("*.pb")), "accepted batches must be on disk"
+    with OtlpSink(http_port=backend.release()) as sink:
+        proc = _start(cfg)
+        try:
+            _wait_healthy(http_port, proc)
+            assert sink.wait_for(lambda: set(accepted) <= set(sink.span_names()), timeout=30)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(20)
+    assert proc.returncode == 0
+    assert not list((tmp_path / "queue").glob("*.pb")), "delivered batches are removed"
+
+
+def test_sigterm_drains_the_queue_before_exit(tmp_path):
+    with OtlpSink() as sink:
+        sink.fail_next(3, status=503, retry_after=None)
+        http_port = free_port()
+        cfg = tmp_path / "gw.yaml"
+        _write_config(cfg, http_port, sink.endpoint, None)
+        proc = _start(cfg)
+        _wait_healthy(http_port, proc)
+        for i in range(10):
+            assert requests.post(f"http://127.0.0.1:{http_port}/v1/traces", data=_span_request(i),
+                                 headers={"Content-Type": "application/x-protobuf"}, timeout=5).status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        assert proc.returncode == 0
+        assert {f"op-{i}" for i in range(10)} <= set(sink.span_names())
+        logs = proc.stderr.read().decode()
+        assert '"level": "info"' in logs and "draining" in logs  # structured JSON logs
+
+
+def test_leak_corpus_through_gateway_grpc_and_http():
+    with OtlpSink() as sink:
+        cfg = {
+            "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:0"},
+                                                 "http": {"endpoint": "127.0.0.1:0"}}}},
+            "processors": {"privacy": {"policy": "default"}},
+            "exporters": {"otlp": {"endpoint": sink.grpc_endpoint, "insecure": True}},
+            "service": {"pipelines": {s: {"receivers": ["otlp"], "processors": ["privacy"], "exporters": ["otlp"]}
+                                      for s in ("traces", "logs", "metrics")}},
+        }
+        with Gateway(load_config(cfg)) as gw:
+            corpus = Corpus()
+            channel = grpc.insecure_channel(f"127.0.0.1:{gw.grpc_port}")
+            for signal_name, request in build_requests(corpus).items():
+                method = {"traces": "trace.v1.TraceService", "logs": "logs.v1.LogsService",
+                          "metrics": "metrics.v1.MetricsService"}[signal_name]
+                channel.unary_unary(f"/opentelemetry.proto.collector.{method}/Export", None, None)(
+                    request.SerializeToString(), timeout=10)
+            assert sink.wait_for(lambda: all(sink.bodies[s] for s in ("traces", "logs", "metrics")))
+            check_door("gateway (OTLP/gRPC)", corpus, sink.raw())
+            for bodies in sink.bodies.values():
+                bodies.clear()
+            corpus = Corpus()
+            for signal_name, request in build_requests(corpus).items():
+                r = requests.post(f"http://127.0.0.1:{gw.http_port}/v1/{signal_name}", data=request.SerializeToString(),
+                                  headers={"Content-Type": "application/x-protobuf"}, timeout=10)
+                assert r.status_code == 200
+            assert sink.wait_for(lambda: all(sink.bodies[s] for s in ("traces", "logs", "metrics")))
+            check_door("gateway (OTLP/HTTP)", corpus, sink.raw())
