@@ -35,3 +35,13 @@ def test_example_exports_redacted(script, secrets, kept):
         assert secret.encode() not in wire
     for marker in kept:
         assert marker in wire
+
+
+def test_make_demo_runs_end_to_end_through_the_gateway():
+    """`make demo` runs `otel-privacy demo`: the real app, SDK door, in-process gateway, verdict."""
+    res = subprocess.run([sys.executable, "-m", "otel_privacy.cli", "demo"], capture_output=True, text=True,
+                         timeout=180, env={**os.environ, "COLUMNS": "160"})
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    out = res.stdout
+    assert "otel-privacy gateway" in out and "✓ verdict" in out and "0 on the wire" in out
+    assert "GET /orders/<int:order_id>" in out and "REDACTED" in out

@@ -207,10 +207,21 @@ def run_demo(verbose: bool = False, policy: str | None = None, out: Any = None) 
     os.environ["OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST"] = "authorization"
     started = time.perf_counter()
 
+    from .gateway import Gateway, load_config
+
     with CaptureReceiver() as receiver, tempfile.TemporaryDirectory() as tmp:
-        providers = configure(policy or "default", service_name="shop", endpoint=receiver.endpoint,
-                              protocol="http/protobuf", set_global=False, capture_logging=True,
-                              metrics_enabled=False)
+        # The full path: app (SDK privacy processor) → OTLP/HTTP → the in-process gateway (the same
+        # policy again, as a platform team would run it) → OTLP/HTTP → a local "backend".
+        gateway = Gateway(load_config({
+            "receivers": {"otlp": {"protocols": {"http": {"endpoint": "127.0.0.1:0"}}}},
+            "processors": {"privacy": {"policy": policy or "default"}, "batch": {"timeout": "20ms"}},
+            "exporters": {"otlphttp": {"endpoint": receiver.endpoint, "compression": "none"}},
+            "service": {"pipelines": {s: {"receivers": ["otlp"], "processors": ["privacy", "batch"],
+                                          "exporters": ["otlphttp"]} for s in ("traces", "logs")}},
+        })).start()
+        providers = configure(policy or "default", service_name="shop",
+                              endpoint=f"http://127.0.0.1:{gateway.http_port}", protocol="http/protobuf",
+                              set_global=False, capture_logging=True, metrics_enabled=False)
         raw = InMemorySpanExporter()  # "before": kept in this process only, never exported
         providers.tracer_provider.add_span_processor(SimpleSpanProcessor(raw))
         logging.getLogger("shop").setLevel(logging.INFO)
@@ -222,13 +233,15 @@ def run_demo(verbose: bool = False, policy: str | None = None, out: Any = None) 
             uninstrument()
             providers.force_flush()
             providers.shutdown()
+            gateway.stop(10)
 
         exported = receiver.spans()
         wire = receiver.raw()
         log_bodies = receiver.log_bodies()
 
     console.print(f"[bold]otel-privacy demo[/] — policy [cyan]{providers.redactor.fingerprint}[/], "
-                  f"app → OTLP/HTTP → local receiver\n")
+                  f"app → SDK privacy processor → OTLP/HTTP → otel-privacy gateway "
+                  f"(:{gateway.http_port}) → local backend\n")
     changed_total = 0
     for span in sorted(raw.get_finished_spans(), key=lambda s: s.start_time):
         after_name, after_attrs = exported.get(span.context.span_id, ("<not exported>", {}))
@@ -271,4 +284,8 @@ def run_demo(verbose: bool = False, policy: str | None = None, out: Any = None) 
     console.print(f"[bold green]✓ verdict[/]: {len(PLANTED)} planted secrets, 0 on the wire — "
                   f"{changed_total} values redacted in {n_spans} spans and {len(log_bodies)} logs, "
                   f"{len(wire)} bytes exported, {elapsed:.1f}s.")
+    m = gateway.metrics
+    console.print(f"[dim]gateway: {m.get('received'):.0f} OTLP requests, {m.get('accepted'):.0f} records accepted, "
+                  f"{m.get('exported'):.0f} exported, {m.get('dropped'):.0f} dropped; metrics at /metrics, "
+                  f"health at /health[/]")
     return 0
