@@ -78,3 +78,19 @@ def test_offline_cli_door(tmp_path):
                          capture_output=True, timeout=120, env=dict(os.environ))
     assert res.returncode == 0, res.stderr
     check_door("offline (otel-privacy redact)", corpus, out.read_bytes())
+
+
+def test_duplicate_attribute_keys_in_protobuf_never_leak():
+    """OTLP allows a key twice; the in-place rewrite must not leave the first copy unscanned."""
+    from opentelemetry.proto.common.v1.common_pb2 import KeyValue
+
+    from otel_privacy.otlp import py_to_any
+
+    corpus = Corpus()
+    request = build_requests(corpus)["traces"]
+    span = request.resource_spans[0].scope_spans[0].spans[0]
+    hidden = corpus.canary("duplicate_key", "email")
+    span.attributes.extend([KeyValue(key="dup.note", value=py_to_any(f"mail {hidden}")),
+                            KeyValue(key="dup.note", value=py_to_any("plain"))])
+    redact_request(Redactor("default"), request)
+    assert hidden.encode() not in request.SerializeToString()

@@ -84,11 +84,35 @@ def kv_to_dict(kvs: Iterable[KeyValue]) -> dict[str, Any]:
     return {kv.key: any_to_py(kv.value) for kv in kvs}
 
 
-def set_kv(container: Any, values: Mapping[str, Any]) -> None:
-    """Replace a repeated ``KeyValue`` field with ``values``."""
-    del container[:]
+def set_kv(container: Any, values: Mapping[str, Any], before: Mapping[str, Any] | None = None) -> None:
+    """Make a repeated ``KeyValue`` field hold ``values`` (in that order).
+
+    With ``before`` (what :func:`kv_to_dict` read from ``container``) only the values that changed
+    are rewritten, dropped keys removed and new keys appended — the same order a full rebuild
+    gives, at a fraction of the cost. Repeated keys in the input force a full rebuild, so a first
+    duplicate can never survive unscanned.
+    """
+    if before is None or len(before) != len(container):
+        del container[:]
+        for k, v in values.items():
+            py_to_any(v, container.add(key=k).value)
+        return
+    drop = []
+    for i, kv in enumerate(container):
+        k = kv.key
+        if k not in values:
+            drop.append(i)
+            continue
+        v = values[k]
+        old = before[k]
+        if v is not old and (v != old or type(v) is not type(old)):
+            kv.value.Clear()
+            py_to_any(v, kv.value)
+    for i in reversed(drop):
+        del container[i]
     for k, v in values.items():
-        py_to_any(v, container.add(key=k).value)
+        if k not in before:
+            py_to_any(v, container.add(key=k).value)
 
 
 def _redact_attrs_in_place(redactor: Redactor, container: Any) -> int:
@@ -98,7 +122,7 @@ def _redact_attrs_in_place(redactor: Redactor, container: Any) -> int:
     rec = redactor.new_record(before)
     after = redactor.redact_attributes(before, rec)
     if rec.count or after.keys() != before.keys():
-        set_kv(container, after)
+        set_kv(container, after, before)
     return rec.count
 
 
@@ -134,20 +158,21 @@ def redact_traces(redactor: Redactor, request: ExportTraceServiceRequest, resour
         for ss in rs.scope_spans:
             _redact_scope(redactor, ss)
             for span in ss.spans:
+                attrs = kv_to_dict(span.attributes)
+                events = [(ev.name, kv_to_dict(ev.attributes)) for ev in span.events]
+                links = [kv_to_dict(link.attributes) for link in span.links]
                 out = redactor.redact_span(
-                    span.name,
-                    kv_to_dict(span.attributes),
-                    [(ev.name, kv_to_dict(ev.attributes)) for ev in span.events],
-                    [kv_to_dict(link.attributes) for link in span.links],
-                    span.status.message if span.HasField("status") else None,
+                    span.name, attrs, events, links, span.status.message if span.HasField("status") else None,
                 )
-                span.name = out.name
-                set_kv(span.attributes, out.attributes)
-                for ev, (ev_name, ev_attrs) in zip(span.events, out.events):
-                    ev.name = ev_name
-                    set_kv(ev.attributes, ev_attrs)
-                for link, link_attrs in zip(span.links, out.links):
-                    set_kv(link.attributes, link_attrs)
+                if out.name != span.name:
+                    span.name = out.name
+                set_kv(span.attributes, out.attributes, attrs)
+                for ev, (ev_name, ev_attrs), (_, ev_before) in zip(span.events, out.events, events):
+                    if ev.name != ev_name:
+                        ev.name = ev_name
+                    set_kv(ev.attributes, ev_attrs, ev_before)
+                for link, link_attrs, link_before in zip(span.links, out.links, links):
+                    set_kv(link.attributes, link_attrs, link_before)
                 if out.status_description is not None and span.HasField("status"):
                     span.status.message = out.status_description
                 total += out.count
@@ -166,16 +191,13 @@ def redact_logs(redactor: Redactor, request: ExportLogsServiceRequest, resource_
             _redact_scope(redactor, sl)
             for lr in sl.log_records:
                 has_body = lr.HasField("body")
-                out = redactor.redact_log(
-                    any_to_py(lr.body) if has_body else None,
-                    kv_to_dict(lr.attributes),
-                    lr.event_name or None,
-                )
+                log_attrs = kv_to_dict(lr.attributes)
+                out = redactor.redact_log(any_to_py(lr.body) if has_body else None, log_attrs, lr.event_name or None)
                 if has_body:
                     lr.ClearField("body")
                     if out.body is not None:
                         py_to_any(out.body, lr.body)
-                set_kv(lr.attributes, out.attributes)
+                set_kv(lr.attributes, out.attributes, log_attrs)
                 if out.event_name is not None:
                     lr.event_name = out.event_name
                 total += out.count

@@ -39,7 +39,7 @@ class Pseudonymizer:
     def _pseudonymize(self, value: str) -> str:
         data = value.encode("utf-8", "surrogatepass")
         if self.algorithm == "hmac-sha256":
-            digest = hmac.new(self._key, data, hashlib.sha256).hexdigest()
+            digest = hmac.digest(self._key, data, "sha256").hex()  # one-shot C path
         elif self.algorithm == "sha256":
             digest = hashlib.sha256(data).hexdigest()
         else:
