@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint format system-deps clean
+.PHONY: demo test bench lint format system-deps proto clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks examples
+
+# Regenerate checked-in protobuf code (tests/test_usage.py fails when it is out of date).
+proto: $(STAMP)
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=src proto/otel_privacy/usage/v1/usage.proto
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format src tests benchmarks examples

@@ -37,9 +37,9 @@ from _common import write_result  # noqa: E402
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest  # noqa: E402
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue  # noqa: E402
 from opentelemetry.proto.trace.v1.trace_pb2 import Span  # noqa: E402
-from otlp_sink import OtlpSink, ReservedPort, free_port  # noqa: E402
 
 from otel_privacy.otlp import py_to_any  # noqa: E402
+from otlp_sink import OtlpSink, ReservedPort, free_port  # noqa: E402
 
 SPANS_PER_REQUEST = 100
 REQUESTS = 150

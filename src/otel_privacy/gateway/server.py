@@ -314,10 +314,33 @@ class Gateway:
         self._start_http()
         _log.info("otel-privacy gateway %s listening: grpc=%s http=%s pipelines=%s", __version__, self.grpc_port,
                   self.http_port, ",".join(sorted(self.pipelines)))
+        self._usage_started()
         return self
+
+    def _usage_started(self) -> None:
+        """The gateway's own lifecycle events, sent into its own logs pipeline (opt-out as usual)."""
+        self.usage = None
+        if not self.config.service.telemetry.usage_events:
+            return
+        try:
+            from ..usage import UsageReporter
+
+            policy = next((r.policy for r in self.redactors.values()), None)
+            sink = (lambda request: self._handle("logs", request)) if "logs" in self.pipelines else None
+            self.usage = UsageReporter("otel-privacy-gateway", __version__, policy=policy, exporter=sink)
+            self.usage.started({
+                "pipelines": ",".join(f"{s}:{len(p.exporters)}" for s, p in sorted(self.pipelines.items())),
+                "exporters": ",".join(sorted(e.split("/", 1)[0] for e in self.exporters)),
+                "persistent_queue": any(e.queue.storage is not None for e in self.exporters.values()),
+            })
+        except Exception as exc:  # noqa: BLE001 - never let usage events break the gateway
+            _log.debug("gateway: usage events unavailable: %r", exc)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the receivers, then drain every exporter's queue for up to ``timeout`` seconds."""
+        usage = getattr(self, "usage", None)
+        if usage is not None:
+            usage.stopped()  # goes through the logs pipeline before it drains
         self._draining = True
         if self._grpc_server is not None:
             self._grpc_server.stop(grace=min(2.0, timeout)).wait(timeout)
