@@ -1,0 +1,288 @@
+"""A sampling profiler linked to spans.
+
+A daemon thread wakes ``hz`` times a second, reads the stacks of the threads that have an active
+recording span (``sys._current_frames``), and counts each stack against the innermost span active
+on that thread — and against the whole-process profile. When a span ends, its stacks are attached
+as a span event ``otel_privacy.profile`` holding folded stacks (``root;…;leaf count`` per line,
+hottest first, capped in bytes), which flame-graph tools read directly. At shutdown the process
+profile can be written as pprof (``.pb.gz``) or folded text.
+
+Bounded: stack depth, distinct stacks per span and in the process profile are capped; the sampler
+holds code objects, never frames or locals. It never blocks the app (it takes no locks the app
+holds) and stops cleanly. Frame labels are ``file:function`` with site-packages and stdlib prefixes
+stripped; the text also passes the Redactor (strict mode removes user names from paths).
+
+On the OpenTelemetry profiles signal: ``opentelemetry-proto`` ships its (development-stage)
+messages, but the Python SDK has no profiles pipeline or exporter to hand them to, so samples are
+linked to spans through span events and written as pprof — the format that signal is modelled on.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import sys
+import sysconfig
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.trace import format_span_id
+
+from .config import PerfConfig
+
+__all__ = ["SamplingProfiler", "ProfilerSpanProcessor", "frame_label", "write_pprof", "folded"]
+
+_log = logging.getLogger("otel_privacy.perf")
+_STDLIB = sysconfig.get_paths().get("stdlib", "")
+_OTHER = ("<other stacks>",)
+
+
+def _short_path(path: str) -> str:
+    for marker in ("site-packages/", "dist-packages/"):
+        i = path.rfind(marker)
+        if i >= 0:
+            return path[i + len(marker):]
+    if _STDLIB and path.startswith(_STDLIB):
+        return path[len(_STDLIB):].lstrip("/")
+    cwd = os.getcwd()
+    if path.startswith(cwd + os.sep):
+        return path[len(cwd) + 1:]
+    return path
+
+
+_labels: dict[CodeType, str] = {}
+
+
+def frame_label(code: CodeType) -> str:
+    label = _labels.get(code)
+    if label is None:
+        label = f"{_short_path(code.co_filename)}:{code.co_qualname if hasattr(code, 'co_qualname') else code.co_name}"
+        if len(_labels) < 50_000:
+            _labels[code] = label
+    return label
+
+
+def folded(stacks: Counter, max_bytes: int, scrub: Any = None) -> str:
+    """``a;b;c 12`` lines, hottest first, cut at ``max_bytes``."""
+    lines: list[str] = []
+    size = 0
+    for stack, count in stacks.most_common():
+        text = ";".join(frame_label(c) if isinstance(c, CodeType) else str(c) for c in stack)
+        if scrub is not None:
+            text = scrub(text)
+        line = f"{text} {count}"
+        if size + len(line) + 1 > max_bytes:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines)
+
+
+class SamplingProfiler:
+    """Samples threads with an active span; see the module docstring."""
+
+    def __init__(self, config: PerfConfig, scrub: Any = None) -> None:
+        self.config = config
+        self.interval = 1.0 / config.profiler_hz
+        self.scrub = scrub
+        self.process: Counter = Counter()
+        self.samples = 0
+        self._active: dict[int, list[int]] = {}  # thread id -> stack of span ids (innermost last)
+        self._spans: dict[int, Counter] = {}  # span id -> stacks
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._started_ns = time.time_ns()
+        self.errors = 0
+
+    # -- span bookkeeping (called from the app's threads; dict ops are atomic) ------------
+    def span_started(self, span_id: int) -> None:
+        self._active.setdefault(threading.get_ident(), []).append(span_id)
+        self._spans[span_id] = Counter()
+
+    def span_ended(self, span_id: int) -> Counter | None:
+        for tid, ids in list(self._active.items()):
+            if span_id in ids:
+                ids.remove(span_id)
+                if not ids:
+                    self._active.pop(tid, None)
+                break
+        return self._spans.pop(span_id, None)
+
+    # -- sampler ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="otel-privacy-profiler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        me = threading.get_ident()
+        next_at = time.perf_counter()
+        while not self._stop.is_set():
+            try:
+                self.sample(skip=me)
+            except Exception:  # noqa: BLE001 - a sampler must never die on the app
+                self.errors += 1
+            next_at += self.interval
+            delay = next_at - time.perf_counter()
+            if delay < 0:  # fell behind (a long GIL hold): skip, don't burst
+                next_at = time.perf_counter()
+                delay = self.interval
+            self._stop.wait(delay)
+
+    def sample(self, skip: int | None = None) -> None:
+        if not self._active:
+            return
+        frames = sys._current_frames()  # noqa: SLF001 - the documented way to sample stacks
+        depth = self.config.max_stack_depth
+        per_span_cap = self.config.max_stacks_per_span
+        for tid, ids in list(self._active.items()):
+            if tid == skip or not ids:
+                continue
+            frame = frames.get(tid)
+            if frame is None:
+                continue
+            codes = []
+            while frame is not None and len(codes) < depth:
+                codes.append(frame.f_code)
+                frame = frame.f_back
+            stack = tuple(reversed(codes))
+            self.samples += 1
+            counter = self._spans.get(ids[-1])
+            if counter is not None:
+                counter[stack if stack in counter or len(counter) < per_span_cap else _OTHER] += 1
+            if stack in self.process or len(self.process) < 20_000:
+                self.process[stack] += 1
+            else:
+                self.process[_OTHER] += 1
+
+    # -- output ----------------------------------------------------------------------------
+    def write(self, path: str, fmt: str = "auto") -> Path:
+        out = Path(path)
+        if fmt == "pprof" or (fmt == "auto" and out.name.endswith((".pb.gz", ".pprof"))):
+            write_pprof(out, self.process, self.interval, self._started_ns, self.scrub)
+        else:
+            out.write_text(folded(self.process, 1 << 30, self.scrub) + "\n")
+        return out
+
+
+class ProfilerSpanProcessor(SpanProcessor):
+    """Tracks active spans for the sampler and attaches each span's folded stacks when it ends."""
+
+    def __init__(self, profiler: SamplingProfiler) -> None:
+        self.profiler = profiler
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        self.profiler.span_started(span.context.span_id)
+
+    def _on_ending(self, span: Span) -> None:
+        stacks = self.profiler.span_ended(span.context.span_id)
+        if not stacks:
+            return
+        try:
+            from opentelemetry.sdk.trace import Event
+
+            text = folded(stacks, self.profiler.config.max_folded_bytes, self.profiler.scrub)
+            event = Event("otel_privacy.profile", {
+                "otel_privacy.profile.folded": text,
+                "otel_privacy.profile.samples": sum(stacks.values()),
+                "otel_privacy.profile.hz": self.profiler.config.profiler_hz,
+                "otel_privacy.profile.span_id": format_span_id(span.context.span_id),
+            })
+            span._events.append(event)  # noqa: SLF001 - the span is ending; the public API refuses now
+        except Exception:  # noqa: BLE001
+            self.profiler.errors += 1
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.profiler.span_ended(span.context.span_id)
+
+    def shutdown(self) -> None:
+        pass
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+# -- pprof (perftools.profiles.Profile), hand-encoded: no generated code needed ---------------
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    n &= (1 << 64) - 1
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _field_varint(field: int, n: int) -> bytes:
+    return _varint(field << 3) + _varint(n)
+
+
+def _field_bytes(field: int, data: bytes) -> bytes:
+    return _varint(field << 3 | 2) + _varint(len(data)) + data
+
+
+def _packed(field: int, values: list[int]) -> bytes:
+    return _field_bytes(field, b"".join(_varint(v) for v in values))
+
+
+def write_pprof(path: Path, stacks: Counter, interval: float, start_ns: int, scrub: Any = None) -> None:
+    """Write ``stacks`` as a gzipped pprof Profile (sample type samples/count, period in ns)."""
+    strings: dict[str, int] = {"": 0}
+
+    def s(text: str) -> int:
+        if text not in strings:
+            strings[text] = len(strings)
+        return strings[text]
+
+    for fixed in ("samples", "count", "cpu", "nanoseconds"):
+        s(fixed)  # every string is registered before the table is written
+    functions: dict[Any, int] = {}
+    out = bytearray()
+    out += _field_bytes(1, _field_varint(1, s("samples")) + _field_varint(2, s("count")))
+    for stack, count in stacks.items():
+        location_ids = []
+        for code in reversed(stack):  # pprof lists the leaf first
+            fid = functions.get(code)
+            if fid is None:
+                fid = functions[code] = len(functions) + 1
+            location_ids.append(fid)  # one location per function (line-less profile)
+        out += _field_bytes(2, _packed(1, location_ids) + _packed(2, [count]))
+    for code, fid in functions.items():
+        if isinstance(code, CodeType):
+            label = frame_label(code)
+            name = label.rsplit(":", 1)[-1]
+            filename = label.rsplit(":", 1)[0]
+        else:
+            name, filename = str(code), ""
+        if scrub is not None:
+            name, filename = scrub(name), scrub(filename)
+        out += _field_bytes(4, _field_varint(1, fid) + _field_bytes(4, _field_varint(1, fid)))
+        out += _field_bytes(5, _field_varint(1, fid) + _field_varint(2, s(name)) + _field_varint(3, s(name))
+                            + _field_varint(4, s(filename)))
+    for text in strings:  # insertion order = index order
+        out += _field_bytes(6, text.encode())
+    out += _field_varint(9, start_ns)
+    out += _field_varint(10, max(0, time.time_ns() - start_ns))
+    out += _field_bytes(11, _field_varint(1, s("cpu")) + _field_varint(2, s("nanoseconds")))
+    out += _field_varint(12, int(interval * 1e9))
+    path.write_bytes(gzip.compress(bytes(out)))
+
