@@ -56,14 +56,14 @@ def test_cpu_bound_vs_sleeping_spans(traced):
     install()
     tracer = tp.get_tracer("t")
     with tracer.start_as_current_span("busy"):
-        t0 = time.perf_counter()
+        c0 = time.thread_time()
         cpu_work(0.15)
-        busy_wall = time.perf_counter() - t0
+        burned = time.thread_time() - c0  # what the workload really used (wall time varies with load)
     with tracer.start_as_current_span("sleepy"):
         time.sleep(0.15)
     busy = _span(exporter, "busy").attributes
     sleepy = _span(exporter, "sleepy").attributes
-    assert busy[PREFIX + "cpu.thread_ms"] >= 0.5 * busy_wall * 1000  # CPU close to wall time
+    assert 0.9 * burned * 1000 <= busy[PREFIX + "cpu.thread_ms"] <= burned * 1000 + 20  # the span's CPU
     assert sleepy[PREFIX + "cpu.thread_ms"] < 0.2 * 150  # near zero for sleep
     assert busy[PREFIX + "cpu.process_share"] > sleepy[PREFIX + "cpu.process_share"]
 
