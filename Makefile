@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint format system-deps proto clean
+.PHONY: demo test bench compare lint format system-deps proto clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Leak/utility comparison with other redaction options (Logfire in its own venv); table in README.
+compare: $(STAMP)
+	$(PY) benchmarks/compare_tools.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks examples
