@@ -29,13 +29,15 @@ KINDS = ("email", "card", "token", "password", "user_id", "ip", "sql_literal", "
 UTILITY = ("orders", "users", "SELECT", "/api/orders", "shop.example", "POST", "checkout_handler", "corpus-svc")
 
 
-def _card(i: int) -> str:
-    base = f"5{5 - i % 5}{i:04d}{'3' * 9}"
+def card_number(i: int, prefix: str = "55") -> str:
+    """A unique, Luhn-valid card number (a real detector must catch it)."""
+    base = f"{prefix}{i:04d}{'3' * (15 - len(prefix) - 4)}"
     return next(base + d for d in "0123456789" if luhn_valid(base + d))
 
 
-def _iban(i: int) -> str:
-    bban = f"50010517{i:010d}"
+def iban(i: int, bank: str = "50010517") -> str:
+    """A unique German IBAN with valid check digits."""
+    bban = f"{bank}{i:010d}"
     numeric = "".join(str(int(c, 36)) for c in bban + "DE00")
     return f"DE{98 - int(numeric) % 97:02d}{bban}"
 
@@ -50,7 +52,7 @@ class Corpus:
         i = self._n
         value = {
             "email": f"canary{i}.user@example.org",
-            "card": _card(i),
+            "card": card_number(i),
             "token": f"ghp_canary{i:04d}abcdefghijklmnopqrstuvwxyz",
             "password": f"pw-canary-{i:04d}-x",
             "user_id": f"canary-user-{i:04d}",
@@ -58,7 +60,7 @@ class Corpus:
             "sql_literal": f"lit{i:04d}zz",
             "url_param": f"qv{i:04d}canary",
             "jwt": f"eyJhbGciOiJIUzI1NiJ9.eyJjYW5hcnki{i:04d}fQ.c2lnbmF0dXJl{i:04d}",
-            "iban": _iban(i),
+            "iban": iban(i),
         }[kind]
         self.planted[value] = f"{carrier}/{kind}"
         return value

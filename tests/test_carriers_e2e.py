@@ -18,30 +18,19 @@ from opentelemetry.sdk.metrics.view import View
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.trace import Link, Status, StatusCode
 
+from leak_corpus import card_number, iban
 from otel_privacy import RedactingMetricExporter, configure
 from otel_privacy.demo import CaptureReceiver
-from otel_privacy.scrub.text import luhn_valid
 
 CARRIERS = ["span_name", "attribute", "array_attribute", "event_name", "event_attribute", "link_attribute",
             "status", "resource", "scope", "log_body", "log_attribute", "exception_message", "metric_attribute",
             "exemplar_attribute"]
 
 
-def _card(i: int) -> str:
-    base = f"4{i:02d}{'7' * 12}"
-    return next(base + d for d in "0123456789" if luhn_valid(base + d))
-
-
-def _iban(i: int) -> str:
-    bban = f"37040044{i:010d}"
-    numeric = "".join(str(int(c, 36)) for c in bban + "DE00")
-    return f"DE{98 - int(numeric) % 97:02d}{bban}"
-
-
 KINDS = {
     "email": lambda i: f"canary{i}@example.com",
-    "card": _card,
-    "iban": _iban,
+    "card": lambda i: card_number(i, prefix="4"),
+    "iban": lambda i: iban(i, bank="37040044"),
     "ssn": lambda i: f"{123 + i:03d}-45-{6700 + i % 100:04d}",
     "jwt": lambda i: f"eyJhbGciOiJIUzI1NiJ9.eyJjYW5hcnki{i:04d}In0.c2lnbmF0dXJl{i:04d}",
     "aws": lambda i: f"AKIA{i:04d}IOSFODNN7EXA",

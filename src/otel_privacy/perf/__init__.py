@@ -7,7 +7,9 @@ See :mod:`.spans` for the attribute names (all under ``otel_privacy.perf.``), :m
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from ..redactor import Redactor
@@ -38,29 +40,48 @@ class PerfCapture:
                 self.process_metrics.shutdown()
             if self.span_processor is not None:
                 self.span_processor.shutdown()
+            from .args import reset_defaults
+
+            reset_defaults(owner=self)
         except Exception as exc:  # noqa: BLE001
             _log.warning("otel-privacy: performance capture shutdown failed: %r", exc)
+
+
+@contextlib.contextmanager
+def _guard(what: str) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - one capture failing must not stop the others or the app
+        _log.warning("otel-privacy: %s not installed: %r", what, exc)
 
 
 def install_perf(tracer_provider: Any, meter_provider: Any, config: PerfConfig, redactor: Redactor) -> PerfCapture:
     """Add the enabled captures to the providers. Failures of one capture do not stop the others."""
     capture = PerfCapture(config)
+    from .args import set_defaults
+
+    set_defaults(redactor, config, owner=capture)  # @trace_function follows the configured policy
     if tracer_provider is not None and (config.cpu or config.gc or config.rss):
-        from .spans import ResourceSpanProcessor
+        with _guard("per-span resource capture"):
+            from .spans import ResourceSpanProcessor
 
-        capture.span_processor = ResourceSpanProcessor(config)
-        tracer_provider.add_span_processor(capture.span_processor)
+            capture.span_processor = ResourceSpanProcessor(config)
+            tracer_provider.add_span_processor(capture.span_processor)
+    if tracer_provider is not None and config.exceptions and capture.span_processor is None:
+        with _guard("exception path scrubbing"):
+            from .exceptions import ExceptionSpanProcessor
+
+            tracer_provider.add_span_processor(ExceptionSpanProcessor())
     if tracer_provider is not None and config.profiler:
-        from .profiler import ProfilerSpanProcessor, SamplingProfiler
+        with _guard("sampling profiler"):
+            from .profiler import ProfilerSpanProcessor, SamplingProfiler
 
-        capture.profiler = SamplingProfiler(config, scrub=redactor.redact_text)
-        tracer_provider.add_span_processor(ProfilerSpanProcessor(capture.profiler))
-        capture.profiler.start()
+            capture.profiler = SamplingProfiler(config, scrub=redactor.redact_text)
+            tracer_provider.add_span_processor(ProfilerSpanProcessor(capture.profiler))
+            capture.profiler.start()
     if meter_provider is not None and config.process_metrics:
-        try:
+        with _guard("process metrics"):
             from .process_metrics import ProcessMetrics
 
             capture.process_metrics = ProcessMetrics(meter_provider)
-        except Exception as exc:  # noqa: BLE001
-            _log.warning("otel-privacy: process metrics not installed: %r", exc)
     return capture

@@ -21,22 +21,52 @@ from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 
 from ..redactor import Redactor
 from .exceptions import record_exception, safe_repr
 
 __all__ = ["trace_function"]
 
-_default_redactor: Redactor | None = None
+class _Defaults:
+    """What :func:`otel_privacy.configure` (through ``install_perf``) decided for every ``@trace_function``."""
+
+    def __init__(self) -> None:
+        self.redactor: Redactor | None = None
+        self.args = True
+        self.exceptions = True
+        self.locals = False
+        self.owner: object = None
+
+
+_defaults = _Defaults()
+_fallback: Redactor | None = None
+
+
+def set_defaults(redactor: Redactor | None, config: Any = None, owner: object = None) -> None:
+    """Use ``redactor`` (the configured policy) and the ``args``/``exceptions``/``locals`` switches of
+    ``config`` for every traced function that was not given its own. ``None`` restores the built-ins."""
+    _defaults.redactor = redactor
+    _defaults.args = bool(getattr(config, "args", True))
+    _defaults.exceptions = bool(getattr(config, "exceptions", True))
+    _defaults.locals = bool(getattr(config, "locals", False))
+    _defaults.owner = owner
+
+
+def reset_defaults(owner: object = None) -> None:
+    if owner is None or _defaults.owner is owner:
+        set_defaults(None)
 
 
 def _redactor(explicit: Redactor | None) -> Redactor:
-    global _default_redactor
+    global _fallback
     if explicit is not None:
         return explicit
-    if _default_redactor is None:
-        _default_redactor = Redactor("default")
-    return _default_redactor
+    if _defaults.redactor is not None:
+        return _defaults.redactor
+    if _fallback is None:
+        _fallback = Redactor("default")
+    return _fallback
 
 
 def _arg_attributes(redactor: Redactor, sig: inspect.Signature | None, args: tuple, kwargs: dict,
@@ -60,7 +90,7 @@ class trace_function:  # noqa: N801 - used like a function, as in OpenTelemetry'
     """Decorator / context manager that traces a call with safe arguments; see the module docstring."""
 
     def __init__(self, func_or_name: Callable[..., Any] | str | None = None, *, name: str | None = None,
-                 capture_args: bool = False, capture_locals: bool = False, max_repr: int = 120,
+                 capture_args: bool = False, capture_locals: bool | None = None, max_repr: int = 120,
                  tracer_provider: Any = None, redactor: Redactor | None = None) -> None:
         self._func = func_or_name if callable(func_or_name) else None
         self.name = name or (func_or_name if isinstance(func_or_name, str) else None)
@@ -69,7 +99,7 @@ class trace_function:  # noqa: N801 - used like a function, as in OpenTelemetry'
         self.max_repr = max_repr
         self.tracer_provider = tracer_provider
         self.redactor = redactor
-        self._cm: Any = None
+        self._cms: list[Any] = []
         if self._func is not None:  # used bare: @trace_function
             functools.update_wrapper(self, self._func)
             self._wrapped = self._wrap(self._func)
@@ -96,10 +126,16 @@ class trace_function:  # noqa: N801 - used like a function, as in OpenTelemetry'
             sig = None
         qualname = func.__qualname__
         namespace = f"{func.__module__}.{qualname.rsplit('.', 1)[0]}" if "." in qualname else func.__module__
+        params = list(sig.parameters) if sig is not None else []
+        receiver = params[0] if params and params[0] in ("self", "cls") else None
 
         def start(args: tuple, kwargs: dict) -> tuple[Any, Any]:
-            attrs: dict[str, Any] = {"code.function.name": func.__name__, "code.namespace": namespace}
-            if self.capture_args:
+            ns = namespace
+            if receiver is not None and args:  # the calling class (a subclass, when inherited)
+                owner = args[0] if receiver == "cls" and isinstance(args[0], type) else type(args[0])
+                ns = f"{owner.__module__}.{owner.__qualname__}"
+            attrs: dict[str, Any] = {"code.function.name": func.__name__, "code.namespace": ns}
+            if self.capture_args and _defaults.args:
                 with contextlib.suppress(Exception):  # argument capture must never break the call
                     attrs.update(_arg_attributes(_redactor(self.redactor), sig, args, kwargs, self.max_repr))
             cm = self._tracer().start_as_current_span(span_name, attributes=attrs, record_exception=False,
@@ -107,8 +143,7 @@ class trace_function:  # noqa: N801 - used like a function, as in OpenTelemetry'
             return cm, cm.__enter__()
 
         def fail(span: Any, exc: BaseException) -> None:
-            record_exception(span, exc, _redactor(self.redactor), capture_locals=self.capture_locals,
-                             max_repr=self.max_repr)
+            self._fail(span, exc)
 
         if inspect.iscoroutinefunction(func):
             @functools.wraps(func)
@@ -137,15 +172,28 @@ class trace_function:  # noqa: N801 - used like a function, as in OpenTelemetry'
 
         return wrapper
 
+    def _fail(self, span: Any, exc: BaseException) -> None:
+        if isinstance(exc, GeneratorExit):  # not an error: a closed coroutine/generator
+            return
+        if _defaults.exceptions:
+            locals_ = _defaults.locals if self.capture_locals is None else self.capture_locals
+            record_exception(span, exc, _redactor(self.redactor), capture_locals=locals_, max_repr=self.max_repr)
+        else:
+            with contextlib.suppress(Exception):
+                span.set_status(Status(StatusCode.ERROR))
+                span.set_attribute("error.type", type(exc).__qualname__)
+
     # -- context manager: with trace_function("step"): ... ---------------------------------
+    # (a stack, so one instance can be nested; use one instance per thread/task)
     def __enter__(self) -> Any:
-        self._cm = self._tracer().start_as_current_span(self.name or "trace_function", record_exception=False,
-                                                        set_status_on_exception=False)
-        self._span = self._cm.__enter__()
-        return self._span
+        cm = self._tracer().start_as_current_span(self.name or "trace_function", record_exception=False,
+                                                  set_status_on_exception=False)
+        span = cm.__enter__()
+        self._cms.append((cm, span))
+        return span
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        cm, span = self._cms.pop()
         if exc is not None:
-            record_exception(self._span, exc, _redactor(self.redactor), capture_locals=self.capture_locals,
-                             max_repr=self.max_repr)
-        self._cm.__exit__(None, None, None)
+            self._fail(span, exc)
+        cm.__exit__(None, None, None)

@@ -2,30 +2,24 @@
 
 Precedence (lowest first): defaults, the policy's ``perf:`` mapping, the ``perf=`` argument
 (``True``/``False``/a mapping/a :class:`PerfConfig`), then environment variables — so an operator
-can switch a capture off in production without touching code.
+can switch a capture off in production without touching code. Every field has a variable:
+``OTEL_PRIVACY_PERF_ENABLED``, ``_CPU``, ``_GC``, ``_RSS``, ``_PROFILER``, ``_PROFILER_HZ``,
+``_MAX_STACK_DEPTH``, ``_MAX_FOLDED_BYTES``, ``_PROFILE_OUTPUT``, ``_PROFILE_FORMAT``, ``_ARGS``,
+``_EXCEPTIONS``, ``_LOCALS``, ``_MAX_REPR``, ``_PROCESS_METRICS``, ...
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["PerfConfig"]
 
-_ENV = {
-    "OTEL_PRIVACY_PERF_ENABLED": "enabled",
-    "OTEL_PRIVACY_PERF_CPU": "cpu",
-    "OTEL_PRIVACY_PERF_GC": "gc",
-    "OTEL_PRIVACY_PERF_RSS": "rss",
-    "OTEL_PRIVACY_PERF_PROFILER": "profiler",
-    "OTEL_PRIVACY_PERF_PROFILER_HZ": "profiler_hz",
-    "OTEL_PRIVACY_PERF_PROFILE_OUTPUT": "profile_output",
-    "OTEL_PRIVACY_PERF_ARGS": "args",
-    "OTEL_PRIVACY_PERF_LOCALS": "locals",
-    "OTEL_PRIVACY_PERF_PROCESS_METRICS": "process_metrics",
-}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 class PerfConfig(BaseModel):
@@ -34,6 +28,10 @@ class PerfConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = False
     cpu: bool = Field(True, description="Per-span thread CPU time and process CPU share.")
+    cpu_reuse_us: float = Field(20.0, ge=0, le=1000, description="Reuse a thread-CPU reading this recent "
+                                "(wall µs, same thread) as a span's start; bounds the error, saves a syscall.")
+    process_share_min_ms: float = Field(50.0, ge=0, description="Report process CPU share for spans at least "
+                                        "this long.")
     gc: bool = Field(True, description="GC collections and pause time during each span.")
     rss: bool = Field(False, description="RSS delta per span (a syscall per span edge: off by default).")
     profiler: bool = Field(False, description="Sampling profiler linked to spans.")
@@ -45,7 +43,10 @@ class PerfConfig(BaseModel):
                                                          "*.pb.gz → pprof, anything else → folded text.")
     profile_format: Literal["auto", "pprof", "folded"] = "auto"
     args: bool = Field(True, description="Let @trace_function(capture_args=True) record arguments.")
-    locals: bool = Field(False, description="Record local variable names and types with exceptions.")
+    exceptions: bool = Field(True, description="@trace_function records exceptions (type, redacted message, "
+                                               "scrubbed frames).")
+    locals: bool = Field(False, description="Record local variable names and types with exceptions "
+                                            "(values only redacted and truncated).")
     max_repr: int = Field(120, ge=8, description="Truncate captured reprs to this many characters.")
     process_metrics: bool = Field(False, description="CPU, memory, GC and thread metrics of the process.")
 
@@ -54,24 +55,33 @@ class PerfConfig(BaseModel):
         data: dict[str, Any] = dict(policy_perf or {})
         if isinstance(perf, PerfConfig):
             data.update(perf.model_dump(exclude_unset=True))
+            data.setdefault("enabled", True)  # handing over a config means "use it"
         elif isinstance(perf, bool):
             data["enabled"] = perf
-        elif isinstance(perf, dict):
+        elif isinstance(perf, Mapping):
             data.update(perf)
             data.setdefault("enabled", True)
         elif perf is not None:
             raise TypeError(f"perf must be a bool, a mapping or a PerfConfig, not {type(perf).__name__}")
         if data and "enabled" not in data and policy_perf:
             data["enabled"] = True  # a perf: section in the policy turns capture on
-        for env, field in _ENV.items():
-            raw = os.environ.get(env)
-            if raw is None or raw == "":
-                continue
-            kind = cls.model_fields[field].annotation
-            if kind is bool:
-                data[field] = raw.strip().lower() not in ("0", "false", "no", "off")
-            elif kind is float:
-                data[field] = float(raw)
-            else:
-                data[field] = raw
+        data.update(cls.from_env())
         return cls.model_validate(data)
+
+    @classmethod
+    def from_env(cls, environ: Any = None) -> dict[str, Any]:
+        """``OTEL_PRIVACY_PERF_<FIELD>`` for every field (``…_PROFILER_HZ``, ``…_PROFILE_OUTPUT``, ...)."""
+        env = os.environ if environ is None else environ
+        out: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            raw = env.get("OTEL_PRIVACY_PERF_" + name.upper())
+            if raw is None or raw.strip() == "":
+                continue
+            raw = raw.strip()
+            if info.annotation is bool:
+                if raw.lower() not in _TRUE + _FALSE:
+                    raise ValueError(f"OTEL_PRIVACY_PERF_{name.upper()}={raw!r}: expected true/false")
+                out[name] = raw.lower() in _TRUE
+            else:
+                out[name] = raw  # pydantic converts numbers and checks ranges
+        return out

@@ -9,15 +9,17 @@ innermost frame's local variable names and types, with values only as redacted, 
 
 from __future__ import annotations
 
+import re
 import traceback
 from typing import Any
 
+from opentelemetry.sdk.trace import Event, SpanProcessor
 from opentelemetry.trace import Span, Status, StatusCode
 
 from ..redactor import DROP, Redactor
-from .profiler import _short_path
+from .profiler import scrub_path
 
-__all__ = ["exception_attributes", "record_exception", "safe_repr"]
+__all__ = ["exception_attributes", "record_exception", "safe_repr", "scrub_stacktrace_paths", "ExceptionSpanProcessor"]
 
 
 def safe_repr(redactor: Redactor, name: str, value: Any, max_len: int) -> str:
@@ -34,20 +36,46 @@ def safe_repr(redactor: Redactor, name: str, value: Any, max_len: int) -> str:
     return out if isinstance(out, str) else redactor.replacement
 
 
+def _frames(tb: traceback.TracebackException, redactor: Redactor, lines: list[str]) -> None:
+    for fs in tb.stack:
+        lines.append(f'  File "{scrub_path(fs.filename)}", line {fs.lineno}, in {fs.name}')
+        if fs.line:
+            lines.append(f"    {redactor.redact_text(fs.line.strip())}")
+
+
+def _type_name(exc_type: type) -> str:
+    name = exc_type.__qualname__
+    module = exc_type.__module__
+    return name if module in ("builtins", "__main__") else f"{module}.{name}"
+
+
 def exception_attributes(exc: BaseException, redactor: Redactor, *, capture_locals: bool = False,
                          max_repr: int = 120, max_frames: int = 64) -> dict[str, Any]:
     tb = traceback.TracebackException.from_exception(exc, limit=max_frames, capture_locals=False)
-    lines = ["Traceback (most recent call last):"]
-    for fs in tb.stack:
-        lines.append(f'  File "{_short_path(fs.filename)}", line {fs.lineno}, in {fs.name}')
-        if fs.line:
-            lines.append(f"    {redactor.redact_text(fs.line.strip())}")
+    chain: list[tuple[traceback.TracebackException, str | None]] = []
+    seen: set[int] = set()
+    cur: traceback.TracebackException | None = tb
+    note: str | None = None
+    while cur is not None and id(cur) not in seen and len(chain) < 8:  # causes first, as Python prints them
+        seen.add(id(cur))
+        chain.append((cur, note))
+        if cur.__cause__ is not None:
+            cur, note = cur.__cause__, "The above exception was the direct cause of the following exception:"
+        elif cur.__context__ is not None and not cur.__suppress_context__:
+            cur, note = cur.__context__, "During handling of the above exception, another exception occurred:"
+        else:
+            cur = None
+    lines: list[str] = []
+    for i, (part, _) in enumerate(reversed(chain)):
+        if i:
+            lines += ["", chain[len(chain) - i][1] or "", ""]
+        lines.append("Traceback (most recent call last):")
+        _frames(part, redactor, lines)
+        msg = redactor.redact_text(str(part))
+        name = _type_name(part.exc_type) if part.exc_type is not None else "Exception"
+        lines.append(f"{name}: {msg}" if msg else name)
     message = redactor.redact_text(str(exc))
-    exc_type = type(exc).__qualname__
-    module = type(exc).__module__
-    if module not in ("builtins", "__main__"):
-        exc_type = f"{module}.{exc_type}"
-    lines.append(f"{exc_type}: {message}" if message else exc_type)
+    exc_type = _type_name(type(exc))
     attrs: dict[str, Any] = {
         "exception.type": exc_type,
         "exception.message": message,
@@ -62,6 +90,45 @@ def exception_attributes(exc: BaseException, redactor: Redactor, *, capture_loca
             for name, value in list(frame.tb_frame.f_locals.items())[:32]
         ]
     return attrs
+
+
+_FILE = re.compile(r'File "([^"]+)"')
+
+
+def scrub_stacktrace_paths(text: str) -> str:
+    """Shorten the ``File "..."`` paths of a formatted Python traceback (see :func:`.profiler.scrub_path`)."""
+    return _FILE.sub(lambda m: f'File "{scrub_path(m.group(1))}"', text)
+
+
+class ExceptionSpanProcessor(SpanProcessor):
+    """Tidies ``exception`` events the SDK itself recorded (``record_exception=True``, the default of
+    ``start_as_current_span``): frame paths lose site-packages, stdlib, working-directory and home
+    prefixes. Message and stack text are then redacted by the privacy processor like any attribute."""
+
+    def _on_ending(self, span: Span) -> None:  # type: ignore[override]
+        tidy_exception_events(span)
+
+
+def tidy_exception_events(span: Any) -> None:
+    """Shorten frame paths in the span's ``exception`` events (called while the span is ending)."""
+    try:
+        events = span._events  # noqa: SLF001 - the span is ending; the public API refuses now
+        if not events:
+            return
+        events = getattr(events, "_dq", events)  # BoundedList keeps a deque (item assignment works there)
+        for i, event in enumerate(list(events)):
+            if event.name != "exception" or not event.attributes:
+                continue
+            stack = event.attributes.get("exception.stacktrace")
+            if not isinstance(stack, str):
+                continue
+            new = scrub_stacktrace_paths(stack)
+            if new != stack:
+                attrs = dict(event.attributes)
+                attrs["exception.stacktrace"] = new
+                events[i] = Event(event.name, attrs, event.timestamp)
+    except Exception:  # noqa: BLE001 - never break the app's span
+        pass
 
 
 def record_exception(span: Span, exc: BaseException, redactor: Redactor, *, capture_locals: bool = False,

@@ -7,10 +7,16 @@ as a span event ``otel_privacy.profile`` holding folded stacks (``root;…;leaf 
 hottest first, capped in bytes), which flame-graph tools read directly. At shutdown the process
 profile can be written as pprof (``.pb.gz``) or folded text.
 
-Bounded: stack depth, distinct stacks per span and in the process profile are capped; the sampler
-holds code objects, never frames or locals. It never blocks the app (it takes no locks the app
-holds) and stops cleanly. Frame labels are ``file:function`` with site-packages and stdlib prefixes
-stripped; the text also passes the Redactor (strict mode removes user names from paths).
+The event's attributes: ``otel_privacy.profile.folded`` (text), ``.samples``, ``.stacks`` (distinct
+stacks seen), ``.hz`` and ``.span_id``. Samples go to the *innermost* span active on a thread; with
+asyncio, tasks interleaving on one thread share that attribution (documented limitation).
+
+Bounded: stack depth, distinct stacks per span, tracked open spans and the process profile are
+capped; the sampler holds code objects, never frames or locals, between samples. It never blocks the
+app (span bookkeeping is lock-free dict/list operations) and stops cleanly. Frame labels are
+``file:qualname`` with the path passed through :func:`scrub_path` (site-packages, stdlib, working
+directory and home prefixes stripped), then the whole text through the Redactor (strict mode's
+``home_path`` detector removes any remaining user names).
 
 On the OpenTelemetry profiles signal: ``opentelemetry-proto`` ships its (development-stage)
 messages, but the Python SDK has no profiles pipeline or exporter to hand them to, so samples are
@@ -19,6 +25,7 @@ linked to spans through span events and written as pprof — the format that sig
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import os
@@ -32,28 +39,43 @@ from types import CodeType
 from typing import Any
 
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import format_span_id
 
 from .config import PerfConfig
 
-__all__ = ["SamplingProfiler", "ProfilerSpanProcessor", "frame_label", "write_pprof", "folded"]
+__all__ = ["SamplingProfiler", "ProfilerSpanProcessor", "frame_label", "write_pprof", "folded", "scrub_path"]
 
 _log = logging.getLogger("otel_privacy.perf")
 _STDLIB = sysconfig.get_paths().get("stdlib", "")
 _OTHER = ("<other stacks>",)
 
 
-def _short_path(path: str) -> str:
-    for marker in ("site-packages/", "dist-packages/"):
+_HOME = os.path.expanduser("~")
+_SITE_MARKERS = ("site-packages" + os.sep, "dist-packages" + os.sep, "site-packages/", "dist-packages/")
+
+
+def scrub_path(path: str) -> str:
+    """A source path safe to send: pure, no policy needed.
+
+    ``…/site-packages/pkg/mod.py`` → ``pkg/mod.py``; the stdlib prefix and the current directory are
+    dropped; any remaining home directory becomes ``~``. (The Redactor's ``home_path`` detector — on in
+    ``strict`` — then removes user names from whatever else a path may hold.)
+    """
+    for marker in _SITE_MARKERS:
         i = path.rfind(marker)
         if i >= 0:
             return path[i + len(marker):]
-    if _STDLIB and path.startswith(_STDLIB):
-        return path[len(_STDLIB):].lstrip("/")
-    cwd = os.getcwd()
-    if path.startswith(cwd + os.sep):
+    if _STDLIB and path.startswith(_STDLIB + os.sep):
+        return path[len(_STDLIB) + 1:]
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = ""
+    if cwd and cwd != os.sep and path.startswith(cwd + os.sep):
         return path[len(cwd) + 1:]
+    if _HOME and len(_HOME) > 1 and (path == _HOME or path.startswith(_HOME + os.sep)):
+        return "~" + path[len(_HOME):]
     return path
 
 
@@ -63,30 +85,55 @@ _labels: dict[CodeType, str] = {}
 def frame_label(code: CodeType) -> str:
     label = _labels.get(code)
     if label is None:
-        label = f"{_short_path(code.co_filename)}:{code.co_qualname if hasattr(code, 'co_qualname') else code.co_name}"
+        label = f"{scrub_path(code.co_filename)}:{code.co_qualname if hasattr(code, 'co_qualname') else code.co_name}"
         if len(_labels) < 50_000:
             _labels[code] = label
     return label
 
 
-def folded(stacks: Counter, max_bytes: int, scrub: Any = None) -> str:
-    """``a;b;c 12`` lines, hottest first, cut at ``max_bytes``."""
+# Stacks are tuples of ``id(code)``: ints hash in nanoseconds, code objects hash their whole contents.
+# The registry keeps each code object alive, so its id cannot be reused while it is referenced here.
+_CODES: dict[int, CodeType] = {}
+_MAX_CODES = 50_000
+
+
+def _label(item: Any) -> str:
+    if isinstance(item, int):
+        code = _CODES.get(item)
+        return frame_label(code) if code is not None else "<unknown>"
+    if isinstance(item, CodeType):
+        return frame_label(item)
+    return str(item)
+
+
+def folded(stacks: Counter | dict, max_bytes: int, scrub: Any = None) -> str:
+    """``a;b;c 12`` lines, hottest first, cut at ``max_bytes`` (UTF-8)."""
+    items = sorted(dict(stacks).items(), key=lambda kv: -kv[1])  # a snapshot: the sampler may still count
     lines: list[str] = []
     size = 0
-    for stack, count in stacks.most_common():
-        text = ";".join(frame_label(c) if isinstance(c, CodeType) else str(c) for c in stack)
+    for stack, count in items:
+        text = ";".join(_label(c) for c in stack)
         if scrub is not None:
             text = scrub(text)
         line = f"{text} {count}"
-        if size + len(line) + 1 > max_bytes:
-            break
+        n = len(line.encode("utf-8", "replace")) + 1
+        if size + n > max_bytes:
+            continue  # a shorter, cooler stack may still fit
         lines.append(line)
-        size += len(line) + 1
+        size += n
     return "\n".join(lines)
 
 
 class SamplingProfiler:
-    """Samples threads with an active span; see the module docstring."""
+    """Samples threads with an active span; see the module docstring.
+
+    Bookkeeping is plain dict/list operations (atomic under the GIL), so span start/end on the
+    app's threads never wait for the sampler. Memory is bounded by ``max_tracked_spans`` spans ×
+    ``max_stacks_per_span`` stacks, plus ``max_process_stacks`` for the whole-process profile.
+    """
+
+    max_tracked_spans = 10_000
+    max_process_stacks = 20_000
 
     def __init__(self, config: PerfConfig, scrub: Any = None) -> None:
         self.config = config
@@ -94,7 +141,9 @@ class SamplingProfiler:
         self.scrub = scrub
         self.process: Counter = Counter()
         self.samples = 0
-        self._active: dict[int, list[int]] = {}  # thread id -> stack of span ids (innermost last)
+        self.untracked_spans = 0  # spans not profiled because max_tracked_spans were open
+        self._active: dict[int, list[int]] = {}  # thread id -> span ids active on it (innermost last)
+        self._owner: dict[int, int] = {}  # span id -> thread id it started on
         self._spans: dict[int, Counter] = {}  # span id -> stacks
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -103,28 +152,38 @@ class SamplingProfiler:
 
     # -- span bookkeeping (called from the app's threads; dict ops are atomic) ------------
     def span_started(self, span_id: int) -> None:
-        self._active.setdefault(threading.get_ident(), []).append(span_id)
+        if len(self._spans) >= self.max_tracked_spans:
+            self.untracked_spans += 1
+            return
+        tid = threading.get_ident()
         self._spans[span_id] = Counter()
+        self._owner[span_id] = tid
+        self._active.setdefault(tid, []).append(span_id)
 
     def span_ended(self, span_id: int) -> Counter | None:
-        for tid, ids in list(self._active.items()):
-            if span_id in ids:
-                ids.remove(span_id)
+        tid = self._owner.pop(span_id, None)
+        if tid is not None:
+            ids = self._active.get(tid)
+            if ids is not None:
+                with contextlib.suppress(ValueError):
+                    ids.remove(span_id)
                 if not ids:
                     self._active.pop(tid, None)
-                break
         return self._spans.pop(span_id, None)
 
     # -- sampler ---------------------------------------------------------------------------
     def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="otel-privacy-profiler", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(2)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     @property
     def running(self) -> bool:
@@ -149,35 +208,47 @@ class SamplingProfiler:
         if not self._active:
             return
         frames = sys._current_frames()  # noqa: SLF001 - the documented way to sample stacks
-        depth = self.config.max_stack_depth
-        per_span_cap = self.config.max_stacks_per_span
-        for tid, ids in list(self._active.items()):
-            if tid == skip or not ids:
-                continue
-            frame = frames.get(tid)
-            if frame is None:
-                continue
-            codes = []
-            while frame is not None and len(codes) < depth:
-                codes.append(frame.f_code)
-                frame = frame.f_back
-            stack = tuple(reversed(codes))
-            self.samples += 1
-            counter = self._spans.get(ids[-1])
-            if counter is not None:
-                counter[stack if stack in counter or len(counter) < per_span_cap else _OTHER] += 1
-            if stack in self.process or len(self.process) < 20_000:
-                self.process[stack] += 1
-            else:
-                self.process[_OTHER] += 1
+        try:
+            registry = _CODES
+            depth = self.config.max_stack_depth
+            per_span_cap = self.config.max_stacks_per_span
+            for tid, ids in list(self._active.items()):
+                if tid == skip:
+                    continue
+                try:
+                    span_id = ids[-1]
+                except IndexError:  # the span ended while we looked
+                    continue
+                frame = frames.get(tid)
+                if frame is None:
+                    continue
+                codes = []
+                while frame is not None and len(codes) < depth:
+                    code = frame.f_code
+                    cid = id(code)
+                    if cid not in registry:
+                        if len(registry) >= _MAX_CODES:
+                            break  # registry full: keep the leaf part of the stack we could name
+                        registry[cid] = code
+                    codes.append(cid)
+                    frame = frame.f_back
+                stack = tuple(reversed(codes))
+                self.samples += 1
+                counter = self._spans.get(span_id)
+                if counter is not None:
+                    counter[stack if stack in counter or len(counter) < per_span_cap else _OTHER] += 1
+                process = self.process
+                process[stack if stack in process or len(process) < self.max_process_stacks else _OTHER] += 1
+        finally:
+            del frames  # hold no frames (and so no locals) between samples
 
     # -- output ----------------------------------------------------------------------------
-    def write(self, path: str, fmt: str = "auto") -> Path:
+    def write(self, path: str | os.PathLike, fmt: str = "auto") -> Path:
         out = Path(path)
         if fmt == "pprof" or (fmt == "auto" and out.name.endswith((".pb.gz", ".pprof"))):
             write_pprof(out, self.process, self.interval, self._started_ns, self.scrub)
         else:
-            out.write_text(folded(self.process, 1 << 30, self.scrub) + "\n")
+            out.write_text(folded(self.process, 1 << 30, self.scrub) + "\n", encoding="utf-8")
         return out
 
 
@@ -188,19 +259,22 @@ class ProfilerSpanProcessor(SpanProcessor):
         self.profiler = profiler
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        self.profiler.span_started(span.context.span_id)
+        try:
+            self.profiler.span_started(span.context.span_id)
+        except Exception:  # noqa: BLE001 - never break the app's span
+            self.profiler.errors += 1
 
     def _on_ending(self, span: Span) -> None:
-        stacks = self.profiler.span_ended(span.context.span_id)
-        if not stacks:
-            return
         try:
-            from opentelemetry.sdk.trace import Event
-
-            text = folded(stacks, self.profiler.config.max_folded_bytes, self.profiler.scrub)
+            stacks = self.profiler.span_ended(span.context.span_id)
+            if not stacks:
+                return
+            snapshot = dict(stacks)  # the sampler may hold this counter for one more sample
+            text = folded(snapshot, self.profiler.config.max_folded_bytes, self.profiler.scrub)
             event = Event("otel_privacy.profile", {
                 "otel_privacy.profile.folded": text,
-                "otel_privacy.profile.samples": sum(stacks.values()),
+                "otel_privacy.profile.samples": sum(snapshot.values()),
+                "otel_privacy.profile.stacks": len(snapshot),
                 "otel_privacy.profile.hz": self.profiler.config.profiler_hz,
                 "otel_privacy.profile.span_id": format_span_id(span.context.span_id),
             })
@@ -209,7 +283,8 @@ class ProfilerSpanProcessor(SpanProcessor):
             self.profiler.errors += 1
 
     def on_end(self, span: ReadableSpan) -> None:
-        self.profiler.span_ended(span.context.span_id)
+        with contextlib.suppress(Exception):  # SDKs without _on_ending: at least forget the span
+            self.profiler.span_ended(span.context.span_id)
 
     def shutdown(self) -> None:
         pass
@@ -267,8 +342,8 @@ def write_pprof(path: Path, stacks: Counter, interval: float, start_ns: int, scr
             location_ids.append(fid)  # one location per function (line-less profile)
         out += _field_bytes(2, _packed(1, location_ids) + _packed(2, [count]))
     for code, fid in functions.items():
-        if isinstance(code, CodeType):
-            label = frame_label(code)
+        if isinstance(code, (int, CodeType)):
+            label = _label(code)
             name = label.rsplit(":", 1)[-1]
             filename = label.rsplit(":", 1)[0]
         else:

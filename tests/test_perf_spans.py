@@ -1,0 +1,131 @@
+"""Per-span CPU and GC capture on real workloads (no mocks).
+
+Assertions are about behaviour (where CPU goes), with wide margins: these machines are shared and
+noisy, and tests never assert wall-clock speed.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+
+from otel_privacy.perf.spans import PREFIX
+from perf_support import cpu_work, finished, traced  # noqa: F401 - traced is a fixture
+
+
+def test_cpu_bound_span_shows_cpu_close_to_wall_and_sleep_shows_almost_none(traced):  # noqa: F811
+    tp, exporter, install = traced
+    install()
+    tracer = tp.get_tracer("t")
+    with tracer.start_as_current_span("busy"):
+        c0 = time.thread_time()
+        cpu_work(0.15)
+        burned = time.thread_time() - c0  # what the work used; wall time stretches on a loaded box
+    with tracer.start_as_current_span("sleepy"):
+        t0 = time.perf_counter()
+        time.sleep(0.15)
+        sleepy_wall = time.perf_counter() - t0
+    busy = finished(exporter, "busy").attributes
+    sleepy = finished(exporter, "sleepy").attributes
+    assert 0.9 * burned * 1000 <= busy[PREFIX + "cpu.thread_ms"] <= burned * 1000 + 20  # the span's own CPU
+    assert sleepy[PREFIX + "cpu.thread_ms"] / (sleepy_wall * 1000) < 0.2  # near zero while sleeping
+    assert busy[PREFIX + "cpu.process_share"] > sleepy[PREFIX + "cpu.process_share"]
+
+
+def test_nested_spans_are_inclusive_and_cross_thread_spans_are_marked(traced):  # noqa: F811
+    tp, exporter, install = traced
+    install()
+    tracer = tp.get_tracer("t")
+    with tracer.start_as_current_span("outer"):
+        with tracer.start_as_current_span("inner"):
+            cpu_work(0.05)
+        cpu_work(0.05)
+    outer = finished(exporter, "outer").attributes[PREFIX + "cpu.thread_ms"]
+    inner = finished(exporter, "inner").attributes[PREFIX + "cpu.thread_ms"]
+    assert outer > inner > 0
+    assert inner / outer < 0.8  # the outer span's own work is counted too
+
+    span = tracer.start_span("handoff")
+    cpu_work(0.02)
+    worker = threading.Thread(target=span.end)
+    worker.start()
+    worker.join()
+    handoff = finished(exporter, "handoff").attributes
+    assert handoff[PREFIX + "cpu.measured"] is False and PREFIX + "cpu.thread_ms" not in handoff
+
+
+def test_spans_on_worker_threads_measure_their_own_thread(traced):  # noqa: F811
+    tp, exporter, install = traced
+    install()
+    tracer = tp.get_tracer("t")
+
+    def worker(name: str, busy: bool) -> None:
+        with tracer.start_as_current_span(name):
+            if busy:
+                cpu_work(0.1)
+            else:
+                time.sleep(0.1)
+
+    threads = [threading.Thread(target=worker, args=("w-busy", True)),
+               threading.Thread(target=worker, args=("w-idle", False))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    busy = finished(exporter, "w-busy").attributes[PREFIX + "cpu.thread_ms"]
+    idle = finished(exporter, "w-idle").attributes[PREFIX + "cpu.thread_ms"]
+    assert busy > 50 and idle < 0.2 * busy  # the idle thread is not charged for its busy neighbour
+
+
+def test_gc_pauses_are_attributed_to_the_span(traced):  # noqa: F811
+    tp, exporter, install = traced
+    install()
+    tracer = tp.get_tracer("t")
+    with tracer.start_as_current_span("collect"):
+        junk = []
+        for _ in range(20000):
+            a, b = [], []
+            a.append(b)
+            b.append(a)
+            junk.append(a)
+        del junk
+        gc.collect()
+    gc.disable()  # nothing may collect during the quiet span
+    try:
+        with tracer.start_as_current_span("quiet"):
+            pass
+    finally:
+        gc.enable()
+    attrs = finished(exporter, "collect").attributes
+    assert attrs[PREFIX + "gc.collections"] >= 1 and attrs[PREFIX + "gc.pause_ms"] > 0
+    assert PREFIX + "gc.collections" not in finished(exporter, "quiet").attributes
+
+
+def test_switches_turn_captures_off_and_unended_spans_hold_no_state(traced):  # noqa: F811
+    tp, exporter, install = traced
+    capture = install(cpu=False, gc=True)
+    tracer = tp.get_tracer("t")
+    with tracer.start_as_current_span("no-cpu"):
+        gc.collect()
+    attrs = finished(exporter, "no-cpu").attributes
+    assert PREFIX + "cpu.thread_ms" not in attrs and attrs[PREFIX + "gc.collections"] >= 1
+    for _ in range(100):
+        tracer.start_span("abandoned")  # never ended: its start readings live on the span only
+    assert capture.span_processor._starts == {}
+
+
+def test_exception_paths_recorded_by_the_sdk_are_shortened(traced):  # noqa: F811
+    tp, exporter, install = traced
+    install()
+    import json  # a stdlib frame, whose absolute path must not survive
+
+    try:
+        with tp.get_tracer("t").start_as_current_span("boom"):
+            json.loads("{not json, mail me at carol@example.com")
+    except ValueError:
+        pass
+    event = next(e for e in finished(exporter, "boom").events if e.name == "exception")
+    stack = event.attributes["exception.stacktrace"]
+    assert 'File "json/decoder.py"' in stack and "test_perf_spans.py" in stack
+    assert "/lib/python" not in stack and "carol@example.com" not in stack
