@@ -16,6 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import grpc
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from otel_privacy.otlp_json import REQUEST_TYPES
 
@@ -24,6 +27,25 @@ SERVICES = {
     "logs": "opentelemetry.proto.collector.logs.v1.LogsService",
     "metrics": "opentelemetry.proto.collector.metrics.v1.MetricsService",
 }
+
+
+RESPONSE_TYPES = {
+    "traces": ExportTraceServiceResponse,
+    "logs": ExportLogsServiceResponse,
+    "metrics": ExportMetricsServiceResponse,
+}
+
+
+def _retry_info(seconds: float) -> bytes:
+    from google.protobuf.any_pb2 import Any as AnyProto
+    from google.protobuf.duration_pb2 import Duration
+    from google.rpc import error_details_pb2, status_pb2
+
+    detail = AnyProto()
+    detail.Pack(error_details_pb2.RetryInfo(retry_delay=Duration(seconds=int(seconds),
+                                                                 nanos=int((seconds % 1) * 1e9))))
+    return status_pb2.Status(code=grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], message="throttled",
+                             details=[detail]).SerializeToString()
 
 
 def free_port() -> int:
@@ -53,6 +75,7 @@ class OtlpSink:
         self.bodies: dict[str, list[bytes]] = {"traces": [], "logs": [], "metrics": []}
         self.attempts: list[tuple[float, int]] = []  # (monotonic time, status returned)
         self._failures: list[tuple[int, int | None]] = []
+        self._partial: list[tuple[int, str]] = []
         self._lock = threading.Lock()
         sink = self
 
@@ -62,16 +85,20 @@ class OtlpSink:
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, retry_after = sink._next_status()
+                answer = b""
                 if status == 200:
                     if self.headers.get("Content-Encoding") == "gzip":
                         body = gzip.decompress(body)
-                    sink._record(self.path.rstrip("/").rsplit("/", 1)[-1], body)
+                    signal = self.path.rstrip("/").rsplit("/", 1)[-1]
+                    sink._record(signal, body)
+                    answer = sink._partial_response(signal) if signal in RESPONSE_TYPES else b""
                 self.send_response(status)
                 if retry_after is not None:
                     self.send_header("Retry-After", str(retry_after))
                 self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
+                self.wfile.write(answer)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -89,11 +116,14 @@ class OtlpSink:
 
     def _grpc_export(self, signal: str):
         def export(data: bytes, context: grpc.ServicerContext) -> bytes:
-            status, _ = self._next_status()
+            status, retry_after = self._next_status()
             if status != 200:
+                if retry_after is not None:  # RESOURCE_EXHAUSTED with RetryInfo, as the OTLP spec describes
+                    context.set_trailing_metadata((("grpc-status-details-bin", _retry_info(retry_after)),))
+                    context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "sink told to throttle")
                 context.abort(grpc.StatusCode.UNAVAILABLE, "sink told to fail")
             self._record(signal, data)
-            return b""
+            return self._partial_response(signal)
 
         return export
 
@@ -106,6 +136,22 @@ class OtlpSink:
     def _record(self, signal: str, body: bytes) -> None:
         with self._lock:
             self.bodies.setdefault(signal, []).append(body)
+
+    def _partial_response(self, signal: str) -> bytes:
+        with self._lock:
+            if not self._partial:
+                return b""
+            rejected, message = self._partial.pop(0)
+        response = RESPONSE_TYPES[signal]()
+        field = {"traces": "rejected_spans", "logs": "rejected_log_records", "metrics": "rejected_data_points"}
+        setattr(response.partial_success, field[signal], rejected)
+        response.partial_success.error_message = message
+        return response.SerializeToString()
+
+    def partial_next(self, n: int, rejected: int, message: str = "rejected by the sink") -> None:
+        """The next ``n`` accepted requests answer with a partial success rejecting ``rejected`` records."""
+        with self._lock:
+            self._partial.extend([(rejected, message)] * n)
 
     def fail_next(self, n: int, status: int = 503, retry_after: int | None = None) -> None:
         with self._lock:

@@ -28,6 +28,14 @@ def _gateway(args: argparse.Namespace) -> int:
     try:
         if args.config:
             cfg = load_config(args.config)
+            if args.policy:  # --policy overrides every privacy processor's policy of the file
+                from ..policy import Policy
+                from .config import PrivacyProcessor
+
+                Policy.load(args.policy)
+                for proc in cfg.processors.values():
+                    if isinstance(proc, PrivacyProcessor):
+                        proc.policy = args.policy
         else:
             cfg = default_config(policy=args.policy or "default", grpc=args.grpc, http=args.http)
     except (GatewayConfigError, PolicyError) as exc:
@@ -36,7 +44,11 @@ def _gateway(args: argparse.Namespace) -> int:
     if args.validate:
         pipes = ", ".join(f"{s}: {' → '.join(p.receivers + p.processors + p.exporters)}"
                           for s, p in cfg.service.pipelines.items())
-        print(f"OK {args.config or '(built-in defaults)'}: {pipes}")
+        from .config import PrivacyProcessor
+
+        policies = sorted({str(p.policy) if not isinstance(p.policy, dict) else "inline"
+                           for p in cfg.processors.values() if isinstance(p, PrivacyProcessor)})
+        print(f"OK {args.config or '(built-in defaults)'}: {pipes}; policy {', '.join(policies) or '(none)'}")
         return 0
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_JsonFormatter() if args.log_format == "json" else logging.Formatter(
@@ -57,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gateway", help="run the OTLP privacy gateway (gRPC 4317, HTTP 4318)")
     p.add_argument("--config", "-c", help="gateway YAML (Collector-shaped); default: OTLP in → privacy → debug")
     p.add_argument("--validate", action="store_true", help="validate the config and exit")
-    p.add_argument("--policy", help="policy file or preset for the built-in config (default: default)")
+    p.add_argument("--policy", help="policy file or preset (overrides the privacy processors of --config)")
     p.add_argument("--grpc", default="127.0.0.1:4317", help="gRPC endpoint of the built-in config")
     p.add_argument("--http", default="127.0.0.1:4318", help="HTTP endpoint of the built-in config")
     p.add_argument("--drain-timeout", type=float, default=10.0, help="seconds to drain queues on SIGTERM")

@@ -165,8 +165,26 @@ class ExporterBase(BaseModel):
     retry_on_failure: RetryOnFailure = Field(default_factory=RetryOnFailure)
 
 
+class ClientTls(BaseModel):
+    """Exporter-side TLS (the Collector's ``configtls`` client settings)."""
+
+    model_config = _STRICT
+    insecure: bool = Field(False, description="gRPC only: plaintext connection.")
+    insecure_skip_verify: bool = Field(False, description="Do not verify the server certificate (testing only).")
+    ca_file: str | None = Field(None, description="CA bundle that signed the backend's certificate.")
+    cert_file: str | None = Field(None, description="Client certificate for mTLS.")
+    key_file: str | None = Field(None, description="Client key for mTLS.")
+
+    @model_validator(mode="after")
+    def _pair(self) -> ClientTls:
+        if bool(self.cert_file) != bool(self.key_file):
+            raise ValueError("cert_file and key_file must be given together")
+        return self  # files are read at start, like the receiver's (configs validate on build machines)
+
+
 class OtlpHttpExporterConfig(ExporterBase):
     endpoint: str = Field(description="Base URL; /v1/traces etc. are appended unless traces_endpoint is set.")
+    tls: ClientTls = Field(default_factory=ClientTls)
     traces_endpoint: str | None = None
     logs_endpoint: str | None = None
     metrics_endpoint: str | None = None
@@ -180,6 +198,7 @@ class OtlpGrpcExporterConfig(ExporterBase):
     endpoint: str
     insecure: bool = False
     ca_file: str | None = None
+    tls: ClientTls = Field(default_factory=ClientTls)
     headers: dict[str, str] = Field(default_factory=dict)
     compression: Literal["gzip", "none"] = "gzip"
     timeout: float = 10.0
@@ -222,6 +241,9 @@ class TelemetryConfig(BaseModel):
     metrics_address: str | None = Field(None, description="host:port for /metrics and /health; default: the "
                                                           "OTLP/HTTP receiver's port.")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    self_metrics_interval: float = Field(0.0, ge=0, description="Also send the self-metrics as OTLP through the "
+                                                                "metrics pipeline every this often; 0 = off.")
+    _v = field_validator("self_metrics_interval", mode="before")(_dur)
     usage_events: bool = Field(True, description="Send the gateway's own lifecycle events (opt-out as usual).")
 
 

@@ -198,44 +198,59 @@ def _partial(signal: str, body: bytes) -> tuple[int, str]:
 
 
 class OtlpHttpExporter(Exporter):
+    """OTLP/HTTP protobuf over a pooled ``urllib3`` connection (keep-alive, optional TLS/mTLS)."""
+
     cfg: OtlpHttpExporterConfig
     RETRYABLE = frozenset({429, 502, 503, 504})
 
     def __init__(self, name: str, cfg: OtlpHttpExporterConfig, metrics: SelfMetrics, **kw: Any) -> None:
         super().__init__(name, cfg, metrics, **kw)
-        import requests
+        import urllib3
 
-        self._session = requests.Session()
+        tls = cfg.tls
+        pool_kw: dict[str, Any] = {"maxsize": 2, "retries": False,
+                                   "timeout": urllib3.Timeout(connect=min(5.0, cfg.timeout), read=cfg.timeout)}
+        if cfg.endpoint.startswith("https://"):
+            if tls.insecure_skip_verify:
+                pool_kw["cert_reqs"] = "CERT_NONE"
+                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+            elif tls.ca_file:
+                pool_kw["ca_certs"] = tls.ca_file
+            if tls.cert_file:
+                pool_kw["cert_file"], pool_kw["key_file"] = tls.cert_file, tls.key_file
+        self._http = urllib3.PoolManager(**pool_kw)
         base = cfg.endpoint.rstrip("/")
         self._urls = {
             "traces": cfg.traces_endpoint or f"{base}/v1/traces",
             "logs": cfg.logs_endpoint or f"{base}/v1/logs",
             "metrics": cfg.metrics_endpoint or f"{base}/v1/metrics",
         }
+        self._headers = {"Content-Type": "application/x-protobuf", "User-Agent": "otel-privacy-gateway",
+                         **cfg.headers}
+        if cfg.compression == "gzip":
+            self._headers["Content-Encoding"] = "gzip"
 
     def send(self, signal: str, payload: bytes) -> SendResult:
-        import requests
+        import urllib3
 
-        headers = {"Content-Type": "application/x-protobuf", **self.cfg.headers}
-        body = payload
-        if self.cfg.compression == "gzip":
-            body = gzip.compress(payload, compresslevel=5)
-            headers["Content-Encoding"] = "gzip"
+        body = gzip.compress(payload, compresslevel=5) if self.cfg.compression == "gzip" else payload
         try:
-            resp = self._session.post(self._urls[signal], data=body, headers=headers, timeout=self.cfg.timeout)
-        except requests.RequestException as exc:
-            return SendResult(False, retryable=True, reason=f"{type(exc).__name__}")
-        if 200 <= resp.status_code < 300:
-            rejected, message = _partial(signal, resp.content)
+            resp = self._http.request("POST", self._urls[signal], body=body, headers=self._headers,
+                                      redirect=False, preload_content=True)
+        except urllib3.exceptions.HTTPError as exc:
+            return SendResult(False, retryable=True, reason=type(exc).__name__)
+        status = resp.status
+        if 200 <= status < 300:
+            rejected, message = _partial(signal, resp.data)
             return SendResult(True, rejected=rejected, reason=message)
-        reason = f"HTTP {resp.status_code} {resp.text[:120]!r}"
-        if resp.status_code in self.RETRYABLE:
+        reason = f"HTTP {status} {resp.data[:120]!r}"
+        if status in self.RETRYABLE:
             return SendResult(False, retryable=True, delay=_retry_after(resp.headers.get("Retry-After")),
                               reason=reason)
         return SendResult(False, reason=reason)
 
     def close(self) -> None:
-        self._session.close()
+        self._http.clear()
 
 
 _GRPC_METHODS = {
@@ -253,11 +268,16 @@ class OtlpGrpcExporter(Exporter):
         import grpc
 
         target = cfg.endpoint.removeprefix("http://").removeprefix("https://")
-        if cfg.insecure or cfg.endpoint.startswith("http://"):
+        tls = cfg.tls
+        if cfg.insecure or tls.insecure or cfg.endpoint.startswith("http://"):
             self._channel = grpc.insecure_channel(target)
         else:
-            ca = Path(cfg.ca_file).read_bytes() if cfg.ca_file else None
-            self._channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(ca))
+            ca_file = tls.ca_file or cfg.ca_file
+            creds = grpc.ssl_channel_credentials(
+                root_certificates=Path(ca_file).read_bytes() if ca_file else None,
+                private_key=Path(tls.key_file).read_bytes() if tls.key_file else None,
+                certificate_chain=Path(tls.cert_file).read_bytes() if tls.cert_file else None)
+            self._channel = grpc.secure_channel(target, creds)
         self._calls = {s: self._channel.unary_unary(m, request_serializer=None, response_deserializer=None)
                        for s, m in _GRPC_METHODS.items()}
         self._compression = grpc.Compression.Gzip if cfg.compression == "gzip" else grpc.Compression.NoCompression

@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["SelfMetrics", "QueueItem", "SendingQueue"]
 
@@ -57,6 +58,41 @@ class SelfMetrics:
         want = set(labels.items())
         with self._lock:
             return sum(v for (n, lab), v in self._values.items() if n == name and want <= set(lab))
+
+    def otlp_request(self, version: str, start_ns: int) -> Any:
+        """The counters (cumulative monotonic sums) and gauges as an OTLP ``ExportMetricsServiceRequest``."""
+        from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+        from opentelemetry.proto.common.v1.common_pb2 import KeyValue
+
+        from ..otlp import py_to_any
+
+        with self._lock:
+            items = sorted(self._values.items())
+        now = time.time_ns()
+        req = ExportMetricsServiceRequest()
+        rm = req.resource_metrics.add()
+        rm.resource.attributes.append(KeyValue(key="service.name", value=py_to_any("otel-privacy-gateway")))
+        rm.resource.attributes.append(KeyValue(key="service.version", value=py_to_any(version)))
+        sm = rm.scope_metrics.add()
+        sm.scope.name, sm.scope.version = "otel_privacy.gateway", version
+        metrics: dict[str, Any] = {}
+        for (name, labels), value in items:
+            metric = metrics.get(name)
+            if metric is None:
+                metric = metrics[name] = sm.metrics.add(name=f"otel_privacy.gateway.{name}",
+                                                        description=self.HELP.get(name, name))
+                if name in self.GAUGES:
+                    metric.gauge.SetInParent()
+                else:
+                    metric.sum.is_monotonic = True
+                    metric.sum.aggregation_temporality = 2  # cumulative
+            points = metric.gauge.data_points if name in self.GAUGES else metric.sum.data_points
+            point = points.add(time_unix_nano=now, as_double=float(value))
+            if name not in self.GAUGES:
+                point.start_time_unix_nano = start_ns
+            for k, v in labels:
+                point.attributes.append(KeyValue(key=k, value=py_to_any(v)))
+        return req
 
     def prometheus(self) -> str:
         with self._lock:

@@ -51,6 +51,19 @@ _SERVICES = {
 }
 
 
+def _status_details(code: int, message: str, retry_after: float) -> bytes:
+    """A serialized ``google.rpc.Status`` carrying ``RetryInfo`` (the ``grpc-status-details-bin`` trailer)."""
+    from google.protobuf.any_pb2 import Any as AnyProto
+    from google.protobuf.duration_pb2 import Duration
+    from google.rpc import error_details_pb2, status_pb2
+
+    detail = AnyProto()
+    seconds = int(retry_after)
+    detail.Pack(error_details_pb2.RetryInfo(retry_delay=Duration(seconds=seconds,
+                                                                 nanos=int((retry_after - seconds) * 1e9))))
+    return status_pb2.Status(code=code, message=message, details=[detail]).SerializeToString()
+
+
 class _TooLarge(Exception):
     pass
 
@@ -74,6 +87,10 @@ class Gateway:
         self.http_port: int | None = None
         self._grpc_server: Any = None
         self._http_runner: Any = None
+        self._runners: list[Any] = []
+        self.telemetry_port: int | None = None
+        self._stop_self_metrics = threading.Event()
+        self._started_wall_ns = time.time_ns()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self._draining = False
@@ -142,9 +159,14 @@ class Gateway:
                 _log.exception("gateway: %s request failed", signal)
                 context.abort(grpc.StatusCode.INTERNAL, f"processing failed: {type(exc).__name__}")
             if not admission.accepted:
-                context.set_trailing_metadata((("retry-after", str(int(admission.retry_after) or 1)),))
-                context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED
-                              if admission.retry_after else grpc.StatusCode.UNAVAILABLE, admission.reason)
+                code = grpc.StatusCode.RESOURCE_EXHAUSTED if admission.retry_after else grpc.StatusCode.UNAVAILABLE
+                delay = admission.retry_after or 1.0
+                context.set_trailing_metadata((
+                    ("retry-after", str(max(1, round(delay)))),
+                    # RetryInfo: per the OTLP spec RESOURCE_EXHAUSTED is only retried when the server says when
+                    ("grpc-status-details-bin", _status_details(code.value[0], admission.reason, delay)),
+                ))
+                context.abort(code, admission.reason)
             return response_type().SerializeToString()
 
         return grpc.unary_unary_rpc_method_handler(export, request_deserializer=None, response_serializer=None)
@@ -222,19 +244,13 @@ class Gateway:
                     return web.Response(status=415, text=f"unsupported Content-Encoding {encoding!r}")
                 elif len(body) > rcv.max_decompressed_bytes:
                     return web.Response(status=413, text="request body too large")
-                try:
-                    if ctype == "application/json":
-                        message = json_loads(signal, body)
-                    else:
-                        message = REQUEST_TYPES[signal].FromString(body)
-                except (DecodeError, OtlpJsonError) as exc:
-                    self.metrics.add("refused", signal=signal, reason="malformed")
-                    return web.Response(status=400, text=f"malformed {signal} request: {exc}"[:200])
-                try:
-                    admission = self._handle(signal, message)
-                except Exception as exc:  # noqa: BLE001 - fail closed: nothing was forwarded
-                    _log.exception("gateway: %s request failed", signal)
-                    return web.Response(status=500, text=f"processing failed: {type(exc).__name__}")
+                # decode + redact + enqueue is CPU work: run it off the event loop so health checks,
+                # 401/413/415 answers and body reads stay responsive while a big request is processed
+                outcome = await asyncio.get_running_loop().run_in_executor(
+                    self._http_workers, self._decode_and_admit, signal, ctype, body)
+                if isinstance(outcome, web.Response):
+                    return outcome
+                admission = outcome
             if not admission.accepted:
                 status = 429 if admission.retry_after else 503
                 return web.Response(status=status, text=admission.reason,
@@ -259,11 +275,59 @@ class Gateway:
         app.router.add_get("/metrics", metrics)
         return app
 
+    def _telemetry_app(self) -> Any:
+        from aiohttp import web
+
+        async def health(request: web.Request) -> web.Response:
+            if self._draining:
+                return web.json_response({"status": "draining"}, status=503)
+            return web.json_response({"status": "ok", "version": __version__,
+                                      "uptime_s": round(time.monotonic() - self._started_at, 1),
+                                      "pipelines": sorted(self.pipelines)})
+
+        async def metrics(request: web.Request) -> web.Response:
+            return web.Response(text=self.metrics.prometheus(), content_type="text/plain")
+
+        app = web.Application()
+        app.router.add_get("/health", health)
+        app.router.add_get("/metrics", metrics)
+        return app
+
+    def _self_metrics_loop(self, interval: float) -> None:
+        """Send the gateway's own counters and gauges as OTLP metrics into its metrics pipeline."""
+        while not self._stop_self_metrics.wait(interval):
+            try:
+                self._handle("metrics", self.metrics.otlp_request(__version__, self._started_wall_ns))
+            except Exception:  # noqa: BLE001 - self-metrics must never break the gateway
+                _log.debug("gateway: self-metrics export failed", exc_info=True)
+
+    def _decode_and_admit(self, signal: str, ctype: str, body: bytes) -> Any:
+        from aiohttp import web
+
+        try:
+            if ctype == "application/json":
+                message = json_loads(signal, body)
+            else:
+                message = REQUEST_TYPES[signal].FromString(body)
+        except (DecodeError, OtlpJsonError) as exc:
+            self.metrics.add("refused", signal=signal, reason="malformed")
+            return web.Response(status=400, text=f"malformed {signal} request: {exc}"[:200])
+        try:
+            return self._handle(signal, message)
+        except Exception as exc:  # noqa: BLE001 - fail closed: nothing was forwarded
+            _log.exception("gateway: %s request failed", signal)
+            return web.Response(status=500, text=f"processing failed: {type(exc).__name__}")
+
     def _start_http(self) -> None:
         from aiohttp import web
 
+        self._http_workers = futures.ThreadPoolExecutor(
+            max_workers=max(1, min(8, self.receiver.max_concurrent_requests)),
+            thread_name_prefix="otel-privacy-gateway-http-worker")
+
         ep = self.receiver.protocols.http
-        if ep is None:
+        telemetry = self.config.service.telemetry.metrics_address
+        if ep is None and telemetry is None:
             return
         ready = threading.Event()
         errors: list[BaseException] = []
@@ -278,15 +342,23 @@ class Gateway:
                 ssl_ctx.load_verify_locations(tls.client_ca_file)
                 ssl_ctx.verify_mode = ssl.CERT_REQUIRED
 
-        async def boot() -> None:
+        async def site_on(app: Any, host: str, port: int, ssl_context: Any = None) -> int:
             # auto_decompress=False: we decompress ourselves, with our own limit (gzip bombs)
-            runner = web.AppRunner(self._http_app(), access_log=None, handle_signals=False, auto_decompress=False)
+            runner = web.AppRunner(app, access_log=None, handle_signals=False, auto_decompress=False)
             await runner.setup()
-            site = web.TCPSite(runner, ep.host, ep.port, ssl_context=ssl_ctx, reuse_address=True)
+            site = web.TCPSite(runner, host, port, ssl_context=ssl_context, reuse_address=True)
             await site.start()
-            self._http_runner = runner
+            self._runners.append(runner)
             sockets = [s for server in [site._server] if server for s in server.sockets]  # noqa: SLF001
-            self.http_port = sockets[0].getsockname()[1]
+            return sockets[0].getsockname()[1]
+
+        async def boot() -> None:
+            if ep is not None:
+                self.http_port = await site_on(self._http_app(), ep.host, ep.port, ssl_ctx)
+                self._http_runner = self._runners[-1]
+            if telemetry is not None:  # /health and /metrics on their own (plain HTTP) port
+                host, _, port = telemetry.rpartition(":")
+                self.telemetry_port = await site_on(self._telemetry_app(), host or "127.0.0.1", int(port))
 
         def serve() -> None:
             asyncio.set_event_loop(loop)
@@ -303,7 +375,8 @@ class Gateway:
         self._loop_thread.start()
         ready.wait(30)
         if errors:
-            raise OSError(f"cannot start the OTLP/HTTP receiver on {ep.endpoint}: {errors[0]}")
+            where = ep.endpoint if ep is not None else telemetry
+            raise OSError(f"cannot start the OTLP/HTTP receiver or telemetry endpoint ({where}): {errors[0]}")
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> Gateway:
@@ -312,8 +385,12 @@ class Gateway:
             exporter.start()
         self._start_grpc()
         self._start_http()
-        _log.info("otel-privacy gateway %s listening: grpc=%s http=%s pipelines=%s", __version__, self.grpc_port,
-                  self.http_port, ",".join(sorted(self.pipelines)))
+        telemetry = self.config.service.telemetry
+        if telemetry.self_metrics_interval and "metrics" in self.pipelines:
+            threading.Thread(target=self._self_metrics_loop, args=(telemetry.self_metrics_interval,),
+                             name="otel-privacy-gateway-self-metrics", daemon=True).start()
+        _log.info("otel-privacy gateway %s listening: grpc=%s http=%s telemetry=%s pipelines=%s", __version__,
+                  self.grpc_port, self.http_port, self.telemetry_port, ",".join(sorted(self.pipelines)))
         self._usage_started()
         return self
 
@@ -344,13 +421,18 @@ class Gateway:
         self._draining = True
         if self._grpc_server is not None:
             self._grpc_server.stop(grace=min(2.0, timeout)).wait(timeout)
-        if self._loop is not None and self._http_runner is not None:
-            fut = asyncio.run_coroutine_threadsafe(self._http_runner.cleanup(), self._loop)
-            with contextlib.suppress(Exception):
-                fut.result(timeout)
+        self._stop_self_metrics.set()
+        if self._loop is not None and self._runners:
+            for runner in self._runners:
+                fut = asyncio.run_coroutine_threadsafe(runner.cleanup(), self._loop)
+                with contextlib.suppress(Exception):
+                    fut.result(timeout)
             self._loop.call_soon_threadsafe(self._loop.stop)
             if self._loop_thread is not None:
                 self._loop_thread.join(5)
+        workers = getattr(self, "_http_workers", None)
+        if workers is not None:
+            workers.shutdown(wait=True)
         deadline = time.monotonic() + timeout
         for exporter in self.exporters.values():
             exporter.stop(max(0.1, deadline - time.monotonic()))
