@@ -311,3 +311,32 @@ def test_health_reports_json(gateway):
     body = requests.get(f"http://127.0.0.1:{gateway.http_port}/health", timeout=5).json()
     assert body["status"] == "ok" and set(body["pipelines"]) == {"traces", "logs", "metrics"}
     assert json.dumps(body)
+
+
+def test_concurrency_limit_answers_503_and_recovers(sink):
+    """A client that holds the only slot (a body trickling in over a real socket) makes others wait their turn."""
+    import socket
+
+    gw = Gateway(load_config(config(sink, receiver={"max_concurrent_requests": 1}, processors=["privacy"]))).start()
+    try:
+        body = build_requests(__import__("leak_corpus").Corpus())["traces"].SerializeToString()
+        slow = socket.create_connection(("127.0.0.1", gw.http_port))
+        slow.sendall(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:10])
+        url = f"http://127.0.0.1:{gw.http_port}/v1/traces"
+        proto = {"Content-Type": "application/x-protobuf"}
+        deadline = time.monotonic() + 10
+        status = None
+        while time.monotonic() < deadline:  # the slow request takes the slot as soon as its headers are read
+            status = requests.post(url, data=body, headers=proto, timeout=5)
+            if status.status_code == 503:
+                break
+            time.sleep(0.05)
+        assert status is not None and status.status_code == 503 and status.headers["Retry-After"]
+        slow.sendall(body[10:])  # finish the slow request: it is accepted, and the slot frees
+        assert b"200 OK" in slow.recv(4096)
+        slow.close()
+        assert requests.post(url, data=body, headers=proto, timeout=5).status_code == 200
+        assert gw.metrics.get("refused", reason="concurrency") >= 1
+    finally:
+        gw.stop(2)
