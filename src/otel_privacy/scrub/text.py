@@ -117,6 +117,8 @@ _PEM = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----.*?(?:-----END[
                   re.S)
 _USERINFO = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:([^\s@/]+)@")
 # One search over the lower-cased text decides whether the key=value and bearer passes run at all.
+# Cloud tokens, AWS key ids and IBANs in one alternation: every branch starts with a literal or [A-Z].
+_TOKENS = re.compile(_CLOUD.pattern + r"|[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
 _SECRET_WORDS = re.compile(r"pass|pwd|secret|token|api[_\-]?key|credential|auth|private[_\-]?key|access[_\-]?key"
                            r"|bearer|basic")
 _KEY_VALUE = re.compile(
@@ -128,7 +130,6 @@ _URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]+")
 _TARGET = re.compile(r"(?<![\w/.:@\-])/[\w.~%!$'()*+,;=:@/\-]*\?[^\s\"'<>#]*")
 _DIGITS = re.compile(r"\d[\d\- .]{5,}\d")  # candidates for cards, SSNs, IPv4 (7+ chars) — validated in code
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?:%[\w.]+)?(?![\w:])")
-_IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _HOME = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|\\\\Users\\\\)([^/\\\s\"':]+)")
 _CARD_RUN = re.compile(r"\d(?:[ \-]?\d){12,18}")
 _SSN = re.compile(r"(\d{3})-(\d{2})-(\d{4})")
@@ -178,7 +179,7 @@ class TextScanner:
             add(("jwt", lambda t, lo, st: "eyJ" in t, self._simple(_JWT, "jwt")))
         if "aws_key" in on:
             add(("aws_key", lambda t, lo, st: "aws" in lo, self._find_aws_secret))
-        if on & {"cloud_token", "aws_key"}:  # one pass: AWS key ids share the token regex
+        if on & {"cloud_token", "aws_key", "iban"}:  # one pass: AWS key ids and IBANs share the token regex
             add(("cloud_token", None, self._find_cloud))
         if "bearer" in on:
             add(("bearer", _has_secret_word, self._find_bearer))
@@ -191,8 +192,6 @@ class TextScanner:
             add(("digits", None, self._find_digits))
         if "ip" in on:
             add(("ip", lambda t, lo, st: "::" in t or t.count(":") >= 7, self._find_ipv6))
-        if "iban" in on:
-            add(("iban", None, self._find_iban))
         if "home_path" in on:
             add(("home_path", lambda t, lo, st: "Users" in t or "/home/" in t, self._find_home))
         self._passes = passes
@@ -400,17 +399,18 @@ class TextScanner:
             out.append(Finding("ip", m.start(), m.end(), truncated if truncated is not None else self._repl("ip")))
         return out
 
-    def _find_iban(self, text: str) -> Iterable[Finding]:
-        repl = self._repl("iban")
-        return [Finding("iban", m.start(), m.end(), repl) for m in _IBAN.finditer(text)
-                if _word_start(text, m.start()) and iban_valid(m.group(0))]
-
     def _find_cloud(self, text: str) -> Iterable[Finding]:
         out = []
-        for m in _CLOUD.finditer(text):
+        on = self.enabled
+        for m in _TOKENS.finditer(text):
             token = m.group(0)
-            name = "aws_key" if token[0] == "A" and token[1] != "I" else "cloud_token"
-            if name in self.enabled and _word_start(text, m.start()):
+            if token[2:4].isdigit() and token[:2].isupper():  # CC99…: an IBAN candidate
+                name = "iban"
+                if not iban_valid(token):
+                    continue
+            else:
+                name = "aws_key" if token[0] == "A" and token[1] != "I" else "cloud_token"
+            if name in on and _word_start(text, m.start()):
                 out.append(Finding(name, m.start(), m.end(), self._repl(name)))
         return out
 
