@@ -72,7 +72,9 @@ class Pipeline:
         """Admit, redact and enqueue ``request`` (an OTLP export request message)."""
         signal = self.signal
         self.metrics.add("received", signal=signal)
-        if self.memory_limit is not None and self._queued_bytes() > self.memory_limit.limit_mib * 1024 * 1024:
+        # admit only what fits: queued bytes plus this request (a redacted request is about its input size)
+        if self.memory_limit is not None and (
+                self._queued_bytes() + request.ByteSize() > self.memory_limit.limit_mib * 1024 * 1024):
             self.metrics.add("refused", signal=signal, reason="memory_limit")
             return Admission(False, "memory limit reached", self.memory_limit.retry_after)
         blocking_full = [e for e in self.exporters if e.full() and e.cfg.sending_queue.on_full == "block"]
