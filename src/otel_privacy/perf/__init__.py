@@ -28,6 +28,7 @@ class PerfCapture:
         self.span_processor: Any = None
         self.profiler: Any = None
         self.process_metrics: Any = None
+        self.db_rows = False
 
     def shutdown(self) -> None:
         try:
@@ -40,6 +41,10 @@ class PerfCapture:
                 self.process_metrics.shutdown()
             if self.span_processor is not None:
                 self.span_processor.shutdown()
+            if self.db_rows:
+                from .db import uninstrument_rowcount
+
+                uninstrument_rowcount()
             from .args import reset_defaults
 
             reset_defaults(owner=self)
@@ -79,6 +84,11 @@ def install_perf(tracer_provider: Any, meter_provider: Any, config: PerfConfig, 
             capture.profiler = SamplingProfiler(config, scrub=redactor.redact_text)
             tracer_provider.add_span_processor(ProfilerSpanProcessor(capture.profiler))
             capture.profiler.start()
+    if config.db_rows:
+        with _guard("database row counts"):
+            from .db import instrument_rowcount
+
+            capture.db_rows = instrument_rowcount()
     if meter_provider is not None and config.process_metrics:
         with _guard("process metrics"):
             from .process_metrics import ProcessMetrics

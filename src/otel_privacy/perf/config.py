@@ -49,6 +49,7 @@ class PerfConfig(BaseModel):
                                             "(values only redacted and truncated).")
     max_repr: int = Field(120, ge=8, description="Truncate captured reprs to this many characters.")
     process_metrics: bool = Field(False, description="CPU, memory, GC and thread metrics of the process.")
+    db_rows: bool = Field(True, description="db.response.returned_rows on DB-API spans (cursor.rowcount).")
 
     @classmethod
     def resolve(cls, perf: Any = None, policy_perf: dict[str, Any] | None = None) -> PerfConfig:
