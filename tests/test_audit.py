@@ -180,3 +180,33 @@ def test_html_report_renders_in_headless_chromium(files, tmp_path):
     finally:
         chrome.quit()
     assert "<script src" not in report.read_text() and "http" not in report.read_text().split("<body>")[0]
+
+
+def test_scan_a_live_tap(tmp_path):
+    """`scan --listen` receives OTLP/HTTP (e.g. a gateway's second exporter) and reports on it."""
+    import time
+
+    import requests
+
+    from otlp_sink import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.cli", "scan", "--json", "--listen",
+                             f"127.0.0.1:{port}", "--count", "1", "--duration", "60"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "200"})
+    body = _raw_traces().SerializeToString()
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            r = requests.post(f"http://127.0.0.1:{port}/v1/traces", data=body,
+                              headers={"Content-Type": "application/x-protobuf"}, timeout=2)
+            break
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.1)
+    assert r.status_code == 200
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err  # findings over the default threshold of 0
+    found = {(f["key"], f["detector"]) for f in json.loads(out)["findings"]}
+    assert ("db.password", "key:redact") in found and ("note", "aws_key") in found
+    assert cli("scan").returncode == 2  # neither files nor --listen: a clear error

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..otlp import redact_request
 from ..policy import Policy, PolicyError
@@ -30,10 +31,14 @@ def _scan(args: argparse.Namespace) -> int:
 
     from .scan import ScanReport, scan_batches
 
+    _need_input(args)
     redactor = _redactor(args.policy)
     report = ScanReport()
     err = Console(stderr=True)
     show_progress = args.progress or (sys.stderr.isatty() and not args.json)
+    if args.listen:
+        batches = _tap(args, err)
+        scan_batches(batches, redactor, report)
     with Progress(console=err, disable=not show_progress, transient=True) as progress:
         task = progress.add_task("scanning", total=len(args.inputs))
         for path in args.inputs:
@@ -80,8 +85,13 @@ def _inspect(args: argparse.Namespace) -> int:
 
     from .inspect import inspect_batches, render_html, render_text
 
+    _need_input(args)
     redactor = _redactor(args.policy)
     batches = _read_all(args.inputs, args.format, args.signal)
+    if args.listen:
+        from rich.console import Console
+
+        batches += _tap(args, Console(stderr=True))
     assume = True if args.sent else None
     ins = inspect_batches(batches, redactor, assume_sent=assume)
     if args.html:
@@ -90,6 +100,23 @@ def _inspect(args: argparse.Namespace) -> int:
     else:
         render_text(ins, Console(), show_before=not args.no_before)
     return 0
+
+
+def _need_input(args: argparse.Namespace) -> None:
+    if not args.inputs and not args.listen:
+        raise OtlpFileError("give OTLP files (or - for stdin), or --listen HOST:PORT for a live tap")
+
+
+def _tap(args: argparse.Namespace, err: Any) -> list[Batch]:
+    """Receive OTLP/HTTP on ``--listen`` for ``--duration`` seconds or ``--count`` requests."""
+    from .tap import OtlpTap
+
+    host, _, port = args.listen.rpartition(":")
+    with OtlpTap(host or "127.0.0.1", int(port)) as tap:
+        err.print(f"otel-privacy: listening for OTLP/HTTP on {host or '127.0.0.1'}:{tap.port} "
+                  f"({'for ' + str(args.duration) + 's' if args.duration else 'until Ctrl-C'}"
+                  f"{', ' + str(args.count) + ' requests' if args.count else ''})")
+        return tap.collect(args.duration, args.count)
 
 
 def _guard(func):
@@ -103,6 +130,13 @@ def _guard(func):
     return run
 
 
+def _listen(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--listen", metavar="HOST:PORT", help="also read live OTLP/HTTP sent here (a tap: point an app "
+                                                        "or a gateway's otlphttp exporter at it)")
+    p.add_argument("--duration", type=float, default=None, help="with --listen: stop after this many seconds")
+    p.add_argument("--count", type=int, default=None, help="with --listen: stop after this many requests")
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", default=None, help="policy file or preset (default: default)")
     p.add_argument("--signal", choices=["traces", "logs", "metrics"], default=None,
@@ -111,7 +145,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     scan = sub.add_parser("scan", help="find secrets and personal data in OTLP files; non-zero exit over a threshold")
-    scan.add_argument("inputs", nargs="+", help="OTLP files (.json, .jsonl, .pb, optionally .gz) or - for stdin")
+    scan.add_argument("inputs", nargs="*", help="OTLP files (.json, .jsonl, .pb, optionally .gz) or - for stdin")
+    _listen(scan)
     _common(scan)
     scan.add_argument("--format", choices=FORMATS, default=None)
     scan.add_argument("--json", action="store_true", help="machine-readable output")
@@ -128,7 +163,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     red.set_defaults(func=_guard(_redact))
 
     ins = sub.add_parser("inspect", help="show what is sent: trace trees, timings, before → after per value")
-    ins.add_argument("inputs", nargs="+", help="OTLP files or - for stdin")
+    ins.add_argument("inputs", nargs="*", help="OTLP files or - for stdin")
+    _listen(ins)
     _common(ins)
     ins.add_argument("--format", choices=FORMATS, default=None)
     ins.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
