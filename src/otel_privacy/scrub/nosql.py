@@ -66,23 +66,46 @@ def obfuscate_json(text: str) -> str:
     stripped = text.strip()
     if not stripped:
         return text
+    if _too_deep(stripped):  # json and _scrub recurse: hostile nesting would raise RecursionError
+        return _scrub_tokens(text)
     try:
         doc = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):
         lines = stripped.splitlines()
         if len(lines) > 1:  # NDJSON (Elasticsearch _bulk / msearch bodies)
             try:
                 return "\n".join(json.dumps(_scrub(json.loads(line)), separators=(",", ":"))
                                  for line in lines if line.strip())
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
         return _scrub_tokens(text)
-    out = _scrub(doc)
+    try:
+        out = _scrub(doc)
+    except RecursionError:
+        return _scrub_tokens(text)
     if isinstance(doc, dict) and isinstance(out, dict):
         for key in _COMMAND_KEYS.intersection(doc):  # {"find": "users", ...}: the collection is not data
             if isinstance(doc[key], str):
                 out[key] = doc[key]
     return json.dumps(out, separators=(",", ":"))
+
+
+_MAX_DEPTH = 200
+
+
+def _too_deep(text: str) -> bool:
+    """Could ``text`` nest deeper than :data:`_MAX_DEPTH`? (Counts brackets, ignoring strings: cheap, conservative.)"""
+    if text.count("{") + text.count("[") <= _MAX_DEPTH:
+        return False
+    depth = 0
+    for c in text:
+        if c in "{[":
+            depth += 1
+            if depth > _MAX_DEPTH:
+                return True
+        elif c in "}]":
+            depth -= 1
+    return False
 
 
 # MongoDB command documents name their collection in the command key's value.
@@ -118,6 +141,7 @@ _REDIS_KEEP = {
     "EXEC": 0, "WATCH": 99, "UNWATCH": 0, "BLPOP": 99, "BRPOP": 99, "SETRANGE": 1, "GETRANGE": 1, "STRLEN": 1,
     "BITCOUNT": 1, "SETBIT": 2, "GETBIT": 2, "PFADD": 1, "GEOADD": 1, "JSON.SET": 2, "JSON.GET": 99,
 }
+_REDIS_SCRIPT = frozenset({"EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"})
 _REDIS_TOKEN = re.compile(r"\"(?:[^\"\\]|\\.)*\"?|'(?:[^'\\]|\\.)*'?|\S+")
 
 
@@ -137,7 +161,17 @@ def obfuscate_redis(text: str) -> str:
             keep = 1 if cmd in ("OBJECT", "MEMORY", "CONFIG") else 0
         else:
             keep = _REDIS_KEEP.get(cmd, 1)
-        if keep < 0:  # alternating key/value (MSET) or key then field/value pairs (HSET)
+        if cmd in _REDIS_SCRIPT:  # EVAL script numkeys key… arg…: the script and args are values, keys kept
+            words.append("?")
+            if len(args) > 1 and args[1].isdigit():
+                numkeys = int(args[1])
+                words.append(args[1])
+                words.extend(args[2:2 + numkeys])
+                if len(args) > 2 + numkeys:
+                    words.append("?")
+            elif len(args) > 1:
+                words.append("?")
+        elif keep < 0:  # alternating key/value (MSET) or key then field/value pairs (HSET)
             lead = -keep - 1
             words.extend(args[:lead])
             pairs = args[lead:]

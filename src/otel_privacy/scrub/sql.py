@@ -26,9 +26,8 @@ of ``CALL``/``EXEC``, and ``JOIN … ON a.x = b.y`` relationships.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
-from threading import Lock
+from functools import lru_cache
 
 __all__ = ["SqlResult", "SqlObfuscator", "dialect_for_system", "is_low_cardinality_name", "looks_like_sql",
            "DIALECTS"]
@@ -44,6 +43,8 @@ class SqlResult:
     summary: str | None = None
     joins: tuple[str, ...] = ()
 
+
+_FAILED = SqlResult("?")
 
 DIALECTS = ("generic", "postgresql", "mysql", "sqlite", "mssql", "oracle", "cassandra")
 
@@ -68,14 +69,17 @@ def dialect_for_system(db_system: str | None) -> str | None:
 
 
 # -- tokenizer ----------------------------------------------------------------------------------
-_STR_STD = r"'(?:[^']|'')*'?"
-_STR_BS = r"'(?:[^'\\]|''|\\.)*'?"
+# Unrolled loops ("normal* (special normal*)*"): the engine's single-character repeat does the work.
+_STR_STD = r"'[^']*(?:''[^']*)*'?"
+_STR_BS = r"'[^'\\]*(?:(?:''|\\.)[^'\\]*)*'?"
 # Every branch starts with a literal character or a character class, and there are no named groups:
 # the regex engine then rejects a position with one table lookup, which makes the pass ~3x faster.
 # Context checks (is this digit part of an identifier like t1?) sit *after* the first character.
 _NUM = (r"\d(?<![\w$@:.?]\d)\d*\.?\d*(?:[eE][+-]?\d+)?(?![\w])"
         r"|-(?<![\w$@:.?]-)(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![\w])"
         r"|\.(?<![\w$@:.?]\.)\d+(?:[eE][+-]?\d+)?(?![\w])")
+_ORACLE_Q = (r"[qQ](?<![\w$][qQ])'(?:\[.*?(?:\]'|\Z)|\{.*?(?:\}'|\Z)|\(.*?(?:\)'|\Z)|<.*?(?:>'|\Z)"
+             r"|([^\s'\[{(<]).*?(?:\1'|\Z))")
 _HEX = r"0(?<![\w$]0)[xX][0-9a-fA-F]*|0(?<![\w$]0)[bB][01]+(?![\w])"
 _UUID = re.compile(r"(?<![\w-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])")
 _BOOL = re.compile(r"(?<![\w$@:.])(?i:true|false)(?![\w$])")
@@ -87,19 +91,21 @@ def _master(dialect: str) -> re.Pattern[str]:
     parts = [r"--[^\n]*", r"/\*.*?(?:\*/|\Z)"]
     if dialect == "mysql":
         parts.append(r"#[^\n]*")
-    if dialect == "postgresql":
-        parts += [r"\$\d+", r"\$\$.*?(?:\$\$|\Z)", r"\$([A-Za-z_]\w*)\$.*?(?:\$\1\$|\Z)"]
-    # backslash escapes: MySQL strings always; PostgreSQL E'' strings are fixed up before the pass
-    parts.append(_STR_BS if dialect == "mysql" else _STR_STD)
-    parts.append(r'"(?:[^"\\]|""|\\.)*"?' if dialect == "mysql" else r'"(?:[^"]|"")*"?')
+    if dialect == "postgresql":  # E'it\'s': backslash escapes, unlike plain strings
+        parts += [r"[eE](?<![\w$][eE])" + _STR_BS, r"\$\d+", r"\$\$.*?(?:\$\$|\Z)",
+                  r"\$([A-Za-z_]\w*)\$.*?(?:\$\1\$|\Z)"]
+    if dialect == "oracle":  # alternative quoting q'[...]', q'{...}', q'!...!' (may contain quotes)
+        parts.append(_ORACLE_Q)
+    # Backslash escapes: MySQL strings always, and the generic dialect (unknown server) too, failing closed:
+    # 'it\'s' read with standard rules would end early and copy the rest of the value. PostgreSQL E''
+    # strings have their own branch above; SQLite, SQL Server, Oracle and CQL have no backslash escapes.
+    parts.append(_STR_BS if dialect in ("mysql", "generic") else _STR_STD)
+    parts.append(r'"[^"\\]*(?:(?:""|\\.)[^"\\]*)*"?' if dialect == "mysql" else r'"[^"]*(?:""[^"]*)*"?')
     parts.append(r"`[^`]*`?")
     if dialect == "mssql":
         parts.append(r"\[[^\]]*\]?")
     parts += [_HEX, _NUM]
     return re.compile("|".join(parts), re.S)
-
-
-_E_STRING = re.compile(r"(?<![\w$])[eE]'(?:[^'\\]|''|\\.)*'?", re.S)
 
 
 # -- summary ------------------------------------------------------------------------------------
@@ -124,7 +130,12 @@ def _unquote(part: str) -> str:
 
 
 class SqlObfuscator:
-    """Obfuscate statements and summarise them; thread-safe, with an LRU cache of ``cache_size``."""
+    """Obfuscate statements and summarise them; thread-safe, with LRU caches of ``cache_size`` entries.
+
+    Two caches: raw statement → result (a repeated statement costs one lookup), and obfuscated statement →
+    result (the same query shape with fresh literals costs only the tokenizing pass: the summary, which is
+    read from the obfuscated text alone, is reused). ``cache_size=0`` turns both off.
+    """
 
     def __init__(
         self,
@@ -143,47 +154,54 @@ class SqlObfuscator:
         self.relationships = relationships
         self._patterns = {d: _master(d) for d in DIALECTS}
         self._callbacks = {d: self._make_callback(d) for d in DIALECTS}
-        self._cache: OrderedDict[tuple[str, str], SqlResult] = OrderedDict()
         self._cache_size = cache_size
-        self._lock = Lock()
+        # functools.lru_cache: a C-implemented, thread-safe LRU (hits and misses cost well under a microsecond)
+        if cache_size:
+            self._cached = lru_cache(maxsize=cache_size)(self._safe_obfuscate)
+            self._shape = lru_cache(maxsize=cache_size)(self._summarized)
+        else:
+            self._cached = self._safe_obfuscate
+            self._shape = self._summarized
 
     # -- public ---------------------------------------------------------------------------
     def obfuscate(self, statement: str, dialect: str = "generic") -> SqlResult:
         """Obfuscate ``statement`` (never raises on any input) and summarise it."""
-        key = (statement, dialect)
-        if self._cache_size:
-            with self._lock:
-                hit = self._cache.get(key)
-                if hit is not None:
-                    self._cache.move_to_end(key)
-                    return hit
-        result = self._obfuscate(statement, dialect if dialect in self._patterns else "generic")
-        if self._cache_size and len(statement) <= 65536:
-            with self._lock:
-                self._cache[key] = result
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        return result
+        if len(statement) > 65536:  # huge one-off statements would only push useful entries out of the cache
+            return self._safe_obfuscate(statement, dialect)
+        return self._cached(statement, dialect)
+
+    def cache_info(self) -> dict[str, int]:
+        """Entries in the statement and shape caches (0 when caching is off)."""
+        info = getattr(self._cached, "cache_info", None)
+        shapes = getattr(self._shape, "cache_info", None)
+        return {"statements": info().currsize if info else 0, "shapes": shapes().currsize if shapes else 0}
 
     # -- implementation -------------------------------------------------------------------
+    def _safe_obfuscate(self, statement: str, dialect: str) -> SqlResult:
+        try:
+            return self._obfuscate(statement, dialect if dialect in self._patterns else "generic")
+        except Exception:  # noqa: BLE001 - a bug here must not break the app, nor let the statement through
+            return _FAILED
+
     def _obfuscate(self, text: str, dialect: str) -> SqlResult:
         statement = self._tokenize(text, dialect)
         if self.collapse_lists and "?" in statement:
             statement = _collapse(statement)
         if len(statement) > self.max_length:
             statement = statement[: self.max_length] + "…"
+        return self._shape(statement)
+
+    def _summarized(self, statement: str) -> SqlResult:
         operation, tables, summary, joins = _summarize(statement, self.relationships)
         return SqlResult(statement, operation, tables, summary, joins)
 
     def _tokenize(self, text: str, dialect: str) -> str:
-        if dialect == "postgresql":
-            if text.count("/*") > 1:
-                text = _strip_nested_comments(text, self.keep_comments)
-            if "'" in text and ("E'" in text or "e'" in text):
-                text = _E_STRING.sub("?", text)  # E'it\'s': backslash escapes, unlike plain strings
         if text.count("-") >= 4 and _UUID.search(text):
             text = _UUID.sub("?", text)
-        out = self._patterns[dialect].sub(self._callbacks[dialect], text)
+        if dialect == "postgresql" and text.count("/*") > 1:
+            out = self._scan_nested(text)  # a comment may nest: finish it by hand, resume the pattern after it
+        else:
+            out = self._patterns[dialect].sub(self._callbacks[dialect], text)
         if _PREFIXED_QUOTE.search(text):
             out = _PREFIXED_MARK.sub("?", out)  # N'x' → N? → ?
         if self.obfuscate_booleans:
@@ -191,6 +209,26 @@ class SqlObfuscator:
             if "true" in low or "false" in low:
                 out = _BOOL.sub("?", out)
         return " ".join(out.split())
+
+    def _scan_nested(self, text: str) -> str:
+        """The PostgreSQL pass with nested ``/* /* */ */`` comments: ``search`` in a loop, comments ended by depth."""
+        pattern, token, keep = self._patterns["postgresql"], self._callbacks["postgresql"], self.keep_comments
+        out: list[str] = []
+        pos, n = 0, len(text)
+        while pos < n:
+            m = pattern.search(text, pos)
+            if m is None:
+                out.append(text[pos:])
+                break
+            out.append(text[pos:m.start()])
+            if text.startswith("/*", m.start()):
+                end = _block_comment_end(text, m.start(), nested=True)
+                out.append(text[m.start():end] + " " if keep else " ")
+                pos = end
+            else:
+                out.append(token(m))
+                pos = m.end()
+        return "".join(out)
 
     def _make_callback(self, dialect: str):
         keep_comments = self.keep_comments
@@ -229,21 +267,6 @@ def _binary_minus(text: str, pos: int) -> bool:
     return last.isdigit() or last in ")?_\"`]'"
 
 
-def _strip_nested_comments(text: str, keep: bool) -> str:
-    """PostgreSQL block comments nest; remove them with a depth count (unterminated: to the end)."""
-    out, i, n = [], 0, len(text)
-    while i < n:
-        start = text.find("/*", i)
-        if start < 0:
-            out.append(text[i:])
-            break
-        out.append(text[i:start])
-        end = _block_comment_end(text, start, nested=True)
-        out.append(text[start:end] if keep else " ")
-        i = end
-    return "".join(out)
-
-
 _TRAILING_WORD = re.compile(r"[A-Za-z_]+$")
 # After these keywords a "-" starts a negative number, not a subtraction.
 _SIGN_KEYWORDS = frozenset({"AND", "OR", "NOT", "BETWEEN", "WHERE", "THEN", "ELSE", "WHEN", "SELECT", "RETURN", "IN",
@@ -270,23 +293,27 @@ def _block_comment_end(text: str, start: int, *, nested: bool) -> int:
     return n
 
 
-_IN_LIST = re.compile(r"(?i)(\bIN\s*)\(\s*\?(?:\s*,\s*\?)+\s*\)")
-_VALUES = re.compile(r"(?i)(\bVALUES\s*)(\([^()]*\))(?:\s*,\s*\([^()]*\))+")
-_ROW_OF_PLACEHOLDERS = re.compile(r"\(\s*\?(?:\s*,\s*\?)*\s*\)")
+# _collapse runs on the tokenizer's output, whose whitespace is normalised to single spaces (hence " ?").
+# Each pattern starts with a literal character, so the engine scans for it fast; the keyword before it is
+# checked by lookbehinds.
+_IN_HEAD = r"(?:(?<=[Ii][Nn] \()(?<![\w$.][Ii][Nn] \()|(?<=[Ii][Nn]\()(?<![\w$.][Ii][Nn]\())"
+_IN_LIST = re.compile(r"\(" + _IN_HEAD + r" ?\?(?: ?, ?\?)+ ?\)")
+_ROW = r"\( ?\?(?: ?, ?\?)* ?\)"
+_IN_ROWS = re.compile(r"\(" + _IN_HEAD + r" ?(" + _ROW + r")(?: ?, ?" + _ROW + r")+ ?\)")  # (a, b) IN ((?, ?), …)
+# only rows of literals collapse; rows with placeholders ($1, :a) or expressions stay as written
+_VALUES = re.compile(r"([Vv](?<![\w$.][Vv])[Aa][Ll][Uu][Ee][Ss] ?)(" + _ROW + r")(?: ?, ?" + _ROW + r")+")
+_COLLAPSIBLE = re.compile(r"\? ?\)? ?,")  # "?," or "?)," — a list of literals or of rows may follow
 
 
 def _collapse(statement: str) -> str:
-    if "IN" in statement.upper():
-        statement = _IN_LIST.sub(r"\1(?)", statement)
-
-    def rows(m: re.Match[str]) -> str:
-        # only collapse rows that are all literals; rows with placeholders $1/:a stay as written
-        if all(_ROW_OF_PLACEHOLDERS.fullmatch(r.strip()) for r in re.findall(r"\([^()]*\)", m.group(0))):
-            return m.group(1) + m.group(2)
-        return m.group(0)
-
-    if "VALUES" in statement.upper():
-        statement = _VALUES.sub(rows, statement)
+    if _COLLAPSIBLE.search(statement) is None:
+        return statement  # no list of two or more literals: nothing to collapse
+    if "(?" in statement or "( ?" in statement:
+        statement = _IN_LIST.sub("(?)", statement)
+    if "((" in statement or "( (" in statement:
+        statement = _IN_ROWS.sub(r"(\1)", statement)
+    if "ALUES" in statement or "alues" in statement:
+        statement = _VALUES.sub(r"\1\2", statement)
     return statement
 
 
@@ -294,8 +321,11 @@ _IDENT = r"(?:\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|[A-Za-z_][\w$#]*)"
 _QUALIFIED = _IDENT + r"(?:\s*\.\s*" + _IDENT + r")*"
 # Reserved operations and target keywords; the first character is a class so the engine skips fast.
 # The factored pattern also matches non-words ("SABLE"): matches are checked against _KEYWORD_SET.
-_KEYWORDS = re.compile(r"[FJIUDSMT](?:ELECT|NSERT|PDATE|ELETE|ERGE|ROM|OIN|NTO|ABLE)(?![\w$])")
-_KEYWORD_SET = _RESERVED_OPERATIONS | _TARGET_KW
+_KEYWORDS = re.compile(r"[FJIUDSMT](?:ELECT|NSERT|PDATE|ELETE|ERGE|ROM|OIN|NTO|ABLE|SING)(?![\w$])")
+_KEYWORD_SET = _RESERVED_OPERATIONS | _TARGET_KW | {"USING"}
+# USING names a table only in MERGE … USING source and PostgreSQL DELETE … USING other (elsewhere: JOIN … USING (col),
+# CREATE INDEX … USING btree).
+_USING_OPERATIONS = frozenset({"MERGE", "DELETE"})
 _FIRST_WORD = re.compile(r"\s*\(?\s*([A-Z_]+)")
 _TARGET_AFTER = re.compile(
     r"\s*(?:(?:ONLY|IF|NOT|EXISTS|LATERAL|TEMPORARY|TEMP|UNLOGGED|LOW_PRIORITY|IGNORE|DELAYED|HIGH_PRIORITY|QUICK)"
@@ -305,7 +335,6 @@ _CTE = re.compile(r"(?:\bWITH(?:\s+RECURSIVE)?|,)\s*(" + _IDENT + r")\s*(?:\([^(
                   r"(?:MATERIALIZED\s*)?\(", re.I)
 _ON = re.compile(r"\s+(" + _QUALIFIED + r")\s*=\s*(" + _QUALIFIED + r")")
 _ON_KW = re.compile(r"(?<![\w$.])ON(?=\s)")
-_PREV_WORD = re.compile(r"([A-Za-z_]+)\s*$")
 _SPLIT_QUALIFIED = re.compile(_IDENT)
 
 
@@ -317,9 +346,12 @@ _ALIAS_STOP = frozenset({"WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CRO
 
 
 def _name(qualified: str) -> str:
-    if not any(c in qualified for c in "\"`[ \t\n"):
-        return qualified  # the common case: plain a.b.c
+    if '"' not in qualified and "`" not in qualified and "[" not in qualified and " " not in qualified:
+        return qualified  # the common case: plain a.b.c (whitespace is already normalised to single spaces)
     return ".".join(_unquote(p) for p in _SPLIT_QUALIFIED.findall(qualified))
+
+
+_NO_CTES: frozenset[str] = frozenset()
 
 
 def _summarize(statement: str, relationships: bool) -> tuple[str | None, tuple[str, ...], str | None, tuple[str, ...]]:
@@ -327,7 +359,7 @@ def _summarize(statement: str, relationships: bool) -> tuple[str | None, tuple[s
     upper = statement.upper()
     if len(upper) != len(statement):  # non-ASCII case mapping changed lengths: positions would drift
         upper = "".join(c.upper() if len(c.upper()) == 1 else c for c in statement)
-    ctes = {_name(m.group(1)).lower() for m in _CTE.finditer(statement)} if "WITH" in upper else set()
+    ctes = {_name(m.group(1)).lower() for m in _CTE.finditer(statement)} if "WITH" in upper else _NO_CTES
     parts: list[str] = []
     operations: list[str] = []
     tables: list[str] = []
@@ -349,14 +381,15 @@ def _summarize(statement: str, relationships: bool) -> tuple[str | None, tuple[s
         start, end = m.span()
         if kw not in _KEYWORD_SET or (start and (upper[start - 1].isalnum() or upper[start - 1] in "_$.")):
             continue
-        before = upper[max(0, start - 24):start].rstrip()
-        pw = _PREV_WORD.search(before) if before[-1:].isalpha() else None
-        if pw and pw.group(1) in ("FOR", "ON", "KEY", "NO"):
+        if (start > 2 and upper[start - 1] == " " and upper[start - 2] in "RNYO"  # whitespace is normalised
+                and upper[upper.rfind(" ", 0, start - 1) + 1:start - 1] in ("FOR", "ON", "KEY", "NO")):
             continue  # FOR UPDATE, ON DELETE CASCADE, ...
+        if kw == "USING" and (not operations or operations[0] not in _USING_OPERATIONS):
+            continue
         if kw in _RESERVED_OPERATIONS:
             operations.append(kw)
             parts.append(kw)
-        if kw in _TARGET_KW:
+        if kw in _TARGET_KW or kw == "USING":
             pos = end
             while True:
                 t = _TARGET_AFTER.match(upper, pos)
@@ -389,13 +422,16 @@ def _summarize(statement: str, relationships: bool) -> tuple[str | None, tuple[s
                 joins.append(_join(_name(j.group(1)), _name(j.group(2)), aliases))
     operation = operations[0] if operations else None
     dedup: list[str] = []
-    for k, p in enumerate(parts):
-        if dedup and dedup[-1] == p:
-            continue
-        nxt_part = parts[k + 1] if k + 1 < len(parts) else None
-        if p in _OPERATIONS and p in dedup and (nxt_part is None or nxt_part in _OPERATIONS):
-            continue  # "WITH r AS (SELECT … FROM orders) SELECT * FROM r": the outer SELECT adds nothing
-        dedup.append(p)
+    if len(set(parts)) == len(parts):
+        dedup = parts  # nothing repeats: nothing to drop
+    else:
+        for k, p in enumerate(parts):
+            if dedup and dedup[-1] == p:
+                continue
+            nxt_part = parts[k + 1] if k + 1 < len(parts) else None
+            if p in _OPERATIONS and p in dedup and (nxt_part is None or nxt_part in _OPERATIONS):
+                continue  # "WITH r AS (SELECT … FROM orders) SELECT * FROM r": the outer SELECT adds nothing
+            dedup.append(p)
     summary = " ".join(dedup)[:255] if dedup else None
     return operation, tuple(dict.fromkeys(tables)), summary, tuple(dict.fromkeys(joins))
 
