@@ -243,3 +243,27 @@ def test_opentelemetry_instrument_picks_up_the_distro(receiver, tmp_path):
     assert spans["nightly-job"]["user.email"].startswith("u_")
     assert any(n.startswith("INSERT") for n in spans)  # sqlite3 auto-instrumented, statement obfuscated
     assert trace_api  # API import kept for readers: the script uses the global tracer
+
+
+def test_span_copies_keep_the_dropped_counts_the_sdk_exports():
+    """Attribute/event/link limits: the redacted copy still reports what the SDK dropped (OTLP *_count fields)."""
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.trace import SpanLimits
+
+    out = InMemorySpanExporter()
+    tp = TracerProvider(span_limits=SpanLimits(max_span_attributes=2, max_events=1, max_links=1))
+    tp.add_span_processor(PrivacySpanProcessor(SimpleSpanProcessor(out), "default"))
+    tracer = tp.get_tracer("t")
+    with tracer.start_as_current_span("a") as other:
+        pass
+    ctx = other.get_span_context()
+    with tracer.start_as_current_span("b", links=[Link(ctx), Link(ctx), Link(ctx)]) as span:
+        for i in range(5):
+            span.set_attribute(f"k{i}", f"mail{i}@example.com")
+            span.add_event(f"e{i}")
+    span_b = [s for s in out.get_finished_spans() if s.name == "b"][0]
+    assert (span_b.dropped_attributes, span_b.dropped_events, span_b.dropped_links) == (3, 4, 2)
+    [wire] = encode_spans([span_b]).resource_spans[0].scope_spans[0].spans
+    assert (wire.dropped_attributes_count, wire.dropped_events_count, wire.dropped_links_count) == (3, 4, 2)
+    assert {kv.key: kv.value.string_value for kv in wire.attributes if kv.key.startswith("k")} == {
+        "k3": "REDACTED", "k4": "REDACTED"}  # the SDK keeps the newest

@@ -40,6 +40,42 @@ class SafetyNet:
             _log.warning("otel-privacy: %s failed (%r); the record was dropped, never exported raw", where, exc)
 
 
+def _plain(attributes: Any) -> Any:
+    """The plain dict behind the SDK's ``BoundedAttributes`` (read-only use).
+
+    The SDK exposes span attributes as a ``MappingProxyType`` over ``BoundedAttributes``, whose
+    iteration and lookups run in Python under a lock (~15 µs for ten attributes); ended spans no
+    longer change, so reading the underlying dict is safe and several times cheaper. Anything else
+    is returned as it is.
+    """
+    inner = getattr(attributes, "_dict", None)
+    return inner if inner.__class__ is dict else attributes
+
+
+class _RedactedReadableSpan(ReadableSpan):
+    """A redacted copy that keeps the original's dropped attribute/event/link counts.
+
+    ``ReadableSpan`` reads those counts from its bounded containers; the copy carries plain ones,
+    and the counts are still exported (``dropped_attributes_count`` …), so they are stored here.
+    """
+
+    def __init__(self, dropped: tuple[int, int, int], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._otel_privacy_dropped = dropped
+
+    @property
+    def dropped_attributes(self) -> int:
+        return self._otel_privacy_dropped[0]
+
+    @property
+    def dropped_events(self) -> int:
+        return self._otel_privacy_dropped[1]
+
+    @property
+    def dropped_links(self) -> int:
+        return self._otel_privacy_dropped[2]
+
+
 class RecordCopier:
     """Redacted copies of spans and log records, with resource and scope redaction cached per object."""
 
@@ -74,18 +110,20 @@ class RecordCopier:
     def span(self, span: ReadableSpan) -> ReadableSpan:
         r = self.redactor
         status = span.status
+        src_events, src_links = span.events, span.links
         out = r.redact_span(
             span.name,
-            span.attributes,
-            [(ev.name, ev.attributes) for ev in span.events],
-            [link.attributes for link in span.links],
+            _plain(getattr(span, "_attributes", None)) or span.attributes,
+            [(ev.name, _plain(ev.attributes)) for ev in src_events],
+            [_plain(link.attributes) for link in src_links],
             status.description,
         )
-        events = [Event(name, attrs, ev.timestamp) for ev, (name, attrs) in zip(span.events, out.events)]
-        links = [Link(link.context, attrs) for link, attrs in zip(span.links, out.links)]
+        events = [Event(name, attrs, ev.timestamp) for ev, (name, attrs) in zip(src_events, out.events)]
+        links = [Link(link.context, attrs) for link, attrs in zip(src_links, out.links)]
         if out.status_description != status.description:
             status = Status(status.status_code, out.status_description)
-        return ReadableSpan(
+        return _RedactedReadableSpan(
+            (span.dropped_attributes, span.dropped_events, span.dropped_links),
             name=out.name,
             context=span.context,
             parent=span.parent,
@@ -101,7 +139,7 @@ class RecordCopier:
         )
 
     def _log_record(self, lr: Any) -> Any:
-        out = self.redactor.redact_log(lr.body, lr.attributes, getattr(lr, "event_name", None))
+        out = self.redactor.redact_log(lr.body, _plain(lr.attributes), getattr(lr, "event_name", None))
         new = type(lr).__new__(type(lr))
         new.__dict__.update(lr.__dict__)
         new.body = out.body
