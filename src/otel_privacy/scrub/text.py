@@ -117,8 +117,13 @@ _PEM = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----.*?(?:-----END[
                   re.S)
 _USERINFO = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:([^\s@/]+)@")
 # One search over the lower-cased text decides whether the key=value and bearer passes run at all.
-# Cloud tokens, AWS key ids and IBANs in one alternation: every branch starts with a literal or [A-Z].
-_TOKENS = re.compile(_CLOUD.pattern + r"|[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
+# Digit runs (cards, SSNs, IPv4) and IBANs in one pass. The pattern starts with \d, so the regex engine
+# skips every other character with one table lookup (a branch starting with [A-Z] would stop it at every
+# capital); an IBAN is found at its check digits and its country code is checked by a lookbehind.
+_DIGITS = re.compile(
+    r"\d(?:(?<=[A-Z]{2}\d)(\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])"  # IBAN: CC|99 BBAN
+    r"|[\d\- .]{5,}\d)"  # a digit run of 7+ chars: cards, SSNs, IPv4 — validated in code
+)
 _SECRET_WORDS = re.compile(r"pass|pwd|secret|token|api[_\-]?key|credential|auth|private[_\-]?key|access[_\-]?key"
                            r"|bearer|basic")
 _KEY_VALUE = re.compile(
@@ -128,7 +133,6 @@ _KEY_VALUE = re.compile(
 )
 _URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]+")
 _TARGET = re.compile(r"(?<![\w/.:@\-])/[\w.~%!$'()*+,;=:@/\-]*\?[^\s\"'<>#]*")
-_DIGITS = re.compile(r"\d[\d\- .]{5,}\d")  # candidates for cards, SSNs, IPv4 (7+ chars) — validated in code
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?:%[\w.]+)?(?![\w:])")
 _HOME = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|\\\\Users\\\\)([^/\\\s\"':]+)")
 _CARD_RUN = re.compile(r"\d(?:[ \-]?\d){12,18}")
@@ -179,8 +183,10 @@ class TextScanner:
             add(("jwt", lambda t, lo, st: "eyJ" in t, self._simple(_JWT, "jwt")))
         if "aws_key" in on:
             add(("aws_key", lambda t, lo, st: "aws" in lo, self._find_aws_secret))
-        if on & {"cloud_token", "aws_key", "iban"}:  # one pass: AWS key ids and IBANs share the token regex
+        if on & {"cloud_token", "aws_key"}:
             add(("cloud_token", None, self._find_cloud))
+        if on & {"credit_card", "us_ssn", "ip", "iban"}:
+            add(("digits", None, self._find_digits))
         if "bearer" in on:
             add(("bearer", _has_secret_word, self._find_bearer))
         if "connection_string" in on:
@@ -188,8 +194,6 @@ class TextScanner:
             add(("connection_string", _has_secret_word, self._find_key_values))
         if "email" in on:
             add(("email", lambda t, lo, st: "@" in t, self._find_emails))
-        if on & {"credit_card", "us_ssn", "ip"}:
-            add(("digits", None, self._find_digits))
         if "ip" in on:
             add(("ip", lambda t, lo, st: "::" in t or t.count(":") >= 7, self._find_ipv6))
         if "home_path" in on:
@@ -324,27 +328,47 @@ class TextScanner:
         repl = self._repl("aws_key")
         return [Finding("aws_key", m.start(1), m.end(1), repl) for m in _AWS_SECRET.finditer(text)]
 
+    def _find_cloud(self, text: str) -> Iterable[Finding]:
+        out = []
+        on = self.enabled
+        for m in _CLOUD.finditer(text):
+            token = m.group(0)
+            name = "aws_key" if token[0] == "A" and token[1] != "I" else "cloud_token"
+            if name in on and _word_start(text, m.start()):
+                out.append(Finding(name, m.start(), m.end(), self._repl(name)))
+        return out
+
     def _find_digits(self, text: str) -> Iterable[Finding]:
         out: list[Finding] = []
-        on = self.enabled
         n = len(text)
+        iban = "iban" in self.enabled
         for m in _DIGITS.finditer(text):
-            start = m.start()
-            # A digit run glued to letters is part of an identifier (hex ids, hashes): skip.
-            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-                continue
+            if m.lastindex:  # an IBAN candidate: the country code sits before the match
+                start = m.start() - 2
+                if iban and iban_valid(text[start:m.end()]) and _word_start(text, start):
+                    out.append(Finding("iban", start, m.end(), self._repl("iban")))
+                continue  # else a digit run glued to letters: not a card, SSN or address
             run = m.group(0)
-            dots = run.count(".")
-            if dots >= 3 and "ip" in on:
-                self._ipv4(text, run, start, n, out)
-            if len(run) >= 11 and "-" in run and "us_ssn" in on:
-                for s in _SSN.finditer(run):
-                    a, b = start + s.start(), start + s.end()
-                    if _bounded(text, a, b) and _ssn_valid(*s.groups()):
-                        out.append(Finding("us_ssn", a, b, self._repl("us_ssn")))
-            if len(run) >= 13 and "credit_card" in on and len(run) - dots - run.count(" ") - run.count("-") >= 13:
-                self._cards(text, run, start, out)
+            if len(run) >= 11 or run.count(".") >= 3:  # shorter runs without 3 dots (dates, times) hold nothing
+                self._digit_run(text, run, m.start(), n, out)
         return out
+
+    def _digit_run(self, text: str, run: str, start: int, n: int, out: list[Finding]) -> None:
+        """Cards, SSNs and IPv4 addresses inside a run of digits and separators."""
+        # A digit run glued to letters is part of an identifier (hex ids, hashes): skip.
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            return
+        on = self.enabled
+        dots = run.count(".")
+        if dots >= 3 and "ip" in on:
+            self._ipv4(text, run, start, n, out)
+        if len(run) >= 11 and "-" in run and "us_ssn" in on:
+            for s in _SSN.finditer(run):
+                a, b = start + s.start(), start + s.end()
+                if _bounded(text, a, b) and _ssn_valid(*s.groups()):
+                    out.append(Finding("us_ssn", a, b, self._repl("us_ssn")))
+        if len(run) >= 13 and "credit_card" in on and len(run) - dots - run.count(" ") - run.count("-") >= 13:
+            self._cards(text, run, start, out)
 
     def _ipv4(self, text: str, run: str, offset: int, n: int, out: list[Finding]) -> None:
         for s in _IPV4.finditer(run):
@@ -397,21 +421,6 @@ class TextScanner:
                 continue  # 12:34:56 timestamps, MAC addresses
             truncated = self.ip_truncator(candidate) if self.ip_truncator else None
             out.append(Finding("ip", m.start(), m.end(), truncated if truncated is not None else self._repl("ip")))
-        return out
-
-    def _find_cloud(self, text: str) -> Iterable[Finding]:
-        out = []
-        on = self.enabled
-        for m in _TOKENS.finditer(text):
-            token = m.group(0)
-            if token[2:4].isdigit() and token[:2].isupper():  # CC99…: an IBAN candidate
-                name = "iban"
-                if not iban_valid(token):
-                    continue
-            else:
-                name = "aws_key" if token[0] == "A" and token[1] != "I" else "cloud_token"
-            if name in on and _word_start(text, m.start()):
-                out.append(Finding(name, m.start(), m.end(), self._repl(name)))
         return out
 
     def _find_home(self, text: str) -> Iterable[Finding]:
