@@ -10,6 +10,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from otel_privacy import Policy, Redactor
 from otel_privacy.scrub.identity import Pseudonymizer, default_key_path, resolve_hash_key
@@ -81,3 +83,15 @@ def test_ip_keys_truncate_and_non_ips_fall_back_to_text():
     assert r.redact_value("client.address", "192.168.10.77") == "192.168.0.0"
     # a host name where an address was expected still goes through the text detectors
     assert r.redact_value("client.address", "alice@example.com") == "REDACTED"
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(min_size=1, max_size=200), value=st.text(max_size=80))
+def test_pseudonyms_are_rfc2104_hmac_sha256(key, value):
+    """The precomputed-pad HMAC equals the standard library's for every key length (incl. > one block)."""
+    import hmac
+
+    p = Pseudonymizer(key, prefix="u_", length=64)
+    data = value.encode("utf-8", "surrogatepass")
+    assert p.hmac_sha256(data) == hmac.digest(key, data, "sha256")
+    assert p(value) == "u_" + hmac.new(key, data, hashlib.sha256).hexdigest()
