@@ -259,23 +259,20 @@ class Gateway:
                 return web.Response(body=b"{}", content_type="application/json")
             return web.Response(body=b"", content_type="application/x-protobuf")
 
-        async def health(request: web.Request) -> web.Response:
-            if self._draining:
-                return web.json_response({"status": "draining"}, status=503)
-            return web.json_response({"status": "ok", "version": __version__,
-                                      "uptime_s": round(time.monotonic() - self._started_at, 1),
-                                      "pipelines": sorted(self.pipelines)})
-
-        async def metrics(request: web.Request) -> web.Response:
-            return web.Response(text=self.metrics.prometheus(), content_type="text/plain")
-
         app = web.Application(client_max_size=rcv.max_request_bytes)
         app.router.add_post("/v1/{signal}", export)
-        app.router.add_get("/health", health)
-        app.router.add_get("/metrics", metrics)
+        self._add_ops_routes(app)
         return app
 
     def _telemetry_app(self) -> Any:
+        from aiohttp import web
+
+        app = web.Application()
+        self._add_ops_routes(app)
+        return app
+
+    def _add_ops_routes(self, app: Any) -> None:
+        """``GET /health`` (503 while draining) and ``GET /metrics`` (Prometheus text) on ``app``."""
         from aiohttp import web
 
         async def health(request: web.Request) -> web.Response:
@@ -288,10 +285,8 @@ class Gateway:
         async def metrics(request: web.Request) -> web.Response:
             return web.Response(text=self.metrics.prometheus(), content_type="text/plain")
 
-        app = web.Application()
         app.router.add_get("/health", health)
         app.router.add_get("/metrics", metrics)
-        return app
 
     def _self_metrics_loop(self, interval: float) -> None:
         """Send the gateway's own counters and gauges as OTLP metrics into its metrics pipeline."""
