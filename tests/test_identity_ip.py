@@ -95,3 +95,24 @@ def test_pseudonyms_are_rfc2104_hmac_sha256(key, value):
     data = value.encode("utf-8", "surrogatepass")
     assert p.hmac_sha256(data) == hmac.digest(key, data, "sha256")
     assert p(value) == "u_" + hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def _reference_v4(text: str, prefix: int) -> str | None:
+    import ipaddress
+
+    try:
+        addr = ipaddress.IPv4Address(text)
+    except ValueError:
+        return None
+    return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False).network_address)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(
+    st.lists(st.integers(0, 300).map(str) | st.text("0123456789", max_size=4) | st.sampled_from(["٣", "00", "1 "]),
+             min_size=3, max_size=5).map(".".join),
+    st.text("0123456789.", max_size=16)),
+    prefix=st.integers(0, 32))
+def test_ipv4_fast_path_agrees_with_ipaddress(text, prefix):
+    """IPv4 truncation without the ipaddress module gives its answers: same validity rules, same output."""
+    assert truncate_ip(text, prefix) == _reference_v4(text, prefix)

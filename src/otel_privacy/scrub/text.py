@@ -126,8 +126,10 @@ _DIGITS = re.compile(
 )
 _SECRET_WORDS = re.compile(r"pass|pwd|secret|token|api[_\-]?key|credential|auth|private[_\-]?key|access[_\-]?key"
                            r"|bearer|basic")
+# Anchored at the keyword, not at the start of the key ("db_password"): only the value is replaced, and a
+# lazy key prefix tried at every word start would cost twice as much.
 _KEY_VALUE = re.compile(
-    r"(?i:\b[\w.\-]*?(?:passw(?:or)?d|pwd|secret|token|api[_\-]?key|credentials?|auth[_\-]?key"
+    r"(?i:(?:passw(?:or)?d|pwd|secret|token|api[_\-]?key|credentials?|auth[_\-]?key"
     r"|private[_\-]?key|access[_\-]?key)[\w.\-]*)[\"']?\s*[:=]\s*"
     r"(\"[^\"]*\"|'[^']*'|[^\s,;&'\"}\])]+)"
 )
@@ -170,34 +172,35 @@ class TextScanner:
             self._custom.append((name, re.compile(pattern), repl))
         safe = {replacement.lower(), *_ALREADY_SAFE}
         self._safe_values = frozenset(safe)
-        # (detector, gate(text, lower, per-call state) -> bool or None for always, finder(text) -> Findings)
-        passes: list[tuple[str, Callable[[str, str, dict[str, bool]], bool] | None,
-                           Callable[[str], Iterable[Finding]]]] = []
+        # (gate kind, gate, finder): kind 0 runs always, 1 when the gate string is in the text, 2 when it
+        # is in the lower-cased text, 3 when gate(text, lower, per-call state) says so. Plain substring
+        # gates are tested inline (no call): on benign text most passes end there.
+        passes: list[tuple[int, Any, Callable[[str], Iterable[Finding]]]] = []
         add = passes.append
         if "private_key" in on:
-            add(("private_key", lambda t, lo, st: "PRIVATE KEY" in t, self._find_pem))
+            add((1, "PRIVATE KEY", self._find_pem))
         if "url" in on:
-            add(("url", lambda t, lo, st: "://" in t or "www." in lo, self._find_urls))
-            add(("url", lambda t, lo, st: "?" in t, self._find_targets))
+            add((3, lambda t, lo, st: "://" in t or "www." in lo, self._find_urls))
+            add((1, "?", self._find_targets))
         if "jwt" in on:
-            add(("jwt", lambda t, lo, st: "eyJ" in t, self._simple(_JWT, "jwt")))
+            add((1, "eyJ", self._simple(_JWT, "jwt")))
         if "aws_key" in on:
-            add(("aws_key", lambda t, lo, st: "aws" in lo, self._find_aws_secret))
+            add((2, "aws", self._find_aws_secret))
         if on & {"cloud_token", "aws_key"}:
-            add(("cloud_token", None, self._find_cloud))
+            add((0, None, self._find_cloud))
         if on & {"credit_card", "us_ssn", "ip", "iban"}:
-            add(("digits", None, self._find_digits))
+            add((0, None, self._find_digits))
         if "bearer" in on:
-            add(("bearer", _has_secret_word, self._find_bearer))
+            add((3, _has_secret_word, self._find_bearer))
         if "connection_string" in on:
-            add(("connection_string", lambda t, lo, st: "://" in t and "@" in t, self._find_userinfo))
-            add(("connection_string", _has_secret_word, self._find_key_values))
+            add((3, lambda t, lo, st: "://" in t and "@" in t, self._find_userinfo))
+            add((3, _has_secret_word, self._find_key_values))
         if "email" in on:
-            add(("email", lambda t, lo, st: "@" in t, self._find_emails))
+            add((1, "@", self._find_emails))
         if "ip" in on:
-            add(("ip", lambda t, lo, st: "::" in t or t.count(":") >= 7, self._find_ipv6))
+            add((3, lambda t, lo, st: "::" in t or t.count(":") >= 7, self._find_ipv6))
         if "home_path" in on:
-            add(("home_path", lambda t, lo, st: "Users" in t or "/home/" in t, self._find_home))
+            add((3, lambda t, lo, st: "Users" in t or "/home/" in t, self._find_home))
         self._passes = passes
 
     # -- public ---------------------------------------------------------------------------
@@ -208,9 +211,16 @@ class TextScanner:
         lower = text.lower()
         state: dict[str, bool] = {}
         found: list[Finding] = []
-        for _name, gate, finder in self._passes:
-            if gate is None or gate(text, lower, state):
-                found.extend(finder(text))
+        for kind, gate, finder in self._passes:
+            if kind == 1:
+                if gate not in text:
+                    continue
+            elif kind == 2:
+                if gate not in lower:
+                    continue
+            elif kind == 3 and not gate(text, lower, state):
+                continue
+            found.extend(finder(text))
         for name, rx, repl in self._custom:
             for m in rx.finditer(text):
                 if m.end() > m.start():
