@@ -115,3 +115,14 @@ def test_pseudonyms_are_stable_and_key_dependent(user):
     other = Redactor({"identity": {"key": "another-key"}})
     assert other.redact_value("enduser.id", user) != a
 
+
+
+@SETTINGS
+@given(st.from_regex(r"[A-Z]{1,4}[0-9]{1,6}", fullmatch=True), st.lists(st.from_regex(r"[0-9]{4}", fullmatch=True),
+       max_size=2), cards, st.sampled_from([" ", "-"]), filler)
+def test_grouped_cards_after_codes_and_digit_groups_never_survive(code, groups, card, joiner, after):
+    """A card in groups of four after a reference code glued to digits (REF12 3456 4111 …) still goes."""
+    grouped = joiner.join(card[i:i + 4] for i in range(0, len(card), 4))
+    text = " ".join([f"ref {code}", *groups, grouped]) + " " + after
+    out = R.redact_text(text)
+    assert grouped not in out and card not in out.replace(" ", "").replace("-", "")

@@ -18,6 +18,9 @@ POSITIVES = [
     ("credit_card", "mc 5500-0000-0000-0004.", "5500-0000-0000-0004", "mc"),
     ("credit_card", "amex 378282246310005", "378282246310005", "amex"),
     ("credit_card", "card=6011111111111117&x", "6011111111111117", "card="),
+    # a card right after a code glued to its first digits (REF12), or inside IBAN-shaped text that is no IBAN
+    ("credit_card", "ref REF12 4111 1111 1111 1111 paid", "4111 1111 1111 1111", "REF12"),
+    ("credit_card", "acct AB12 3456 4111 1111 1111 1111 end", "4111 1111 1111 1111", "AB12"),
     ("iban", "pay to DE89 3704 0044 0532 0130 00 today", "3704 0044 0532", "today"),
     ("iban", "iban:GB82WEST12345698765432", "GB82WEST12345698765432", "iban:"),
     ("us_ssn", "ssn 123-45-6789 on file", "123-45-6789", "on file"),
@@ -75,6 +78,7 @@ BENIGN = [
     "phone extension 555-123-4567",
     "ssn-like but invalid 000-12-3456 and 666-12-3456",
     "GB00 fake iban that fails mod97 GB82WEST12345698765433",
+    "build v2.10.3.4 id a1b2c3d4 12345 ref X9 1234 5678",
     "SELECT * FROM users WHERE id = ?",
     "GET /orders/{id} 200",
     "the quick brown fox jumps over the lazy dog",

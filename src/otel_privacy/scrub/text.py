@@ -135,9 +135,12 @@ _KEY_VALUE = re.compile(
 )
 _URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]+")
 _TARGET = re.compile(r"(?<![\w/.:@\-])/[\w.~%!$'()*+,;=:@/\-]*\?[^\s\"'<>#]*")
+_SEPARATOR = re.compile(r"[ \-.]")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?:%[\w.]+)?(?![\w:])")
 _HOME = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|\\\\Users\\\\)([^/\\\s\"':]+)")
 _CARD_RUN = re.compile(r"\d(?:[ \-]?\d){12,18}")
+_CARD_CHAIN = re.compile(r"\d+(?:[ \-]\d+)+")  # digit groups joined by single spaces or hyphens
+_DIGIT_GROUP = re.compile(r"\d+")
 _SSN = re.compile(r"(\d{3})-(\d{2})-(\d{4})")
 _IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
 _TRAILING_PUNCT = ".,;:!?)]}'\""
@@ -352,22 +355,30 @@ class TextScanner:
         out: list[Finding] = []
         n = len(text)
         iban = "iban" in self.enabled
-        for m in _DIGITS.finditer(text):
+        search = _DIGITS.search
+        pos = 0
+        while (m := search(text, pos)) is not None:
+            start, end = m.span()
             if m.lastindex:  # an IBAN candidate: the country code sits before the match
-                start = m.start() - 2
-                if iban and iban_valid(text[start:m.end()]) and _word_start(text, start):
-                    out.append(Finding("iban", start, m.end(), self._repl("iban")))
-                continue  # else a digit run glued to letters: not a card, SSN or address
-            run = m.group(0)
-            if len(run) >= 11 or run.count(".") >= 3:  # shorter runs without 3 dots (dates, times) hold nothing
-                self._digit_run(text, run, m.start(), n, out)
+                cc = start - 2
+                if iban and iban_valid(text[cc:end]) and _word_start(text, cc):
+                    out.append(Finding("iban", cc, end, self._repl("iban")))
+                    pos = end
+                    continue
+            elif not (start and (text[start - 1].isalnum() or text[start - 1] == "_")):
+                run = m.group(0)
+                if len(run) >= 11 or run.count(".") >= 3:  # shorter runs without 3 dots (dates, times) hold nothing
+                    self._digit_run(text, run, start, n, out)
+                pos = end
+                continue
+            # Glued to letters: an identifier (hex ids, hashes) or IBAN-shaped text that is not an IBAN. The run
+            # itself is no card, SSN or address, but what follows its first separator may be: "REF12 4111 1111 …".
+            sep = _SEPARATOR.search(text, start, end)
+            pos = sep.end() if sep else end
         return out
 
     def _digit_run(self, text: str, run: str, start: int, n: int, out: list[Finding]) -> None:
-        """Cards, SSNs and IPv4 addresses inside a run of digits and separators."""
-        # A digit run glued to letters is part of an identifier (hex ids, hashes): skip.
-        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            return
+        """Cards, SSNs and IPv4 addresses inside a run of digits and separators that starts a word."""
         on = self.enabled
         dots = run.count(".")
         if dots >= 3 and "ip" in on:
@@ -397,29 +408,24 @@ class TextScanner:
             out.append(Finding("ip", a, b, truncated))
 
     def _cards(self, text: str, run: str, offset: int, out: list[Finding]) -> None:
+        repl = self._repl("credit_card")
         for s in _CARD_RUN.finditer(run):
-            candidate = s.group(0)
             a, b = offset + s.start(), offset + s.end()
-            digits = candidate.replace(" ", "").replace("-", "")
-            if _bounded(text, a, b) and _card_valid(digits):
-                out.append(Finding("credit_card", a, b, self._repl("credit_card")))
-                continue
-            # "card 4111 1111 1111 1111 exp 2027": try group-aligned sub-runs.
-            groups = re.split(r"[ \-]", candidate)
-            if len(groups) < 2:
-                continue
-            found = False
-            for i in range(len(groups)):
+            if _bounded(text, a, b) and _card_valid(s.group(0).replace(" ", "").replace("-", "")):
+                out.append(Finding("credit_card", a, b, repl))
+        # "card 4111 1111 1111 1111 exp 2027", "ref 3456 4111 1111 1111 1111": a card made of whole groups of
+        # a longer chain (the greedy run above may have cut its last group). A card found twice is replaced once.
+        for chain in _CARD_CHAIN.finditer(run):
+            groups = [g.span() for g in _DIGIT_GROUP.finditer(run, chain.start(), chain.end())]
+            i = 0
+            while i < len(groups):
                 for j in range(len(groups), i, -1):
-                    sub = "".join(groups[i:j])
+                    sub = "".join(run[x:y] for x, y in groups[i:j])
                     if 13 <= len(sub) <= 19 and _card_valid(sub):
-                        sa = a + sum(len(g) + 1 for g in groups[:i])
-                        sb = sa + sum(len(g) + 1 for g in groups[i:j]) - 1
-                        out.append(Finding("credit_card", sa, sb, self._repl("credit_card")))
-                        found = True
+                        out.append(Finding("credit_card", offset + groups[i][0], offset + groups[j - 1][1], repl))
+                        i = j - 1
                         break
-                if found:
-                    break
+                i += 1
 
     def _find_ipv6(self, text: str) -> Iterable[Finding]:
         out = []
