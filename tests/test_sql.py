@@ -163,3 +163,21 @@ def test_summary_fields():
     call = OBF.obfuscate("CALL billing.charge(42, 'card')")
     assert (call.operation, call.tables, call.summary) == ("CALL", ("billing.charge",), "CALL billing.charge")
     assert OBF.obfuscate("").summary is None and OBF.obfuscate("").statement == ""
+
+
+def test_an_obfuscator_bug_fails_closed_and_is_counted(monkeypatch):
+    """A fault inside the tokenizer (injected: no input produces one) keeps nothing of the statement."""
+    from otel_privacy import Redactor
+    from otel_privacy.scrub.sql import FAILED
+
+    r = Redactor("default")
+
+    def broken(self, text, dialect):
+        raise RuntimeError("tokenizer bug")
+
+    monkeypatch.setattr(type(r.sql), "_tokenize", broken)
+    assert r.sql.obfuscate("SELECT * FROM t WHERE a = 'secret-1'") is FAILED
+    assert r.sql.errors == 1
+    out = r.redact_attributes({"db.system": "postgresql", "db.statement": "SELECT 'secret-2'"})
+    assert out["db.statement"] == "?" and "secret-2" not in repr(out)
+    assert r.stats["errors"] == 1

@@ -24,6 +24,7 @@ from .policy import Policy
 from .scrub import identity as _identity
 from .scrub.ip import truncate_ip
 from .scrub.nosql import NOSQL_SYSTEMS, obfuscate_nosql
+from .scrub.sql import FAILED as _SQL_FAILED
 from .scrub.sql import SqlObfuscator, dialect_for_system, is_low_cardinality_name, looks_like_sql
 from .scrub.text import TextScanner
 from .scrub.url import UrlSanitizer
@@ -496,6 +497,8 @@ class Redactor:
 
     def _sql_step(self, value: str, rec: RecordContext, dialect: str | None = None) -> str:
         result = self.sql.obfuscate(value, self.policy.sql.dialect or dialect or "generic")
+        if result is _SQL_FAILED:  # the obfuscator failed closed ("?"); count it like any redaction failure
+            self._error("sql:obfuscate", RuntimeError("SQL obfuscation failed"))
         if self.policy.sql.summary:
             if result.summary:
                 rec.derive("db.query.summary", result.summary)

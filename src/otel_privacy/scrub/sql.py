@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["SqlResult", "SqlObfuscator", "dialect_for_system", "is_low_cardinality_name", "looks_like_sql",
+__all__ = ["FAILED", "SqlResult", "SqlObfuscator", "dialect_for_system", "is_low_cardinality_name", "looks_like_sql",
            "DIALECTS"]
 
 
@@ -44,7 +44,8 @@ class SqlResult:
     joins: tuple[str, ...] = ()
 
 
-_FAILED = SqlResult("?")
+# What a statement becomes when obfuscating it failed (a bug, never the input's fault): nothing of it is kept.
+FAILED = SqlResult("?")
 
 DIALECTS = ("generic", "postgresql", "mysql", "sqlite", "mssql", "oracle", "cassandra")
 
@@ -155,6 +156,7 @@ class SqlObfuscator:
         self._patterns = {d: _master(d) for d in DIALECTS}
         self._callbacks = {d: self._make_callback(d) for d in DIALECTS}
         self._cache_size = cache_size
+        self.errors = 0  # statements that could not be obfuscated (each became FAILED)
         # functools.lru_cache: a C-implemented, thread-safe LRU (hits and misses cost well under a microsecond)
         if cache_size:
             self._cached = lru_cache(maxsize=cache_size)(self._safe_obfuscate)
@@ -181,7 +183,8 @@ class SqlObfuscator:
         try:
             return self._obfuscate(statement, dialect if dialect in self._patterns else "generic")
         except Exception:  # noqa: BLE001 - a bug here must not break the app, nor let the statement through
-            return _FAILED
+            self.errors += 1
+            return FAILED
 
     def _obfuscate(self, text: str, dialect: str) -> SqlResult:
         statement = self._tokenize(text, dialect)
