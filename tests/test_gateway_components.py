@@ -214,14 +214,15 @@ def test_health_stays_responsive_while_a_big_request_is_processed():
             t = threading.Thread(target=lambda: result.append(_post(gw, "traces", body).status_code))
             t.start()
             time.sleep(0.05)
-            health = []
+            # The event loop is not blocked by decoding and redacting: health answers keep coming back
+            # while the export is still being processed (counted only if it is still in flight after each).
+            answered_during_export = 0
             while t.is_alive():
-                s = time.perf_counter()
                 assert requests.get(f"http://127.0.0.1:{gw.http_port}/health", timeout=5).status_code == 200
-                health.append(time.perf_counter() - s)
+                answered_during_export += t.is_alive()
             t.join()
             assert result == [200]
-            assert len(health) > 3 and max(health) < 0.3, health
+            assert answered_during_export > 3
         finally:
             gw.stop(5)
 
