@@ -11,11 +11,13 @@ import gzip
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import grpc
+import requests
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
@@ -188,3 +190,19 @@ class OtlpSink:
                 return True
             time.sleep(0.05)
         return predicate()
+
+
+def wait_until_serving(url: str, proc: Any, output: Callable[[], str], timeout: float = 30.0,
+                       interval: float = 0.1) -> None:
+    """Poll ``url`` until it answers 200, failing with the process's output if it exits or never answers."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"{url}: the server exited (code {proc.returncode}):\n{output()[-2000:]}")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(interval)
+    raise AssertionError(f"{url} did not answer within {timeout:.0f} s")

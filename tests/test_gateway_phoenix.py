@@ -25,7 +25,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from otel_privacy.gateway import Gateway, load_config
-from otlp_sink import free_port
+from otlp_sink import free_port, wait_until_serving
 
 PHOENIX = "arize-phoenix==20.26.1"
 PROJECT = "otel-privacy-gateway-test"
@@ -65,18 +65,7 @@ def phoenix(tmp_path_factory):
     proc = subprocess.Popen([str(exe), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"phoenix exited: {(work / 'phoenix.log').read_text()[-2000:]}")
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail("phoenix did not start within 120 s")
+        wait_until_serving(f"{base}/healthz", proc, (work / "phoenix.log").read_text, timeout=120, interval=0.5)
         yield base
     finally:
         proc.terminate()

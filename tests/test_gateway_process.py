@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import grpc
 import requests
@@ -15,7 +14,7 @@ import yaml
 
 from leak_corpus import Corpus, build_requests
 from otel_privacy.gateway import Gateway, load_config
-from otlp_sink import OtlpSink, ReservedPort, free_port
+from otlp_sink import OtlpSink, ReservedPort, free_port, wait_until_serving
 from test_leak_suite import check_door
 
 
@@ -39,17 +38,8 @@ def _start(config_path) -> subprocess.Popen:
                             env=dict(os.environ))
 
 
-def _wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("gateway did not become healthy")
+def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
+    wait_until_serving(f"http://127.0.0.1:{port}/health", proc, lambda: proc.stderr.read().decode())
 
 
 def _span_request(i: int):
