@@ -13,10 +13,12 @@ R = Redactor("default")
 POSITIVES = [
     ("email", "contact alice@example.com now", "alice@example.com", "contact"),
     ("email", "to: Bob.Smith+tag@mail.corp.example.co.uk;", "Bob.Smith+tag@mail.corp.example.co.uk", "to:"),
+    ("email", "cc dev+@example.com", "dev+@example.com", "cc"),  # punctuation right before the @
     ("credit_card", "card 4111111111111111 ok", "4111111111111111", "card"),
     ("credit_card", "visa 4111 1111 1111 1111 exp 2027", "4111 1111 1111 1111", "exp 2027"),
     ("credit_card", "mc 5500-0000-0000-0004.", "5500-0000-0000-0004", "mc"),
     ("credit_card", "amex 378282246310005", "378282246310005", "amex"),
+    ("credit_card", "visa 4222222222222 ok", "4222222222222", "ok"),  # the shortest card length
     ("credit_card", "card=6011111111111117&x", "6011111111111117", "card="),
     # a card right after a code glued to its first digits (REF12), or inside IBAN-shaped text that is no IBAN
     ("credit_card", "ref REF12 4111 1111 1111 1111 paid", "4111 1111 1111 1111", "REF12"),
@@ -47,6 +49,7 @@ POSITIVES = [
     ("url", "see https://u:pw1234@example.com/x", "pw1234", "example.com/x"),
     ("ip", "client 192.168.1.77 connected", "192.168.1.77", "192.168.1.0"),
     ("ip", "peer 2001:db8:85a3::8a2e:370:7334 ok", "8a2e:370:7334", "2001:db8:85a3::"),
+    ("ip", "peer 2001:db8:1:2:3:4:192.0.2.33 ok", "2:3:4:192.0", "2001:db8:1::"),  # IPv4 tail, no "::"
 ]
 
 

@@ -18,10 +18,15 @@ ip             IPv4/IPv6 addresses → truncated to the policy's prefix, not rem
 home_path      the OS user name in ``/home/<user>``, ``/Users/<user>``, ``C:\\Users\\<user>``
 ============== =================================================================================
 
-Speed: a log line that contains none of a detector's trigger characters (``@``, ``://``,
-``eyJ``, ``PRIVATE KEY``, a token prefix, …) never runs that detector's regex — cheap substring
-tests on the text and its lower-cased copy gate every pass. Digit-based detectors share one
-pass whose pattern starts with a character class, which the regex engine skips through fast.
+Speed: each pass has a *trigger* — a pattern every one of its findings must contain (``@``,
+``://``, ``eyJ``, ``PRIVATE KEY``, a token prefix, a digit shape such as ``ddd-dd-dddd``). When
+`google-re2 <https://pypi.org/project/google-re2/>`_ is installed (a default dependency), all
+triggers form one ``re2.Set``: a single linear-time pass over an ASCII line says which detectors
+can find anything, and a benign line costs that one pass and nothing else. Without RE2 (or for
+non-ASCII text, where Python's and RE2's character classes differ) cheap substring tests gate
+every pass instead, and digit-based detectors share one pass whose pattern starts with ``\\d``.
+A trigger may fire on text the detector then rejects; it never misses text the detector would
+take (``tests/test_text_prefilter.py`` checks both paths give identical findings).
 Benign look-alikes (UUIDs, trace ids, timestamps, versions, ports, order numbers that fail the
 Luhn check, commit hashes) survive because matches are validated, not just pattern-matched.
 """
@@ -29,10 +34,16 @@ Luhn check, commit hashes) survive because matches are validated, not just patte
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+try:  # one linear-time pass for every detector's trigger; the pure-Python gates below are the fallback
+    import re2 as _re2
+except ImportError:  # pragma: no cover - google-re2 is a default dependency
+    _re2 = None
 
 __all__ = ["TextScanner", "Finding", "luhn_valid", "iban_valid"]
 
@@ -136,7 +147,8 @@ _KEY_VALUE = re.compile(
 _URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]+")
 _TARGET = re.compile(r"(?<![\w/.:@\-])/[\w.~%!$'()*+,;=:@/\-]*\?[^\s\"'<>#]*")
 _SEPARATOR = re.compile(r"[ \-.]")
-_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?:%[\w.]+)?(?![\w:])")
+# The IPv4 tail is tried first: "1:2:3:4:5:6:1.2.3.4" must not stop at "…:6:1" (then no address at all).
+_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d+\.\d+\.\d+\.\d+|[0-9A-Fa-f]{0,4})(?:%[\w.]+)?(?![\w:])")
 _HOME = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|\\\\Users\\\\)([^/\\\s\"':]+)")
 _CARD_RUN = re.compile(r"\d(?:[ \-]?\d){12,18}")
 _CARD_CHAIN = re.compile(r"\d+(?:[ \-]\d+)+")  # digit groups joined by single spaces or hyphens
@@ -144,6 +156,30 @@ _DIGIT_GROUP = re.compile(r"\d+")
 _SSN = re.compile(r"(\d{3})-(\d{2})-(\d{4})")
 _IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
 _TRAILING_PUNCT = ".,;:!?)]}'\""
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+# Triggers, in RE2 syntax, for ASCII text: every finding of a pass contains its pass's trigger, so a line that
+# matches no trigger of a pass cannot give that pass a finding. A looser trigger costs a pass; a tighter one leaks.
+_T_PEM = r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY"  # _PEM's prefix
+_T_URL = r"://|(?i:www\.)"  # _URL: scheme:// or www.
+_T_TARGET = r"/[\w.~%!$'()*+,;=:@/\-]*\?"  # _TARGET without its lookbehind
+_T_JWT = r"eyJ"
+_T_AWS_SECRET = r"(?i)aws"
+_T_CLOUD = (r"gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_(?:live|test)_|AIza|A(?:KIA|SIA|BIA|CCA|ROA|IDA)|npm_"
+            r"|SG\.")  # each _CLOUD branch's literal prefix
+_T_DIGITS = {  # what _find_digits reports for each detector contains:
+    "ip": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d",  # an _IPV4 match
+    "us_ssn": r"\d{3}-\d\d-\d{4}",  # an _SSN match
+    "credit_card": r"\d(?:[ \-]?\d){12}",  # 13 digits, single separators between (runs and whole-group chains)
+    "iban": r"[A-Z]{2}\d\d ?[A-Z0-9]{4}",  # country code, check digits, first BBAN group
+}
+_T_BEARER = r"(?i)\b(?:bearer|basic|token)"
+_T_USERINFO = r"://[^\s:/@]*:[^\s@/]+@"  # RE2's \s is narrower, so [^\s…] is wider: still a superset
+_T_KEY_VALUE = (r"(?i)passw(?:or)?d|pwd|secret|token|api[_\-]?key|credential|auth[_\-]?key|private[_\-]?key"
+                r"|access[_\-]?key")  # _KEY_VALUE's keywords
+_T_EMAIL = r"[A-Za-z0-9._%+\-]@[A-Za-z0-9]"
+_T_IPV6 = r"::|(?:[^:]*:){6}"  # a valid IPv6 address has "::", 7 colons, or 6 and an IPv4 tail
+_T_HOME = r"Users|/home/"
 
 # Placeholder values that must not be re-detected ("password=REDACTED", "token: ***").
 _ALREADY_SAFE = frozenset({"", "?", "*", "**", "***", "****", "<redacted>", "[redacted]", "null", "none", "true",
@@ -162,6 +198,7 @@ class TextScanner:
         typed_replacement: bool = False,
         url_sanitizer: Any = None,
         ip_truncator: Callable[[str], str | None] | None = None,
+        prefilter: bool | None = None,
     ) -> None:
         self.replacement = replacement
         self.typed = typed_replacement
@@ -175,55 +212,72 @@ class TextScanner:
             self._custom.append((name, re.compile(pattern), repl))
         safe = {replacement.lower(), *_ALREADY_SAFE}
         self._safe_values = frozenset(safe)
-        # (gate kind, gate, finder): kind 0 runs always, 1 when the gate string is in the text, 2 when it
-        # is in the lower-cased text, 3 when gate(text, lower, per-call state) says so. Plain substring
-        # gates are tested inline (no call): on benign text most passes end there.
-        passes: list[tuple[int, Any, Callable[[str], Iterable[Finding]]]] = []
+        # (gate kind, gate, finder, trigger): kind 0 runs always, 1 when the gate string is in the text, 2 when it
+        # is in the lower-cased text, 3 when gate(text, lower, per-call state) says so. Plain substring gates are
+        # tested inline (no call). With RE2, the triggers decide first (see the module docstring).
+        passes: list[tuple[int, Any, Callable[[str], Iterable[Finding]], str]] = []
         add = passes.append
         if "private_key" in on:
-            add((1, "PRIVATE KEY", self._find_pem))
+            add((1, "PRIVATE KEY", self._find_pem, _T_PEM))
         if "url" in on:
-            add((3, lambda t, lo, st: "://" in t or "www." in lo, self._find_urls))
-            add((1, "?", self._find_targets))
+            add((3, lambda t, lo, st: "://" in t or "www." in lo, self._find_urls, _T_URL))
+            add((1, "?", self._find_targets, _T_TARGET))
         if "jwt" in on:
-            add((1, "eyJ", self._simple(_JWT, "jwt")))
+            add((1, "eyJ", self._simple(_JWT, "jwt"), _T_JWT))
         if "aws_key" in on:
-            add((2, "aws", self._find_aws_secret))
+            add((2, "aws", self._find_aws_secret, _T_AWS_SECRET))
         if on & {"cloud_token", "aws_key"}:
-            add((0, None, self._find_cloud))
-        if on & {"credit_card", "us_ssn", "ip", "iban"}:
-            add((0, None, self._find_digits))
+            add((0, None, self._find_cloud, _T_CLOUD))
+        if on & _T_DIGITS.keys():
+            add((0, None, self._find_digits, "|".join(t for name, t in _T_DIGITS.items() if name in on)))
         if "bearer" in on:
-            add((3, _has_secret_word, self._find_bearer))
+            add((3, _has_secret_word, self._find_bearer, _T_BEARER))
         if "connection_string" in on:
-            add((3, lambda t, lo, st: "://" in t and "@" in t, self._find_userinfo))
-            add((3, _has_secret_word, self._find_key_values))
+            add((3, lambda t, lo, st: "://" in t and "@" in t, self._find_userinfo, _T_USERINFO))
+            add((3, _has_secret_word, self._find_key_values, _T_KEY_VALUE))
         if "email" in on:
-            add((1, "@", self._find_emails))
+            add((1, "@", self._find_emails, _T_EMAIL))
         if "ip" in on:
-            add((3, lambda t, lo, st: "::" in t or t.count(":") >= 7, self._find_ipv6))
+            add((3, lambda t, lo, st: "::" in t or t.count(":") >= 6, self._find_ipv6, _T_IPV6))
         if "home_path" in on:
-            add((3, lambda t, lo, st: "Users" in t or "/home/" in t, self._find_home))
-        self._passes = passes
+            add((3, lambda t, lo, st: "Users" in t or "/home/" in t, self._find_home, _T_HOME))
+        self._passes = [p[:3] for p in passes]
+        if prefilter is None:
+            prefilter = os.environ.get("OTEL_PRIVACY_TEXT_PREFILTER", "true").strip().lower() not in _FALSE
+        self._triggers = _compile_triggers([p[3] for p in passes]) if prefilter and passes else None
+
+    @property
+    def prefilter(self) -> bool:
+        """Whether the one-pass RE2 trigger set is in use (google-re2 installed and not switched off)."""
+        return self._triggers is not None
 
     # -- public ---------------------------------------------------------------------------
     def find(self, text: str) -> list[Finding]:
         """All non-overlapping findings in ``text``, in order (earliest, then longest, wins)."""
         if not text:
             return []
-        lower = text.lower()
-        state: dict[str, bool] = {}
+        passes: Iterable[tuple[int, Any, Callable[[str], Iterable[Finding]]]] = self._passes
+        triggers = self._triggers
+        if triggers is not None and text.isascii():
+            try:
+                hits = triggers(text)
+            except Exception:  # noqa: BLE001 - the accelerator must never cost a finding: run every pass
+                hits = range(len(self._passes))
+            passes = [self._passes[i] for i in sorted(hits)] if hits else ()
         found: list[Finding] = []
-        for kind, gate, finder in self._passes:
-            if kind == 1:
-                if gate not in text:
+        if passes:
+            lower = text.lower()
+            state: dict[str, bool] = {}
+            for kind, gate, finder in passes:
+                if kind == 1:
+                    if gate not in text:
+                        continue
+                elif kind == 2:
+                    if gate not in lower:
+                        continue
+                elif kind == 3 and not gate(text, lower, state):
                     continue
-            elif kind == 2:
-                if gate not in lower:
-                    continue
-            elif kind == 3 and not gate(text, lower, state):
-                continue
-            found.extend(finder(text))
+                found.extend(finder(text))
         for name, rx, repl in self._custom:
             for m in rx.finditer(text):
                 if m.end() > m.start():
@@ -442,6 +496,20 @@ class TextScanner:
     def _find_home(self, text: str) -> Iterable[Finding]:
         repl = "<user>" if self.typed else self.replacement
         return [Finding("home_path", m.start(1), m.end(1), repl) for m in _HOME.finditer(text)]
+
+
+def _compile_triggers(triggers: list[str]) -> Callable[[str], Any] | None:
+    """One ``re2.Set`` over the passes' triggers: ``match(text)`` lists the passes that may find something."""
+    if _re2 is None:
+        return None
+    try:
+        rset = _re2.Set.SearchSet()
+        for trigger in triggers:
+            rset.Add(trigger)
+        rset.Compile()
+    except Exception:  # noqa: BLE001 - an RE2 build without a feature we use: the Python gates still work
+        return None
+    return rset.Match
 
 
 def _has_secret_word(text: str, lower: str, state: dict[str, bool]) -> bool:

@@ -1,0 +1,142 @@
+"""The RE2 trigger prefilter must never change what the text scanner finds, only how fast.
+
+Each detector pass has a trigger that every one of its findings contains; with google-re2 installed
+one ``re2.Set`` pass picks the passes to run. A trigger tighter than its detector would be a leak,
+so these tests compare the scanner with and without the prefilter on the same text: the detector
+table, and generated text built from fragments of secrets, near-misses and trigger pieces.
+"""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from otel_privacy import Policy, Redactor
+from otel_privacy.scrub.text import TextScanner
+from test_text_detectors import BENIGN, POSITIVES
+
+POLICIES = {
+    "default": Policy.from_dict({}),
+    "strict": Policy.preset("strict"),
+    # digit detectors switched off one by one change the digit trigger's alternation
+    "no-cards": Policy.from_dict({"text": {"detectors": {"credit_card": False}}}),  # IBANs alone
+    "no-ip-ssn": Policy.from_dict({"text": {"detectors": {"ip": False, "us_ssn": False, "url": False}}}),
+}
+
+
+def _pair(policy: Policy) -> tuple[TextScanner, TextScanner]:
+    def build(prefilter: bool) -> TextScanner:
+        r = Redactor(policy)
+        t = policy.text
+        return TextScanner(detectors=t.detectors, custom=t.custom, replacement=policy.replacement,
+                           typed_replacement=t.typed_replacement, url_sanitizer=r.url, ip_truncator=r.truncate_ip,
+                           prefilter=prefilter)
+
+    fast, slow = build(True), build(False)
+    assert fast.prefilter and not slow.prefilter
+    return fast, slow
+
+
+PAIRS = {name: _pair(p) for name, p in POLICIES.items()}
+
+_ID = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0"
+# One example of every branch of every trigger, at the shortest shape its detector accepts.
+EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
+    ("ghp_", 20), ("gho_", 20), ("ghu_", 20), ("ghs_", 20), ("ghr_", 20), ("github_pat_", 20), ("glpat-", 20),
+    ("xoxa-", 10), ("xoxb-", 10), ("xoxp-", 10), ("xoxo-", 10), ("xoxs-", 10), ("xoxr-", 10), ("sk_live_", 16),
+    ("sk_test_", 16), ("rk_live_", 16), ("rk_test_", 16), ("AIza", 35), ("npm_", 36)]] + [
+    f"key {p}IOSFODNN7EXAMPLE" for p in ("AKIA", "ASIA", "ABIA", "ACCA", "AROA", "AIDA")] + [
+    "sendgrid SG.abcdefghijklmnop.qrstuvwxyzABCDEF ok", "dns 8.8.4.4 ok", "at 1.2.3.4:80", "ssn 078-05-1120.",
+    "card 4222-2222-2222-2 x", "iban FR1420041010050500013M02606", "iban NL91ABNA0417164300 ok",
+    "-----BEGIN PRIVATE KEY-----\nabc", "-----BEGIN PGP PRIVATE KEY BLOCK-----\nabc", "see www.example.com/?a=b",
+    "/?q=1", "/x/y.z?q=1", "ftp://u:p@h", "a+b://u:p@h/", "BEARER abcdefgh1", "Token 12345678", "pwd: x1",
+    "PASSWD=x", "credentials='a b'", "access-key=z", "private_key: k", "api_key=k", "auth-key=k",
+    "AWS_SECRET_ACCESS_KEY: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "::1", "1:2:3:4:5:6:7:8", "fe80::1%eth0",
+    "/Users/bob/x", "/home/bob/x", "C:\\Users\\bob", "%@a.io", "_@a.io",
+]
+
+# Secrets, their near misses, and the pieces triggers are made of: glued together they make the
+# boundary cases (a trigger split across fragments, a detector match that starts mid-fragment).
+TABLE = [text for _, text, _, _ in POSITIVES] + BENIGN + EDGES
+FRAGMENTS = TABLE + [
+    "4111", "1111 ", "-", " ", "4111111111111111", "378282246310005", "123-45-", "6789", "10.0.", "1.2", ".3.4",
+    "::", ":", "1:2:3:4:5:6:", "fe80::1%eth0", "DE89", " 3704 0044", "GB82WEST1234569876543", "AB12 3456 ",
+    "eyJ", "eyJhbGciOiJIUzI1NiJ9.", "AKIA", "IOSFODNN7EXAMPLE", "ghp_", "a" * 36, "sk_live_", "xoxb-", "glpat-",
+    "AIza", "SG.", "npm_", "-----BEGIN ", "RSA ", "PRIVATE KEY-----", "://", "postgres://", "u:pw@", "www.", "?",
+    "/a/b?", "x=1&y=2", "@", "bob@", "example.com", "password", "=", ": ", "'s3cr3t'", "Bearer ", "token ",
+    "aws_secret_access_key=", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "/home/", "alice", "C:\\Users\\",
+    "PassWord", "API-KEY", "Auth_Key", "\u00e9", "\u212a",  # non-ASCII: the Python path
+]
+# the characters the triggers and detectors turn on, densely: random strings over them hit the edges
+DENSE = "aeAZ0139.:-_@/? =&'\"\n+%yJKIG"
+fragment_text = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), st.text(alphabet=string.printable, max_size=8),
+              st.text(alphabet=DENSE, max_size=16)), max_size=12,
+).map("".join)
+SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("policy", list(PAIRS))
+@pytest.mark.parametrize("text", TABLE)
+def test_table_cases_find_the_same_with_and_without_the_prefilter(policy, text):
+    fast, slow = PAIRS[policy]
+    assert fast.find(text) == slow.find(text)
+
+
+@SETTINGS
+@given(st.sampled_from(list(PAIRS)), fragment_text)
+def test_generated_text_finds_the_same_with_and_without_the_prefilter(policy, text):
+    fast, slow = PAIRS[policy]
+    assert fast.find(text) == slow.find(text)
+
+
+def test_every_edge_case_is_a_finding():
+    # the EDGES only test the triggers if each one really is a finding of its detector
+    fast, slow = PAIRS["strict"]
+    missed = [text for text in EDGES if not slow.find(text)]
+    assert missed == []
+
+
+def test_a_benign_line_runs_no_pass_and_a_secret_runs_its_own():
+    fast, _ = PAIRS["default"]
+    ran: list[str] = []
+    fast._passes = [(kind, gate, _spy(finder, ran)) for kind, gate, finder in fast._passes]
+    try:
+        fast.find("2026-11-23T06:16:55Z INFO worker-3 processed batch 41 in 12.5ms")
+        assert ran == []
+        fast.find("login failed for alice@example.com")
+        assert ran == ["_find_emails"]
+    finally:
+        PAIRS["default"] = _pair(POLICIES["default"])
+
+
+def _spy(finder, ran):
+    def run(text):
+        ran.append(getattr(finder, "__name__", "?"))
+        return finder(text)
+
+    return run
+
+
+def test_the_prefilter_is_on_by_default_and_can_be_switched_off(monkeypatch):
+    assert Redactor("default").text.prefilter
+    monkeypatch.setenv("OTEL_PRIVACY_TEXT_PREFILTER", "false")
+    r = Redactor("default")
+    assert not r.text.prefilter
+    assert r.redact_text("mail alice@example.com") == "mail REDACTED"
+
+
+def test_custom_detectors_run_without_a_trigger():
+    policy = Policy.from_dict({"text": {"custom": [{"name": "ticket", "pattern": r"TCK-\d{6}"}]}})
+    fast = Redactor(policy).text
+    assert fast.prefilter
+    assert fast.scrub("see TCK-123456 today")[0] == "see REDACTED today"
+
+
+def test_an_ipv6_address_with_an_ipv4_tail_is_truncated_whole():
+    # six groups and an IPv4 tail: neither "::" nor seven colons; used to leave the first 96 bits
+    out, found = Redactor("default").text.scrub("peer 2001:db8:1:2:3:4:192.0.2.33 ok")
+    assert out == "peer 2001:db8:1:: ok", found
