@@ -55,6 +55,43 @@ def test_nested_spans_are_inclusive_and_cross_thread_spans_are_marked(traced):  
     assert handoff[PREFIX + "cpu.measured"] is False and PREFIX + "cpu.thread_ms" not in handoff
 
 
+def test_short_spans_read_no_clock_and_carry_no_cpu_attributes(traced, monkeypatch):  # noqa: F811
+    import otel_privacy.perf.spans as spans_module
+
+    reads = []
+    real = spans_module._thread_time_ns
+    monkeypatch.setattr(spans_module, "_thread_time_ns", lambda: reads.append(1) or real())  # counts, still real
+    tp, exporter, install = traced
+    install()  # defaults: CPU for spans of at least 1 ms, start readings reused for 50 µs
+    tracer = tp.get_tracer("t")
+    for _ in range(200):
+        with tracer.start_as_current_span("tiny"):
+            pass
+    tiny = [s for s in exporter.get_finished_spans() if s.name == "tiny"]
+    assert len(tiny) == 200 and all(PREFIX + "cpu.thread_ms" not in s.attributes for s in tiny)
+    assert len(reads) < 200  # no end readings, and back-to-back starts share one
+    with tracer.start_as_current_span("long"):
+        cpu_work(0.005)
+    assert finished(exporter, "long").attributes[PREFIX + "cpu.thread_ms"] >= 4
+
+
+def test_min_span_zero_measures_every_span_and_reuse_zero_reads_every_start(traced, monkeypatch):  # noqa: F811
+    import otel_privacy.perf.spans as spans_module
+
+    reads = []
+    real = spans_module._thread_time_ns
+    monkeypatch.setattr(spans_module, "_thread_time_ns", lambda: reads.append(1) or real())
+    tp, exporter, install = traced
+    install(cpu_min_span_ms=0, cpu_reuse_us=0)
+    tracer = tp.get_tracer("t")
+    for _ in range(50):
+        with tracer.start_as_current_span("tiny"):
+            pass
+    tiny = [s for s in exporter.get_finished_spans() if s.name == "tiny"]
+    assert all(0 <= s.attributes[PREFIX + "cpu.thread_ms"] < 50 for s in tiny)
+    assert len(reads) == 100  # a reading at each edge of each span
+
+
 def test_spans_on_worker_threads_measure_their_own_thread(traced):  # noqa: F811
     tp, exporter, install = traced
     install()

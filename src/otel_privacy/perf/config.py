@@ -28,7 +28,10 @@ class PerfConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = False
     cpu: bool = Field(True, description="Per-span thread CPU time and process CPU share.")
-    cpu_reuse_us: float = Field(20.0, ge=0, le=1000, description="Reuse a thread-CPU reading this recent "
+    cpu_min_span_ms: float = Field(1.0, ge=0, description="Measure thread CPU for spans at least this long "
+                                   "(wall). CPU clocks are syscalls (~1–2 µs each): on shorter spans the reading "
+                                   "would cost a noticeable share of the span and mostly measure itself. 0 = all.")
+    cpu_reuse_us: float = Field(50.0, ge=0, le=1000, description="Reuse a thread-CPU reading this recent "
                                 "(wall µs, same thread) as a span's start; bounds the error, saves a syscall.")
     process_share_min_ms: float = Field(50.0, ge=0, description="Report process CPU share for spans at least "
                                         "this long.")

@@ -2,12 +2,14 @@
 
 ====================================  ==========================================================
 ``otel_privacy.perf.cpu.thread_ms``   CPU time of the span's thread between start and end (ms),
-                                      inclusive of child spans on the same thread
+                                      inclusive of child spans on the same thread; for spans of
+                                      at least ``cpu_min_span_ms`` (default 1 ms)
 ``otel_privacy.perf.cpu.process_share``  process CPU time / wall time during the span (all threads;
                                       >1 means more than one core was busy); only for spans of at
                                       least ``process_share_min_ms`` (default 50 ms)
-``otel_privacy.perf.cpu.measured``    ``false`` when the span ended on another thread than it
-                                      started on: thread CPU is then not measurable (not wrong)
+``otel_privacy.perf.cpu.measured``    ``false`` when a span of at least ``cpu_min_span_ms`` ended
+                                      on another thread than it started on: thread CPU is then not
+                                      measurable (not wrong)
 ``otel_privacy.perf.gc.collections``  GC collections during the span (any thread: GC stops all)
 ``otel_privacy.perf.gc.pause_ms``     GC pause time during the span (from ``gc.callbacks``)
 ``otel_privacy.perf.memory.rss_delta_bytes``  RSS change (optional; a syscall per span edge)
@@ -53,10 +55,17 @@ class GcTracker:
     _lock = threading.Lock()
 
     def __init__(self) -> None:
-        self.collections = 0
-        self.pause_ns = 0
+        self.state = (0, 0)  # (collections, pause_ns): one tuple, so a span start reads both in one load
         self._started = 0
         self._users = 0
+
+    @property
+    def collections(self) -> int:
+        return self.state[0]
+
+    @property
+    def pause_ns(self) -> int:
+        return self.state[1]
 
     @classmethod
     def acquire(cls) -> GcTracker:
@@ -79,8 +88,8 @@ class GcTracker:
         if phase == "start":
             self._started = time.perf_counter_ns()
         elif self._started:
-            self.pause_ns += time.perf_counter_ns() - self._started
-            self.collections += 1
+            collections, pause = self.state
+            self.state = (collections + 1, pause + time.perf_counter_ns() - self._started)
             self._started = 0
 
 
@@ -115,20 +124,23 @@ def set_span_attributes(span: Span, attributes: dict[str, Any]) -> None:
 class _ThreadClock(threading.local):
     """The last thread-CPU reading of this thread: ``(perf_counter_ns, thread_time_ns)``."""
 
-    wall = -(1 << 62)
-    cpu = 0
+    last = (-(1 << 62), 0)
 
 
 class ResourceSpanProcessor(SpanProcessor):
     """Measure CPU, GC and (optionally) RSS per span. Never raises into the app.
 
-    CPU clocks are syscalls (~0.5–2 µs each on virtual machines, where they cost more than the rest
-    of this processor). Two bounded-error savings keep short spans cheap:
+    CPU clocks are syscalls: ~1 µs each in a loop and ~2 µs inside a span's work on virtual machines
+    (the kernel round trip also evicts caches), as much as the rest of this processor and more than 5%
+    of a bare 35 µs span. So a short span costs no clock read at all:
 
-    * a thread-CPU reading taken less than ``cpu_reuse_us`` (wall) ago on the same thread — typically
-      the end of the previous span — is reused as the next span's start, so back-to-back spans cost
-      one clock read each; the reported CPU may then include at most ``cpu_reuse_us`` of the gap
-      before the span (default 20 µs = 0.02 ms; ``0`` reads the clock on every edge);
+    * thread CPU is reported for spans of at least ``cpu_min_span_ms`` wall time (default 1 ms; ``0``
+      = every span). Shorter spans get no CPU attributes — their duration already bounds their CPU, and
+      the end reading is skipped, as is encoding an attribute nobody needs;
+    * a span's start reuses its thread's last reading if that is at most ``cpu_reuse_us`` old (default
+      50 µs); back-to-back short spans then read the clock about once per ``cpu_reuse_us`` instead of
+      twice per span. The reported CPU may include at most ``cpu_reuse_us`` from before the span
+      (≤ 5% of a 1 ms span, ≤ 0.5% of a 10 ms one); ``0`` reads the clock at every start;
     * process CPU share is reported only for spans of at least ``process_share_min_ms`` wall time,
       from a process-wide reading at most 1/50 of that old, so its error stays within ~2% per core.
     """
@@ -150,38 +162,37 @@ class ResourceSpanProcessor(SpanProcessor):
             self._tidy = tidy_exception_events
         self._clock = _ThreadClock()
         self._reuse_ns = int(self.config.cpu_reuse_us * 1000)
+        self._min_ns = int(self.config.cpu_min_span_ms * 1e6)
         self._share_min_ns = int(self.config.process_share_min_ms * 1e6)
         self._proc_stale_ns = max(1000, self._share_min_ns // 50)
         self._proc_last = (-(1 << 62), 0)  # (perf_counter_ns, process_time_ns), shared by all threads
         self.errors = 0
 
-    def _process_cpu(self, now: int) -> int:
-        last_wall, last_cpu = self._proc_last
-        if now - last_wall < self._proc_stale_ns:
-            return last_cpu
-        cpu = _process_time_ns()
-        self._proc_last = (now, cpu)  # one tuple store: atomic, any thread may refresh
-        return cpu
+    def _process_cpu(self, now: int) -> tuple[int, int]:
+        last = self._proc_last
+        if now - last[0] < self._proc_stale_ns:
+            return last
+        last = self._proc_last = (now, _process_time_ns())  # one tuple store: atomic, any thread may refresh
+        return last
 
-    # The start readings ride on the span object itself (``_otel_privacy_perf``): no shared table to
-    # lock or to leak when an app never ends a span; a dict is the fallback for span types with slots.
+    # The start readings ride on the span object itself (``_otel_privacy_perf``): no shared table to lock or
+    # to leak when an app never ends a span; a dict is the fallback for span types with slots. This runs
+    # twice per span inside the app's own work, where caches are cold: every operation here counts.
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         try:
             now = _perf_counter_ns()
             cpu = proc = 0
             if self._cpu:
                 clock = self._clock
-                if now - clock.wall < self._reuse_ns:
-                    cpu = clock.cpu
-                else:
-                    cpu = clock.cpu = _thread_time_ns()
-                    clock.wall = now
-                last_wall, proc = self._proc_last
-                if now - last_wall >= self._proc_stale_ns:
-                    proc = self._process_cpu(now)
+                wall, cpu = clock.last
+                if now - wall > self._reuse_ns:
+                    cpu = _thread_time_ns()
+                    clock.last = (now, cpu)
+                last = self._proc_last
+                proc = (last if now - last[0] < self._proc_stale_ns else self._process_cpu(now))[1]
             gcs = self._gc
-            start = (_get_ident(), cpu, now, proc, gcs.collections if gcs else 0, gcs.pause_ns if gcs else 0,
-                     self._proc.memory_info().rss if self._proc is not None else 0)
+            start = (_get_ident(), cpu, now, proc, gcs.state if gcs is not None else None,
+                     self._proc.memory_info().rss if self._proc is not None else None)
             try:
                 span._otel_privacy_perf = start  # type: ignore[attr-defined]
             except AttributeError:
@@ -198,25 +209,28 @@ class ResourceSpanProcessor(SpanProcessor):
             if start is None:
                 return
         try:
-            tid, cpu0, wall0, proc0, gcc0, gcp0, rss0 = start
+            tid, cpu0, wall0, proc0, gc0, rss0 = start
+            now = _perf_counter_ns()
+            wall = now - wall0
+            gcs = self._gc
+            if wall < self._min_ns and (gcs is None or gcs.state is gc0) and rss0 is None:
+                return  # a short span during which nothing was collected: nothing to add, no clock read
             out: dict[str, Any] = {}
-            if self._cpu:
-                now = _perf_counter_ns()
+            if self._cpu and wall >= self._min_ns:
                 if _get_ident() == tid:
-                    clock = self._clock
-                    cpu = clock.cpu = _thread_time_ns()
-                    clock.wall = now
+                    cpu = _thread_time_ns()
+                    self._clock.last = (now, cpu)
                     out[_THREAD_MS] = (cpu - cpu0) / 1e6 if cpu > cpu0 else 0.0
                 else:
                     out[_MEASURED] = False
-                wall = now - wall0
                 if wall >= self._share_min_ns:
-                    out[_SHARE] = round((self._process_cpu(now) - proc0) / wall, 3)
-            gcs = self._gc
-            if gcs is not None and gcs.collections != gcc0:
-                out[_GC_COUNT] = gcs.collections - gcc0
-                out[_GC_PAUSE] = (gcs.pause_ns - gcp0) / 1e6
-            if self._proc is not None:
+                    out[_SHARE] = round((self._process_cpu(now)[1] - proc0) / wall, 3)
+            if gcs is not None and gcs.state is not gc0:
+                collections, pause = gcs.state
+                if collections != gc0[0]:
+                    out[_GC_COUNT] = collections - gc0[0]
+                    out[_GC_PAUSE] = (pause - gc0[1]) / 1e6
+            if rss0 is not None and self._proc is not None:
                 out[_RSS] = self._proc.memory_info().rss - rss0
             if out:
                 try:
