@@ -30,7 +30,17 @@ def measure(variants: dict[str, Callable[[], int]], repeats: int = 7) -> dict[st
             cpu[name].append((c1 - c0) / n)
             wall[name].append((w1 - w0) / n)
     return {k: {"cpu_s_per_op": statistics.median(cpu[k]), "wall_s_per_op": statistics.median(wall[k]),
-                "wall_min_s_per_op": min(wall[k])} for k in variants}
+                "wall_min_s_per_op": min(wall[k]), "cpu_s_per_op_repeats": cpu[k]} for k in variants}
+
+
+def paired_ratio(results: dict[str, dict], variant: str, baseline: str) -> float:
+    """Median over repeats of variant/baseline CPU time, each pair measured back to back in the same round.
+
+    On a shared VM the machine's speed drifts between rounds; a ratio taken within one round cancels
+    most of that drift, which a ratio of two medians does not.
+    """
+    a, b = results[variant]["cpu_s_per_op_repeats"], results[baseline]["cpu_s_per_op_repeats"]
+    return statistics.median(x / y for x, y in zip(a, b))
 
 
 def write_result(name: str, payload: dict) -> Path:

@@ -9,9 +9,11 @@
     as configure() builds it), and a
     span of ~1 ms of work, long enough to be measured (shorter spans get no CPU attributes).
     Target: ≤ 5% added to the span's own cost.
-(b) profiler: a CPU-bound workload inside spans, with and without the sampler at 100 Hz, measured as
-    process CPU time (which includes the sampler thread). Target: ≤ 2% of workload CPU.
-Medians of interleaved repeats; prints ratios; writes results/bench_perf.json.
+(b) profiler: a CPU-bound workload inside spans on the main thread, with and without the profiler at
+    100 Hz (default ``auto`` mode: SIGPROF-driven on the main thread; and ``thread`` mode: a sampler
+    thread), measured as process CPU time (which includes the sampler thread). Target: ≤ 2%.
+Interleaved repeats; each overhead is the median of per-round ratios (variant and baseline measured back
+to back, which cancels the VM's drift between rounds); prints ratios; writes results/bench_perf.json.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _common import measure, write_result  # noqa: E402
+from _common import measure, paired_ratio, write_result  # noqa: E402
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import (  # noqa: E402
@@ -102,29 +104,39 @@ def main() -> None:
     plain_cap, c2 = provider(**capture)
     priv, _ = provider(privacy=True, exported=True)
     priv_cap, c3 = provider(privacy=True, exported=True, **capture)
-    prof, c4 = provider(cpu=False, gc=False, exceptions=False, profiler=True, profiler_hz=100)
     repeats = 21
     res = measure({
         "span_exported": spans(exp),
         "span_exported_capture": spans(exp_cap),
         "span_null": spans(plain),
         "span_null_capture": spans(plain_cap),
+        "span_null_again": spans(plain),  # A/A control: the same variant twice shows the noise floor
         "span_privacy": spans(priv),
         "span_privacy_capture": spans(priv_cap),
         "span_1ms_exported": spans(exp, n=100, work=12_000),
         "span_1ms_exported_capture": spans(exp_cap, n=100, work=12_000),
+    }, repeats=repeats)
+    for c in (c1, c2, c3):
+        c.shutdown()
+    # the profilers run only now: SIGPROF is process-wide and would tick through the span variants too
+    prof, c4 = provider(cpu=False, gc=False, exceptions=False, profiler=True, profiler_hz=100)
+    prof_thread, c5 = provider(cpu=False, gc=False, exceptions=False, profiler=True, profiler_hz=100,
+                               profiler_mode="thread")
+    res.update(measure({
         "work_plain": workload(plain),
         "work_profiler": workload(prof),
-    }, repeats=repeats)
-    samples = c4.profiler.samples
-    for c in (c1, c2, c3, c4):
+        "work_plain_again": workload(plain),  # A/A control
+        "work_profiler_thread": workload(prof_thread),
+    }, repeats=repeats))
+    samples, samples_thread, mode = c4.profiler.samples, c5.profiler.samples, c4.profiler.mode
+    for c in (c4, c5):
         c.shutdown()
 
     def cost(k: str) -> float:
         return res[k]["cpu_s_per_op"]
 
     def added(k: str) -> float:
-        return cost(k + "_capture") / cost(k) - 1
+        return paired_ratio(res, k + "_capture", k) - 1
 
     rows = [("span_exported", "span with 10 attributes, exported (batch + OTLP protobuf encoding)"),
             ("span_null", "same span, no-op exporter (lower bound of a span's cost)"),
@@ -133,21 +145,30 @@ def main() -> None:
     for key, label in rows:
         print(f"{label}: {cost(key) * 1e6:.1f} µs; with per-span capture {cost(key + '_capture') * 1e6:.1f} µs "
               f"-> {added(key) * 100:+.1f}% ({(cost(key + '_capture') - cost(key)) * 1e6:+.2f} µs)")
-    prof_ratio = cost("work_profiler") / cost("work_plain")
+    noise_spans = paired_ratio(res, "span_null_again", "span_null") - 1
+    noise_work = paired_ratio(res, "work_plain_again", "work_plain") - 1
+    prof_ratio = paired_ratio(res, "work_profiler", "work_plain")
+    thread_ratio = paired_ratio(res, "work_profiler_thread", "work_plain")
+    print(f"A/A control (the same no-op-exporter span twice): {noise_spans * 100:+.1f}%: the noise floor of this run")
     print(f"target: per-span capture <= +5% of the span's own cost (exported span): "
           f"{'met' if added('span_exported') <= 0.05 else 'missed'}")
-    print(f"CPU-bound workload: profiler at 100 Hz adds {(prof_ratio - 1) * 100:.1f}% process CPU (target <= 2%); "
-          f"samples taken: {samples}")
+    print(f"CPU-bound workload: profiler at 100 Hz ({mode} mode) adds {(prof_ratio - 1) * 100:.1f}% process CPU "
+          f"(target <= 2%); samples taken: {samples}")
+    print(f"  same with profiler_mode=thread (a sampler thread for every span): {(thread_ratio - 1) * 100:+.1f}%; "
+          f"samples taken: {samples_thread}")
+    print(f"  A/A control (the plain workload twice): {noise_work * 100:+.1f}%")
     path = write_result("bench_perf", {
-        "method": f"median of {repeats} interleaved repeats, process CPU time (includes the batch exporter and "
-                  "sampler threads)",
+        "method": f"{repeats} interleaved repeats, process CPU time (includes the batch exporter and sampler "
+                  "threads); overheads are medians of per-round ratios (variant / baseline run back to back)",
         "results": res,
         "per_span_overhead": added("span_exported"),
         "per_span_overhead_null_exporter": added("span_null"),
         "per_span_overhead_vs_privacy_pipeline": added("span_privacy"),
         "per_span_overhead_measured_1ms_span": added("span_1ms_exported"),
+        "aa_control_spans": noise_spans, "aa_control_workload": noise_work,
         "per_span_added_us": (cost("span_exported_capture") - cost("span_exported")) * 1e6,
-        "profiler_overhead": prof_ratio - 1, "profiler_samples": samples,
+        "profiler_overhead": prof_ratio - 1, "profiler_samples": samples, "profiler_mode": mode,
+        "profiler_overhead_thread_mode": thread_ratio - 1, "profiler_samples_thread_mode": samples_thread,
         "targets": {"per_span": 0.05, "profiler": 0.02},
         "meets_targets": {"per_span": added("span_exported") <= 0.05,
                           "per_span_null_exporter": added("span_null") <= 0.05,

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import gzip
 import os
+import signal
 import threading
 import time
 from collections import Counter
 
+import pytest
+
 from otel_privacy.perf import PerfConfig
 from otel_privacy.perf.profiler import SamplingProfiler, folded, scrub_path
 from perf_support import cpu_work, finished, traced  # noqa: F401 - traced is a fixture
+
+MODES = pytest.mark.parametrize("mode", ["auto", "thread"])
 
 
 def hot_loop(seconds: float) -> int:
@@ -32,10 +37,12 @@ def _hot_share(event, needle: str) -> float:
     return hits / event.attributes["otel_privacy.profile.samples"]
 
 
-def test_samples_land_in_the_hot_function_of_the_span(traced, tmp_path):  # noqa: F811
+@MODES
+def test_samples_land_in_the_hot_function_of_the_span(traced, tmp_path, mode):  # noqa: F811
     tp, exporter, install = traced
     out = tmp_path / "profile.pb.gz"
-    capture = install(profiler=True, profiler_hz=200, profile_output=str(out))
+    capture = install(profiler=True, profiler_hz=200, profile_output=str(out), profiler_mode=mode)
+    assert capture.profiler.mode == mode
     with tp.get_tracer("t").start_as_current_span("profiled"):
         hot_loop(0.4)
     event = _profile_event(finished(exporter, "profiled"))
@@ -48,6 +55,7 @@ def test_samples_land_in_the_hot_function_of_the_span(traced, tmp_path):  # noqa
     capture.shutdown()
     assert not capture.profiler.running
     assert not any(t.name == "otel-privacy-profiler" for t in threading.enumerate())
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0) and signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
     profile = _decode_pprof(gzip.decompress(out.read_bytes()))
     strings = profile["strings"]
     assert strings[0] == "" and {"samples", "count", "cpu", "nanoseconds"} <= set(strings)
@@ -60,9 +68,10 @@ def test_samples_land_in_the_hot_function_of_the_span(traced, tmp_path):  # noqa
     assert sum(s[2][0] for s in profile["samples"]) >= event.attributes["otel_privacy.profile.samples"]
 
 
-def test_only_threads_with_an_active_span_are_sampled_and_attributed_to_their_span(traced):  # noqa: F811
+@MODES
+def test_only_threads_with_an_active_span_are_sampled_and_attributed_to_their_span(traced, mode):  # noqa: F811
     tp, exporter, install = traced
-    capture = install(profiler=True, profiler_hz=200)
+    capture = install(profiler=True, profiler_hz=200, profiler_mode=mode)
     tracer = tp.get_tracer("t")
     stop = threading.Event()
 
@@ -91,6 +100,78 @@ def test_only_threads_with_an_active_span_are_sampled_and_attributed_to_their_sp
         "otel_privacy.profile.folded"]
     everything = folded(capture.profiler.process, 1 << 20)
     assert "untraced_spinner" not in everything
+
+
+@MODES
+def test_a_worker_thread_is_sampled_while_the_main_thread_waits_for_it(traced, mode):  # noqa: F811
+    tp, exporter, install = traced
+    install(profiler=True, profiler_hz=200, profiler_mode=mode)
+
+    def worker() -> None:
+        with tp.get_tracer("t").start_as_current_span("worker-hot"):
+            hot_loop(0.3)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()  # signal mode: the main thread's lock wait is interrupted, the handler samples the worker
+    event = _profile_event(finished(exporter, "worker-hot"))
+    assert event.attributes["otel_privacy.profile.samples"] >= 10 and _hot_share(event, "hot_loop") >= 0.6
+
+
+def test_auto_mode_ticks_by_signal_on_the_main_thread_and_by_thread_elsewhere():
+    config = PerfConfig(enabled=True, profiler=True)
+    on_main = SamplingProfiler(config)
+    on_main.start()
+    try:
+        assert on_main.mode == "auto" and signal.getitimer(signal.ITIMER_PROF)[1] > 0
+        on_main.span_started(7)  # a main-thread span: sampled by the signal, the sampler thread stays asleep
+        hot_loop(0.1)
+        on_main.span_ended(7)
+        assert on_main.samples >= 3 and on_main.wakeups == 0
+    finally:
+        on_main.stop()
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0) and signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
+    elsewhere = SamplingProfiler(config)
+    starter = threading.Thread(target=elsewhere.start)  # signal handlers can only be set on the main thread
+    starter.start()
+    starter.join()
+    try:
+        assert elsewhere.mode == "thread" and elsewhere.running
+    finally:
+        elsewhere.stop()
+    assert not elsewhere.running
+
+
+def test_someone_elses_sigprof_handler_is_left_alone():
+    seen = []
+    theirs = signal.signal(signal.SIGPROF, lambda signum, frame: seen.append(signum))
+    try:
+        profiler = SamplingProfiler(PerfConfig(enabled=True, profiler=True))
+        profiler.start()
+        try:
+            assert profiler.mode == "thread"
+        finally:
+            profiler.stop()
+        assert signal.getsignal(signal.SIGPROF) is not signal.SIG_DFL and seen == []
+    finally:
+        signal.signal(signal.SIGPROF, theirs)
+
+
+def test_an_idle_sampler_thread_does_not_wake_until_a_span_starts():
+    profiler = SamplingProfiler(PerfConfig(enabled=True, profiler=True, profiler_mode="thread", profiler_hz=200))
+    profiler.start()
+    try:
+        time.sleep(0.3)  # 60 ticks' worth of idle time
+        assert profiler.wakeups == 0
+        profiler.span_started(1)
+        deadline = time.monotonic() + 10
+        while profiler.samples < 3 and time.monotonic() < deadline:
+            hot_loop(0.02)
+        assert profiler.samples >= 3 and profiler.wakeups >= 3
+        profiler.span_ended(1)
+    finally:
+        profiler.stop()
+    assert not profiler.running
 
 
 def test_paths_are_scrubbed_and_strict_policy_strips_user_names():

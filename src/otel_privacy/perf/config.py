@@ -4,7 +4,7 @@ Precedence (lowest first): defaults, the policy's ``perf:`` mapping, the ``perf=
 (``True``/``False``/a mapping/a :class:`PerfConfig`), then environment variables — so an operator
 can switch a capture off in production without touching code. Every field has a variable:
 ``OTEL_PRIVACY_PERF_ENABLED``, ``_CPU``, ``_GC``, ``_RSS``, ``_PROFILER``, ``_PROFILER_HZ``,
-``_MAX_STACK_DEPTH``, ``_MAX_FOLDED_BYTES``, ``_PROFILE_OUTPUT``, ``_PROFILE_FORMAT``, ``_ARGS``,
+``_PROFILER_MODE``, ``_MAX_STACK_DEPTH``, ``_MAX_FOLDED_BYTES``, ``_PROFILE_OUTPUT``, ``_PROFILE_FORMAT``, ``_ARGS``,
 ``_EXCEPTIONS``, ``_LOCALS``, ``_MAX_REPR``, ``_PROCESS_METRICS``, ...
 """
 
@@ -28,9 +28,10 @@ class PerfConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = False
     cpu: bool = Field(True, description="Per-span thread CPU time and process CPU share.")
-    cpu_min_span_ms: float = Field(1.0, ge=0, description="Measure thread CPU for spans at least this long "
-                                   "(wall). CPU clocks are syscalls (~1–2 µs each): on shorter spans the reading "
-                                   "would cost a noticeable share of the span and mostly measure itself. 0 = all.")
+    min_span_ms: float = Field(1.0, ge=0, description="Add resource attributes (CPU, GC, RSS) to spans at least "
+                               "this long (wall). CPU clocks are syscalls (~1–2 µs each) and every attribute costs "
+                               "~5 µs to export: on shorter spans that is a noticeable share of the span, for a "
+                               "number their duration already bounds. 0 = every span.")
     cpu_reuse_us: float = Field(50.0, ge=0, le=1000, description="Reuse a thread-CPU reading this recent "
                                 "(wall µs, same thread) as a span's start; bounds the error, saves a syscall.")
     process_share_min_ms: float = Field(50.0, ge=0, description="Report process CPU share for spans at least "
@@ -39,6 +40,11 @@ class PerfConfig(BaseModel):
     rss: bool = Field(False, description="RSS delta per span (a syscall per span edge: off by default).")
     profiler: bool = Field(False, description="Sampling profiler linked to spans.")
     profiler_hz: float = Field(100.0, gt=0, le=1000)
+    profiler_mode: Literal["auto", "thread"] = Field(
+        "auto", description="auto: main-thread spans sampled by SIGPROF every 1/hz s of process CPU (no wake-ups, "
+        "no GIL hand-off), other threads' spans by a sampler thread; thread: the sampler thread for all spans, "
+        "every 1/hz s of wall time (waiting spans sampled too). auto falls back to thread off the main thread, "
+        "off POSIX, or when another handler owns SIGPROF.")
     max_stack_depth: int = Field(64, ge=4, le=512)
     max_stacks_per_span: int = Field(200, ge=1)
     max_folded_bytes: int = Field(4096, ge=256, description="Cap on the folded stacks attached to a span.")

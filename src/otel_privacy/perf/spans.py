@@ -2,19 +2,18 @@
 
 ====================================  ==========================================================
 ``otel_privacy.perf.cpu.thread_ms``   CPU time of the span's thread between start and end (ms),
-                                      inclusive of child spans on the same thread; for spans of
-                                      at least ``cpu_min_span_ms`` (default 1 ms)
+                                      inclusive of child spans on the same thread
 ``otel_privacy.perf.cpu.process_share``  process CPU time / wall time during the span (all threads;
                                       >1 means more than one core was busy); only for spans of at
                                       least ``process_share_min_ms`` (default 50 ms)
-``otel_privacy.perf.cpu.measured``    ``false`` when a span of at least ``cpu_min_span_ms`` ended
-                                      on another thread than it started on: thread CPU is then not
-                                      measurable (not wrong)
+``otel_privacy.perf.cpu.measured``    ``false`` when the span ended on another thread than it
+                                      started on: thread CPU is then not measurable (not wrong)
 ``otel_privacy.perf.gc.collections``  GC collections during the span (any thread: GC stops all)
 ``otel_privacy.perf.gc.pause_ms``     GC pause time during the span (from ``gc.callbacks``)
 ``otel_privacy.perf.memory.rss_delta_bytes``  RSS change (optional; a syscall per span edge)
 ====================================  ==========================================================
 
+All of them only on spans of at least ``min_span_ms`` wall time (default 1 ms; see below why).
 Attributes are written while the span ends (the SDK's ``_on_ending`` hook), before any exporter
 or the privacy processor sees it. Zero-valued GC attributes are omitted to keep spans small.
 """
@@ -134,9 +133,9 @@ class ResourceSpanProcessor(SpanProcessor):
     (the kernel round trip also evicts caches), as much as the rest of this processor and more than 5%
     of a bare 35 µs span. So a short span costs no clock read at all:
 
-    * thread CPU is reported for spans of at least ``cpu_min_span_ms`` wall time (default 1 ms; ``0``
-      = every span). Shorter spans get no CPU attributes — their duration already bounds their CPU, and
-      the end reading is skipped, as is encoding an attribute nobody needs;
+    * resource attributes go on spans of at least ``min_span_ms`` wall time (default 1 ms; ``0`` =
+      every span). Shorter spans get none — their duration already bounds their CPU and any GC pause —
+      so their end costs no clock read, and no exporter encodes attributes (~5 µs each) nobody needs;
     * a span's start reuses its thread's last reading if that is at most ``cpu_reuse_us`` old (default
       50 µs); back-to-back short spans then read the clock about once per ``cpu_reuse_us`` instead of
       twice per span. The reported CPU may include at most ``cpu_reuse_us`` from before the span
@@ -162,7 +161,7 @@ class ResourceSpanProcessor(SpanProcessor):
             self._tidy = tidy_exception_events
         self._clock = _ThreadClock()
         self._reuse_ns = int(self.config.cpu_reuse_us * 1000)
-        self._min_ns = int(self.config.cpu_min_span_ms * 1e6)
+        self._min_ns = int(self.config.min_span_ms * 1e6)
         self._share_min_ns = int(self.config.process_share_min_ms * 1e6)
         self._proc_stale_ns = max(1000, self._share_min_ns // 50)
         self._proc_last = (-(1 << 62), 0)  # (perf_counter_ns, process_time_ns), shared by all threads
@@ -212,11 +211,11 @@ class ResourceSpanProcessor(SpanProcessor):
             tid, cpu0, wall0, proc0, gc0, rss0 = start
             now = _perf_counter_ns()
             wall = now - wall0
+            if wall < self._min_ns:
+                return  # a short span: nothing to add, no clock read
             gcs = self._gc
-            if wall < self._min_ns and (gcs is None or gcs.state is gc0) and rss0 is None:
-                return  # a short span during which nothing was collected: nothing to add, no clock read
             out: dict[str, Any] = {}
-            if self._cpu and wall >= self._min_ns:
+            if self._cpu:
                 if _get_ident() == tid:
                     cpu = _thread_time_ns()
                     self._clock.last = (now, cpu)
