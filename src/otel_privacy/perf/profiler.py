@@ -291,7 +291,10 @@ class SamplingProfiler:
             if delay < 0:  # fell behind (a long GIL hold): skip, don't burst
                 next_at = time.perf_counter()
                 delay = interval
-            time.sleep(delay)  # the cheapest timed wait (an Event's costs a lock and a condition per call)
+            if delay <= 0.1:
+                time.sleep(delay)  # the cheapest timed wait (an Event's costs a lock and a condition per call)
+            else:
+                self._stop.wait(delay)  # a low rate: stay responsive to stop()
 
     def sample(self, skip: int | None = None, main_frame: Any = None, only: int | None = None,
                also_skip: int | None = None) -> None:
