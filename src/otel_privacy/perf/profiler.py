@@ -122,16 +122,30 @@ def _label(item: Any) -> str:
     return str(item)
 
 
-def folded(stacks: Counter | dict, max_bytes: int, scrub: Any = None) -> str:
-    """``a;b;c 12`` lines, hottest first, cut at ``max_bytes`` (UTF-8)."""
+def folded(stacks: Counter | dict, max_bytes: int, scrub: Any = None, cache: dict[Any, str] | None = None) -> str:
+    """``a;b;c 12`` lines, hottest first, cut at ``max_bytes`` (UTF-8).
+
+    ``scrub`` applies to each frame label (``file:qualname`` — all a frame carries), so with a ``cache``
+    a label is scrubbed once per process, not once per span: a label holds a whole path, so nothing a
+    detector could find in the joined line is split between two labels.
+    """
     items = sorted(dict(stacks).items(), key=lambda kv: -kv[1])  # a snapshot: the sampler may still count
+    if cache is None:
+        cache = {}
     lines: list[str] = []
     size = 0
     for stack, count in items:
-        text = ";".join(_label(c) for c in stack)
-        if scrub is not None:
-            text = scrub(text)
-        line = f"{text} {count}"
+        parts = []
+        for item in stack:
+            label = cache.get(item)
+            if label is None:
+                label = _label(item)
+                if scrub is not None:
+                    label = scrub(label)
+                if len(cache) < _MAX_CODES:
+                    cache[item] = label
+            parts.append(label)
+        line = f"{';'.join(parts)} {count}"
         n = len(line.encode("utf-8", "replace")) + 1
         if size + n > max_bytes:
             continue  # a shorter, cooler stack may still fit
@@ -157,6 +171,9 @@ class SamplingProfiler:
         self.scrub = scrub
         self.process: Counter = Counter()
         self.samples = 0
+        self.sampling_ns = 0  # wall time spent inside sample(): the profiler's own accounting of its cost
+        self.event_ns = 0  # wall time spent ending spans (their profile events): the other part of the cost
+        self.labels: dict[Any, str] = {}  # frame (code id) -> scrubbed label, shared by every span's event
         self.untracked_spans = 0  # spans not profiled because max_tracked_spans were open
         self._active: dict[int, list[int]] = {}  # thread id -> span ids active on it (innermost last)
         self._owner: dict[int, int] = {}  # span id -> thread id it started on
@@ -303,6 +320,7 @@ class SamplingProfiler:
         entry in ``sys._current_frames`` would be the handler itself)."""
         if not self._active:
             return
+        t0 = time.perf_counter_ns()
         frames: dict[int, Any] = {}
         try:
             registry = _CODES
@@ -342,6 +360,7 @@ class SamplingProfiler:
                 process[stack if stack in process or len(process) < self.max_process_stacks else _OTHER] += 1
         finally:
             del frames, main_frame  # hold no frames (and so no locals) between samples
+            self.sampling_ns += time.perf_counter_ns() - t0
 
     # -- output ----------------------------------------------------------------------------
     def write(self, path: str | os.PathLike, fmt: str = "auto") -> Path:
@@ -349,7 +368,7 @@ class SamplingProfiler:
         if fmt == "pprof" or (fmt == "auto" and out.name.endswith((".pb.gz", ".pprof"))):
             write_pprof(out, self.process, self.interval, self._started_ns, self.scrub)
         else:
-            out.write_text(folded(self.process, 1 << 30, self.scrub) + "\n", encoding="utf-8")
+            out.write_text(folded(self.process, 1 << 30, self.scrub, self.labels) + "\n", encoding="utf-8")
         return out
 
 
@@ -366,12 +385,13 @@ class ProfilerSpanProcessor(SpanProcessor):
             self.profiler.errors += 1
 
     def _on_ending(self, span: Span) -> None:
+        t0 = time.perf_counter_ns()
         try:
             stacks = self.profiler.span_ended(span.context.span_id)
             if not stacks:
                 return
             snapshot = dict(stacks)  # the sampler may hold this counter for one more sample
-            text = folded(snapshot, self.profiler.config.max_folded_bytes, self.profiler.scrub)
+            text = folded(snapshot, self.profiler.config.max_folded_bytes, self.profiler.scrub, self.profiler.labels)
             event = Event("otel_privacy.profile", {
                 "otel_privacy.profile.folded": text,
                 "otel_privacy.profile.samples": sum(snapshot.values()),
@@ -382,6 +402,8 @@ class ProfilerSpanProcessor(SpanProcessor):
             span._events.append(event)  # noqa: SLF001 - the span is ending; the public API refuses now
         except Exception:  # noqa: BLE001
             self.profiler.errors += 1
+        finally:
+            self.profiler.event_ns += time.perf_counter_ns() - t0
 
     def on_end(self, span: ReadableSpan) -> None:
         with contextlib.suppress(Exception):  # SDKs without _on_ending: at least forget the span

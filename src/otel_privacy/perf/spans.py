@@ -44,6 +44,7 @@ _perf_counter_ns = time.perf_counter_ns
 _thread_time_ns = time.thread_time_ns
 _process_time_ns = time.process_time_ns
 _get_ident = threading.get_ident
+_NEVER = (-(1 << 62), 0)
 _log = logging.getLogger("otel_privacy.perf")
 
 
@@ -120,12 +121,6 @@ def set_span_attributes(span: Span, attributes: dict[str, Any]) -> None:
     span.set_attributes(attributes)
 
 
-class _ThreadClock(threading.local):
-    """The last thread-CPU reading of this thread: ``(perf_counter_ns, thread_time_ns)``."""
-
-    last = (-(1 << 62), 0)
-
-
 class ResourceSpanProcessor(SpanProcessor):
     """Measure CPU, GC and (optionally) RSS per span. Never raises into the app.
 
@@ -159,7 +154,9 @@ class ResourceSpanProcessor(SpanProcessor):
             from .exceptions import tidy_exception_events
 
             self._tidy = tidy_exception_events
-        self._clock = _ThreadClock()
+        # each thread's last CPU reading (perf_counter_ns, thread_time_ns); an exited thread's entry is
+        # harmless (a reused id finds a stale reading and reads anew) and the table is cleared when large
+        self._last: dict[int, tuple[int, int]] = {}
         self._reuse_ns = int(self.config.cpu_reuse_us * 1000)
         self._min_ns = int(self.config.min_span_ms * 1e6)
         self._share_min_ns = int(self.config.process_share_min_ms * 1e6)
@@ -181,16 +178,18 @@ class ResourceSpanProcessor(SpanProcessor):
         try:
             now = _perf_counter_ns()
             cpu = proc = 0
+            tid = _get_ident()
             if self._cpu:
-                clock = self._clock
-                wall, cpu = clock.last
+                wall, cpu = self._last.get(tid, _NEVER)  # a dict by thread id: cheaper than a threading.local
                 if now - wall > self._reuse_ns:
                     cpu = _thread_time_ns()
-                    clock.last = (now, cpu)
+                    if len(self._last) > 4096:  # threads come and go: forget them all now and then
+                        self._last.clear()
+                    self._last[tid] = (now, cpu)
                 last = self._proc_last
                 proc = (last if now - last[0] < self._proc_stale_ns else self._process_cpu(now))[1]
             gcs = self._gc
-            start = (_get_ident(), cpu, now, proc, gcs.state if gcs is not None else None,
+            start = (tid, cpu, now, proc, gcs.state if gcs is not None else None,
                      self._proc.memory_info().rss if self._proc is not None else None)
             try:
                 span._otel_privacy_perf = start  # type: ignore[attr-defined]
@@ -200,8 +199,11 @@ class ResourceSpanProcessor(SpanProcessor):
             self.errors += 1
 
     def _on_ending(self, span: Span) -> None:
-        if self._tidy is not None and getattr(span, "_events", None):  # see exceptions.ExceptionSpanProcessor
-            self._tidy(span)  # never raises
+        if self._tidy is not None:  # see exceptions.ExceptionSpanProcessor
+            events = getattr(span, "_events", None)
+            # BoundedList's __len__ is Python code; its deque answers in C (this runs for every span)
+            if events is not None and getattr(events, "_dq", events):
+                self._tidy(span)  # never raises
         start = getattr(span, "_otel_privacy_perf", None)
         if start is None:
             start = self._starts.pop(span.context.span_id, None) if self._starts else None
@@ -218,7 +220,7 @@ class ResourceSpanProcessor(SpanProcessor):
             if self._cpu:
                 if _get_ident() == tid:
                     cpu = _thread_time_ns()
-                    self._clock.last = (now, cpu)
+                    self._last[tid] = (now, cpu)
                     out[_THREAD_MS] = (cpu - cpu0) / 1e6 if cpu > cpu0 else 0.0
                 else:
                     out[_MEASURED] = False
