@@ -185,6 +185,25 @@ def test_paths_are_scrubbed_and_strict_policy_strips_user_names():
     assert "alice" not in strict.redact_text("/home/alice/other-checkout/app.py:handler 3")
 
 
+def test_folded_frames_go_through_the_policy_once_each():
+    from otel_privacy import Redactor
+
+    module = compile("def handler():\n    pass\n", "/home/alice/other-checkout/app.py", "exec")
+    code = next(c for c in module.co_consts if hasattr(c, "co_name"))
+    calls: list[str] = []
+    strict = Redactor("strict")
+
+    def scrub(text: str) -> str:
+        calls.append(text)
+        return strict.redact_text(text)
+
+    labels: dict = {}
+    first = folded(Counter({(code,): 3}), 1024, scrub, labels)
+    again = folded(Counter({(code, code): 1}), 1024, scrub, labels)
+    assert "alice" not in first + again and "app.py:handler 3" in first
+    assert len(calls) == 1  # the label was scrubbed once and reused
+
+
 def test_memory_is_bounded_per_span_and_across_open_spans():
     profiler = SamplingProfiler(PerfConfig(enabled=True, profiler=True, max_stacks_per_span=3, max_stack_depth=8))
     profiler.max_tracked_spans = 5

@@ -9,10 +9,11 @@ and against the whole-process profile. How it ticks (``profiler_mode``):
   bytecodes — and spans on **other threads** by a sampler thread that runs only while such spans are
   active. On virtual machines every timed wake-up of a thread costs 60–90 µs of kernel CPU and taking
   the GIL from a busy thread one or two more timed waits, so a sampler thread costs ~170 µs per
-  sample; the signal costs the sample itself (~30 µs): CLI jobs, single-threaded and asyncio servers
-  profile at ~0% overhead. The handler is installed with ``SA_RESTART`` (``siginterrupt(False)``) so
-  the app's system calls are restarted, never failed with EINTR. Main-thread samples follow CPU
-  time: a main-thread span blocked on I/O while the process is idle gets none. Falls back to
+  sample; the signal costs the sample itself (~30 µs), so CLI jobs, single-threaded and asyncio
+  servers pay little more than the sampling itself. The handler is installed with ``SA_RESTART``
+  (``siginterrupt(False)``) so the app's system calls are restarted, never failed with EINTR.
+  Main-thread samples follow CPU time: a main-thread span blocked on I/O while the process is idle
+  gets none. Falls back to
   ``thread`` when the profiler does not start on the main thread, off POSIX, or when something else
   (another profiler) handles SIGPROF.
 * ``thread``: the sampler thread samples every thread, every ``1/hz`` s of wall time, so waiting
