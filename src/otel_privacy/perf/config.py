@@ -44,7 +44,7 @@ class PerfConfig(BaseModel):
         "auto", description="auto: main-thread spans sampled by SIGPROF every 1/hz s of process CPU (no wake-ups, "
         "no GIL hand-off), other threads' spans by a sampler thread; thread: the sampler thread for all spans, "
         "every 1/hz s of wall time (waiting spans sampled too). auto falls back to thread off the main thread, "
-        "off POSIX, or when another handler owns SIGPROF.")
+        "off POSIX, or when another handler owns SIGPROF; choose thread for a C extension that fails on EINTR.")
     max_stack_depth: int = Field(64, ge=4, le=512)
     max_stacks_per_span: int = Field(200, ge=1)
     max_folded_bytes: int = Field(4096, ge=256, description="Cap on the folded stacks attached to a span.")

@@ -11,7 +11,9 @@ and against the whole-process profile. How it ticks (``profiler_mode``):
   the GIL from a busy thread one or two more timed waits, so a sampler thread costs ~170 µs per
   sample; the signal costs the sample itself (~30 µs), so CLI jobs, single-threaded and asyncio
   servers pay little more than the sampling itself. The handler is installed with ``SA_RESTART``
-  (``siginterrupt(False)``) so the app's system calls are restarted, never failed with EINTR.
+  (``siginterrupt(False)``): reads, writes and accepts interrupted by it are restarted by the kernel;
+  waits POSIX never restarts (select, poll, sleep, semaphores) return EINTR, which Python (PEP 475)
+  and well-behaved C libraries retry — use ``thread`` mode for a C extension that does not.
   Main-thread samples follow CPU time: a main-thread span blocked on I/O while the process is idle
   gets none. Falls back to
   ``thread`` when the profiler does not start on the main thread, off POSIX, or when something else
