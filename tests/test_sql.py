@@ -181,3 +181,6 @@ def test_an_obfuscator_bug_fails_closed_and_is_counted(monkeypatch):
     out = r.redact_attributes({"db.system": "postgresql", "db.statement": "SELECT 'secret-2'"})
     assert out["db.statement"] == "?" and "secret-2" not in repr(out)
     assert r.stats["errors"] == 1
+    # a statement used as a span name fails closed and is counted the same way
+    assert r.redact_span_name("SELECT * FROM t WHERE a = 'secret-3'", {"db.system": "postgresql"}) == "?"
+    assert r.stats["errors"] == 2

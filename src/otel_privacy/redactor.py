@@ -545,6 +545,8 @@ class Redactor:
             return self._statement_step(name, rec)
         if looks_like_sql(name):
             result = self.sql.obfuscate(name, self.policy.sql.dialect or dialect_for_system(rec.db_system) or "generic")
+            if result is _SQL_FAILED:  # failed closed ("?"), as in _sql_step: counted the same way
+                self._error("sql:obfuscate", RuntimeError("SQL obfuscation failed"))
             # identifiers survive obfuscation; scan them too (an e-mail used as a quoted name)
             return self._text_step(result.summary or result.statement, rec)
         return self._text_step(name, rec)
