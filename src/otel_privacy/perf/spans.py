@@ -234,16 +234,7 @@ class ResourceSpanProcessor(SpanProcessor):
             if rss0 is not None and self._proc is not None:
                 out[_RSS] = self._proc.memory_info().rss - rss0
             if out:
-                try:
-                    attrs = span._attributes  # noqa: SLF001 - frozen by end(); see set_span_attributes
-                    store = attrs._dict  # noqa: SLF001
-                    maxlen = attrs.maxlen
-                except AttributeError:
-                    store = maxlen = None
-                if store is not None and (maxlen is None or len(store) + len(out) <= maxlen):
-                    store.update(out)  # plain numbers/bools under our own keys: nothing to validate
-                else:
-                    set_span_attributes(span, out)
+                set_span_attributes(span, out)  # only spans of min_span_ms and more get here: off the hot path
         except Exception:  # noqa: BLE001 - never break the app's span
             self.errors += 1
 
