@@ -25,7 +25,7 @@ from .scrub import identity as _identity
 from .scrub.ip import truncate_ip
 from .scrub.nosql import NOSQL_SYSTEMS, obfuscate_nosql
 from .scrub.sql import FAILED as _SQL_FAILED
-from .scrub.sql import SqlObfuscator, dialect_for_system, is_low_cardinality_name, looks_like_sql
+from .scrub.sql import SqlObfuscator, SqlResult, dialect_for_system, is_low_cardinality_name, looks_like_sql
 from .scrub.text import TextScanner
 from .scrub.url import UrlSanitizer
 
@@ -495,10 +495,15 @@ class Redactor:
     def _url_path_step(self, value: str, rec: RecordContext) -> str:
         return self.url.template_path(value)
 
-    def _sql_step(self, value: str, rec: RecordContext, dialect: str | None = None) -> str:
-        result = self.sql.obfuscate(value, self.policy.sql.dialect or dialect or "generic")
-        if result is _SQL_FAILED:  # the obfuscator failed closed ("?"); count it like any redaction failure
+    def _obfuscate_sql(self, statement: str, dialect: str | None) -> SqlResult:
+        """The policy's dialect, else ``dialect``, else generic; a failure (closed: ``?``) counts as an error."""
+        result = self.sql.obfuscate(statement, self.policy.sql.dialect or dialect or "generic")
+        if result is _SQL_FAILED:
             self._error("sql:obfuscate", RuntimeError("SQL obfuscation failed"))
+        return result
+
+    def _sql_step(self, value: str, rec: RecordContext, dialect: str | None = None) -> str:
+        result = self._obfuscate_sql(value, dialect)
         if self.policy.sql.summary:
             if result.summary:
                 rec.derive("db.query.summary", result.summary)
@@ -544,9 +549,7 @@ class Redactor:
         if rec.db_system in NOSQL_SYSTEMS:
             return self._statement_step(name, rec)
         if looks_like_sql(name):
-            result = self.sql.obfuscate(name, self.policy.sql.dialect or dialect_for_system(rec.db_system) or "generic")
-            if result is _SQL_FAILED:  # failed closed ("?"), as in _sql_step: counted the same way
-                self._error("sql:obfuscate", RuntimeError("SQL obfuscation failed"))
+            result = self._obfuscate_sql(name, dialect_for_system(rec.db_system))
             # identifiers survive obfuscation; scan them too (an e-mail used as a quoted name)
             return self._text_step(result.summary or result.statement, rec)
         return self._text_step(name, rec)
