@@ -256,19 +256,23 @@ class TextScanner:
         """All non-overlapping findings in ``text``, in order (earliest, then longest, wins)."""
         if not text:
             return []
-        passes: Iterable[tuple[int, Any, Callable[[str], Iterable[Finding]]]] = self._passes
+        found: list[Finding] = []
+        hits: Any = None
         triggers = self._triggers
         if triggers is not None and text.isascii():
             try:
-                hits = triggers(text)
-            except Exception:  # noqa: BLE001 - the accelerator must never cost a finding: run every pass
-                hits = range(len(self._passes))
-            passes = [self._passes[i] for i in sorted(hits)] if hits else ()
-        found: list[Finding] = []
-        if passes:
+                hits = triggers(text) or ()
+            except Exception:  # noqa: BLE001 - the accelerator must never cost a finding: the gates decide
+                hits = None
+        if hits is not None:  # each trigger implies its pass's gate: run the triggered passes directly
+            if hits:
+                passes = self._passes
+                for i in sorted(hits):
+                    found.extend(passes[i][2](text))
+        else:
             lower = text.lower()
             state: dict[str, bool] = {}
-            for kind, gate, finder in passes:
+            for kind, gate, finder in self._passes:
                 if kind == 1:
                     if gate not in text:
                         continue
