@@ -231,8 +231,7 @@ class SamplingProfiler:
             return False
         try:
             current = signal.getsignal(signal.SIGPROF)
-            ours = getattr(current, "__func__", None) is SamplingProfiler._on_signal and not current.__self__._signal
-            if current not in (signal.SIG_DFL, None) and not ours:
+            if current not in (signal.SIG_DFL, None) and not _stopped_profiler_handler(current):
                 return False  # another profiler owns SIGPROF
             self._previous_handler = signal.signal(signal.SIGPROF, self._on_signal)
             signal.siginterrupt(signal.SIGPROF, False)  # SA_RESTART: the app's syscalls never see EINTR
@@ -258,7 +257,7 @@ class SamplingProfiler:
             if threading.current_thread() is threading.main_thread():
                 with contextlib.suppress(OSError, ValueError, TypeError):
                     previous = self._previous_handler
-                    if getattr(previous, "__func__", None) is SamplingProfiler._on_signal:
+                    if _stopped_profiler_handler(previous):
                         previous = None  # a stopped profiler's leftover handler
                     signal.signal(signal.SIGPROF, previous or signal.SIG_DFL)
             # else: the handler stays installed but the timer is off, and a late signal is ignored
@@ -373,6 +372,11 @@ class SamplingProfiler:
         else:
             out.write_text(folded(self.process, 1 << 30, self.scrub, self.labels) + "\n", encoding="utf-8")
         return out
+
+
+def _stopped_profiler_handler(handler: Any) -> bool:
+    """``handler`` is a :class:`SamplingProfiler`'s SIGPROF handler left behind by a stop off the main thread."""
+    return getattr(handler, "__func__", None) is SamplingProfiler._on_signal and not handler.__self__._signal
 
 
 class ProfilerSpanProcessor(SpanProcessor):
