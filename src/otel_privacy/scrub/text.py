@@ -214,7 +214,7 @@ class TextScanner:
         self._safe_values = frozenset(safe)
         # (gate kind, gate, finder, trigger): kind 0 runs always, 1 when the gate string is in the text, 2 when it
         # is in the lower-cased text, 3 when gate(text, lower, per-call state) says so. Plain substring gates are
-        # tested inline (no call). With RE2, the triggers decide first (see the module docstring).
+        # tested inline (no call). With RE2 the triggers decide instead (each implies its gate).
         passes: list[tuple[int, Any, Callable[[str], Iterable[Finding]], str]] = []
         add = passes.append
         if "private_key" in on:
