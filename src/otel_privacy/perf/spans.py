@@ -186,7 +186,7 @@ class ResourceSpanProcessor(SpanProcessor):
                     if len(self._last) > 4096:  # threads come and go: forget them all now and then
                         self._last.clear()
                     self._last[tid] = (now, cpu)
-                last = self._proc_last
+                last = self._proc_last  # _process_cpu's freshness test, inlined: it saves a call on every span
                 proc = (last if now - last[0] < self._proc_stale_ns else self._process_cpu(now))[1]
             gcs = self._gc
             start = (tid, cpu, now, proc, gcs.state if gcs is not None else None,
