@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import grpc
 import pytest
@@ -196,7 +195,20 @@ def test_on_full_drop_accepts_and_counts_the_drop():
         down.release()
 
 
-def test_health_stays_responsive_while_a_big_request_is_processed():
+def test_health_stays_responsive_while_a_big_request_is_processed(monkeypatch):
+    import otel_privacy.gateway.pipeline as pipeline
+
+    # Hold the redaction of the big request until the test has seen health answers: how many come back
+    # must not depend on how fast this machine redacts (the work itself still runs, for real, afterwards).
+    in_redaction, release = threading.Event(), threading.Event()
+    real = pipeline.redact_request
+
+    def held(*args, **kwargs):
+        in_redaction.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "redact_request", held)
     corpus = Corpus()
     big = build_requests(corpus)["traces"]
     template = big.resource_spans[0].scope_spans[0].spans[0]
@@ -213,17 +225,19 @@ def test_health_stays_responsive_while_a_big_request_is_processed():
             result: list[int] = []
             t = threading.Thread(target=lambda: result.append(_post(gw, "traces", body).status_code))
             t.start()
-            time.sleep(0.05)
-            # The event loop is not blocked by decoding and redacting: health answers keep coming back
-            # while the export is still being processed (counted only if it is still in flight after each).
+            assert in_redaction.wait(30)
+            # The event loop is not blocked by decoding and redacting: health answers come back while the
+            # request is being redacted (counted only if it is still in flight after each answer).
             answered_during_export = 0
-            while t.is_alive():
+            for _ in range(5):
                 assert requests.get(f"http://127.0.0.1:{gw.http_port}/health", timeout=5).status_code == 200
                 answered_during_export += t.is_alive()
+            release.set()
             t.join()
             assert result == [200]
             assert answered_during_export > 3
         finally:
+            release.set()
             gw.stop(5)
 
 
