@@ -64,56 +64,54 @@ def _count_clock_reads(monkeypatch) -> list[int]:
     return reads
 
 
-class _WallClock:
-    """The processor's wall clock, advancing ``step_ns`` per reading: span lengths no longer depend on how
-    fast this machine is (CPU time stays real)."""
-
-    def __init__(self, step_ns: int) -> None:
-        self.now = 1_000_000_000
-        self.step_ns = step_ns
-
-    def __call__(self) -> int:
-        self.now += self.step_ns
-        return self.now
-
-
-def _control_wall_clock(monkeypatch, step_ns: int = 10_000) -> _WallClock:
-    import otel_privacy.perf.spans as spans_module
-
-    clock = _WallClock(step_ns)
-    monkeypatch.setattr(spans_module, "_perf_counter_ns", clock)
-    return clock
+def _timed_spans(tracer, n: int, every_ns: int, length_ns: int, t0: int = 1_000_000_000) -> int:
+    """``n`` spans with explicit times (the SDK's own API): their wall lengths no longer depend on how fast
+    this machine is (CPU time stays real). Returns the time after the last one."""
+    for i in range(n):
+        start = t0 + i * every_ns
+        tracer.start_span("tiny", start_time=start).end(end_time=start + length_ns)
+    return t0 + n * every_ns
 
 
 def test_short_spans_read_no_clock_at_their_end_and_carry_no_cpu_attributes(traced, monkeypatch):  # noqa: F811
     reads = _count_clock_reads(monkeypatch)
-    clock = _control_wall_clock(monkeypatch)  # every span lasts 10 µs of wall time
     tp, exporter, install = traced
     install(cpu_reuse_us=0)  # the default 1 ms threshold; no reuse, so every start reads
     tracer = tp.get_tracer("t")
-    for _ in range(200):
-        with tracer.start_as_current_span("tiny"):
-            pass
+    now = _timed_spans(tracer, 200, every_ns=20_000, length_ns=10_000)  # 10 µs each
     tiny = [s for s in exporter.get_finished_spans() if s.name == "tiny"]
     assert len(tiny) == 200 and not any(key.startswith(PREFIX) for s in tiny for key in s.attributes)
     assert len(reads) == 200  # one at each start (reuse is off here), none at the ends
-    with tracer.start_as_current_span("long"):
-        cpu_work(0.06)
-        clock.now += 60_000_000  # 60 ms of wall time
+    long = tracer.start_span("long", start_time=now)
+    cpu_work(0.06)
+    long.end(end_time=now + 60_000_000)  # 60 ms of wall time
     assert finished(exporter, "long").attributes[PREFIX + "cpu.thread_ms"] >= 55
     assert len(reads) == 202
 
 
 def test_back_to_back_starts_share_a_recent_reading(traced, monkeypatch):  # noqa: F811
     reads = _count_clock_reads(monkeypatch)
-    _control_wall_clock(monkeypatch)  # a span start every 20 µs of wall time
     tp, exporter, install = traced
     install(cpu_reuse_us=1000)
-    tracer = tp.get_tracer("t")
-    for _ in range(200):
-        with tracer.start_as_current_span("tiny"):
-            pass
+    _timed_spans(tp.get_tracer("t"), 200, every_ns=20_000, length_ns=10_000)  # a start every 20 µs
     assert len(reads) == 4  # spans 0, 51, 102 and 153 read; each reading serves the next 50 starts (1 ms)
+
+
+def test_a_reading_is_not_reused_across_a_collection_or_backwards_in_time(traced, monkeypatch):  # noqa: F811
+    reads = _count_clock_reads(monkeypatch)
+    tp, exporter, install = traced
+    capture = install(cpu_reuse_us=1000, min_span_ms=0)
+    tracer = tp.get_tracer("t")
+    t0 = 5_000_000_000
+    tracer.start_span("first", start_time=t0).end(end_time=t0 + 1000)
+    reads_before = len(reads)
+    gc.collect()  # between the reading and the next start: not the next span's collection
+    tracer.start_span("after-gc", start_time=t0 + 2000).end(end_time=t0 + 3000)
+    assert PREFIX + "gc.collections" not in finished(exporter, "after-gc").attributes
+    assert len(reads) == reads_before + 1  # its start reused the CPU reading (only its end read)
+    tracer.start_span("earlier", start_time=t0 - 10_000_000).end(end_time=t0)  # started before the reading
+    assert len(reads) == reads_before + 3  # a reading from its future does not serve: start and end read
+    assert capture.span_processor.errors == 0
 
 
 def test_min_span_zero_measures_every_span_and_reuse_zero_reads_every_start(traced, monkeypatch):  # noqa: F811
