@@ -14,11 +14,21 @@
     thread), measured as process CPU time (which includes the sampler thread). Target: ≤ 2%.
 Interleaved repeats; each overhead is the median of per-round ratios (variant and baseline measured back
 to back, which cancels the VM's drift between rounds); prints ratios; writes results/bench_perf.json.
+
+Timings on a shared VM wobble by ±5–10% between identical variants, more than the 5% being judged. So
+(a) is also counted with callgrind (if valgrind is installed): instructions per span, which repeat
+exactly, with and without capture, on spans whose start and end times are given explicitly, spaced
+as far apart as the measured span cost (capture reuses a thread's CPU reading by wall time, and
+valgrind runs ~50× slower), plus how many CPU-clock reads (system calls, which callgrind does not
+see) capture makes per span.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -83,6 +93,53 @@ def spans(tp, n=3000, work: int = 0):
         return n
 
     return run
+
+
+def timed_spans(tp, n: int, spacing_ns: int) -> None:
+    """``n`` spans as ``spans()`` makes them, but with explicit times ``spacing_ns`` apart."""
+    tracer = tp.get_tracer("bench")
+    t = 1_000_000_000
+    for _ in range(n):
+        with tracer.start_as_current_span("op", attributes=ATTRS, start_time=t, end_on_exit=False) as span:
+            pass
+        span.end(end_time=t + spacing_ns * 9 // 10)
+        t += spacing_ns
+    tp.force_flush()
+
+
+def child(variant: str, n: int, spacing_ns: int) -> None:
+    """Run under callgrind (``--child``): no-op exporter, with or without per-span capture."""
+    from otel_privacy.perf import spans as perf_spans
+
+    tp, _ = provider(**({"cpu": True, "gc": True, "profiler": False} if variant != "plain" else {}))
+    reads = [0]
+    if variant == "count":  # not under callgrind: the counting wrapper is not part of the cost
+        real_thread, real_process = perf_spans._thread_time_ns, perf_spans._process_time_ns
+        perf_spans._thread_time_ns = lambda: reads.__setitem__(0, reads[0] + 1) or real_thread()
+        perf_spans._process_time_ns = lambda: reads.__setitem__(0, reads[0] + 1) or real_process()
+    timed_spans(tp, n, spacing_ns)
+    print(reads[0] / n)
+
+
+def instructions_per_span(spacing_ns: int) -> dict[str, float] | None:
+    """Instructions per span (callgrind) for the no-op-exporter span, plain and with capture."""
+    if shutil.which("valgrind") is None:
+        return None
+
+    def run(variant: str, n: int, valgrind: bool = True) -> str:
+        cmd = [sys.executable, __file__, "--child", variant, str(n), str(spacing_ns)]
+        if valgrind:
+            cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        return out.stderr if valgrind else out.stdout
+
+    def total(variant: str, n: int) -> int:
+        return int(re.search(r"Collected : (\d+)", run(variant, n)).group(1))
+
+    small, large = 500, 1500  # the difference cancels start-up and import costs
+    per = {v: (total(v, large) - total(v, small)) / (large - small) for v in ("plain", "capture")}
+    return {"plain": per["plain"], "capture": per["capture"], "ratio": per["capture"] / per["plain"],
+            "clock_reads_per_span": float(run("count", large, valgrind=False)), "spacing_us": spacing_ns / 1000}
 
 
 def workload(tp, n=20):
@@ -167,6 +224,14 @@ def main() -> None:
     print(f"  same with profiler_mode=thread (a sampler thread for every span): {(thread_ratio - 1) * 100:+.1f}%; "
           f"samples taken: {samples_thread}; own code {self_share_thread * 100:.2f}% (not counting wake-ups)")
     print(f"  A/A control (the plain workload twice): {noise_work * 100:+.1f}%")
+    counted = instructions_per_span(int(cost("span_null") * 1e9))
+    if counted is None:
+        print("callgrind: valgrind not installed, instruction counts skipped")
+    else:
+        print(f"callgrind, no-op-exporter span ({counted['spacing_us']:.0f} µs apart): {counted['plain']:,.0f} "
+              f"instructions; with per-span capture {counted['capture']:,.0f} -> {(counted['ratio'] - 1) * 100:+.2f}% "
+              f"(exact, repeatable), plus {counted['clock_reads_per_span']:.2f} CPU-clock reads per span "
+              "(system calls: not counted by callgrind)")
     path = write_result("bench_perf", {
         "method": f"{repeats} interleaved repeats, process CPU time (includes the batch exporter and sampler "
                   "threads); overheads are medians of per-round ratios (variant / baseline run back to back)",
@@ -177,6 +242,7 @@ def main() -> None:
         "per_span_overhead_measured_1ms_span": added("span_1ms_exported"),
         "aa_control_spans": noise_spans, "aa_control_workload": noise_work,
         "per_span_added_us": (cost("span_exported_capture") - cost("span_exported")) * 1e6,
+        "callgrind_no_op_exporter_span": counted,
         "profiler_overhead": prof_ratio - 1, "profiler_samples": samples, "profiler_mode": mode,
         "profiler_self_accounted": self_share, "profiler_self_accounted_thread_mode": self_share_thread,
         "profiler_overhead_thread_mode": thread_ratio - 1, "profiler_samples_thread_mode": samples_thread,
@@ -190,4 +256,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    else:
+        main()

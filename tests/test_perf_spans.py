@@ -76,7 +76,7 @@ def _timed_spans(tracer, n: int, every_ns: int, length_ns: int, t0: int = 1_000_
 def test_short_spans_read_no_clock_at_their_end_and_carry_no_cpu_attributes(traced, monkeypatch):  # noqa: F811
     reads = _count_clock_reads(monkeypatch)
     tp, exporter, install = traced
-    install(cpu_reuse_us=0)  # the default 1 ms threshold; no reuse, so every start reads
+    install(cpu_reuse_us=0, cpu_reuse_short_us=0)  # the default 1 ms threshold; no reuse: every start reads
     tracer = tp.get_tracer("t")
     now = _timed_spans(tracer, 200, every_ns=20_000, length_ns=10_000)  # 10 µs each
     tiny = [s for s in exporter.get_finished_spans() if s.name == "tiny"]
@@ -95,6 +95,34 @@ def test_back_to_back_starts_share_a_recent_reading(traced, monkeypatch):  # noq
     install(cpu_reuse_us=1000)
     _timed_spans(tp.get_tracer("t"), 200, every_ns=20_000, length_ns=10_000)  # a start every 20 µs
     assert len(reads) == 4  # spans 0, 51, 102 and 153 read; each reading serves the next 50 starts (1 ms)
+
+
+def test_names_only_ever_short_reuse_older_readings_and_a_long_one_is_not_misreported(traced, monkeypatch):  # noqa: F811
+    reads = _count_clock_reads(monkeypatch)
+    tp, exporter, install = traced
+    install()  # defaults: cpu_reuse_us=50, cpu_reuse_short_us=1000, min_span_ms=1
+    tracer = tp.get_tracer("t")
+    now = _timed_spans(tracer, 200, every_ns=100_000, length_ns=10_000)  # one start every 100 µs
+    # once "tiny" is known short (after the first span) a reading serves 1 ms: spans 0, 11, 22, … 198 read
+    assert len(reads) == 19
+    long_name = "tiny"
+    del reads[:]
+    late = tracer.start_span(long_name, start_time=now + 500_000)  # its reading is 500 µs + old: reused
+    cpu_work(0.01)
+    late.end(end_time=now + 2_500_000)  # 2 ms: the reading's age is 25% of it
+    attrs = [s for s in exporter.get_finished_spans() if s.name == long_name][-1].attributes
+    assert attrs[PREFIX + "cpu.measured"] is False and PREFIX + "cpu.thread_ms" not in attrs  # not a wrong number
+    assert len(reads) == 1  # its end read; from now on its name reads at every start past cpu_reuse_us
+    _timed_spans(tracer, 3, every_ns=100_000, length_ns=10_000, t0=now + 3_000_000)
+    assert len(reads) == 4
+    # a mispredicted span that is long enough for its old reading to be within 5% is measured
+    tracer.start_span("other", start_time=now + 4_000_000).end(end_time=now + 4_000_100)
+    t = now + 4_400_000  # 400 µs after "other"'s reading, for a 20 ms span: 2%
+    busy = tracer.start_span("other", start_time=t)
+    cpu_work(0.02)
+    busy.end(end_time=t + 20_000_000)
+    attrs = [s for s in exporter.get_finished_spans() if s.name == "other"][-1].attributes
+    assert attrs[PREFIX + "cpu.thread_ms"] >= 10 and PREFIX + "cpu.measured" not in attrs
 
 
 def test_a_reading_is_not_reused_across_a_collection_or_backwards_in_time(traced, monkeypatch):  # noqa: F811

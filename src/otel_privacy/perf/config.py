@@ -33,7 +33,13 @@ class PerfConfig(BaseModel):
                                "~5 µs to export: on shorter spans that is a noticeable share of the span, for a "
                                "number their duration already bounds. 0 = every span.")
     cpu_reuse_us: float = Field(50.0, ge=0, le=1000, description="Reuse a thread-CPU reading this recent "
-                                "(wall µs, same thread) as a span's start; bounds the error, saves a syscall.")
+                                "(wall µs, same thread) as a span's start; bounds the error, saves a syscall. "
+                                "0 = read at every start.")
+    cpu_reuse_short_us: float = Field(1000.0, ge=0, le=100_000, description="For a span whose name has only ever "
+                                      "been shorter than min_span_ms: reuse a reading this recent. If such a span "
+                                      "runs long after all and its reading is older than 5% of its wall time, it "
+                                      "gets cpu.measured=false instead of a number, and its name is read at every "
+                                      "start from then on. 0 = as cpu_reuse_us.")
     process_share_min_ms: float = Field(50.0, ge=0, description="Report process CPU share for spans at least "
                                         "this long.")
     gc: bool = Field(True, description="GC collections and pause time during each span.")

@@ -123,13 +123,82 @@ class _NoGc:
     state = None  # a snapshot's GC state when GC capture is off: always "unchanged"
 
 
-class ResourceSpanProcessor(SpanProcessor):
+class _PySpanClock:
+    """The hot path of :class:`ResourceSpanProcessor`, run at both edges of every span.
+
+    ``otel_privacy.perf._speedups`` holds the same three methods in C (``SpanClock``); this is the
+    reference and the fallback where that extension was not built. Both read the processor's state
+    (``_snaps``, ``_gc``, ``_names``, ``_reuse_ns``, ``_reuse_short_ns``, ``_min_ns``, ``_tidy``,
+    ``_starts``) and call its slow paths (``_snapshot``, ``_regc``, ``_measure``, ``_learn_short``,
+    ``_failed``), so everything but the common case stays in Python.
+    """
+
+    __slots__ = ()
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        try:
+            tid = _get_ident()
+            snap = self._snaps.get(tid)
+            now = span._start_time
+            if snap is None:
+                snap = self._snapshot(tid, now)
+            else:
+                age = now - snap[1]
+                if not (0 <= age <= self._reuse_ns or (age <= self._reuse_short_ns and age >= 0
+                                                        and self._names.get(span._name))):
+                    snap = self._snapshot(tid, now)
+                elif snap[4] is not self._gc.state:  # a collection since: it is not this span's
+                    snap = self._regc(tid, snap)
+            try:
+                span._otel_privacy_perf = snap
+            except AttributeError:
+                self._starts[span.context.span_id] = snap
+        except Exception:  # noqa: BLE001 - never break the app's span
+            self._failed()
+
+    def _on_ending(self, span: Span) -> None:
+        if self._tidy is not None:  # see exceptions.ExceptionSpanProcessor
+            try:
+                tidy = span._events._dq  # BoundedList's __len__ is Python code; its deque answers in C
+            except AttributeError:
+                tidy = True  # not the SDK's span: let the tidier look (it never raises)
+            if tidy:
+                self._tidy(span)
+        try:
+            start = span._otel_privacy_perf
+        except AttributeError:
+            start = self._starts.pop(span.context.span_id, None) if self._starts else None
+            if start is None:
+                return
+        try:
+            end = span._end_time
+            if end - span._start_time >= self._min_ns:
+                self._measure(span, start, end)
+            elif span._name not in self._names:  # a short span: no clock read, nothing to add
+                self._learn_short(span._name)
+        except Exception:  # noqa: BLE001
+            self._failed()
+
+    def on_end(self, span: ReadableSpan) -> None:
+        # a span that never went through _on_ending (SDK < 1.33): forget its start
+        if self._starts:
+            self._starts.pop(span.context.span_id, None)
+
+
+try:
+    from ._speedups import SpanClock as _SpanClock
+except ImportError:  # not built (no compiler at install time, or another interpreter): the same in Python
+    _SpanClock = _PySpanClock
+
+
+class ResourceSpanProcessor(_SpanClock, SpanProcessor):
     """Measure CPU, GC and (optionally) RSS per span. Never raises into the app.
 
     This runs at both edges of every span, inside the app's own work where caches are cold, and with a
     no-op exporter a span with 10 attributes costs only ~40 µs: 5% of that is 2 µs, less than one CPU-clock
-    read on a virtual machine (a syscall: ~1 µs in a loop, 2–3.5 µs amid real work, whose caches it
-    evicts). So the common span costs no clock read at all, and little Python:
+    read on a virtual machine (a syscall: ~1 µs in a loop, 2–5 µs amid real work, whose caches and TLB it
+    disturbs) and about two calls of Python functions. So the common span reads no clock, and its two
+    callbacks are C (``_speedups``; Python where that is not built):
 
     * wall time is the span's own ``start_time``/``end_time`` (the SDK reads them anyway);
     * resource attributes go on spans of at least ``min_span_ms`` wall time (default 1 ms; ``0`` =
@@ -137,9 +206,12 @@ class ResourceSpanProcessor(SpanProcessor):
       so their end reads no clock, and no exporter encodes attributes (~5 µs each) nobody needs;
     * each thread keeps a start snapshot (thread CPU, process CPU, GC state). A span's start takes its
       thread's snapshot as is while it is at most ``cpu_reuse_us`` old (default 50 µs) and no GC ran since;
-      back-to-back short spans then read the clock about once per ``cpu_reuse_us`` instead of twice per
-      span. The reported CPU may include at most ``cpu_reuse_us`` from before the span (≤ 5% of a 1 ms
-      span, ≤ 0.5% of a 10 ms one); ``0`` reads the clock at every start;
+      the reported CPU may then include at most that much from before the span (≤ 5% of a 1 ms span);
+    * a span whose *name* has only ever been short (under ``min_span_ms``) takes a snapshot up to
+      ``cpu_reuse_short_us`` old (default 1 ms): such spans are almost always short again, and then the
+      reading is never used. One that runs long after all reports thread CPU only if its reading was at
+      most 5% of its wall time old, else ``cpu.measured=false``; its name is read strictly from then on.
+      Back-to-back short spans of known names thus read the clock about once per millisecond;
     * process CPU share is reported only for spans of at least ``process_share_min_ms`` wall time,
       from a process-wide reading at most 1/50 of that old, so its error stays within ~2% per core.
 
@@ -166,14 +238,25 @@ class ResourceSpanProcessor(SpanProcessor):
         # thread's entry is harmless (a reused id finds an old snapshot and takes a new one) and the table is
         # cleared when large
         self._snaps: dict[int, tuple[Any, ...]] = {}
+        # span name -> True while every span of that name was short; False once one was long
+        self._names: dict[str, bool] = {}
         # how long a snapshot serves: RSS must be read at every start; without CPU nothing ages but GC state
-        self._reuse_ns = (-1 if self._proc is not None else
-                          int(self.config.cpu_reuse_us * 1000) if self._cpu else 1 << 62)
+        if self._proc is not None:
+            self._reuse_ns = self._reuse_short_ns = -1
+        elif not self._cpu:
+            self._reuse_ns = self._reuse_short_ns = 1 << 62
+        else:
+            self._reuse_ns = int(self.config.cpu_reuse_us * 1000)
+            self._reuse_short_ns = max(self._reuse_ns, int(self.config.cpu_reuse_short_us * 1000))
         self._min_ns = int(self.config.min_span_ms * 1e6)
         self._share_min_ns = int(self.config.process_share_min_ms * 1e6)
         self._proc_stale_ns = max(1000, self._share_min_ns // 50)
         self._proc_last = (-(1 << 62), 0)  # (wall_ns, process_time_ns), shared by all threads
         self.errors = 0
+
+    # -- slow paths, called by the hot path (_SpanClock) ------------------------------------------------
+    def _failed(self) -> None:
+        self.errors += 1
 
     def _process_cpu(self, now: int) -> int:
         last = self._proc_last
@@ -195,56 +278,37 @@ class ResourceSpanProcessor(SpanProcessor):
         self._snaps[tid] = snap
         return snap
 
-    # The start snapshot rides on the span object itself (``_otel_privacy_perf``): no shared table to lock
-    # or to leak when an app never ends a span; ``_starts`` is the fallback for span types with slots.
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        try:
-            tid = _get_ident()
-            snap = self._snaps.get(tid)
-            if snap is None or not 0 <= span._start_time - snap[1] <= self._reuse_ns:
-                snap = self._snapshot(tid, span._start_time)
-            elif snap[4] is not self._gc.state:  # a collection since: it is not this span's
-                snap = self._snaps[tid] = (*snap[:4], self._gc.state, snap[5])
-            try:
-                span._otel_privacy_perf = snap  # type: ignore[attr-defined]
-            except AttributeError:
-                self._starts[span.context.span_id] = snap
-        except Exception:  # noqa: BLE001
-            self.errors += 1
+    def _regc(self, tid: int, snap: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The snapshot with the current GC state: a collection since the reading is not the span's."""
+        snap = self._snaps[tid] = (*snap[:4], self._gc.state, snap[5])
+        return snap
 
-    def _on_ending(self, span: Span) -> None:
-        if self._tidy is not None:  # see exceptions.ExceptionSpanProcessor
-            try:
-                tidy = span._events._dq  # BoundedList's __len__ is Python code; its deque answers in C
-            except AttributeError:
-                tidy = True  # not the SDK's span: let the tidier look (it never raises)
-            if tidy:
-                self._tidy(span)
-        try:
-            start = span._otel_privacy_perf
-        except AttributeError:
-            start = self._starts.pop(span.context.span_id, None) if self._starts else None
-            if start is None:
-                return
-        try:
-            end = span._end_time
-            if end - span._start_time >= self._min_ns:  # a short span: nothing to add, no clock read
-                self._measure(span, start, end)
-        except Exception:  # noqa: BLE001 - never break the app's span
-            self.errors += 1
+    def _learn_short(self, name: str) -> None:
+        if len(self._names) > 4096:  # names are meant to be low-cardinality; if not, start over
+            self._names.clear()
+        self._names.setdefault(name, True)
 
     def _measure(self, span: Span, start: tuple[Any, ...], end: int) -> None:
+        """Resource attributes of a span of at least ``min_span_ms``."""
         tid, wall0, cpu0, proc0, gc0, rss0 = start
-        wall = end - span._start_time
+        begin = span._start_time
+        wall = end - begin
+        name = span._name
+        if self._names.get(name, False) is not False:
+            self._names[name] = False  # long once: its spans read the clock at every start from now on
         out: dict[str, Any] = {}
         if self._cpu:
-            if _get_ident() == tid:
+            if _get_ident() != tid:
+                out[_MEASURED] = False  # ended on another thread: its CPU is not measurable
+            else:
                 cpu = _thread_time_ns()
                 # the next span on this thread may start from here
                 self._snaps[tid] = (tid, end, cpu, self._process_cpu(end), self._gc.state, None)
-                out[_THREAD_MS] = (cpu - cpu0) / 1e6 if cpu > cpu0 else 0.0
-            else:
-                out[_MEASURED] = False
+                age = begin - wall0  # the reading may include this much CPU from before the span
+                if age <= self._reuse_ns or age * 20 <= wall:
+                    out[_THREAD_MS] = (cpu - cpu0) / 1e6 if cpu > cpu0 else 0.0
+                else:
+                    out[_MEASURED] = False
             if wall >= self._share_min_ns:
                 out[_SHARE] = round((self._process_cpu(end) - proc0) / wall, 3)
         state = self._gc.state
@@ -256,12 +320,7 @@ class ResourceSpanProcessor(SpanProcessor):
         if rss0 is not None and self._proc is not None:
             out[_RSS] = self._proc.memory_info().rss - rss0
         if out:
-            set_span_attributes(span, out)  # only spans of min_span_ms and more get here: off the hot path
-
-    def on_end(self, span: ReadableSpan) -> None:
-        # a span that never went through _on_ending (SDK < 1.33): forget its start
-        if self._starts:
-            self._starts.pop(span.context.span_id, None)
+            set_span_attributes(span, out)
 
     def shutdown(self) -> None:
         if self._gc is not _NoGc:
