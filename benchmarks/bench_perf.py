@@ -130,7 +130,8 @@ def instructions_per_span(spacing_ns: int) -> dict[str, float] | None:
         cmd = [sys.executable, __file__, "--child", variant, str(n), str(spacing_ns)]
         if valgrind:
             cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        env = {**os.environ, "PYTHONHASHSEED": "0"}  # string hashes, hence dict probing, repeat exactly
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
         return out.stderr if valgrind else out.stdout
 
     def total(variant: str, n: int) -> int:

@@ -10,8 +10,34 @@ import gc
 import threading
 import time
 
-from otel_privacy.perf.spans import PREFIX
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import otel_privacy.perf.spans as spans_module
+from otel_privacy.perf.spans import PREFIX, ResourceSpanProcessor, _PySpanClock
 from perf_support import cpu_work, finished, traced  # noqa: F401 - traced is a fixture
+
+
+class PythonResourceSpanProcessor(_PySpanClock, ResourceSpanProcessor):
+    """The processor with its hot path in Python (the fallback where the C extension is not built)."""
+
+
+@pytest.fixture(params=["c", "python"], autouse=True)
+def hot_path(request, monkeypatch):
+    """Every test here runs twice: with the C hot path (``_speedups``) and with the Python one."""
+    if request.param == "python":
+        monkeypatch.setattr(spans_module, "ResourceSpanProcessor", PythonResourceSpanProcessor)
+    return request.param
+
+
+def test_the_c_hot_path_is_built_and_used():
+    # `make` installs with a C compiler; without one the package still works (the Python hot path), but
+    # this project's own test runs must exercise the C code
+    from otel_privacy.perf import _speedups
+
+    assert issubclass(ResourceSpanProcessor, _speedups.SpanClock)
+    assert ResourceSpanProcessor.on_start is _speedups.SpanClock.on_start
 
 
 def test_cpu_bound_span_shows_cpu_close_to_wall_and_sleep_shows_almost_none(traced):  # noqa: F811
@@ -56,8 +82,6 @@ def test_nested_spans_are_inclusive_and_cross_thread_spans_are_marked(traced):  
 
 
 def _count_clock_reads(monkeypatch) -> list[int]:
-    import otel_privacy.perf.spans as spans_module
-
     reads: list[int] = []
     real = spans_module._thread_time_ns
     monkeypatch.setattr(spans_module, "_thread_time_ns", lambda: reads.append(1) or real())  # counts, still real
@@ -212,9 +236,11 @@ def test_switches_turn_captures_off_and_unended_spans_hold_no_state(traced):  # 
         gc.collect()
     attrs = finished(exporter, "no-cpu").attributes
     assert PREFIX + "cpu.thread_ms" not in attrs and attrs[PREFIX + "gc.collections"] >= 1
-    for _ in range(100):
-        tracer.start_span("abandoned")  # never ended: its start readings live on the span only
-    assert capture.span_processor._starts == {}
+    processor = capture.span_processor
+    processor._open_max = 50
+    for _ in range(120):
+        tracer.start_span("abandoned")  # never ended: the table of open spans is bounded
+    assert 0 < processor.open_spans() <= 50 and processor.errors == 0
 
 
 def test_exception_paths_recorded_by_the_sdk_are_shortened(traced):  # noqa: F811
@@ -231,3 +257,68 @@ def test_exception_paths_recorded_by_the_sdk_are_shortened(traced):  # noqa: F81
     stack = event.attributes["exception.stacktrace"]
     assert 'File "json/decoder.py"' in stack and "test_perf_spans.py" in stack
     assert "/lib/python" not in stack and "carol@example.com" not in stack
+
+
+_OPS = st.lists(st.tuples(
+    st.sampled_from(["a", "b", "c"]),  # span name
+    st.integers(0, 3000),  # µs from the previous span's end to this start
+    st.sampled_from([5, 40, 900, 1000, 1100, 2000, 30_000]),  # length, µs
+    st.booleans(),  # a collection just before the span starts
+    st.integers(0, 9),  # 0: ended on another thread
+    st.booleans(),  # 40 µs of real CPU work inside
+), min_size=1, max_size=25)
+
+
+def _run_ops(processor_class, ops, monkeypatch) -> tuple[list[tuple], int]:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from otel_privacy.perf import PerfConfig
+
+    reads = [0]
+    real = spans_module._thread_time_ns
+    monkeypatch.setattr(spans_module, "_thread_time_ns", lambda: reads.__setitem__(0, reads[0] + 1) or real())
+    exporter = InMemorySpanExporter()
+    tp = TracerProvider()
+    tp.add_span_processor(SimpleSpanProcessor(exporter))
+    processor = processor_class(PerfConfig(enabled=True))
+    tp.add_span_processor(processor)
+    tracer = tp.get_tracer("t")
+    t = 1_000_000_000
+    for name, gap_us, length_us, collect, thread, work in ops:
+        t += gap_us * 1000
+        if collect:
+            gc.collect(0)  # the youngest generation: quick, and the GC callbacks see it as any other
+        span = tracer.start_span(name, start_time=t)
+        if work:
+            cpu_work(0.00004)
+        t += length_us * 1000
+        if thread == 0:
+            worker = threading.Thread(target=span.end, kwargs={"end_time": t})
+            worker.start()
+            worker.join()
+        else:
+            span.end(end_time=t)
+    processor.shutdown()
+    assert processor.errors == 0
+    # CPU values are real and differ run to run; which attributes a span got, and why, must not
+    shapes = [(s.name, sorted(k for k in s.attributes if k.startswith(PREFIX)),
+               s.attributes.get(PREFIX + "cpu.measured")) for s in exporter.get_finished_spans()]
+    return shapes, reads[0]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=_OPS)
+def test_the_c_and_python_hot_paths_decide_alike(ops, monkeypatch, hot_path):
+    if hot_path != "c":  # one run compares both
+        return
+    gc.disable()  # collections only where the ops put them, so both runs see the same ones
+    try:
+        with monkeypatch.context() as patch:
+            in_c = _run_ops(ResourceSpanProcessor, ops, patch)
+        with monkeypatch.context() as patch:
+            in_python = _run_ops(PythonResourceSpanProcessor, ops, patch)
+    finally:
+        gc.enable()
+    assert in_c == in_python

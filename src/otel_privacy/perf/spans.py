@@ -129,8 +129,8 @@ class _PySpanClock:
     ``otel_privacy.perf._speedups`` holds the same three methods in C (``SpanClock``); this is the
     reference and the fallback where that extension was not built. Both read the processor's state
     (``_snaps``, ``_gc``, ``_names``, ``_reuse_ns``, ``_reuse_short_ns``, ``_min_ns``, ``_tidy``,
-    ``_starts``) and call its slow paths (``_snapshot``, ``_regc``, ``_measure``, ``_learn_short``,
-    ``_failed``), so everything but the common case stays in Python.
+    ``_open_max``; each keeps its own table of open spans) and call its slow paths (``_snapshot``,
+    ``_regc``, ``_measure``, ``_learn_short``, ``_failed``): everything but the common case is Python.
     """
 
     __slots__ = ()
@@ -149,10 +149,9 @@ class _PySpanClock:
                     snap = self._snapshot(tid, now)
                 elif snap[4] is not self._gc.state:  # a collection since: it is not this span's
                     snap = self._regc(tid, snap)
-            try:
-                span._otel_privacy_perf = snap
-            except AttributeError:
-                self._starts[span.context.span_id] = snap
+            if len(self._open) >= self._open_max:  # spans that never end: forget them all now and then
+                self._open.clear()
+            self._open[id(span)] = (now, snap)
         except Exception:  # noqa: BLE001 - never break the app's span
             self._failed()
 
@@ -165,24 +164,28 @@ class _PySpanClock:
             if tidy:
                 self._tidy(span)
         try:
-            start = span._otel_privacy_perf
-        except AttributeError:
-            start = self._starts.pop(span.context.span_id, None) if self._starts else None
-            if start is None:
+            entry = self._open.pop(id(span), None)
+            begin = span._start_time
+            # the same start-time object, or this id belonged to an older span that never ended
+            if entry is None or entry[0] is not begin:
                 return
-        try:
             end = span._end_time
-            if end - span._start_time >= self._min_ns:
-                self._measure(span, start, end)
+            if end - begin >= self._min_ns:
+                self._measure(span, entry[1], end)
             elif span._name not in self._names:  # a short span: no clock read, nothing to add
                 self._learn_short(span._name)
         except Exception:  # noqa: BLE001
             self._failed()
 
     def on_end(self, span: ReadableSpan) -> None:
-        # a span that never went through _on_ending (SDK < 1.33): forget its start
-        if self._starts:
-            self._starts.pop(span.context.span_id, None)
+        pass  # all done in _on_ending, while the span could still take attributes
+
+    def open_spans(self) -> int:
+        """How many started spans have not ended (bounded by ``_open_max``)."""
+        return len(self._open)
+
+    def _forget_open(self) -> None:
+        self._open = {}
 
 
 try:
@@ -221,7 +224,13 @@ class ResourceSpanProcessor(_SpanClock, SpanProcessor):
 
     def __init__(self, config: PerfConfig | None = None) -> None:
         self.config = config or PerfConfig(enabled=True)
-        self._starts: dict[int, tuple[Any, ...]] = {}  # only for span types that take no new attributes
+        # Spans between start and end: id(span) -> (span._start_time, start snapshot) (in C: a table keyed
+        # by the span's address). Not an attribute on the span: a new attribute on an SDK span turns its
+        # compact attribute storage into a real dict, which cost more than all the rest of this processor.
+        # The start-time object (identical, not just equal) tells a span from an earlier one at the same
+        # address that never ended; such spans are bounded by forgetting all when there are _open_max.
+        self._forget_open()
+        self._open_max = 100_000
         self._gc: Any = GcTracker.acquire() if self.config.gc else _NoGc
         self._proc: Any = None
         if self.config.rss:
