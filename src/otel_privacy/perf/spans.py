@@ -6,8 +6,10 @@
 ``otel_privacy.perf.cpu.process_share``  process CPU time / wall time during the span (all threads;
                                       >1 means more than one core was busy); only for spans of at
                                       least ``process_share_min_ms`` (default 50 ms)
-``otel_privacy.perf.cpu.measured``    ``false`` when the span ended on another thread than it
-                                      started on: thread CPU is then not measurable (not wrong)
+``otel_privacy.perf.cpu.measured``    ``false`` instead of ``cpu.thread_ms`` when that would not be
+                                      right: the span ended on another thread than it started on,
+                                      or its start reading was reused from too long before it
+                                      (see ``cpu_reuse_short_us``)
 ``otel_privacy.perf.gc.collections``  GC collections during the span (any thread: GC stops all)
 ``otel_privacy.perf.gc.pause_ms``     GC pause time during the span (from ``gc.callbacks``)
 ``otel_privacy.perf.memory.rss_delta_bytes``  RSS change (optional; a syscall per span edge)
