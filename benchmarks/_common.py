@@ -33,6 +33,16 @@ def measure(variants: dict[str, Callable[[], int]], repeats: int = 7) -> dict[st
                 "wall_min_s_per_op": min(wall[k]), "cpu_s_per_op_repeats": cpu[k]} for k in variants}
 
 
+def measure_self_timed(variants: dict[str, Callable[[], float]], repeats: int) -> dict[str, dict[str, float]]:
+    """Like :func:`measure` for variants that time themselves and return CPU seconds per operation (so
+    that each can leave set-up and warm-up out of its timing); same result shape."""
+    cpu: dict[str, list[float]] = {k: [] for k in variants}
+    for _ in range(repeats):
+        for name, fn in variants.items():
+            cpu[name].append(fn())
+    return {k: {"cpu_s_per_op": statistics.median(v), "cpu_s_per_op_repeats": v} for k, v in cpu.items()}
+
+
 def paired_ratio(results: dict[str, dict], variant: str, baseline: str) -> float:
     """Median over repeats of variant/baseline CPU time, each pair measured back to back in the same round.
 
