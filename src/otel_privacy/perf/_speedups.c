@@ -30,6 +30,8 @@ typedef struct {
     OpenSpan *table;  /* open addressing, linear probing; capacity a power of two */
     Py_ssize_t capacity, used, filled;  /* used: live entries; filled: live + tombstones */
     PyObject *snaps;  /* dict: thread id -> start snapshot (tid, wall_ns, cpu_ns, proc_ns, gc_state, rss) */
+    unsigned long last_tid;  /* the thread of the last snapshot used, and that snapshot: spares the */
+    PyObject *last_snap;     /* common case a PyLong and a dict lookup */
     PyObject *gc;     /* object whose .state is the GC state tuple (or None) */
     PyObject *names;  /* dict: span name -> True while only ever short */
     PyObject *tidy;   /* callable(span) or None */
@@ -208,19 +210,25 @@ SpanClock_on_start(SpanClock *self, PyObject *const *args, Py_ssize_t nargs, PyO
         PyErr_SetString(PyExc_RuntimeError, "SpanClock state not set");
         goto error;
     }
-    tid = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
-    if (tid == NULL)
-        goto error;
+    unsigned long ident = PyThread_get_thread_ident();
     now = PyObject_GetAttr(span, s_start_time);
     if (now == NULL)
         goto error;
     long long now_ns = PyLong_AsLongLong(now);
     if (now_ns == -1 && PyErr_Occurred())
         goto error;
-    snap = PyDict_GetItemWithError(self->snaps, tid);
-    Py_XINCREF(snap);
-    if (snap == NULL && PyErr_Occurred())
-        goto error;
+    if (self->last_snap != NULL && self->last_tid == ident) {
+        snap = self->last_snap;
+        Py_INCREF(snap);
+    }
+    else {  /* another thread than last time: its snapshot from the table Python keeps */
+        if ((tid = PyLong_FromUnsignedLong(ident)) == NULL)
+            goto error;
+        snap = PyDict_GetItemWithError(self->snaps, tid);
+        Py_XINCREF(snap);
+        if (snap == NULL && PyErr_Occurred())
+            goto error;
+    }
     int fresh = 0;
     if (snap != NULL && PyTuple_Check(snap) && PyTuple_GET_SIZE(snap) == 6) {
         long long wall = PyLong_AsLongLong(PyTuple_GET_ITEM(snap, 1));
@@ -241,6 +249,8 @@ SpanClock_on_start(SpanClock *self, PyObject *const *args, Py_ssize_t nargs, PyO
         }
     }
     if (!fresh) {
+        if (tid == NULL && (tid = PyLong_FromUnsignedLong(ident)) == NULL)
+            goto error;
         Py_XSETREF(snap, PyObject_CallMethodObjArgs((PyObject *)self, s_snapshot, tid, now, NULL));
         if (snap == NULL)
             goto error;
@@ -250,6 +260,8 @@ SpanClock_on_start(SpanClock *self, PyObject *const *args, Py_ssize_t nargs, PyO
         if (state == NULL)
             goto error;
         if (PyTuple_GET_ITEM(snap, 4) != state) {  /* a collection since the reading: not this span's */
+            if (tid == NULL && (tid = PyLong_FromUnsignedLong(ident)) == NULL)
+                goto error;
             Py_SETREF(snap, PyObject_CallMethodObjArgs((PyObject *)self, s_regc, tid, snap, NULL));
             if (snap == NULL)
                 goto error;
@@ -257,7 +269,12 @@ SpanClock_on_start(SpanClock *self, PyObject *const *args, Py_ssize_t nargs, PyO
     }
     if (table_put(self, span, now, snap, name_known) < 0)
         goto error;
-    Py_DECREF(tid);
+    if (self->last_snap != snap) {
+        Py_INCREF(snap);
+        Py_XSETREF(self->last_snap, snap);
+        self->last_tid = ident;
+    }
+    Py_XDECREF(tid);
     Py_DECREF(now);
     Py_DECREF(snap);
     Py_XDECREF(name);
@@ -328,6 +345,11 @@ SpanClock_on_ending(SpanClock *self, PyObject *const *args, Py_ssize_t nargs, Py
         Py_DECREF(end_obj);
         if (r == NULL)
             goto error;
+        if (r != Py_None) {  /* the reading at this end: the next span on this thread may start from it */
+            Py_INCREF(r);
+            Py_XSETREF(self->last_snap, r);
+            self->last_tid = PyThread_get_thread_ident();
+        }
     }
     else if (!entry.name_known) {  /* a short span: no clock read, nothing to add; learn its name */
         name = PyObject_GetAttr(span, s_name);
@@ -371,6 +393,7 @@ static int
 SpanClock_traverse(SpanClock *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->snaps);
+    Py_VISIT(self->last_snap);
     Py_VISIT(self->gc);
     Py_VISIT(self->names);
     Py_VISIT(self->tidy);
@@ -387,6 +410,7 @@ static int
 SpanClock_clear(SpanClock *self)
 {
     Py_CLEAR(self->snaps);
+    Py_CLEAR(self->last_snap);
     Py_CLEAR(self->gc);
     Py_CLEAR(self->names);
     Py_CLEAR(self->tidy);

@@ -51,6 +51,7 @@ _log = logging.getLogger("otel_privacy.perf")
 class GcTracker:
     """Process-wide GC collections and pause time, from ``gc.callbacks`` (installed once)."""
 
+    __slots__ = ("state", "_started", "_users")  # ``state`` is read at span starts: a slot reads fastest
     _instance: GcTracker | None = None
     _lock = threading.Lock()
 
@@ -299,8 +300,9 @@ class ResourceSpanProcessor(_SpanClock, SpanProcessor):
             self._names.clear()
         self._names.setdefault(name, True)
 
-    def _measure(self, span: Span, start: tuple[Any, ...], end: int) -> None:
-        """Resource attributes of a span of at least ``min_span_ms``."""
+    def _measure(self, span: Span, start: tuple[Any, ...], end: int) -> tuple[Any, ...] | None:
+        """Resource attributes of a span of at least ``min_span_ms``. Returns the snapshot taken at its end
+        (the thread's next start may use it), if it read the CPU clock."""
         tid, wall0, cpu0, proc0, gc0, rss0 = start
         begin = span._start_time
         wall = end - begin
@@ -308,13 +310,14 @@ class ResourceSpanProcessor(_SpanClock, SpanProcessor):
         if self._names.get(name, False) is not False:
             self._names[name] = False  # long once: its spans read the clock at every start from now on
         out: dict[str, Any] = {}
+        snap = None
         if self._cpu:
             if _get_ident() != tid:
                 out[_MEASURED] = False  # ended on another thread: its CPU is not measurable
             else:
                 cpu = _thread_time_ns()
                 # the next span on this thread may start from here
-                self._snaps[tid] = (tid, end, cpu, self._process_cpu(end), self._gc.state, None)
+                snap = self._snaps[tid] = (tid, end, cpu, self._process_cpu(end), self._gc.state, None)
                 age = begin - wall0  # the reading may include this much CPU from before the span
                 if age <= self._reuse_ns or age * 20 <= wall:
                     out[_THREAD_MS] = (cpu - cpu0) / 1e6 if cpu > cpu0 else 0.0
@@ -332,6 +335,7 @@ class ResourceSpanProcessor(_SpanClock, SpanProcessor):
             out[_RSS] = self._proc.memory_info().rss - rss0
         if out:
             set_span_attributes(span, out)
+        return snap
 
     def shutdown(self) -> None:
         if self._gc is not _NoGc:
