@@ -14,16 +14,21 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def measure(variants: dict[str, Callable[[], int]], repeats: int = 7) -> dict[str, dict[str, float]]:
+def measure(variants: dict[str, Callable[[], int]], repeats: int = 7,
+            rotate: bool = False) -> dict[str, dict[str, float]]:
     """Run each variant ``repeats`` times, interleaved (A B C A B C …) so machine noise hits all alike.
 
     A variant returns how many operations it did; we report the median seconds per operation, in
-    CPU time of this process (``time.process_time``) and wall time.
+    CPU time of this process (``time.process_time``) and wall time. ``rotate`` starts each round with
+    the next variant (A B C, B C A, …), so no variant always follows the same one.
     """
     cpu: dict[str, list[float]] = {k: [] for k in variants}
     wall: dict[str, list[float]] = {k: [] for k in variants}
-    for _ in range(repeats):
-        for name, fn in variants.items():
+    names = list(variants)
+    for r in range(repeats):
+        order = names[r % len(names):] + names[:r % len(names)] if rotate else names
+        for name in order:
+            fn = variants[name]
             c0, w0 = time.process_time(), time.perf_counter()
             n = fn()
             c1, w1 = time.process_time(), time.perf_counter()

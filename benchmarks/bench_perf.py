@@ -49,6 +49,7 @@ from opentelemetry.sdk.trace.export import (  # noqa: E402
 from otel_privacy import PrivacySpanProcessor, Redactor  # noqa: E402
 from otel_privacy.perf import PerfConfig, install_perf  # noqa: E402
 
+WORK_SPANS = 5  # spans of ~4 ms of CPU per profiler round: short rounds, many of them
 ATTRS = {f"app.attr{i}": f"value-{i}" for i in range(8)} | {"http.response.status_code": 200, "app.n": 3}
 
 
@@ -168,7 +169,7 @@ def instructions_per_span(spacing_ns: int) -> dict[str, float] | None:
             "clock_reads_per_span": float(run("count", large, valgrind=False)), "spacing_us": spacing_ns / 1000}
 
 
-def workload(tp, n=20):
+def workload(tp, n=WORK_SPANS):
     tracer = tp.get_tracer("bench")
 
     def run() -> int:
@@ -196,7 +197,7 @@ def main() -> None:
         "span_1ms_exported": fresh_spans(n=20, work=12_000, exported=True),
         "span_1ms_exported_capture": fresh_spans(n=20, work=12_000, exported=True, **capture),
     }, repeats=151)
-    repeats = 21
+    repeats = 101
     # the profilers run only now: SIGPROF is process-wide and would tick through the span variants too
     prof, c4 = provider(cpu=False, gc=False, exceptions=False, profiler=True, profiler_hz=100)
     prof_thread, c5 = provider(cpu=False, gc=False, exceptions=False, profiler=True, profiler_hz=100,
@@ -206,12 +207,13 @@ def main() -> None:
         "work_profiler": workload(prof),
         "work_plain_again": workload(plain),  # A/A control
         "work_profiler_thread": workload(prof_thread),
-    }, repeats=repeats))
+    }, repeats=repeats, rotate=True))
     samples, samples_thread, mode = c4.profiler.samples, c5.profiler.samples, c4.profiler.mode
     # the profiler's own accounting: time inside sample() and building span events over the profiled workload's
     # CPU (robust to the VM's noise, but blind to costs elsewhere: wake-ups, GIL hand-offs, signal delivery)
-    def own(c, key):  # cpu_s_per_op is per span; a run does 20 of them
-        return (c.profiler.sampling_ns + c.profiler.event_ns) / 1e9 / (sum(res[key]["cpu_s_per_op_repeats"]) * 20)
+    def own(c, key):  # cpu_s_per_op is per span; a run does WORK_SPANS of them
+        return ((c.profiler.sampling_ns + c.profiler.event_ns) / 1e9
+                / (sum(res[key]["cpu_s_per_op_repeats"]) * WORK_SPANS))
 
     self_share, self_share_thread = own(c4, "work_profiler"), own(c5, "work_profiler_thread")
     for c in (c4, c5):
