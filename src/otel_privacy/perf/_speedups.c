@@ -204,7 +204,7 @@ SpanClock_on_start(SpanClock *self, PyObject *const *args, Py_ssize_t nargs, PyO
     if (span == NULL)
         return NULL;
     PyObject *tid = NULL, *now = NULL, *snap = NULL, *name = NULL, *state = NULL;
-    int name_known = 0;
+    int name_known = 0, ok = 0;
     if (self->snaps == NULL || !PyDict_Check(self->snaps) || self->names == NULL || !PyDict_Check(self->names)
         || self->gc == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "SpanClock state not set");
@@ -274,19 +274,16 @@ SpanClock_on_start(SpanClock *self, PyObject *const *args, Py_ssize_t nargs, PyO
         Py_XSETREF(self->last_snap, snap);
         self->last_tid = ident;
     }
-    Py_XDECREF(tid);
-    Py_DECREF(now);
-    Py_DECREF(snap);
-    Py_XDECREF(name);
-    Py_XDECREF(state);
-    Py_RETURN_NONE;
-error:
+    ok = 1;
+error:  /* and the way out of success too */
     Py_XDECREF(tid);
     Py_XDECREF(now);
     Py_XDECREF(snap);
     Py_XDECREF(name);
     Py_XDECREF(state);
-    return failed((PyObject *)self);
+    if (!ok)
+        return failed((PyObject *)self);
+    Py_RETURN_NONE;
 }
 
 static PyObject *
@@ -329,6 +326,7 @@ SpanClock_on_ending(SpanClock *self, PyObject *const *args, Py_ssize_t nargs, Py
     if (!table_pop(self, span, &entry))
         Py_RETURN_NONE;
     PyObject *begin_obj = PyObject_GetAttr(span, s_start_time), *name = NULL, *r = NULL;
+    int ok = 0;
     if (begin_obj == NULL)
         goto error;
     /* the same start-time object, or this address belonged to an older span that never ended */
@@ -365,19 +363,16 @@ SpanClock_on_ending(SpanClock *self, PyObject *const *args, Py_ssize_t nargs, Py
         }
     }
 done:
-    Py_DECREF(entry.start);
-    Py_DECREF(entry.snap);
-    Py_XDECREF(begin_obj);
-    Py_XDECREF(name);
-    Py_XDECREF(r);
-    Py_RETURN_NONE;
+    ok = 1;
 error:
     Py_DECREF(entry.start);
     Py_DECREF(entry.snap);
     Py_XDECREF(begin_obj);
     Py_XDECREF(name);
     Py_XDECREF(r);
-    return failed((PyObject *)self);
+    if (!ok)
+        return failed((PyObject *)self);
+    Py_RETURN_NONE;
 }
 
 static PyObject *
