@@ -322,3 +322,29 @@ def test_the_c_and_python_hot_paths_decide_alike(ops, monkeypatch, hot_path):
     finally:
         gc.enable()
     assert in_c == in_python
+
+
+def test_without_the_extension_the_python_hot_path_is_used(hot_path):
+    # as on a machine where `pip install` found no compiler: the import fails, nothing else changes
+    import subprocess
+    import sys
+
+    if hot_path != "c":
+        return
+    script = """
+import sys
+sys.modules["otel_privacy.perf._speedups"] = None  # ImportError on import
+from opentelemetry.sdk.trace import TracerProvider
+from otel_privacy.perf import PerfConfig
+from otel_privacy.perf import spans
+assert spans._SpanClock is spans._PySpanClock
+tp = TracerProvider()
+processor = spans.ResourceSpanProcessor(PerfConfig(enabled=True))
+tp.add_span_processor(processor)
+span = tp.get_tracer("t").start_span("s", start_time=10**9)
+span.end(end_time=10**9 + 5 * 10**6)
+assert span.attributes["otel_privacy.perf.cpu.thread_ms"] >= 0 and processor.errors == 0
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
