@@ -45,9 +45,11 @@ static PyObject *s_start_time, *s_end_time, *s_name, *s_events, *s_dq, *s_state,
 static PyObject *
 failed(PyObject *self)
 {
-    if (!PyErr_ExceptionMatches(PyExc_Exception))
-        return NULL;
-    PyErr_Clear();
+    if (PyErr_Occurred() != NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
+            return NULL;
+        PyErr_Clear();
+    }
     PyObject *r = PyObject_CallMethodNoArgs(self, s_failed);
     if (r == NULL)
         PyErr_Clear();
