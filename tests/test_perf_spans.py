@@ -348,3 +348,20 @@ print("ok")
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_a_broken_span_is_counted_never_raised(traced):  # noqa: F811
+    tp, exporter, install = traced
+    processor = install().span_processor
+
+    class Odd:  # no _start_time, no _name: not the SDK's span
+        _events = None
+
+    odd = Odd()
+    processor.on_start(odd, parent_context=None)
+    processor._on_ending(odd)
+    processor.on_end(odd)
+    assert processor.errors == 1  # the start could not be read; its end finds no start
+    with tp.get_tracer("t").start_as_current_span("fine"):
+        pass
+    assert processor.errors == 1 and finished(exporter, "fine")

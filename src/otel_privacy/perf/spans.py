@@ -168,9 +168,10 @@ class _PySpanClock:
                 self._tidy(span)
         try:
             entry = self._open.pop(id(span), None)
+            if entry is None:
+                return
             begin = span._start_time
-            # the same start-time object, or this id belonged to an older span that never ended
-            if entry is None or entry[0] is not begin:
+            if entry[0] is not begin:  # not the same start-time object: an older span at this id never ended
                 return
             end = span._end_time
             if end - begin >= self._min_ns:
