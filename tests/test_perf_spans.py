@@ -365,3 +365,25 @@ def test_a_broken_span_is_counted_never_raised(traced):  # noqa: F811
     with tp.get_tracer("t").start_as_current_span("fine"):
         pass
     assert processor.errors == 1 and finished(exporter, "fine")
+
+
+def test_names_only_ever_short_take_no_process_reading_and_a_long_one_reports_no_stale_share(traced, monkeypatch):  # noqa: F811,E501
+    proc_reads: list[int] = []
+    real = spans_module._process_time_ns
+    monkeypatch.setattr(spans_module, "_process_time_ns", lambda: proc_reads.append(1) or real())
+    tp, exporter, install = traced
+    install()
+    tracer = tp.get_tracer("t")
+    now = _timed_spans(tracer, 100, every_ns=2_000_000, length_ns=10_000)  # a new snapshot at every start
+    assert len(proc_reads) == 1  # the first start only: "tiny" was not yet known to be short
+    for attempt in ("known short", "known long"):
+        span = tracer.start_span("tiny", start_time=now)
+        cpu_work(0.005)
+        span.end(end_time=now + 60_000_000)  # 60 ms: long enough for a process share
+        attrs = [s for s in exporter.get_finished_spans() if s.name == "tiny"][-1].attributes
+        assert attrs[PREFIX + "cpu.thread_ms"] > 0  # its thread reading was taken at its start
+        if attempt == "known short":  # its process reading was ~200 ms old: no share rather than a wrong one
+            assert PREFIX + "cpu.process_share" not in attrs
+        else:  # the name is read strictly now: a fresh process reading at the start
+            assert attrs[PREFIX + "cpu.process_share"] >= 0
+        now += 70_000_000

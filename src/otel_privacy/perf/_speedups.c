@@ -253,7 +253,9 @@ SpanClock_on_start(SpanClock *self, PyObject *const *args, Py_ssize_t nargs, PyO
     if (!fresh) {
         if (tid == NULL && (tid = PyLong_FromUnsignedLong(ident)) == NULL)
             goto error;
-        Py_XSETREF(snap, PyObject_CallMethodObjArgs((PyObject *)self, s_snapshot, tid, now, NULL));
+        if (name == NULL && (name = PyObject_GetAttr(span, s_name)) == NULL)
+            goto error;
+        Py_XSETREF(snap, PyObject_CallMethodObjArgs((PyObject *)self, s_snapshot, tid, now, name, NULL));
         if (snap == NULL)
             goto error;
     }

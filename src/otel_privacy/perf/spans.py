@@ -45,6 +45,7 @@ _RSS = PREFIX + "memory.rss_delta_bytes"
 _thread_time_ns = time.thread_time_ns
 _process_time_ns = time.process_time_ns
 _get_ident = threading.get_ident
+_NO_READING = (-(1 << 62), 0)  # a process-CPU reading from long ago: never fresh, never within 2% of a span
 _log = logging.getLogger("otel_privacy.perf")
 
 
@@ -144,12 +145,12 @@ class _PySpanClock:
             snap = self._snaps.get(tid)
             now = span._start_time
             if snap is None:
-                snap = self._snapshot(tid, now)
+                snap = self._snapshot(tid, now, span._name)
             else:
                 age = now - snap[1]
                 if not (0 <= age <= self._reuse_ns or (age <= self._reuse_short_ns and age >= 0
                                                         and self._names.get(span._name))):
-                    snap = self._snapshot(tid, now)
+                    snap = self._snapshot(tid, now, span._name)
                 elif snap[4] is not self._gc.state:  # a collection since: it is not this span's
                     snap = self._regc(tid, snap)
             if len(self._open) >= self._open_max:  # spans that never end: forget them all now and then
@@ -264,26 +265,29 @@ class ResourceSpanProcessor(_SpanClock, SpanProcessor):
         self._min_ns = int(self.config.min_span_ms * 1e6)
         self._share_min_ns = int(self.config.process_share_min_ms * 1e6)
         self._proc_stale_ns = max(1000, self._share_min_ns // 50)
-        self._proc_last = (-(1 << 62), 0)  # (wall_ns, process_time_ns), shared by all threads
+        self._proc_last = _NO_READING  # (wall_ns, process_time_ns), shared by all threads
         self.errors = 0
 
     # -- slow paths, called by the hot path (_SpanClock) ------------------------------------------------
     def _failed(self) -> None:
         self.errors += 1
 
-    def _process_cpu(self, now: int) -> int:
+    def _process_cpu(self, now: int) -> tuple[int, int]:
+        """A process-CPU reading ``(wall_ns, process_time_ns)`` at most ``_proc_stale_ns`` old."""
         last = self._proc_last
         if 0 <= now - last[0] < self._proc_stale_ns:
-            return last[1]
-        self._proc_last = (now, _process_time_ns())  # one tuple store: atomic, any thread may refresh
-        return self._proc_last[1]
+            return last
+        last = self._proc_last = (now, _process_time_ns())  # one tuple store: atomic, any thread may refresh
+        return last
 
-    def _snapshot(self, tid: int, now: int) -> tuple[Any, ...]:
-        """A new start snapshot for this thread, taken at span time ``now``."""
-        cpu = proc = 0
+    def _snapshot(self, tid: int, now: int, name: str) -> tuple[Any, ...]:
+        """A new start snapshot for this thread, taken at span time ``now`` by a span called ``name``."""
+        cpu, proc = 0, _NO_READING
         if self._cpu:
             cpu = _thread_time_ns()
-            proc = self._process_cpu(now)
+            # process share needs a fresh reading only on spans of process_share_min_ms and more: a name
+            # only ever short takes the last one as it is (a second system call saved; _measure checks age)
+            proc = self._proc_last if self._names.get(name) else self._process_cpu(now)
         snap = (tid, now, cpu, proc, self._gc.state,
                 self._proc.memory_info().rss if self._proc is not None else None)
         if len(self._snaps) > 4096:  # threads come and go: forget them all now and then
@@ -304,7 +308,7 @@ class ResourceSpanProcessor(_SpanClock, SpanProcessor):
     def _measure(self, span: Span, start: tuple[Any, ...], end: int) -> tuple[Any, ...] | None:
         """Resource attributes of a span of at least ``min_span_ms``. Returns the snapshot taken at its end
         (the thread's next start may use it), if it read the CPU clock."""
-        tid, wall0, cpu0, proc0, gc0, rss0 = start
+        tid, wall0, cpu0, (proc_wall0, proc0), gc0, rss0 = start
         begin = span._start_time
         wall = end - begin
         name = span._name
@@ -324,8 +328,8 @@ class ResourceSpanProcessor(_SpanClock, SpanProcessor):
                     out[_THREAD_MS] = (cpu - cpu0) / 1e6 if cpu > cpu0 else 0.0
                 else:
                     out[_MEASURED] = False
-            if wall >= self._share_min_ns:
-                out[_SHARE] = round((self._process_cpu(end) - proc0) / wall, 3)
+            if wall >= self._share_min_ns and abs(begin - proc_wall0) * 50 <= wall:  # within 2%
+                out[_SHARE] = round((self._process_cpu(end)[1] - proc0) / wall, 3)
         state = self._gc.state
         if state is not gc0:
             collections, pause = state
