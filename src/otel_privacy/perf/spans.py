@@ -222,6 +222,8 @@ class ResourceSpanProcessor(_SpanClock, SpanProcessor):
       Back-to-back short spans of known names thus read the clock about once per millisecond;
     * process CPU share is reported only for spans of at least ``process_share_min_ms`` wall time,
       from a process-wide reading at most 1/50 of that old, so its error stays within ~2% per core.
+      A snapshot for a name only ever short does not refresh that reading (one system call instead of
+      two); a span whose reading is older than 2% of its wall time reports no share.
 
     Spans created with an explicit ``start_time`` or ended with an explicit ``end_time`` are judged by
     those times; their CPU is still what the thread used between the two calls.
