@@ -14,12 +14,12 @@ $(STAMP): pyproject.toml setup.py constraints.txt src/otel_privacy/perf/_speedup
 	touch $(STAMP)
 
 system-deps:
-	bash scripts/setup-system.sh
+	PYTHON=$(PYTHON) bash scripts/setup-system.sh
 
 demo: $(STAMP)
 	$(VENV)/bin/otel-privacy demo
 
-test: $(STAMP) system-deps
+test: system-deps $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks examples
 	$(PY) -m pytest -q -p no:cacheprovider
 

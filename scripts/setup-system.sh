@@ -7,6 +7,11 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || pkgs+=("$1"); }
 need postgresql
 need chromium          # headless browser for the HTML report test (otel-privacy inspect --html)
 need chromium-driver
+need gcc               # builds the optional C hot path of otel_privacy.perf (tests check that it is built)
+py="${PYTHON:-python3}"
+if ! "$py" -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
+  need python3-dev     # the interpreter's headers, for the same build
+fi
 if [ "${#pkgs[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
