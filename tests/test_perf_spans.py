@@ -40,22 +40,21 @@ def test_the_c_hot_path_is_built_and_used():
     assert ResourceSpanProcessor.on_start is _speedups.SpanClock.on_start
 
 
-def test_cpu_bound_span_shows_cpu_close_to_wall_and_sleep_shows_almost_none(traced):  # noqa: F811
+def test_cpu_bound_span_shows_its_cpu_and_a_sleeping_span_almost_none(traced):  # noqa: F811
     tp, exporter, install = traced
     install()
     tracer = tp.get_tracer("t")
     with tracer.start_as_current_span("busy"):
         c0 = time.thread_time()
         cpu_work(0.15)
-        burned = time.thread_time() - c0  # what the work used; wall time stretches on a loaded box
+        burned = time.thread_time() - c0  # what the work used, in CPU time (no wall clock in this test)
     with tracer.start_as_current_span("sleepy"):
-        t0 = time.perf_counter()
         time.sleep(0.15)
-        sleepy_wall = time.perf_counter() - t0
     busy = finished(exporter, "busy").attributes
     sleepy = finished(exporter, "sleepy").attributes
     assert 0.9 * burned * 1000 <= busy[PREFIX + "cpu.thread_ms"] <= burned * 1000 + 20  # the span's own CPU
-    assert sleepy[PREFIX + "cpu.thread_ms"] / (sleepy_wall * 1000) < 0.2  # near zero while sleeping
+    # near zero while sleeping: under a fifth of the 150 ms slept (the span lasted at least that long)
+    assert sleepy[PREFIX + "cpu.thread_ms"] < 0.2 * 150
     assert busy[PREFIX + "cpu.process_share"] > sleepy[PREFIX + "cpu.process_share"]
 
 
