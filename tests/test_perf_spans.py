@@ -386,3 +386,15 @@ def test_names_only_ever_short_take_no_process_reading_and_a_long_one_reports_no
         else:  # the name is read strictly now: a fresh process reading at the start
             assert attrs[PREFIX + "cpu.process_share"] >= 0
         now += 70_000_000
+
+
+def test_a_name_whose_first_span_was_long_is_never_taken_for_short(traced, monkeypatch):  # noqa: F811
+    reads = _count_clock_reads(monkeypatch)
+    tp, exporter, install = traced
+    install()
+    tracer = tp.get_tracer("t")
+    t0 = 1_000_000_000
+    tracer.start_span("tiny", start_time=t0).end(end_time=t0 + 2_000_000)  # its first span: 2 ms
+    del reads[:]
+    _timed_spans(tracer, 10, every_ns=100_000, length_ns=10_000, t0=t0 + 3_000_000)
+    assert len(reads) == 10  # long once: 100 µs apart is past cpu_reuse_us, so every start reads

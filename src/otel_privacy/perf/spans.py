@@ -303,9 +303,15 @@ class ResourceSpanProcessor(_SpanClock, SpanProcessor):
         return snap
 
     def _learn_short(self, name: str) -> None:
+        self._learn(name, True)
+
+    def _learn(self, name: str, short: bool) -> None:
         if len(self._names) > 4096:  # names are meant to be low-cardinality; if not, start over
             self._names.clear()
-        self._names.setdefault(name, True)
+        if short:
+            self._names.setdefault(name, True)  # a long span of it may have been recorded meanwhile
+        else:
+            self._names[name] = False
 
     def _measure(self, span: Span, start: tuple[Any, ...], end: int) -> tuple[Any, ...] | None:
         """Resource attributes of a span of at least ``min_span_ms``. Returns the snapshot taken at its end
@@ -313,9 +319,8 @@ class ResourceSpanProcessor(_SpanClock, SpanProcessor):
         tid, wall0, cpu0, (proc_wall0, proc0), gc0, rss0 = start
         begin = span._start_time
         wall = end - begin
-        name = span._name
-        if self._names.get(name, False) is not False:
-            self._names[name] = False  # long once: its spans read the clock at every start from now on
+        if self._names.get(span._name) is not False:  # also a name not seen before: its first span was long
+            self._learn(span._name, False)  # long once: its spans read the clock at every start from now on
         out: dict[str, Any] = {}
         snap = None
         if self._cpu:
