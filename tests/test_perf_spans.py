@@ -80,10 +80,10 @@ def test_nested_spans_are_inclusive_and_cross_thread_spans_are_marked(traced):  
     assert handoff[PREFIX + "cpu.measured"] is False and PREFIX + "cpu.thread_ms" not in handoff
 
 
-def _count_clock_reads(monkeypatch) -> list[int]:
+def _count_clock_reads(monkeypatch, clock: str = "_thread_time_ns") -> list[int]:
     reads: list[int] = []
-    real = spans_module._thread_time_ns
-    monkeypatch.setattr(spans_module, "_thread_time_ns", lambda: reads.append(1) or real())  # counts, still real
+    real = getattr(spans_module, clock)
+    monkeypatch.setattr(spans_module, clock, lambda: reads.append(1) or real())  # counts, still real
     return reads
 
 
@@ -275,9 +275,7 @@ def _run_ops(processor_class, ops, monkeypatch) -> tuple[list[tuple], int]:
 
     from otel_privacy.perf import PerfConfig
 
-    reads = [0]
-    real = spans_module._thread_time_ns
-    monkeypatch.setattr(spans_module, "_thread_time_ns", lambda: reads.__setitem__(0, reads[0] + 1) or real())
+    reads = _count_clock_reads(monkeypatch)
     exporter = InMemorySpanExporter()
     tp = TracerProvider()
     tp.add_span_processor(SimpleSpanProcessor(exporter))
@@ -304,7 +302,7 @@ def _run_ops(processor_class, ops, monkeypatch) -> tuple[list[tuple], int]:
     # CPU values are real and differ run to run; which attributes a span got, and why, must not
     shapes = [(s.name, sorted(k for k in s.attributes if k.startswith(PREFIX)),
                s.attributes.get(PREFIX + "cpu.measured")) for s in exporter.get_finished_spans()]
-    return shapes, reads[0]
+    return shapes, len(reads)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -367,9 +365,7 @@ def test_a_broken_span_is_counted_never_raised(traced):  # noqa: F811
 
 
 def test_names_only_ever_short_take_no_process_reading_and_a_long_one_reports_no_stale_share(traced, monkeypatch):  # noqa: F811,E501
-    proc_reads: list[int] = []
-    real = spans_module._process_time_ns
-    monkeypatch.setattr(spans_module, "_process_time_ns", lambda: proc_reads.append(1) or real())
+    proc_reads = _count_clock_reads(monkeypatch, "_process_time_ns")
     tp, exporter, install = traced
     install()
     tracer = tp.get_tracer("t")
