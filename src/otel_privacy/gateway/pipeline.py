@@ -56,7 +56,6 @@ class Pipeline:
         self.memory_limit: MemoryLimiter | None = None
         self.batch: BatchProcessor | None = None
         self._all_exporters = all_exporters
-        self._resource_cache: dict[bytes, bytes] = {}
         for cid, proc in processors:
             if isinstance(proc, PrivacyProcessor):
                 self.privacy.append(redactors[cid])
@@ -64,6 +63,9 @@ class Pipeline:
                 self.memory_limit = proc
             elif isinstance(proc, BatchProcessor):
                 self.batch = proc
+        # One resource cache per privacy processor: a cache maps *this* processor's input to *its*
+        # output; shared, a resource the first processor left unchanged would skip the second's rules.
+        self._resource_caches: list[dict[bytes, bytes]] = [{} for _ in self.privacy]
 
     def _queued_bytes(self) -> int:
         return sum(e.queue.bytes for e in self._all_exporters)
@@ -84,10 +86,10 @@ class Pipeline:
             return Admission(False, f"sending queue of {blocking_full[0].name} is full", retry)
         records = count_records(signal, request)
         changed = 0
-        for redactor in self.privacy:
-            if len(self._resource_cache) > 4096:
-                self._resource_cache.clear()
-            changed += redact_request(redactor, request, self._resource_cache)
+        for redactor, cache in zip(self.privacy, self._resource_caches):
+            if len(cache) > 4096:
+                cache.clear()
+            changed += redact_request(redactor, request, cache)
         if changed:
             self.metrics.add("redacted_values", changed, signal=signal)
         payload = request.SerializeToString()
