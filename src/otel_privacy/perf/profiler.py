@@ -36,6 +36,20 @@ app (span bookkeeping is lock-free dict/list operations) and stops cleanly. Fram
 directory and home prefixes stripped), then the whole text through the Redactor (strict mode's
 ``home_path`` detector removes any remaining user names).
 
+The timer never outlives its handler. ``ITIMER_PROF`` keeps firing whatever Python does, and once the
+handler is gone the default action of SIGPROF kills the process. So the timer is disarmed before any
+point at which the handler can revert: ``stop()``; an ``atexit`` hook (the interpreter restores the
+default handlers during finalisation, after ``atexit``, so ``sys.exit``, an uncaught or caught
+``KeyboardInterrupt`` and a normal end all pass through it); ``os.execv``/``os.execve`` (and so every
+``os.exec*``: an interval timer survives ``exec`` while handlers reset to the default, so the new
+program would die) — disarmed just before, re-armed if ``exec`` fails. ``fork`` does not copy timers:
+the child re-arms its own (and starts its own sampler thread) through ``os.register_at_fork``, so every
+forked worker (gunicorn ``--preload``, multiprocessing ``fork``) is profiled; spans open on the forking
+thread carry on in the child, the others are forgotten. ``os._exit`` ends the process with the timer, so
+nothing can fire after it. Not covered: ``exec`` called from C (a C extension or ``ctypes``) bypasses the
+``os`` functions — stop the profiler first, or use ``thread`` mode; and code that resets SIGPROF to the
+default itself while the profiler runs.
+
 On the OpenTelemetry profiles signal: ``opentelemetry-proto`` ships its (development-stage)
 messages, but the Python SDK has no profiles pipeline or exporter to hand them to, so samples are
 linked to spans through span events and written as pprof — the format that signal is modelled on.
@@ -43,7 +57,9 @@ linked to spans through span events and written as pprof — the format that sig
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import gzip
 import logging
 import os
@@ -52,6 +68,7 @@ import sys
 import sysconfig
 import threading
 import time
+import weakref
 from collections import Counter
 from pathlib import Path
 from types import CodeType
@@ -187,6 +204,7 @@ class SamplingProfiler:
         self._signal = False  # main-thread spans are sampled by SIGPROF
         self._by_signal: int | None = None  # the main thread's ident while signals sample it
         self._previous_handler: Any = None
+        self._handler_installed = False  # our SIGPROF handler is in place (until stop() restores the previous)
         self._sampling = False  # a signal arriving during a sample is skipped, never nested
         self._main = threading.main_thread().ident
         self.mode: str | None = None  # "auto" (signal + thread) or "thread" once started
@@ -222,9 +240,41 @@ class SamplingProfiler:
         if self.running:
             return
         self._stop.clear()
+        _install_timer_guards()  # before the timer is armed
+        _running.add(self)
         self.mode = "auto" if self.config.profiler_mode == "auto" and self._start_signal() else "thread"
+        self._start_thread()
+
+    def _start_thread(self) -> None:
         self._thread = threading.Thread(target=self._run, name="otel-privacy-profiler", daemon=True)
         self._thread.start()
+
+    def _disarm(self) -> None:
+        """Stop main-thread sampling now: the timer off, late signals ignored (the handler stays)."""
+        if self._signal:
+            self._signal = False
+            self._by_signal = None
+            _disarm_timer()
+
+    def _after_fork_in_child(self) -> None:
+        """The child of a fork: only the forking thread survives, and no timer (POSIX: timers are not
+        inherited). Keep its spans, forget the rest, re-arm the timer and start a sampler thread."""
+        me = threading.get_ident()
+        ids = list(self._active.get(me, ()))
+        self._active = {me: ids} if ids else {}
+        self._owner = {span_id: me for span_id in ids}
+        self._spans = {span_id: Counter() for span_id in ids}  # the parent reports what it sampled
+        self.process = Counter()
+        self.samples = self.wakeups = self.errors = 0
+        self._started_ns = time.time_ns()
+        self._stop = threading.Event()  # the sampler thread may have held their locks at the fork
+        self._busy = threading.Event()
+        self._sampling = False
+        self._main = threading.main_thread().ident  # the forking thread is the child's main thread
+        if self._signal:
+            self._by_signal = self._main
+            signal.setitimer(signal.ITIMER_PROF, self.interval, self.interval)
+        self._start_thread()
 
     def _start_signal(self) -> bool:
         if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
@@ -234,33 +284,33 @@ class SamplingProfiler:
             if current not in (signal.SIG_DFL, None) and not _stopped_profiler_handler(current):
                 return False  # another profiler owns SIGPROF
             self._previous_handler = signal.signal(signal.SIGPROF, self._on_signal)
+            self._handler_installed = True
             signal.siginterrupt(signal.SIGPROF, False)  # SA_RESTART: the app's syscalls never see EINTR
             self._signal = True
             self._by_signal = self._main
             signal.setitimer(signal.ITIMER_PROF, self.interval, self.interval)
         except (OSError, ValueError):
-            self._signal = False
-            self._by_signal = None
-            with contextlib.suppress(OSError, ValueError, TypeError):
-                signal.signal(signal.SIGPROF, self._previous_handler or signal.SIG_DFL)
+            self._disarm()
+            if self._handler_installed:
+                self._handler_installed = False
+                with contextlib.suppress(OSError, ValueError, TypeError):
+                    signal.signal(signal.SIGPROF, self._previous_handler or signal.SIG_DFL)
             return False
         return True
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
         self._busy.set()  # wake an idle sampler thread so it sees the stop
-        if self._signal:
-            self._signal = False
-            self._by_signal = None
-            with contextlib.suppress(OSError, ValueError):
-                signal.setitimer(signal.ITIMER_PROF, 0, 0)
-            if threading.current_thread() is threading.main_thread():
-                with contextlib.suppress(OSError, ValueError, TypeError):
-                    previous = self._previous_handler
-                    if _stopped_profiler_handler(previous):
-                        previous = None  # a stopped profiler's leftover handler
-                    signal.signal(signal.SIGPROF, previous or signal.SIG_DFL)
-            # else: the handler stays installed but the timer is off, and a late signal is ignored
+        _running.discard(self)
+        self._disarm()
+        # Off the main thread the handler stays installed, the timer off and a late signal ignored.
+        if self._handler_installed and threading.current_thread() is threading.main_thread():
+            self._handler_installed = False
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                previous = self._previous_handler
+                if _stopped_profiler_handler(previous):
+                    previous = None  # a stopped profiler's leftover handler
+                signal.signal(signal.SIGPROF, previous or signal.SIG_DFL)
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -372,6 +422,73 @@ class SamplingProfiler:
         else:
             out.write_text(folded(self.process, 1 << 30, self.scrub, self.labels) + "\n", encoding="utf-8")
         return out
+
+
+# -- the timer never outlives its handler (see the module docstring) ---------------------------
+_running: weakref.WeakSet[SamplingProfiler] = weakref.WeakSet()  # started and not stopped, in this process
+_guards_installed = False
+
+
+def _disarm_timer() -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+
+
+def _disarm_all() -> None:
+    """atexit: the interpreter puts SIGPROF back to its default action during finalisation, after
+    this hook; a timer still armed then would kill the process on its next tick."""
+    for profiler in list(_running):
+        profiler._disarm()
+    _disarm_timer()
+
+
+def _after_fork_in_child() -> None:
+    for profiler in list(_running):
+        try:
+            profiler._after_fork_in_child()
+        except Exception:  # noqa: BLE001 - a fork hook must never break the child
+            profiler.errors += 1
+
+
+def _signal_profiler() -> SamplingProfiler | None:
+    return next((p for p in list(_running) if p._signal), None)
+
+
+def _without_timer(exec_function: Any) -> Any:
+    """``os.execv``/``os.execve`` with the timer disarmed first (it would survive into the new program,
+    whose SIGPROF is back at the default action) and re-armed if ``exec`` fails and returns."""
+
+    @functools.wraps(exec_function)
+    def exec_without_timer(*args: Any, **kwargs: Any) -> Any:
+        profiler = _signal_profiler()
+        if profiler is None:
+            return exec_function(*args, **kwargs)
+        _disarm_timer()
+        try:
+            return exec_function(*args, **kwargs)
+        finally:  # reached only when exec failed: this process goes on, and so does sampling
+            if profiler._signal:
+                with contextlib.suppress(OSError, ValueError):
+                    signal.setitimer(signal.ITIMER_PROF, profiler.interval, profiler.interval)
+
+    exec_without_timer.__wrapped_exec__ = exec_function  # type: ignore[attr-defined]
+    return exec_without_timer
+
+
+def _install_timer_guards() -> None:
+    """Once per process: the atexit hook, the fork hook, and the exec wrappers (every ``os.exec*``
+    goes through ``os.execv`` or ``os.execve``, looked up in ``os`` at call time)."""
+    global _guards_installed
+    if _guards_installed:
+        return
+    _guards_installed = True
+    atexit.register(_disarm_all)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+    for name in ("execv", "execve"):
+        original = getattr(os, name, None)
+        if original is not None and not hasattr(original, "__wrapped_exec__"):
+            setattr(os, name, _without_timer(original))
 
 
 def _stopped_profiler_handler(handler: Any) -> bool:
