@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from otel_privacy import Policy, Redactor
-from otel_privacy.scrub.identity import Pseudonymizer, default_key_path, resolve_hash_key
+from otel_privacy.keys import default_key_path, resolve_hash_key
+from otel_privacy.scrub.identity import Pseudonymizer
 from otel_privacy.scrub.ip import truncate_ip
 
 

@@ -49,3 +49,53 @@ def test_sdk_and_protobuf_paths_give_identical_bytes():
         redact_request(gw_redactor, via_gateway)
         assert via_gateway == via_sdk
         assert via_gateway.SerializeToString() == via_sdk.SerializeToString()
+
+
+def test_sdk_and_protobuf_paths_give_identical_metric_bytes():
+    """Metrics too: RedactingMetricExporter and the protobuf path share one implementation, so they agree,
+    exemplars included (a view keeps only `metric.note` on the point; the rest lands on the exemplar)."""
+    from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics._internal.exemplar import AlwaysOnExemplarFilter
+    from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult, PeriodicExportingMetricReader
+    from opentelemetry.sdk.metrics.view import View
+
+    from otel_privacy import RedactingMetricExporter
+
+    class Keep(MetricExporter):
+        def __init__(self) -> None:
+            super().__init__()
+            self.data: list = []
+
+        def export(self, metrics_data, timeout_millis=10_000, **kwargs):
+            self.data.append(metrics_data)
+            return MetricExportResult.SUCCESS
+
+        def force_flush(self, timeout_millis=10_000):
+            return True
+
+        def shutdown(self, timeout_millis=30_000, **kwargs):
+            pass
+
+    corpus = Corpus()
+    raw = Keep()
+    reader = PeriodicExportingMetricReader(raw, export_interval_millis=3_600_000)
+    resource = Resource.create({"service.name": "parity", "deployment.note": corpus.text("resource")})
+    mp = MeterProvider(resource=resource, metric_readers=[reader], exemplar_filter=AlwaysOnExemplarFilter(),
+                       views=[View(instrument_name="orders.duration", attribute_keys={"metric.note"})])
+    emit_sdk(corpus, TracerProvider(resource=resource), "parity", mp)
+    mp.shutdown()
+    [collected] = raw.data
+    redacted = Keep()
+    RedactingMetricExporter(redacted, redactor=Redactor("default")).export(collected)
+    [sdk_out] = redacted.data
+
+    via_sdk = encode_metrics(sdk_out)
+    via_gateway = encode_metrics(collected)
+    [point] = via_gateway.resource_metrics[0].scope_metrics[0].metrics[0].histogram.data_points
+    assert point.exemplars and point.exemplars[0].filtered_attributes  # the exemplar path is really exercised
+    assert via_gateway.SerializeToString() != via_sdk.SerializeToString()
+    assert redact_request(Redactor("default"), via_gateway) > 0
+    assert via_gateway == via_sdk
+    assert via_gateway.SerializeToString() == via_sdk.SerializeToString()
+    assert corpus.leaks(via_sdk.SerializeToString()) == []

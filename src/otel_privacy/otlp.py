@@ -11,17 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
+from .metrics_redaction import redact_description, redact_point
+from .otlp_walk import data_points, items, resource_groups, scope_groups, signal_of
 from .redactor import Redactor
 
 __all__ = [
-    "redact_traces",
-    "redact_logs",
-    "redact_metrics",
     "redact_request",
     "any_to_py",
     "py_to_any",
@@ -115,20 +111,9 @@ def set_kv(container: Any, values: Mapping[str, Any], before: Mapping[str, Any] 
             py_to_any(v, container.add(key=k).value)
 
 
-def _redact_attrs_in_place(redactor: Redactor, container: Any) -> int:
-    if not container:
-        return 0
-    before = kv_to_dict(container)
-    rec = redactor.new_record(before)
-    after = redactor.redact_attributes(before, rec)
-    if rec.count or after.keys() != before.keys():
-        set_kv(container, after, before)
-    return rec.count
-
-
-def _redact_resource_and_scope(redactor: Redactor, resource_container: Any, cache: dict[bytes, bytes]) -> None:
-    # Resources repeat across requests from the same service: cache by serialized bytes.
-    resource = resource_container.resource
+def _redact_resource(redactor: Redactor, resource: Any, cache: dict[bytes, bytes]) -> None:
+    # Resources repeat across requests from the same service: cache by serialized bytes. The cache
+    # belongs to one redactor (its caller's): it maps this redactor's input to this redactor's output.
     if not resource.attributes:
         return
     raw = resource.SerializeToString(deterministic=True)
@@ -141,105 +126,84 @@ def _redact_resource_and_scope(redactor: Redactor, resource_container: Any, cach
         resource.ParseFromString(done)
 
 
-def _redact_scope(redactor: Redactor, scope_container: Any) -> None:
-    scope = scope_container.scope
+def _redact_scope(redactor: Redactor, scope: Any) -> None:
     if scope.attributes:
         set_kv(scope.attributes, redactor.redact_resource(kv_to_dict(scope.attributes)))
 
 
-def redact_traces(redactor: Redactor, request: ExportTraceServiceRequest, resource_cache: dict | None = None) -> int:
-    """Redact every span of ``request`` in place; returns the number of values changed."""
-    if not redactor.enabled:
-        return 0
-    cache = {} if resource_cache is None else resource_cache
+def _redact_span(redactor: Redactor, span: Any) -> int:
+    attrs = kv_to_dict(span.attributes)
+    events = [(ev.name, kv_to_dict(ev.attributes)) for ev in span.events]
+    links = [kv_to_dict(link.attributes) for link in span.links]
+    out = redactor.redact_span(span.name, attrs, events, links,
+                               span.status.message if span.HasField("status") else None)
+    if out.name != span.name:
+        span.name = out.name
+    set_kv(span.attributes, out.attributes, attrs)
+    for ev, (ev_name, ev_attrs), (_, ev_before) in zip(span.events, out.events, events):
+        if ev.name != ev_name:
+            ev.name = ev_name
+        set_kv(ev.attributes, ev_attrs, ev_before)
+    for link, link_attrs, link_before in zip(span.links, out.links, links):
+        set_kv(link.attributes, link_attrs, link_before)
+    if out.status_description is not None and span.HasField("status"):
+        span.status.message = out.status_description
+    return out.count
+
+
+def _redact_log(redactor: Redactor, lr: Any) -> int:
+    """Bodies including nested maps and arrays, attributes, event name."""
+    has_body = lr.HasField("body")
+    log_attrs = kv_to_dict(lr.attributes)
+    out = redactor.redact_log(any_to_py(lr.body) if has_body else None, log_attrs, lr.event_name or None)
+    if has_body:
+        lr.ClearField("body")
+        if out.body is not None:
+            py_to_any(out.body, lr.body)
+    set_kv(lr.attributes, out.attributes, log_attrs)
+    if out.event_name is not None:
+        lr.event_name = out.event_name
+    return out.count
+
+
+def _redact_metric(redactor: Redactor, metric: Any) -> int:
+    """Description, data point attributes and exemplar attributes (see :mod:`.metrics_redaction`)."""
+    description = redact_description(redactor, metric.description)
+    if description != metric.description:
+        metric.description = description
     total = 0
-    for rs in request.resource_spans:
-        _redact_resource_and_scope(redactor, rs, cache)
-        for ss in rs.scope_spans:
-            _redact_scope(redactor, ss)
-            for span in ss.spans:
-                attrs = kv_to_dict(span.attributes)
-                events = [(ev.name, kv_to_dict(ev.attributes)) for ev in span.events]
-                links = [kv_to_dict(link.attributes) for link in span.links]
-                out = redactor.redact_span(
-                    span.name, attrs, events, links, span.status.message if span.HasField("status") else None,
-                )
-                if out.name != span.name:
-                    span.name = out.name
-                set_kv(span.attributes, out.attributes, attrs)
-                for ev, (ev_name, ev_attrs), (_, ev_before) in zip(span.events, out.events, events):
-                    if ev.name != ev_name:
-                        ev.name = ev_name
-                    set_kv(ev.attributes, ev_attrs, ev_before)
-                for link, link_attrs, link_before in zip(span.links, out.links, links):
-                    set_kv(link.attributes, link_attrs, link_before)
-                if out.status_description is not None and span.HasField("status"):
-                    span.status.message = out.status_description
-                total += out.count
+    for point in data_points(metric):
+        before = kv_to_dict(point.attributes)
+        exemplars = getattr(point, "exemplars", ())
+        ex_before = [kv_to_dict(ex.filtered_attributes) for ex in exemplars]
+        out = redact_point(redactor, before, ex_before)
+        if out.count or out.attributes.keys() != before.keys():
+            set_kv(point.attributes, out.attributes, before)
+        for ex, new, old in zip(exemplars, out.exemplars, ex_before):
+            if new != old or new.keys() != old.keys():
+                set_kv(ex.filtered_attributes, new, old)
+        total += out.count
     return total
 
 
-def redact_logs(redactor: Redactor, request: ExportLogsServiceRequest, resource_cache: dict | None = None) -> int:
-    """Redact every log record of ``request`` in place (bodies including nested maps and arrays)."""
-    if not redactor.enabled:
-        return 0
-    cache = {} if resource_cache is None else resource_cache
-    total = 0
-    for rl in request.resource_logs:
-        _redact_resource_and_scope(redactor, rl, cache)
-        for sl in rl.scope_logs:
-            _redact_scope(redactor, sl)
-            for lr in sl.log_records:
-                has_body = lr.HasField("body")
-                log_attrs = kv_to_dict(lr.attributes)
-                out = redactor.redact_log(any_to_py(lr.body) if has_body else None, log_attrs, lr.event_name or None)
-                if has_body:
-                    lr.ClearField("body")
-                    if out.body is not None:
-                        py_to_any(out.body, lr.body)
-                set_kv(lr.attributes, out.attributes, log_attrs)
-                if out.event_name is not None:
-                    lr.event_name = out.event_name
-                total += out.count
-    return total
-
-
-def _metric_points(metric: Any) -> Iterable[Any]:
-    kind = metric.WhichOneof("data")
-    if kind is None:
-        return ()
-    return getattr(metric, kind).data_points
-
-
-def redact_metrics(redactor: Redactor, request: ExportMetricsServiceRequest,
-                   resource_cache: dict | None = None) -> int:
-    """Redact metric data point attributes and exemplar attributes in place.
-
-    No per-point summary is added: it would split time series by redaction count.
-    """
-    if not redactor.enabled:
-        return 0
-    cache = {} if resource_cache is None else resource_cache
-    total = 0
-    for rm in request.resource_metrics:
-        _redact_resource_and_scope(redactor, rm, cache)
-        for sm in rm.scope_metrics:
-            _redact_scope(redactor, sm)
-            for metric in sm.metrics:
-                metric.description = redactor.redact_text(metric.description)
-                for point in _metric_points(metric):
-                    total += _redact_attrs_in_place(redactor, point.attributes)
-                    for ex in getattr(point, "exemplars", ()):
-                        total += _redact_attrs_in_place(redactor, ex.filtered_attributes)
-    return total
+_REDACT_ITEM = {"traces": _redact_span, "logs": _redact_log, "metrics": _redact_metric}
 
 
 def redact_request(redactor: Redactor, request: Any, resource_cache: dict | None = None) -> int:
-    """Redact any of the three OTLP export requests in place."""
-    if isinstance(request, ExportTraceServiceRequest):
-        return redact_traces(redactor, request, resource_cache)
-    if isinstance(request, ExportLogsServiceRequest):
-        return redact_logs(redactor, request, resource_cache)
-    if isinstance(request, ExportMetricsServiceRequest):
-        return redact_metrics(redactor, request, resource_cache)
-    raise TypeError(f"not an OTLP export request: {type(request).__name__}")
+    """Redact any of the three OTLP export requests in place; returns the number of values changed.
+
+    ``resource_cache`` (optional) keeps redacted resources between calls; give each redactor its own.
+    """
+    signal = signal_of(request)
+    if not redactor.enabled:
+        return 0
+    cache = {} if resource_cache is None else resource_cache
+    redact_item = _REDACT_ITEM[signal]
+    total = 0
+    for rg in resource_groups(signal, request):
+        _redact_resource(redactor, rg.resource, cache)
+        for sg in scope_groups(signal, rg):
+            _redact_scope(redactor, sg.scope)
+            for item in items(signal, sg):
+                total += redact_item(redactor, item)
+    return total

@@ -19,6 +19,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ._yamlconfig import load_yaml, validation_messages
+
 __all__ = ["Policy", "PolicyError", "Rule", "PRESETS", "ACTIONS"]
 
 #: What a rule can do with a value. ``db_statement`` picks SQL, MongoDB, Redis or
@@ -252,17 +254,9 @@ class Policy(BaseModel):
 
     @classmethod
     def from_yaml(cls, text: str, *, source: str = "<yaml>") -> Policy:
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f":{mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise PolicyError(f"{source}{where}: malformed YAML: {problem}") from None
-        if data is None:
-            data = {}
-        return cls.from_dict(data, source=source, lines=_line_index(node))
+        # `extends: off` is the preset's name, not YAML 1.1's false
+        data, lines = load_yaml(text, source, PolicyError, names=[("extends",)])
+        return cls.from_dict({} if data is None else data, source=source, lines=lines)
 
     # -- introspection ------------------------------------------------------------------
     @property
@@ -296,58 +290,7 @@ class PolicyError(ValueError):
 
     @classmethod
     def from_validation(cls, exc: ValidationError, source: str, lines: dict | None) -> PolicyError:
-        parts = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            path = _format_loc(loc)
-            line = _line_for(lines, loc) if lines else None
-            where = f"{source}:{line}" if line else source
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field"
-            parts.append(f"{where}: {path}: {msg}")
-        return cls("\n".join(parts))
-
-
-def _format_loc(loc: tuple) -> str:
-    out = ""
-    for item in loc:
-        if isinstance(item, int):
-            out += f"[{item}]"
-        else:
-            out += ("." if out else "") + str(item)
-    return out or "<root>"
-
-
-def _line_index(node: yaml.Node | None) -> dict[tuple, int]:
-    """Map each path in the YAML document to the 1-based line where it starts."""
-    index: dict[tuple, int] = {}
-
-    def walk(n: yaml.Node, path: tuple) -> None:
-        index[path] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
-            for k, v in n.value:
-                key = k.value
-                index[path + (key,)] = k.start_mark.line + 1
-                walk(v, path + (key,))
-                index[path + (key,)] = k.start_mark.line + 1
-        elif isinstance(n, yaml.SequenceNode):
-            for i, v in enumerate(n.value):
-                walk(v, path + (i,))
-
-    if node is not None:
-        walk(node, ())
-    return index
-
-
-def _line_for(lines: dict, loc: tuple) -> int | None:
-    # pydantic appends tags like "function-after[...]" for validators; drop non-path parts.
-    path = tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("function-", "literal[")))
-    while path:
-        if path in lines:
-            return lines[path]
-        path = path[:-1]
-    return lines.get(())
+        return cls("\n".join(validation_messages(exc, source, lines)))
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

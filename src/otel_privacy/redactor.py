@@ -576,8 +576,10 @@ class Redactor:
         if self._pseudonymizer is None:
             with self._pseudonymizer_lock:
                 if self._pseudonymizer is None:
+                    from .keys import resolve_hash_key  # environment and key file: the engine's side
+
                     o = self.policy.identity
-                    key = _identity.resolve_hash_key(o.key, o.key_env, o.key_file) \
+                    key = resolve_hash_key(o.key, o.key_env, o.key_file) \
                         if o.algorithm == "hmac-sha256" else None
                     self._pseudonymizer = _identity.Pseudonymizer(
                         key, algorithm=o.algorithm, prefix=o.prefix, length=o.length)

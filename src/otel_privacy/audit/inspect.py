@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..otlp import any_to_py, kv_to_dict, redact_request
+from ..otlp_walk import iter_items
 from ..redactor import POLICY_KEY, Redactor
 from .otlp_files import Batch
 from .walk import flatten
@@ -79,10 +80,8 @@ def inspect_batches(batches: list[Batch], redactor: Redactor, *, assume_sent: bo
         if batch.signal == "traces":
             spans.extend(_span_views(batch.request, after_req, show_before=not already))
         elif batch.signal == "logs":
-            for rl_b, rl_a in zip(batch.request.resource_logs, after_req.resource_logs):
-                for sl_b, sl_a in zip(rl_b.scope_logs, rl_a.scope_logs):
-                    for lr_b, lr_a in zip(sl_b.log_records, sl_a.log_records):
-                        logs.append((_body(lr_b) if not already else "", _body(lr_a)))
+            for (_, _, lr_b), (_, _, lr_a) in zip(iter_items("logs", batch.request), iter_items("logs", after_req)):
+                logs.append((_body(lr_b) if not already else "", _body(lr_a)))
     stats = redactor.snapshot_stats()
     rules: Counter[str] = Counter({k: v - before_stats.get(k, 0) for k, v in stats.items()
                                    if v - before_stats.get(k, 0) > 0 and k != "errors"})
@@ -110,33 +109,28 @@ def _body(lr: Any) -> str:
 def _looks_redacted(batches: list[Batch]) -> bool:
     for batch in batches:
         if batch.signal == "traces":
-            for rs in batch.request.resource_spans:
-                for ss in rs.scope_spans:
-                    for span in ss.spans:
-                        return any(kv.key == POLICY_KEY for kv in span.attributes)
+            for _, _, span in iter_items("traces", batch.request):
+                return any(kv.key == POLICY_KEY for kv in span.attributes)
     return False
 
 
 def _span_views(before_req: Any, after_req: Any, *, show_before: bool) -> list[SpanView]:
     out = []
-    for rs_b, rs_a in zip(before_req.resource_spans, after_req.resource_spans):
-        for ss_b, ss_a in zip(rs_b.scope_spans, rs_a.scope_spans):
-            for sb, sa in zip(ss_b.spans, ss_a.spans):
-                after = kv_to_dict(sa.attributes)
-                view = SpanView(sa.trace_id.hex(), sa.span_id.hex(), sa.parent_span_id.hex(), sa.name,
-                                _KINDS.get(sa.kind, str(sa.kind)), sa.start_time_unix_nano, sa.end_time_unix_nano,
-                                after)
-                if show_before:
-                    before = kv_to_dict(sb.attributes)
-                    if sb.name != sa.name:
-                        view.diffs.append(("(span name)", sb.name, sa.name))
-                    view.diffs.extend(_diff(before, after))
-                    for eb, ea in zip(sb.events, sa.events):
-                        view.diffs.extend((f"event {ea.name}: {k}", b, a) for k, b, a in
-                                          _diff(kv_to_dict(eb.attributes), kv_to_dict(ea.attributes)))
-                    if sb.status.message != sa.status.message:
-                        view.diffs.append(("(status)", sb.status.message, sa.status.message))
-                out.append(view)
+    for (_, _, sb), (_, _, sa) in zip(iter_items("traces", before_req), iter_items("traces", after_req)):
+        after = kv_to_dict(sa.attributes)
+        view = SpanView(sa.trace_id.hex(), sa.span_id.hex(), sa.parent_span_id.hex(), sa.name,
+                        _KINDS.get(sa.kind, str(sa.kind)), sa.start_time_unix_nano, sa.end_time_unix_nano, after)
+        if show_before:
+            before = kv_to_dict(sb.attributes)
+            if sb.name != sa.name:
+                view.diffs.append(("(span name)", sb.name, sa.name))
+            view.diffs.extend(_diff(before, after))
+            for eb, ea in zip(sb.events, sa.events):
+                view.diffs.extend((f"event {ea.name}: {k}", b, a) for k, b, a in
+                                  _diff(kv_to_dict(eb.attributes), kv_to_dict(ea.attributes)))
+            if sb.status.message != sa.status.message:
+                view.diffs.append(("(status)", sb.status.message, sa.status.message))
+        out.append(view)
     return out
 
 

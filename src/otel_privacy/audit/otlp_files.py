@@ -22,6 +22,7 @@ from typing import BinaryIO
 from google.protobuf.message import DecodeError, Message
 
 from ..otlp_json import REQUEST_TYPES, OtlpJsonError, dumps, from_dict
+from ..otlp_walk import iter_items
 
 __all__ = ["OtlpFileError", "Batch", "read_requests", "write_requests", "detect_format", "parse_protobuf"]
 
@@ -105,14 +106,12 @@ def parse_protobuf(data: bytes, signal: str | None = None, source: str = "<bytes
 
 def _plausible(signal: str, message: Message) -> bool:
     """Cheap shape checks that tell the three request types apart (they share field numbers)."""
+    found = [item for _, _, item in iter_items(signal, message)]
     if signal == "traces":
-        spans = [s for rs in message.resource_spans for ss in rs.scope_spans for s in ss.spans]
-        return bool(spans) and all(len(s.trace_id) == 16 and len(s.span_id) == 8 for s in spans)
+        return bool(found) and all(len(s.trace_id) == 16 and len(s.span_id) == 8 for s in found)
     if signal == "metrics":
-        metrics = [m for rm in message.resource_metrics for sm in rm.scope_metrics for m in sm.metrics]
-        return bool(metrics) and all(m.name and m.WhichOneof("data") for m in metrics)
-    records = [r for rl in message.resource_logs for sl in rl.scope_logs for r in sl.log_records]
-    return bool(records)
+        return bool(found) and all(m.name and m.WhichOneof("data") for m in found)
+    return bool(found)
 
 
 def read_requests(path: str, *, fmt: str | None = None, signal: str | None = None) -> Iterator[Batch]:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..otlp import any_to_py, kv_to_dict
+from ..otlp_walk import data_points, items, resource_groups, scope_groups
 
 __all__ = ["iter_strings", "flatten"]
 
@@ -35,49 +36,47 @@ def _attrs(location: str, kvs: Any) -> Iterator[tuple[str, str, str]]:
             yield location, path, text
 
 
+def _span_strings(span: Any) -> Iterator[tuple[str, str, str]]:
+    yield "span.name", "", span.name
+    yield from _attrs("span.attributes", span.attributes)
+    for ev in span.events:
+        yield "span.events.name", "", ev.name
+        yield from _attrs("span.events.attributes", ev.attributes)
+    for link in span.links:
+        yield from _attrs("span.links.attributes", link.attributes)
+    if span.status.message:
+        yield "span.status.message", "", span.status.message
+
+
+def _log_strings(lr: Any) -> Iterator[tuple[str, str, str]]:
+    if lr.HasField("body"):
+        for path, text in flatten("", any_to_py(lr.body)):
+            yield "log.body", path, text
+    yield from _attrs("log.attributes", lr.attributes)
+    if lr.event_name:
+        yield "log.event_name", "", lr.event_name
+
+
+def _metric_strings(metric: Any) -> Iterator[tuple[str, str, str]]:
+    yield "metric.name", "", metric.name
+    if metric.description:
+        yield "metric.description", "", metric.description
+    for point in data_points(metric):
+        yield from _attrs("metric.points.attributes", point.attributes)
+        for ex in getattr(point, "exemplars", ()):
+            yield from _attrs("metric.exemplars.attributes", ex.filtered_attributes)
+
+
+_ITEM_STRINGS = {"traces": _span_strings, "logs": _log_strings, "metrics": _metric_strings}
+
+
 def iter_strings(signal: str, request: Any) -> Iterator[tuple[str, str, str]]:
     """Every string in ``request`` with its location and key."""
-    if signal == "traces":
-        for rs in request.resource_spans:
-            yield from _attrs("resource.attributes", rs.resource.attributes)
-            for ss in rs.scope_spans:
-                yield "scope.name", "", ss.scope.name
-                yield from _attrs("scope.attributes", ss.scope.attributes)
-                for span in ss.spans:
-                    yield "span.name", "", span.name
-                    yield from _attrs("span.attributes", span.attributes)
-                    for ev in span.events:
-                        yield "span.events.name", "", ev.name
-                        yield from _attrs("span.events.attributes", ev.attributes)
-                    for link in span.links:
-                        yield from _attrs("span.links.attributes", link.attributes)
-                    if span.status.message:
-                        yield "span.status.message", "", span.status.message
-    elif signal == "logs":
-        for rl in request.resource_logs:
-            yield from _attrs("resource.attributes", rl.resource.attributes)
-            for sl in rl.scope_logs:
-                yield "scope.name", "", sl.scope.name
-                yield from _attrs("scope.attributes", sl.scope.attributes)
-                for lr in sl.log_records:
-                    if lr.HasField("body"):
-                        for path, text in flatten("", any_to_py(lr.body)):
-                            yield "log.body", path, text
-                    yield from _attrs("log.attributes", lr.attributes)
-                    if lr.event_name:
-                        yield "log.event_name", "", lr.event_name
-    else:
-        for rm in request.resource_metrics:
-            yield from _attrs("resource.attributes", rm.resource.attributes)
-            for sm in rm.scope_metrics:
-                yield "scope.name", "", sm.scope.name
-                yield from _attrs("scope.attributes", sm.scope.attributes)
-                for metric in sm.metrics:
-                    yield "metric.name", "", metric.name
-                    if metric.description:
-                        yield "metric.description", "", metric.description
-                    kind = metric.WhichOneof("data")
-                    for point in getattr(metric, kind).data_points if kind else ():
-                        yield from _attrs("metric.points.attributes", point.attributes)
-                        for ex in getattr(point, "exemplars", ()):
-                            yield from _attrs("metric.exemplars.attributes", ex.filtered_attributes)
+    item_strings = _ITEM_STRINGS[signal]
+    for rg in resource_groups(signal, request):
+        yield from _attrs("resource.attributes", rg.resource.attributes)
+        for sg in scope_groups(signal, rg):
+            yield "scope.name", "", sg.scope.name
+            yield from _attrs("scope.attributes", sg.scope.attributes)
+            for item in items(signal, sg):
+                yield from item_strings(item)

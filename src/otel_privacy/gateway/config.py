@@ -27,10 +27,10 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..policy import PolicyError, _line_for, _line_index
+from .._yamlconfig import line_for, load_yaml
+from ..policy import PolicyError
 
 __all__ = ["GatewayConfig", "GatewayConfigError", "load_config", "parse_duration", "default_config"]
 
@@ -321,14 +321,10 @@ def load_config(source: str | Path | dict[str, Any]) -> GatewayConfig:
     except OSError as exc:
         raise GatewayConfigError(f"{source}: cannot read ({exc.strerror or exc})") from None
     text = substitute_env(raw, str(source))
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise GatewayConfigError(f"{source}{where}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
-    return _validate(data, str(source), _line_index(node))
+    # `policy: off` and an inline policy's `extends: off` name the preset (YAML 1.1 would read false)
+    data, lines = load_yaml(text, str(source), GatewayConfigError,
+                            names=[("processors", "*", "policy"), ("processors", "*", "policy", "extends")])
+    return _validate(data or {}, str(source), lines)
 
 
 _PATH_IN_MSG = re.compile(r"^(receivers|processors|exporters|service)\.([^:]+):")
@@ -353,7 +349,7 @@ def _validate(data: dict[str, Any], source: str, lines: dict | None) -> GatewayC
             if m:  # a component error: locate it precisely from the message's own path
                 loc = (m.group(1), *_split_path(m.group(2)))
                 msg = msg[m.end():].strip()
-            line = _line_for(lines, loc) if lines else None
+            line = line_for(lines, loc) if lines else None
             where = f"{source}:{line}" if line else source
             path = ".".join(str(x) for x in loc)
             parts.append(f"{where}: {path}: {'unknown field' if err['type'] == 'extra_forbidden' else msg}")
@@ -366,7 +362,7 @@ def _validate(data: dict[str, Any], source: str, lines: dict | None) -> GatewayC
             try:
                 Policy.load(proc.policy)
             except PolicyError as exc:
-                line = _line_for(lines, ("processors", cid, "policy")) if lines else None
+                line = line_for(lines, ("processors", cid, "policy")) if lines else None
                 raise GatewayConfigError(f"{source}{':' + str(line) if line else ''}: processors.{cid}.policy: "
                                          f"{exc}") from None
     return cfg

@@ -2,7 +2,8 @@
 
 ``RedactingSpanExporter(OTLPSpanExporter())`` can replace the exporter inside any processor,
 ``RedactingLogExporter`` likewise for logs, and ``RedactingMetricExporter`` redacts metric data
-point attributes and exemplar attributes (metrics have no span processor to hook).
+point attributes and exemplar attributes (metrics have no span processor to hook) with the same
+functions as the gateway's protobuf path (:mod:`otel_privacy.metrics_redaction`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult,
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from ..metrics_redaction import redact_description, redact_point
 from ..policy import Policy
 from ..redactor import Redactor
 from ._convert import RecordCopier, SafetyNet
@@ -91,18 +93,15 @@ class RedactingMetricExporter(_Wrapper, MetricExporter):
         )
 
     def _point(self, point: Any) -> Any:
-        r = self.redactor
-        changes: dict[str, Any] = {"attributes": r.redact_attributes(point.attributes)}
-        exemplars = getattr(point, "exemplars", None)
+        exemplars = getattr(point, "exemplars", None) or ()
+        out = redact_point(self.redactor, point.attributes, [ex.filtered_attributes for ex in exemplars])
+        changes: dict[str, Any] = {"attributes": out.attributes}
         if exemplars:
-            changes["exemplars"] = [
-                dataclasses.replace(ex, filtered_attributes=r.redact_attributes(ex.filtered_attributes))
-                for ex in exemplars
-            ]
+            changes["exemplars"] = [dataclasses.replace(ex, filtered_attributes=attrs)
+                                    for ex, attrs in zip(exemplars, out.exemplars)]
         return dataclasses.replace(point, **changes)
 
     def _metrics(self, data: MetricsData) -> MetricsData:
-        r = self.redactor
         resource_metrics = []
         for rm in data.resource_metrics:
             scope_metrics = []
@@ -112,7 +111,7 @@ class RedactingMetricExporter(_Wrapper, MetricExporter):
                     points = self._copy_all(metric.data.data_points, self._point, "metric redaction")
                     metrics.append(dataclasses.replace(
                         metric,
-                        description=r.redact_text(metric.description or ""),
+                        description=redact_description(self.redactor, metric.description or ""),
                         data=dataclasses.replace(metric.data, data_points=points),
                     ))
                 scope_metrics.append(dataclasses.replace(sm, scope=self._copier.scope(sm.scope), metrics=metrics))
