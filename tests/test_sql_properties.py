@@ -188,3 +188,19 @@ def test_truncation_happens_after_obfuscation():
     out = obf.obfuscate(f"SELECT a FROM t WHERE b = 'x' AND c = '{secret}' AND " + "d = 1 AND " * 50).statement
     assert len(out) <= 41 and out.endswith("…")
     assert secret not in out
+
+
+# Every reading's lexical rules, one flag at a time and all together.
+READING_FLAGS = [0, *(1 << i for i in range(11)), (1 << 11) - 1]
+sql_chars = st.text(alphabet=st.sampled_from(list("aEnNqQxXbBuU_09 \t\n'\"`[]$-/*#.?:@&{}()<>,=\\€")), max_size=60)
+
+
+@SETTINGS
+@given(st.one_of(sql_chars, st.text(max_size=200)), st.sampled_from(READING_FLAGS))
+def test_every_reading_cuts_any_text_into_contiguous_tokens(text, flags):
+    from otel_privacy.scrub.sql import scan
+
+    tokens = scan(text, flags)
+    assert [t[1] for t in tokens] == [0, *(t[2] for t in tokens[:-1])][:len(tokens)]  # no gap, no overlap
+    assert (tokens[-1][2] if tokens else 0) == len(text)
+    assert all(s < e for _, s, e in tokens)
