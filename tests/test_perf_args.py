@@ -161,3 +161,24 @@ def test_trace_function_follows_the_configured_policy_and_switches(plain):
         capture.shutdown()
     login("/home/alice/notes.txt")  # after shutdown: the built-in default policy again
     assert "otel_privacy.args.user_note.value" in exporter.get_finished_spans()[-1].attributes
+
+
+@pytest.mark.parametrize("offset", [100, 105, 110, 113, 117, 119, 125])
+def test_captured_arguments_are_redacted_before_they_are_cut(plain, offset):
+    """A secret that straddles the repr limit is never exported in part (14 of 16 card digits, an e-mail's head)."""
+    tp, exporter = plain
+    card, email, jwt = "4111111111111111", "alice.liddell@example.com", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+
+    @trace_function(tracer_provider=tp, capture_args=True, max_repr=120)
+    def submit(note, other):
+        return None
+
+    filler = "x" * offset
+    submit(f"{filler} {card} tail", f"{filler[:-8]} {email} {jwt}")
+    span = finished(exporter, "test_captured_arguments_are_redacted_before_they_are_cut.<locals>.submit")
+    for name in ("note", "other"):
+        value = span.attributes[f"otel_privacy.args.{name}.value"]
+        assert len(value) <= 120
+        for secret in (card, email, jwt):
+            for k in range(6, len(secret) + 1):  # no prefix of 6+ characters of any secret
+                assert secret[:k] not in value, (name, value)

@@ -22,18 +22,34 @@ from .profiler import scrub_path
 __all__ = ["exception_attributes", "record_exception", "safe_repr", "scrub_stacktrace_paths", "ExceptionSpanProcessor"]
 
 
+# A repr longer than this is cut before redaction too (a 10 MB list must not cost 10 MB of scanning); the cut goes
+# back to a separator and the partial token after it is dropped, so no half secret reaches the detectors.
+_MAX_SCANNED_REPR = 64 * 1024
+_SEPARATORS = re.compile(r"[\s,;()\[\]{}]")
+
+
 def safe_repr(redactor: Redactor, name: str, value: Any, max_len: int) -> str:
-    """A truncated repr that passed the Redactor under ``name`` (so a ``password`` is REDACTED)."""
+    """A repr that passed the Redactor under ``name`` (a ``password`` is REDACTED), then cut to ``max_len``.
+
+    Redaction comes first: a repr cut first could end inside an e-mail, a card number or a token that the
+    detectors would then no longer recognise, and its visible part would be exported.
+    """
     try:
         text = repr(value)
     except Exception:  # noqa: BLE001 - a broken __repr__ must not break the app
         text = f"<{type(value).__name__} (repr failed)>"
-    if len(text) > max_len:
-        text = text[: max_len - 1] + "…"
+    if len(text) > _MAX_SCANNED_REPR:
+        cut = text[:_MAX_SCANNED_REPR]
+        last = max((m.start() for m in _SEPARATORS.finditer(cut, _MAX_SCANNED_REPR - 512)), default=0)
+        text = cut[:last] + "…"
     out = redactor.redact_value(name, text)
     if out is DROP:
         return "<dropped>"
-    return out if isinstance(out, str) else redactor.replacement
+    if not isinstance(out, str):
+        return redactor.replacement
+    if len(out) > max_len:
+        out = out[: max_len - 1] + "…"
+    return out
 
 
 def _frames(tb: traceback.TracebackException, redactor: Redactor, lines: list[str]) -> None:
