@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from otel_privacy import Policy, Redactor
@@ -118,14 +120,15 @@ def test_span_summary_counts_every_change_and_names_the_policy(redactor):
     assert out.attributes[COUNT_KEY] == 5
     assert out.attributes[POLICY_KEY] == redactor.fingerprint
     assert out.events[0][1]["exception.message"] == "token for REDACTED"
-    assert out.links[0]["peer.email"] == "REDACTED"
+    assert re.fullmatch(r"u_[0-9a-f]{16}", out.links[0]["peer.email"])  # an e-mail key: a pseudonym
     assert out.status_description == "failed for REDACTED"
 
 
 def test_log_body_nested_maps_and_arrays(redactor):
     body = {"msg": "hi bob@example.com", "password": "p", "items": [{"email": "c@example.com"}, "x"], "n": 3}
     out = redactor.redact_log(body, {"user.id": "alice"})
-    assert out.body == {"msg": "hi REDACTED", "password": "REDACTED", "items": [{"email": "REDACTED"}, "x"], "n": 3}
+    pseudonym = redactor.pseudonymize("c@example.com")
+    assert out.body == {"msg": "hi REDACTED", "password": "REDACTED", "items": [{"email": pseudonym}, "x"], "n": 3}
     assert out.attributes["user.id"].startswith("u_")
     assert out.count == 4
 

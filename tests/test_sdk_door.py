@@ -178,7 +178,8 @@ def test_exporter_wrappers_redact_spans_logs_and_metrics():
     mp.shutdown()
     rm = captured[0].resource_metrics[0]
     point = rm.scope_metrics[0].metrics[0].data.data_points[0]
-    assert dict(point.attributes) == {"customer": "REDACTED", "region": "eu"}
+    # a "customer" key names a person: the same keyed pseudonym the span attribute would get
+    assert dict(point.attributes) == {"customer": Redactor("default").pseudonymize("bob@example.com"), "region": "eu"}
     assert rm.resource.attributes["owner"] == "REDACTED"
     assert InMemoryMetricReader  # the SDK's reader exists; we use a real periodic reader above
 

@@ -36,6 +36,7 @@ Action = Literal[
     "url",  # userinfo, query values, fragment (url options)
     "url_path",  # path templating only
     "text",  # free-text detectors (text options)
+    "count",  # a count (prompt_tokens): numbers kept, anything else redacted
 ]
 ACTIONS: tuple[str, ...] = Action.__args__  # type: ignore[attr-defined]
 
@@ -170,6 +171,35 @@ class IdentityOptions(BaseModel):
     length: int = Field(16, ge=8, le=64, description="Hex characters of the digest kept.")
 
 
+class KeyOptions(BaseModel):
+    """Keys read as words (``githubToken``, ``smtp_pass``, ``customer_email``): see ``otel_privacy.scrub.keys``.
+
+    After the rules and ``secret_key_patterns``, a key whose words name a secret is redacted (a count of
+    secrets, like ``prompt_tokens``, keeps its numbers), one that names a person's identity gets
+    ``identity_action`` and one that names personal data no detector can recognise (phone, birth date,
+    first name, postal address) gets ``personal_action``.
+    """
+
+    model_config = ConfigDict(**_STRICT)
+    enabled: bool = True
+    secret_words: list[str] = Field(default_factory=list, description="More words that make a key secret.")
+    metadata_words: list[str] = Field(
+        default_factory=list, description="More words that, after a secret word, describe it (`token_type`).")
+    identity: bool = True
+    identity_action: Action = "hash"
+    personal: bool = True
+    personal_action: Action = "redact"
+
+
+class StructureOptions(BaseModel):
+    """Structures inside strings — JSON, escaped JSON, Python reprs, form bodies, ``key=value`` text, ORM errors —
+    are parsed and their values redacted by key, in their own syntax."""
+
+    model_config = ConfigDict(**_STRICT)
+    enabled: bool = True
+    max_bytes: int = Field(1 << 20, ge=0, description="Longer strings get the detectors only.")
+
+
 class IpOptions(BaseModel):
     model_config = ConfigDict(**_STRICT)
     ipv4_prefix: int = Field(24, ge=0, le=32)
@@ -188,7 +218,9 @@ class Policy(BaseModel):
     replacement: str = "REDACTED"
     rules: list[Rule] = Field(default_factory=list, description="First matching rule wins; user rules come first.")
     secret_key_patterns: list[Regex] = Field(
-        default_factory=list, description="Regexes (searched, case-insensitive) naming keys whose values are secrets."
+        default_factory=list,
+        description="Regexes (searched, case-insensitive) naming keys whose values are secrets; keys are also "
+        "read as words (see `keys`).",
     )
     allow_keys: list[str] | None = Field(
         None, description="When set, only these keys (globs) are exported; everything else is dropped (strict)."
@@ -203,6 +235,8 @@ class Policy(BaseModel):
     sql: SqlOptions = Field(default_factory=SqlOptions)
     identity: IdentityOptions = Field(default_factory=IdentityOptions)
     ip: IpOptions = Field(default_factory=IpOptions)
+    keys: KeyOptions = Field(default_factory=KeyOptions)
+    structure: StructureOptions = Field(default_factory=StructureOptions)
     usage: dict[str, Any] = Field(default_factory=dict, description="Product usage events (see otel_privacy.usage).")
     perf: dict[str, Any] = Field(default_factory=dict, description="Performance capture (see otel_privacy.perf).")
 
@@ -337,6 +371,26 @@ SENSITIVE_HEADERS = [
         "x[-_]xsrf[-_]token",
         "x[-_]amz[-_]security[-_]token",
         "x[-_]goog[-_]api[-_]key",
+        "ocp[-_]apim[-_]subscription[-_]key",
+        "x[-_]functions[-_]key",
+        "x[-_]vault[-_]token",
+        "x[-_]gitlab[-_]token",
+        "x[-_]shopify[-_]access[-_]token",
+        "x[-_]sentry[-_]auth",
+        "x[-_]datadog[-_]api[-_]key",
+        "dd[-_]api[-_]key",
+        "x[-_]hub[-_]signature*",
+        "x[-_]slack[-_]signature",
+        "x[-_]twilio[-_]signature",
+        "stripe[-_]signature",
+        "x[-_]access[-_]token",
+        "x[-_]refresh[-_]token",
+        "x[-_]session[-_]token",
+        "x[-_]client[-_]secret",
+        "x[-_]webhook[-_]secret",
+        "x[-_]forwarded[-_]authorization",
+        "cf[-_]access[-_]jwt[-_]assertion",
+        "x[-_]ms[-_]token[-_]aad[-_]*",
     )
 ]
 
@@ -376,7 +430,10 @@ _DEFAULT: dict[str, Any] = {
     "name": "default",
     "rules": [
         # Counts of tokens are numbers, not credentials, even though the key says "token".
-        {"match": ["gen_ai.usage.*", "gen_ai.request.max_tokens", "otel_privacy.*"], "action": "keep"},
+        {"match": ["gen_ai.usage.*", "gen_ai.request.max_tokens", "gen_ai.token.type", "llm.token_count.*",
+                   "otel_privacy.*"], "action": "keep"},
+        # Bound query parameters are values: always redacted (db.query.parameter.<key>, semconv 1.26+).
+        {"match": ["db.query.parameter", "db.query.parameter.*"], "action": "redact"},
         # The service's own address is not personal data; peers (clients) are truncated below.
         {"match": SERVER_ADDRESS_KEYS, "action": "keep"},
         {"match": ["db.statement", "db.query.text"], "action": "db_statement"},
@@ -385,17 +442,6 @@ _DEFAULT: dict[str, Any] = {
         {"match": SENSITIVE_HEADERS, "action": "redact"},
         {"match": IDENTITY_KEYS, "action": "hash"},
         {"match": IP_KEYS, "action": "ip"},
-    ],
-    "secret_key_patterns": [
-        r"passw(or)?d|\bpwd\b|pass_?phrase",
-        r"secret",
-        r"(^|[._-])(access|auth|refresh|id|api|bearer|csrf|xsrf|session)?[._-]?tokens?($|[._-])",
-        r"api[._-]?keys?\b|apikey",
-        r"credential",
-        r"session[._-]?(id|key)?\b",
-        r"cookie",
-        r"authori[sz]ation",
-        r"private[._-]?key",
     ],
     "default_action": "text",
 }

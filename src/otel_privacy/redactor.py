@@ -1,10 +1,17 @@
-"""Compile a :class:`~otel_privacy.policy.Policy` into per-key chains of scrubbers, and count what they do.
+"""Compile a :class:`~otel_privacy.policy.Policy` into per-key plans, apply them to value trees, and count.
 
 The Redactor is the one engine behind every door (SDK processors, the OTLP gateway, the CLI). It
 knows nothing of OpenTelemetry objects: doors hand it plain values — attribute mappings, strings,
-nested log bodies — and put the results back into their own types. For each attribute key the
-policy is decided once (rule → action) and cached, so the per-value work is a dict lookup plus the
-scrubber itself.
+nested log bodies — and put the results back into their own types.
+
+Values are trees, not strings. A map (a dict-valued attribute, a log body, an ``AnyValue`` kvlist) is
+walked with the full key *path* of each entry (``app.request.cookie``), and map keys are scanned as
+data; a string that holds structure (JSON, escaped JSON, a Python repr, a form body, ``key=value``
+text, an ORM error) is parsed by :mod:`.scrub.structure` and its values are redacted by their keys,
+in the structure's own syntax. Keys are read as words (:mod:`.scrub.keys`).
+
+For each key path the policy is decided once (rule → action → a compiled :class:`_Plan` whose steps
+handle every value type) and cached, so the per-value work is a dict lookup plus the scrubber itself.
 
 Fail closed: if a scrubber raises, the value is dropped (never exported raw) and counted.
 """
@@ -19,13 +26,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 from .policy import Policy
 from .scrub import identity as _identity
+from .scrub import keys as _keys
 from .scrub.ip import truncate_ip
 from .scrub.nosql import NOSQL_SYSTEMS, obfuscate_nosql
 from .scrub.sql import FAILED as _SQL_FAILED
 from .scrub.sql import SqlObfuscator, SqlResult, dialect_for_system, is_low_cardinality_name, looks_like_sql
+from .scrub.structure import DOCUMENT, scrub_structure
 from .scrub.text import TextScanner
 from .scrub.url import UrlSanitizer
 
@@ -43,8 +53,14 @@ _DB_SYSTEM_KEYS = ("db.system.name", "db.system")
 _HTTP_NAME = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT) (\S+)$")
 _MAX_KEY_CACHE = 8192
 _SCALARS = frozenset({bool, int, float})
+_CONTAINERS = (Mapping, list, tuple)
 _TEXT_MEMO_MAX_LEN = 256
 _TEXT_MEMO_SIZE = 16384
+_MAX_NESTING = 8  # strings inside structures inside strings: deeper ones get the detectors only
+# A percent-encoded run of text ("alice%40example.com", "%2540"): decoded before the detectors look again.
+_PERCENT_RUN = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+_NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_FLAG_ARG = re.compile(r"--?([A-Za-z][\w-]+)")
 
 StrStep = Callable[[str, "RecordContext"], str]
 
@@ -104,14 +120,23 @@ class RedactedLog:
 
 
 class _Plan:
-    """What to do with the values of one attribute key, decided once per key."""
+    """What to do with the values of one key path, compiled once: a step per value type.
 
-    __slots__ = ("action", "on_str", "on_scalar")
+    ``on_str`` rewrites strings, ``on_scalar`` numbers (and booleans where the action replaces them);
+    ``None`` lets the type pass. ``inherit``: a map's entries that no rule of their own claims take this plan
+    (the entries of an identity map are pseudonymised too). ``default``: no rule or key word chose it.
+    """
 
-    def __init__(self, action: str, on_str: StrStep | None, on_scalar: Callable[[Any], Any] | None) -> None:
+    __slots__ = ("action", "on_str", "on_scalar", "keep_bool", "inherit", "default")
+
+    def __init__(self, action: str, on_str: StrStep | None, on_scalar: Callable[[Any], Any] | None, *,
+                 keep_bool: bool = True, default: bool = False) -> None:
         self.action = action
         self.on_str = on_str  # None: strings pass untouched
-        self.on_scalar = on_scalar  # None: bool/int/float pass untouched
+        self.on_scalar = on_scalar  # None: int/float pass untouched
+        self.keep_bool = keep_bool  # False: booleans go to on_scalar as well
+        self.inherit = action not in ("keep", "text", "drop", "redact")
+        self.default = default
 
 
 class Redactor:
@@ -131,6 +156,16 @@ class Redactor:
             if p.secret_key_patterns else None
         self._rules = [(r.match, r.action) for r in p.rules]
         self._max_len = p.max_value_length
+        k = p.keys
+        self._vocabulary = _keys.DEFAULT_VOCABULARY.with_words(
+            secret=k.secret_words, metadata=k.metadata_words, identity=k.identity, personal=k.personal,
+        ) if k.enabled else None
+        self._word_actions = {_keys.SECRET: "redact", _keys.COUNT: "count", _keys.IDENTITY: k.identity_action,
+                              _keys.PERSONAL: k.personal_action}
+        self._structure = p.structure.enabled
+        self._structure_max = p.structure.max_bytes
+        self._key_memo: dict[str, str] = {}
+        self._pseudonym_shape = re.compile(re.escape(p.identity.prefix) + f"[0-9a-f]{{{p.identity.length}}}")
 
         self.url = UrlSanitizer(
             replacement=p.replacement, allow_query_keys=p.url.allow_query_keys, drop_fragment=p.url.drop_fragment,
@@ -147,7 +182,12 @@ class Redactor:
             detectors=p.text.detectors, custom=p.text.custom, replacement=p.replacement,
             typed_replacement=p.text.typed_replacement, url_sanitizer=self.url, ip_truncator=self.truncate_ip,
         )
-        self._text_memo: dict[str, tuple[str, dict[str, int]]] = {}
+        # Keys are scanned for what would identify someone or leak a secret; URLs and IPs in keys are not rewritten
+        self._key_text = TextScanner(
+            detectors={**p.text.detectors, "url": False, "ip": False}, custom=p.text.custom,
+            replacement=p.replacement, typed_replacement=p.text.typed_replacement,
+        )
+        self._text_memo: dict[str, tuple[str, dict[str, int] | None]] = {}
         self._name_memo: dict[tuple[str, str | None], str] = {}
         self._pseudonymizer: _identity.Pseudonymizer | None = None
         self._pseudonymizer_lock = threading.Lock()
@@ -165,7 +205,11 @@ class Redactor:
         return RecordContext(system)
 
     def redact_value(self, key: str, value: Any, record: RecordContext | None = None) -> Any:
-        """Redact one attribute value chosen by ``key``; returns :data:`DROP` when it must go."""
+        """Redact one attribute value chosen by ``key``; returns :data:`DROP` when it must go.
+
+        ``value`` may be any attribute or ``AnyValue`` type: strings, numbers, bytes, sequences and maps
+        (walked with the key path of each entry).
+        """
         if not self.enabled:
             return value
         standalone = record is None
@@ -173,19 +217,21 @@ class Redactor:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plan(key)
-        out = self._redact_with(plan, value, rec)
+        out = self._redact_with(plan, value, rec, key)
         if standalone:
             self._merge(rec)
         return out
 
-    def _redact_with(self, plan: _Plan, value: Any, rec: RecordContext) -> Any:
+    def _redact_with(self, plan: _Plan, value: Any, rec: RecordContext, path: str) -> Any:
         try:
-            out = self._apply(plan, value, rec)
+            out = self._apply(plan, value, rec, path)
         except Exception as exc:  # fail closed: never export what we could not redact
             self._error(f"{plan.action}:{type(exc).__name__}", exc)
             rec.count += 1
             return DROP
-        if out is not value and (out is DROP or out != value):
+        # a walked container counts its changed leaves (already counted), a replaced one counts once
+        if out is not value and (out is DROP or out != value) and (
+                out is DROP or not isinstance(value, _CONTAINERS) or not isinstance(out, _CONTAINERS)):
             rec.changed(plan.action)
         return out
 
@@ -193,6 +239,7 @@ class Redactor:
                           record: RecordContext | None = None) -> dict[str, Any]:
         """Redact a whole attribute mapping (keys kept in order, dropped ones removed).
 
+        Keys are data too: a key holding what a detector finds (``sent.alice@example.com``) is rewritten.
         Derived attributes (e.g. ``db.query.summary`` from a statement) are appended after the
         originals, unless the record already carries them.
         """
@@ -204,18 +251,25 @@ class Redactor:
         rec = self.new_record(attributes) if standalone else record
         out: dict[str, Any] = {}
         plans = self._plans
+        key_memo = self._key_memo
         for key, value in attributes.items():
             plan = plans.get(key)
             if plan is None:
                 plan = self._plan(key)
+            new_key = key_memo.get(key)
+            if new_key is None:
+                new_key = self._scrub_key(key)
+            if new_key != key:
+                rec.changed("key")
+                new_key = _unique(new_key, out)
             # Fast paths: kept keys, and numbers/bools under actions that only rewrite strings.
             if plan.action == "keep" or (value.__class__ in _SCALARS and plan.on_scalar is None
                                          and plan.action != "drop"):
-                out[key] = value
+                out[new_key] = value
                 continue
-            new = self._redact_with(plan, value, rec)
+            new = self._redact_with(plan, value, rec, key)
             if new is not DROP:
-                out[key] = new
+                out[new_key] = new
         if standalone:
             self._merge(rec)
         if rec.derived:
@@ -248,7 +302,7 @@ class Redactor:
         return self._guarded_str(self._name_step, name, record, "span_name")
 
     def redact_body(self, body: Any, record: RecordContext | None = None, key: str | None = None) -> Any:
-        """Redact a log body / AnyValue: strings scanned, maps redacted per key, arrays element-wise."""
+        """Redact a log body / AnyValue: strings scanned (structure too), maps by key path, arrays element-wise."""
         if not self.enabled:
             return body
         if record is None:
@@ -256,31 +310,21 @@ class Redactor:
             out = self.redact_body(body, record, key)
             self._merge(record)
             return out
-        rec = record
+        if key is not None:
+            return self.redact_value(key, body, record)
         if isinstance(body, Mapping):
-            out = {}
-            for k, v in body.items():
-                k = str(k)
-                if isinstance(v, (Mapping, list, tuple)) and not self._is_homogeneous_scalar_seq(v):
-                    new = self._redact_container(k, v, rec)
-                else:
-                    new = self.redact_value(k, v, rec)
-                if new is not DROP:
-                    out[k] = new
-            return out
+            return self._redact_map(body, "", None, record)
         if isinstance(body, (list, tuple)):
             out_list = []
             for item in body:
-                new = self.redact_body(item, rec, key)
+                new = self.redact_body(item, record)
                 if new is not DROP:
                     out_list.append(new)
             return out_list
-        if key is not None:
-            return self.redact_value(key, body, rec)
         if isinstance(body, str):
-            return self.redact_text(body, rec)
+            return self.redact_text(body, record)
         if isinstance(body, (bytes, bytearray)):
-            return self.redact_value("", bytes(body), rec)
+            return self.redact_value("", bytes(body), record)
         return body
 
     # -- public, record level: every door calls these, so their outputs match ------------
@@ -342,8 +386,18 @@ class Redactor:
         return truncate_ip(value, self._ip4, self._ip6)
 
     def pseudonymize(self, value: str) -> str:
-        """Keyed pseudonym of ``value`` per the policy's identity options."""
+        """Keyed pseudonym of ``value`` per the policy's identity options.
+
+        A value that already is one (``u_`` + hex of the configured length) is returned as it is, so a record
+        redacted twice — in the SDK, then again by a gateway — keeps the pseudonym the first door gave it.
+        """
+        if self._pseudonym_shape.fullmatch(value):
+            return value
         return self._get_pseudonymizer()(value)
+
+    def is_pseudonym(self, value: str) -> bool:
+        """Does ``value`` have the shape of this policy's pseudonyms?"""
+        return self._pseudonym_shape.fullmatch(value) is not None
 
     def snapshot_stats(self) -> dict[str, int]:
         with self._stats_lock:
@@ -358,36 +412,59 @@ class Redactor:
         plan = self._plans.get(key)
         return plan if plan is not None else self._plan(key)
 
-    def _choose_action(self, key: str) -> str:
+    def _choose_action(self, key: str) -> tuple[str, str]:
+        """The action for a key or key path, and what chose it: ``rule``, ``words`` or ``default``.
+
+        Rules match the whole path first. Rules that protect (anything but ``keep``) also match any dot-suffix
+        of it, so ``enduser.id`` inside a map (``ctx.enduser.id``) or a flattened key is still pseudonymised;
+        ``keep`` only ever matches the whole key, so nesting can never make a value *less* protected. Then the
+        policy's key patterns, then the key read as words (:mod:`.scrub.keys`), then the default action.
+        """
         p = self.policy
         if not p.enabled:
-            return "keep"
+            return "keep", "rule"
         if p.allow_keys is not None and not _match_any(p.allow_keys, key):
             # Explicit keep/hash/redact rules may still let a key through strict mode.
             for patterns, action in self._rules:
                 if action == "keep" and _match_any(patterns, key):
-                    return action
-            return "drop"
+                    return action, "rule"
+            return "drop", "rule"
         for patterns, action in self._rules:
             if _match_any(patterns, key):
-                return action
+                return action, "rule"
+        if "." in key:
+            suffix = key
+            while "." in suffix:
+                suffix = suffix.partition(".")[2]
+                for patterns, action in self._rules:
+                    if action != "keep" and _match_any(patterns, suffix):
+                        return action, "rule"
         if self._secret_keys is not None and self._secret_keys.search(key):
-            return "redact"
-        return p.default_action
+            return "redact", "rule"
+        if self._vocabulary is not None:
+            word_class = self._vocabulary.classify(key)
+            if word_class != _keys.NONE:
+                return self._word_actions[word_class], "words"
+        return p.default_action, "default"
 
     def _plan(self, key: str) -> _Plan:
-        action = self._choose_action(key)
+        action, source = self._choose_action(key)
         replacement = self.replacement
         on_str: StrStep | None
         on_scalar: Callable[[Any], Any] | None = None
+        keep_bool = True
         if action == "keep" or action == "drop":
             on_str = None
         elif action == "redact":
             on_str = lambda v, rec: replacement  # noqa: E731
             on_scalar = lambda v: replacement  # noqa: E731
+            keep_bool = source == "words"  # a flag named like a secret (test.pass: true) holds none
+        elif action == "count":  # numbers (and numbers written as strings) survive; anything else is a secret
+            on_str = lambda v, rec: v if _NUMERIC.fullmatch(v.strip()) else replacement  # noqa: E731
         elif action == "hash":
             on_str = lambda v, rec: self.pseudonymize(v)  # noqa: E731
             on_scalar = lambda v: self.pseudonymize(str(v))  # noqa: E731
+            keep_bool = False
         elif action == "ip":
             on_str = self._ip_step
         elif action == "db_statement":
@@ -400,21 +477,24 @@ class Redactor:
             on_str = self._url_path_step
         else:
             on_str = self._text_step
-        plan = _Plan(action, on_str, on_scalar)
+        plan = _Plan(action, on_str, on_scalar, keep_bool=keep_bool, default=source == "default")
         if len(self._plans) < _MAX_KEY_CACHE:  # keys are low-cardinality; bound it anyway
             self._plans[key] = plan
         return plan
 
     # -- applying ----------------------------------------------------------------------
-    def _apply(self, plan: _Plan, value: Any, rec: RecordContext) -> Any:
+    def _apply(self, plan: _Plan, value: Any, rec: RecordContext, path: str) -> Any:
         action = plan.action
         if action == "keep":
             return value
         if action == "drop":
             return DROP
-        if isinstance(value, str):
+        cls = value.__class__
+        if cls is str:
             return self._finish(plan.on_str(value, rec)) if plan.on_str is not None else value
-        if isinstance(value, (bool, int, float)):
+        if cls is bool:
+            return value if plan.keep_bool or plan.on_scalar is None else plan.on_scalar(value)
+        if cls is int or cls is float:
             return plan.on_scalar(value) if plan.on_scalar is not None else value
         if isinstance(value, (bytes, bytearray)):
             if plan.on_str is None:
@@ -423,29 +503,97 @@ class Redactor:
             text = bytes(value).decode("latin-1")
             new = plan.on_str(text, rec)
             return value if new == text else self._finish(new).encode("latin-1", "replace")
+        if isinstance(value, Mapping):
+            if action == "redact":
+                return self.replacement
+            return self._redact_map(value, path, plan, rec)
         if isinstance(value, Sequence):
-            out = []
-            for item in value:
-                new = self._apply(plan, item, rec)
-                if new is not DROP:
-                    out.append(new)
-            return tuple(out) if isinstance(value, tuple) else out
+            return self._redact_seq(plan, value, rec, path)
         if value is None:
             return None
+        if isinstance(value, bool):  # subclasses of the scalar types (IntEnum, numpy scalars register as these)
+            return value if plan.keep_bool or plan.on_scalar is None else plan.on_scalar(value)
+        if isinstance(value, (int, float)):
+            return value if plan.on_scalar is None else plan.on_scalar(value)
         # Unknown types are stringified then scrubbed: never export something we did not inspect.
-        return self._apply(plan, str(value), rec)
+        return self._apply(plan, str(value), rec, path)
 
-    def _redact_container(self, key: str, value: Any, rec: RecordContext) -> Any:
-        plan = self._plan_for(key)
-        if plan.action == "drop":
-            return DROP
-        if plan.action == "redact":
-            return self.replacement
-        return self.redact_body(value, rec, key)
+    def _redact_map(self, mapping: Mapping[Any, Any], path: str, parent: _Plan | None,
+                    rec: RecordContext) -> dict[str, Any]:
+        """A map by key path: each entry by its own plan (or its parent's, see :attr:`_Plan.inherit`)."""
+        out: dict[str, Any] = {}
+        for k, v in mapping.items():
+            key = k if k.__class__ is str else str(k)
+            child = f"{path}.{key}" if path else key
+            plan = self._plans.get(child)
+            if plan is None:
+                plan = self._plan(child)
+            if plan.default and parent is not None and parent.inherit:
+                plan = parent
+            new_key = self._key_memo.get(key)
+            if new_key is None:
+                new_key = self._scrub_key(key)
+            if new_key != key:
+                rec.changed("key")
+                new_key = _unique(new_key, out)
+            new = self._redact_with(plan, v, rec, child)
+            if new is not DROP:
+                out[new_key] = new
+        return out
 
-    @staticmethod
-    def _is_homogeneous_scalar_seq(v: Any) -> bool:
-        return isinstance(v, (list, tuple)) and all(isinstance(x, (str, bool, int, float, bytes)) for x in v)
+    def _redact_seq(self, plan: _Plan, seq: Sequence[Any], rec: RecordContext, path: str) -> Any:
+        """Element-wise, then across elements: ``["--password", "x"]`` and a PEM block split into lines."""
+        items = list(seq)
+        out: list[Any] = [None] * len(items)
+        for i, item in enumerate(items):
+            if item.__class__ is str and i + 1 < len(items) and items[i + 1].__class__ is str \
+                    and (m := _FLAG_ARG.fullmatch(item)) is not None:
+                flag = self._plan_for(m.group(1))  # argv: the value after --password is a password
+                if not flag.default and flag.action not in ("keep", "text"):
+                    items[i + 1] = _Flagged(items[i + 1], flag)
+            if isinstance(item, _Flagged):
+                out[i] = self._redact_with(item.plan, item.value, rec, path)
+            else:
+                out[i] = self._redact_with(plan, item, rec, path) if item.__class__ not in _SCALARS \
+                    or plan.on_scalar is not None else item
+        if plan.on_str is not None and plan.action == "text" and sum(1 for x in items if x.__class__ is str) > 1:
+            self._across_elements(items, out, rec)
+        kept = [x for x in out if x is not DROP]
+        return tuple(kept) if isinstance(seq, tuple) else kept
+
+    def _across_elements(self, items: list[Any], out: list[Any], rec: RecordContext) -> None:
+        """Detectors over the original string elements joined by newlines: a finding that spans elements replaces
+        every element it touches in ``out`` (each element alone was already scanned)."""
+        spans: list[tuple[int, int, int]] = []
+        parts: list[str] = []
+        pos = 0
+        for i, item in enumerate(items):
+            if item.__class__ is str:
+                spans.append((pos, pos + len(item), i))
+                parts.append(item)
+                pos += len(item) + 1
+        joined = "\n".join(parts)
+        for f in self.text.find(joined):
+            touched = [i for a, b, i in spans if a < f.end and f.start < b]
+            if len(touched) > 1:
+                for i in touched:
+                    if out[i] is not DROP and out[i] != self.replacement:
+                        out[i] = self.replacement
+                        rec.changed("text")
+                rec.tally(f"detector.{f.detector}")
+
+    def _scrub_key(self, key: str) -> str:
+        """A map or attribute key with what the detectors find replaced (memoised: keys repeat)."""
+        try:
+            new, _ = self._key_text.scrub(key)
+        except Exception as exc:  # fail closed: a key we cannot scan is replaced
+            self._error(f"key:{type(exc).__name__}", exc)
+            new = self.replacement
+        if new == key:
+            new = key
+        if len(self._key_memo) < _MAX_KEY_CACHE:
+            self._key_memo[key] = new
+        return new
 
     def _finish(self, value: str) -> str:
         if len(value) > self._max_len:
@@ -473,17 +621,48 @@ class Redactor:
         if len(value) <= _TEXT_MEMO_MAX_LEN:
             hit = self._text_memo.get(value)
             if hit is None:
-                hit = self.text.scrub(value)
+                scratch = RecordContext()
+                hit = (self._scan(value, 0, scratch), scratch.actions)
                 if len(self._text_memo) >= _TEXT_MEMO_SIZE:
                     self._text_memo.clear()  # cheap bound; refills with what is hot
                 self._text_memo[value] = hit
             out, found = hit
-        else:
-            out, found = self.text.scrub(value)
+            if found:
+                for name, n in found.items():
+                    rec.tally(name, n)
+            return out
+        return self._scan(value, 0, rec)
+
+    def _scan(self, value: str, depth: int, rec: RecordContext) -> str:
+        """Free text: structures first (values by their keys), then the detectors, then percent-encoded runs.
+
+        Only tallies into ``rec`` (the caller counts the changed value), so the result can be memoised.
+        """
+        out = value
+        if self._structure and depth < _MAX_NESTING:
+            out, mode = scrub_structure(value, _StructureSink(self, rec, depth), max_bytes=self._structure_max)
+            if mode == DOCUMENT:
+                return out  # every value of the document was scanned in place; the detectors must not split it
+        out, found = self.text.scrub(out)
         if found:
             for name, n in found.items():
                 rec.tally(f"detector.{name}", n)
+        if "%" in out and depth < _MAX_NESTING:
+            out = _PERCENT_RUN.sub(lambda m: self._percent_run(m.group(), depth, rec), out)
         return out
+
+    def _percent_run(self, run: str, depth: int, rec: RecordContext) -> str:
+        """``alice%40example.com``, ``%2540``: decoded (up to three levels) and scanned again; re-encoded if changed."""
+        decoded = run
+        for _ in range(3):
+            nxt = unquote(decoded)
+            if nxt == decoded:
+                break
+            decoded = nxt
+        if decoded == run:
+            return run
+        scanned = self._scan(decoded, depth + 1, rec)
+        return run if scanned == decoded else quote(scanned, safe="/:?=&;,+$!*'()~#[]")
 
     def _ip_step(self, value: str, rec: RecordContext) -> str:
         truncated = self.truncate_ip(value)
@@ -584,6 +763,74 @@ class Redactor:
                     self._pseudonymizer = _identity.Pseudonymizer(
                         key, algorithm=o.algorithm, prefix=o.prefix, length=o.length)
         return self._pseudonymizer
+
+
+_BARE_LITERALS = frozenset({"null", "None", "true", "false", "True", "False", "undefined", "NaN", "nil", ""})
+
+
+class _StructureSink:
+    """The engine's answers to :func:`.scrub.structure.scrub_structure`: values by their key paths' plans."""
+
+    __slots__ = ("r", "rec", "depth")
+
+    def __init__(self, redactor: Redactor, rec: RecordContext, depth: int) -> None:
+        self.r = redactor
+        self.rec = rec
+        self.depth = depth
+
+    def wants(self, path: str) -> bool:
+        return self.r._plan_for(path).action not in ("text", "keep")
+
+    def key(self, key: str) -> str | None:
+        new = self.r._key_memo.get(key)
+        if new is None:
+            new = self.r._scrub_key(key)
+        if new == key:
+            return None
+        self.rec.tally("key")
+        return new
+
+    def value(self, path: str, value: str, bare: bool, mode: str) -> str | None:
+        r = self.r
+        plan = r._plan_for(path)
+        action = plan.action
+        if action == "keep" or (bare and value in _BARE_LITERALS):
+            return None
+        if action == "text":
+            if bare and _NUMERIC.fullmatch(value):
+                return None
+            new = r._scan(value, self.depth + 1, self.rec)
+        elif action == "drop" or action == "redact":
+            new = r.replacement
+        elif bare and action != "hash" and _NUMERIC.fullmatch(value):
+            return None  # a number under a count, URL or IP key
+        else:
+            new = plan.on_str(value, self.rec) if plan.on_str is not None else value
+        if new == value:
+            return None
+        if action != "text":
+            self.rec.tally(action)
+        return new
+
+
+class _Flagged:
+    """An argv element that follows a secret flag (``--password``): redacted by the flag's plan."""
+
+    __slots__ = ("value", "plan")
+
+    def __init__(self, value: str, plan: _Plan) -> None:
+        self.value = value
+        self.plan = plan
+
+
+def _unique(key: str, taken: Mapping[str, Any]) -> str:
+    """``key``, or ``key#2``, ``key#3``… when two redacted keys would collide."""
+    if key not in taken:
+        return key
+    n = 2
+    while f"{key}#{n}" in taken:
+        n += 1
+    return f"{key}#{n}"
 
 
 def _match_any(patterns: Sequence[str], key: str) -> bool:

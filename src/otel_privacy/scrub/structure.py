@@ -1,0 +1,590 @@
+"""Structure inside strings: JSON, escaped JSON, Python reprs, form bodies, ``key=value`` text, ORM error texts.
+
+A log line or attribute often *holds* a structure — ``payload {'user_id': 7, 'card_number': '…'}``,
+``{"password":"…"}`` in a request body, ``{\\"token\\":\\"…\\"}`` escaped once more, ``a=1&pin=1234``,
+``user_id=42 password=hunter2``, SQLAlchemy's ``[SQL: …] [parameters: ('…', '…')]``, psycopg's
+``DETAIL: Key (email)=(…) already exists.`` — and the secret in it is only a secret because of its *key*.
+This module finds those structures with one tolerant scanner (it never raises, and a truncated document is
+read as far as it goes), hands every value with its key path to a :class:`Sink` (the engine decides what
+the key means) and splices the answers back **in the structure's own syntax**: a replacement inside JSON is
+a JSON string, inside a Python repr a quoted Python string, inside a form body percent-encoded. Only the
+changed values are rewritten; every other character is kept, so a valid JSON document stays valid.
+
+Two modes:
+
+* a **document** — the whole string is one JSON value, Python literal or form body: every value is handed
+  over (the engine scans text values itself), and the caller must not run free-text detectors over the
+  re-serialised result (they could split a JSON string);
+* **embedded** — structures inside free text: only values whose key means something (the sink says so) and
+  values holding escapes are rewritten; the caller's free-text detectors then scan the whole line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Protocol
+from urllib.parse import quote_plus, unquote_plus
+
+__all__ = ["Sink", "scrub_structure", "DOCUMENT", "EMBEDDED", "PARAMETERS_PATH", "STATEMENT_PATH"]
+
+DOCUMENT = "document"
+EMBEDDED = "embedded"
+#: Key paths under which ORM error texts hand over bound parameters and statements, so that the policy's
+#: semantic-convention rules (``db.query.parameter.*`` → redact, ``db.query.text`` → SQL) decide.
+PARAMETERS_PATH = "db.query.parameter"
+STATEMENT_PATH = "db.query.text"
+
+_WS = " \t\r\n"
+_BARE_STOP = frozenset(" \t\r\n,:=}])'\"{[(")
+_IDENT = re.compile(r"[A-Za-z_][\w.]*")
+_STR_PREFIX = re.compile(r"(?:[bBuUrRfF]|[bB][rR]|[rR][bB])?(?=['\"])")
+_BARE_KEY = re.compile(r"[^\s:,}\\\"']+")
+_KWARG = re.compile(r"([A-Za-z_]\w*)\s*=(?!=)")
+_FORM = re.compile(r"[^\s=&]+=[^\s&]*(?:&[^\s=&]+=[^\s&]*)+")
+# Where a structure may start in free text. Every branch starts with a literal, so the regex engine skips
+# everything else with a table lookup; what precedes a "(" (a callee) is read backwards by hand.
+_STRUCT = re.compile(r"[{\[(]|Key \((?=[^()]*\)=\()|Failing row contains \(|Duplicate entry '")
+# key=value, key: value and --flag value: found at their separator; the key is read backwards by hand.
+_SEP = re.compile(r"[=:]|(?<!\S)--(?=[A-Za-z])")
+_FLAG_HEAD = re.compile(r"--([A-Za-z][\w-]*)(?:=|[ \t]+(?=[^\s-]))")
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-[]")
+_NOT_BEFORE_KEY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-@/\\")
+_JSON_START = frozenset("\"'{[0123456789-tfnN]}")
+_MAX_DEPTH = 64
+# Words after "token:" or "password=" in prose that describe the secret's state instead of being it.
+_PROSE = frozenset({
+    "expired", "invalid", "missing", "required", "revoked", "valid", "none", "null", "nil", "empty", "present",
+    "set", "unset", "refreshed", "rotated", "ok", "error", "failed", "true", "false", "yes", "no", "not", "is",
+    "was", "has", "have", "for", "the", "a", "an", "of", "on", "to", "in", "and", "or", "incorrect", "wrong",
+    "changed", "reset", "accepted", "rejected", "denied", "unknown", "malformed", "too", "must", "should",
+    "will", "could", "cannot", "can't", "needed", "provided", "supplied", "updated", "created", "deleted",
+    "redacted", "hidden", "masked", "***", "<redacted>", "[redacted]", "n/a", "-", "unavailable", "disabled",
+    "enabled", "verified", "unverified", "pending", "ready",
+})
+
+
+class Sink(Protocol):
+    """What the engine answers for the values and keys the scanner finds."""
+
+    def value(self, path: str, value: str, bare: bool, mode: str) -> str | None:
+        """The new text for ``value`` at key ``path`` (``None``: unchanged).
+
+        ``bare``: an unquoted token (a number, ``None``, ``true``); a replacement for it is quoted by the scanner.
+        """
+
+    def wants(self, path: str) -> bool:
+        """Does the key ``path`` call for more than the free-text detectors (embedded mode asks first)?"""
+
+    def key(self, key: str) -> str | None:
+        """The new text for a map key (keys are data: ``{"alice@example.com": "sent"}``); ``None``: unchanged."""
+
+
+def scrub_structure(text: str, sink: Sink, *, max_bytes: int = 1 << 20) -> tuple[str, str | None]:
+    """Rewrite the structures in ``text``; returns the new text and the mode (``None``: no structure found)."""
+    if len(text) > max_bytes:
+        return text, None
+    stripped = text.strip()
+    if not stripped:
+        return text, None
+    first = stripped[0]
+    if first in "{[" or (first == "(" and len(stripped) > 1) or _STR_PREFIX.match(stripped) and len(stripped) > 1:
+        scanner = _Scanner(text, sink, DOCUMENT)
+        start = len(text) - len(text.lstrip())
+        end = scanner.value(start, "", 0)
+        if end > 0 and not scanner.truncated and not text[end:].strip():
+            return scanner.result(), DOCUMENT
+    if "=" in stripped and "&" in stripped and _FORM.fullmatch(stripped):
+        return _scrub_form(text, sink), DOCUMENT
+    scanner = _Scanner(text, sink, EMBEDDED)
+    if scanner.embedded():
+        return scanner.result(), EMBEDDED
+    return text, None
+
+
+def _scrub_form(text: str, sink: Sink) -> str:
+    """``a=1&b=2`` (``application/x-www-form-urlencoded``): every value by its decoded key, re-encoded."""
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()):]
+    parts = []
+    for part in text.strip().split("&"):
+        k, _, v = part.partition("=")
+        key, value = unquote_plus(k), unquote_plus(v)
+        new_key = sink.key(key)
+        new = sink.value(key, value, False, DOCUMENT) if value else None
+        parts.append(f"{quote_plus(new_key) if new_key is not None else k}="
+                     f"{quote_plus(new, safe='') if new is not None else v}")
+    return lead + "&".join(parts) + trail
+
+
+class _Scanner:
+    """One pass over ``text``: parses structures tolerantly and records edits ``(start, end, new)``."""
+
+    def __init__(self, text: str, sink: Sink, mode: str, base: str = "") -> None:
+        self.text = text
+        self.n = len(text)
+        self.sink = sink
+        self.mode = mode
+        self.base = base
+        self.edits: list[tuple[int, int, str]] = []
+        self.python = False  # a Python repr: replacements are quoted with ' and escaped the Python way
+        self.truncated = False  # the text ended inside a structure (a cut log line): not a whole document
+
+    def result(self) -> str:
+        if not self.edits:
+            return self.text
+        out, pos = [], 0
+        for start, end, new in sorted(self.edits):
+            if start < pos:  # overlapping edits cannot happen; never copy what an edit covers
+                continue
+            out.append(self.text[pos:start])
+            out.append(new)
+            pos = end
+        out.append(self.text[pos:])
+        return "".join(out)
+
+    # -- embedded structures ----------------------------------------------------------------------------
+    def embedded(self) -> bool:
+        text = self.text
+        structures = ("{" in text or "[" in text or "(" in text or "Key (" in text or "Failing row" in text
+                      or "Duplicate entry" in text)
+        pairs = "=" in text or ":" in text or "--" in text
+        if structures and pairs:  # both kinds, in text order (a structure first where both start at one place)
+            found = sorted([(m.start(), 0, m) for m in _STRUCT.finditer(text)]
+                           + [(m.start(), 1, m) for m in _SEP.finditer(text)], key=_position)
+        elif structures:
+            found = [(m.start(), 0, m) for m in _STRUCT.finditer(text)]
+        elif pairs:
+            found = [(m.start(), 1, m) for m in _SEP.finditer(text)]
+        else:
+            return False
+        pos = 0
+        for start, kind, m in found:
+            if start < pos:
+                continue  # inside a structure already read
+            end = self._structure_at(m) if kind == 0 else self._key_value_at(m)
+            if end > pos:
+                pos = end
+        return bool(self.edits)
+
+    def _structure_at(self, m: re.Match[str]) -> int:
+        text, start = self.text, m.start()
+        c = text[start]
+        nxt = text[start + 1: start + 2]
+        if c == "[" and text.startswith("[SQL: ", start):
+            return self._sql(start + 6)
+        if c == "[" and text.startswith("[parameters: ", start):
+            return self._rest_values(start + 13, "]")
+        if c in "{[":
+            if nxt == "\\":
+                j = start + 1
+                while j < self.n and text[j] == "\\":
+                    j += 1
+                return self._escaped(start) if text[j: j + 1] == '"' else -1
+            j = _skip_ws(text, start + 1)
+            return self.value(start, self.base, 0) if j < self.n and text[j] in _JSON_START else -1
+        if c == "(":
+            k = start
+            while k > 0 and (text[k - 1].isalnum() or text[k - 1] in "_."):
+                k -= 1
+            j = _skip_ws(text, start + 1)
+            if k < start and (text[k].isalpha() or text[k] == "_"):
+                if text[j: j + 1] in ("'", '"') or _KWARG.match(text, j):  # User(email='…'), Decimal('9.99')
+                    return self.value(k, self.base, 0)
+                return -1
+            return self.value(start, self.base, 0) if text[j: j + 1] in ("'", '"') else -1  # ('a', 'b')
+        if c == "K":  # PostgreSQL: Key (email)=(…) already exists
+            open_at = text.find(")=(", m.end()) + 2
+            return self._rest_values(open_at + 1, ")") if open_at > 1 else -1
+        if c == "F":  # PostgreSQL: Failing row contains (…)
+            return self._rest_values(m.end(), ")")
+        close = text.find("' for key", m.end())  # MySQL: Duplicate entry '…' for key '…'
+        if close < 0:
+            close = self.n
+        self._replace_value(m.end(), close, text[m.end():close], PARAMETERS_PATH, "'")
+        return close
+
+    def _key_value_at(self, m: re.Match[str]) -> int:
+        """``key=value`` / ``key: value`` / ``--flag value`` in text: the value goes by the key's meaning."""
+        text, sep = self.text, m.start()
+        if text[sep] == "-":  # --password value / --password=value
+            f = _FLAG_HEAD.match(text, sep)
+            if f is None:
+                return -1
+            return self._value_for(f.group(1), f.end())
+        if text[sep] == ":" and sep + 1 < self.n and text[sep + 1] not in " \t\"'":
+            return -1  # "12:30", "db:5432", "https://", "user:42:profile"
+        k = sep
+        while k > 0 and text[k - 1] in " \t":
+            k -= 1
+        if k > 0 and text[k - 1] in "\"'":
+            k -= 1
+        key_end = k
+        while k > 0 and text[k - 1] in _KEY_CHARS:
+            k -= 1
+        while k < key_end and not (text[k].isalpha() or text[k] == "_"):
+            k += 1  # a key starts with a letter or "_" ("--user=…" reads "user")
+        if k >= key_end or (k > 0 and text[k - 1] in _NOT_BEFORE_KEY):
+            return -1
+        return self._value_for(text[k:key_end], _skip_ws_inline(text, sep + 1))
+
+    def _value_for(self, key: str, i: int) -> int:
+        text = self.text
+        path = f"{self.base}.{key}" if self.base else key
+        if i >= self.n:
+            return i
+        c = text[i]
+        if c in "{[" or (c == "(" and text[i + 1: i + 2] in "'\""):
+            return self.value(i, path, 0)
+        if not self.sink.wants(path):
+            return i
+        if c in "\"'":
+            end = _string_end(text, i + 1, c)
+            self._leaf(i, end, path, c)
+            return end
+        end = i
+        while end < self.n and text[end] not in " \t\r\n,;&)]}\"'<>|":
+            end += 1
+        if end > i and text[i:end].lower() not in _PROSE:  # "token: expired", "password=invalid"
+            self._replace_value(i, end, text[i:end], path, None)  # text, not a literal: no quotes added
+        return end
+
+    def _sql(self, start: int) -> int:
+        """SQLAlchemy's ``[SQL: …]``: the statement goes to the policy's statement rule (SQL obfuscation)."""
+        text = self.text
+        end = text.find("]\n", start)
+        alt = text.find("] [parameters", start)
+        if end < 0 or 0 <= alt < end:
+            end = alt
+        if end < 0:
+            end = text.rfind("]")
+            if end < start:
+                end = self.n
+        new = self.sink.value(STATEMENT_PATH, text[start:end], False, self.mode)
+        if new is not None:
+            self.edits.append((start, end, new))
+        return end
+
+    def _rest_values(self, start: int, close: str) -> int:
+        """Bound parameters (``[parameters: …]``, ``Key (a)=(…)``): parsed where they can be, else one value."""
+        text = self.text
+        i = _skip_ws(text, start)
+        if i < self.n and text[i] in "{[('\"":
+            end = self.value(i, PARAMETERS_PATH, 0)
+            if end > 0:
+                return end
+        end = _close_index(text, start, close)
+        if end > start:
+            self._replace_value(start, end, text[start:end], PARAMETERS_PATH, None)
+        return end
+
+    def _escaped(self, start: int) -> int:
+        """``{\\"k\\":\\"v\\"}``: unescape one level, scan that as JSON, escape the result back."""
+        decoded, index = _unescape_with_index(self.text, start)
+        if not decoded:
+            return -1
+        inner = _Scanner(decoded, self.sink, self.mode, self.base)
+        end = inner.value(0, self.base, 0)
+        if end <= 0:
+            return -1
+        orig_end = index[end] if end < len(index) else self.n
+        if inner.edits:
+            self.edits.append((start, orig_end, _escape_json_chars(inner.result()[: end + (len(inner.result())
+                                                                                          - len(decoded))])))
+        return orig_end
+
+    # -- the tolerant parser ----------------------------------------------------------------------------
+    def value(self, i: int, path: str, depth: int) -> int:
+        """Parse one value at ``i``; returns the index after it, or -1 when it is not a structure we read."""
+        text, n = self.text, self.n
+        i = _skip_ws(text, i)
+        if i >= n or depth > _MAX_DEPTH:
+            return -1
+        c = text[i]
+        if c == "{":
+            return self._object(i + 1, path, depth + 1)
+        if c == "[":
+            return self._sequence(i + 1, "]", path, depth + 1)
+        if c == "(":
+            return self._sequence(i + 1, ")", path, depth + 1)
+        if c in "\"'":
+            if c == "'":
+                self.python = True
+            end = _string_end(text, i + 1, c)
+            self._leaf(i, end, path, c)
+            return end
+        m = _STR_PREFIX.match(text, i)
+        if m is not None and m.end() > i:  # b'…', u'…', r'…'
+            self.python = True
+            q = text[m.end()]
+            end = _string_end(text, m.end() + 1, q)
+            self._leaf(m.end(), end, path, q)
+            return end
+        m = _IDENT.match(text, i)
+        if m is not None and m.end() < n and text[m.end()] == "(":
+            self.python = True
+            if self.mode == DOCUMENT:
+                self._bare(i, m.end(), path)  # the callee's name is text like any other in a document
+            return self._call(m.end() + 1, path, depth + 1)
+        end = i
+        while end < n and text[end] not in _BARE_STOP:
+            end += 1
+        if end == i:
+            return -1
+        self._bare(i, end, path)
+        return end
+
+    def _object(self, i: int, path: str, depth: int) -> int:
+        text, n = self.text, self.n
+        renamed: set[str] = set()  # keys rewritten in this object: two must not collide
+        while True:
+            i = _skip_ws(text, i)
+            if i >= n:
+                self.truncated = True  # read as far as it goes
+                return n
+            c = text[i]
+            if c == "}":
+                return i + 1
+            if c == ",":
+                i += 1
+                continue
+            if c in "\"'":
+                if c == "'":
+                    self.python = True
+                kend = _string_end(text, i + 1, c)
+                raw_key = text[i + 1: kend - 1] if kend <= n and text[kend - 1: kend] == c else text[i + 1: kend]
+                key = _unescape(raw_key, c) if "\\" in raw_key else raw_key
+                new_key = self.sink.key(key) if self.mode == DOCUMENT else None
+                if new_key is not None:
+                    unique, k = new_key, 2
+                    while unique in renamed:
+                        unique, k = f"{new_key}#{k}", k + 1
+                    renamed.add(unique)
+                    self.edits.append((i + 1, i + 1 + len(raw_key), _escape(unique, c, self.python)))
+                i = kend
+            else:
+                m = _BARE_KEY.match(text, i)
+                if m is None:
+                    return -1
+                key = m.group()
+                i = m.end()
+            i = _skip_ws(text, i)
+            if i >= n:
+                self.truncated = True
+                return n
+            if text[i] not in ":=":
+                return -1
+            child = f"{path}.{key}" if path else key
+            i = self._after(self.value(i + 1, child, depth), "}")
+            if i < 0:
+                return -1
+
+    def _sequence(self, i: int, close: str, path: str, depth: int) -> int:
+        text, n = self.text, self.n
+        while True:
+            i = _skip_ws(text, i)
+            if i >= n:
+                self.truncated = True
+                return n
+            c = text[i]
+            if c == close:
+                return i + 1
+            if c == ",":
+                i += 1
+                continue
+            if c in "}])":
+                return -1
+            i = self._after(self.value(i, path, depth), close)
+            if i < 0:
+                return -1
+
+    def _call(self, i: int, path: str, depth: int) -> int:
+        """``User(id=1, email='a@b.c')``, ``Decimal('9.99')``: keyword arguments by name, positional by ``path``."""
+        text, n = self.text, self.n
+        while True:
+            i = _skip_ws(text, i)
+            if i >= n:
+                self.truncated = True
+                return n
+            c = text[i]
+            if c == ")":
+                return i + 1
+            if c == ",":
+                i += 1
+                continue
+            m = _KWARG.match(text, i)
+            if m is not None:
+                child = f"{path}.{m.group(1)}" if path else m.group(1)
+                i = self._after(self.value(m.end(), child, depth), ")")
+            else:
+                i = self._after(self.value(i, path, depth), ")")
+            if i < 0:
+                return -1
+
+    def _after(self, i: int, close: str) -> int:
+        """After a member only a separator, the closing bracket or the end of a truncated text may follow."""
+        if i < 0:
+            return i
+        j = _skip_ws(self.text, i)
+        if j >= self.n or self.text[j] == "," or self.text[j] == close:
+            return j
+        return -1
+
+    # -- leaves -----------------------------------------------------------------------------------------
+    def _leaf(self, start: int, end: int, path: str, q: str) -> None:
+        """A quoted string ``text[start:end]`` (quotes included; an unterminated one runs to ``end``)."""
+        text = self.text
+        closed = end - start >= 2 and text[end - 1] == q
+        raw = text[start + 1: end - 1] if closed else text[start + 1: end]
+        escaped = "\\" in raw
+        if self.mode == EMBEDDED and not escaped and not self.sink.wants(path):
+            return
+        value = _unescape(raw, q) if escaped else raw
+        new = self.sink.value(path, value, False, self.mode)
+        if new is not None and new != value:
+            self.edits.append((start + 1, start + 1 + len(raw), _escape(new, q, self.python or q == "'")))
+
+    def _bare(self, start: int, end: int, path: str) -> None:
+        if self.mode == EMBEDDED and not self.sink.wants(path):
+            return
+        token = self.text[start:end]
+        new = self.sink.value(path, token, True, self.mode)
+        if new is not None and new != token:
+            q = "'" if self.python else '"'
+            self.edits.append((start, end, q + _escape(new, q, self.python) + q))
+
+    def _replace_value(self, start: int, end: int, value: str, path: str, q: str | None) -> None:
+        new = self.sink.value(path, value, q is None, self.mode)
+        if new is not None and new != value:
+            self.edits.append((start, end, _escape(new, q, True) if q else new))
+
+
+def _position(found: tuple[int, int, re.Match[str]]) -> tuple[int, int]:
+    return found[0], found[1]
+
+
+# -- helpers --------------------------------------------------------------------------------------------
+def _skip_ws(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and text[i] in _WS:
+        i += 1
+    return i
+
+
+def _skip_ws_inline(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and text[i] in " \t":
+        i += 1
+    return i
+
+
+def _string_end(text: str, i: int, q: str) -> int:
+    """Index after the closing quote of a string whose body starts at ``i`` (end of text if unterminated)."""
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == q:
+            return i + 1
+        i += 1
+    return n
+
+
+def _close_index(text: str, i: int, close: str) -> int:
+    """Index of the bracket ``close`` that ends the list starting at ``i`` (quotes and nesting respected)."""
+    depth, n = 0, len(text)
+    opener = {")": "(", "]": "["}[close]
+    while i < n:
+        c = text[i]
+        if c in "\"'":
+            i = _string_end(text, i + 1, c)
+            continue
+        if c == opener:
+            depth += 1
+        elif c == close:
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return n
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/", "\\": "\\", "'": "'", '"': '"',
+            "0": "\0", "a": "\a", "v": "\v"}
+
+
+def _unescape(raw: str, q: str) -> str:
+    """Decode backslash escapes of a JSON or Python string body (unknown escapes stay as written)."""
+    if q == '"':
+        try:
+            return json.loads(f'"{raw}"')
+        except ValueError:
+            pass
+    out, i, n = [], 0, len(raw)
+    while i < n:
+        c = raw[i]
+        if c != "\\" or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        e = raw[i + 1]
+        width = {"x": 2, "u": 4, "U": 8}.get(e)
+        if width is not None:
+            digits = raw[i + 2: i + 2 + width]
+            if len(digits) == width and all(d in "0123456789abcdefABCDEF" for d in digits):
+                out.append(chr(min(int(digits, 16), 0x10FFFF)))
+                i += 2 + width
+                continue
+        out.append(_ESCAPES.get(e, "\\" + e))
+        i += 2
+    return "".join(out)
+
+
+def _escape(value: str, q: str | None, python: bool) -> str:
+    """Encode ``value`` as the body of a string quoted with ``q`` (JSON rules unless ``python``)."""
+    if q == '"' and not python:
+        return json.dumps(value, ensure_ascii=False)[1:-1]
+    out = []
+    for c in value:
+        if c == "\\":
+            out.append("\\\\")
+        elif c == q:
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif c == "\t":
+            out.append("\\t")
+        elif ord(c) < 0x20 or c == "\x7f":
+            out.append(f"\\x{ord(c):02x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _unescape_with_index(text: str, start: int) -> tuple[str, list[int]]:
+    """One level of backslash escaping undone from ``start`` on; ``index[k]`` is where decoded char k began."""
+    out: list[str] = []
+    index: list[int] = []
+    i, n = start, len(text)
+    while i < n:
+        c = text[i]
+        index.append(i)
+        if c == "\\" and i + 1 < n:
+            e = text[i + 1]
+            out.append({"n": "\n", "t": "\t", "r": "\r"}.get(e, e))
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    index.append(n)
+    return "".join(out), index
+
+
+def _escape_json_chars(decoded: str) -> str:
+    """The inverse of :func:`_unescape_with_index` for what it decodes."""
+    return decoded.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") \
+        .replace("\r", "\\r")

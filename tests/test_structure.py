@@ -1,0 +1,203 @@
+"""Structure inside strings and values: redacted by key, at every depth, in the structure's own syntax."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from urllib.parse import parse_qsl
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from otel_privacy import Redactor
+
+R = Redactor("default")
+P = R.pseudonymize
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+TEXT = [
+    ("json-document",
+     '{"password":"hunter2","user":{"email":"a@b.com","plan":"pro"},"n":3}',
+     '{"password":"REDACTED","user":{"email":"' + P("a@b.com") + '","plan":"pro"},"n":3}'),
+    ("json-keys-are-data",
+     '{"recipients": {"alice@example.com": "sent", "bob@example.com": "sent"}}',
+     '{"recipients": {"REDACTED": "sent", "REDACTED#2": "sent"}}'),
+    ("json-numbers-under-secret-keys-become-strings",
+     '{"pin": 1234, "otp": "123456", "cvv": 123, "card.brand": "visa"}',
+     '{"pin": "REDACTED", "otp": "REDACTED", "cvv": "REDACTED", "card.brand": "visa"}'),
+    ("json-token-counts-survive",
+     '{"llm.token_count.prompt": 812, "prompt_tokens": 812, "token_type": "Bearer", "expires_in": 3600}',
+     '{"llm.token_count.prompt": 812, "prompt_tokens": 812, "token_type": "Bearer", "expires_in": 3600}'),
+    ("json-string-in-json",
+     '{"a": "{\\"password\\": \\"nested\\"}"}',
+     '{"a": "{\\"password\\": \\"REDACTED\\"}"}'),
+    ("json-unicode-escape-decoded",
+     '{"note": "mail alice\\u0040example.com"}',
+     '{"note": "mail REDACTED"}'),
+    ("escaped-json-in-text",
+     'request body: {\\"password\\":\\"hunter2\\",\\"name\\":\\"x\\"}',
+     'request body: {\\"password\\":\\"REDACTED\\",\\"name\\":\\"x\\"}'),
+    ("escaped-json-document",
+     '{\\"password\\":\\"hunter2\\"}',
+     '{\\"password\\":\\"REDACTED\\"}'),
+    ("python-repr-in-log",
+     "payload {'user_id': 'u-991', 'card_number': '4111111111111111', 'ok': True}",
+     f"payload {{'user_id': '{P('u-991')}', 'card_number': 'REDACTED', 'ok': True}}"),
+    ("dataclass-repr",
+     "User(id=7, email='bob@example.org', password='pw')",
+     f"User(id=7, email='{P('bob@example.org')}', password='REDACTED')"),
+    ("form-body",
+     "a=1&password=hunter2&email=alice%40example.com&next=%2Faccount",
+     f"a=1&password=REDACTED&email={P('alice@example.com')}&next=%2Faccount"),
+    ("logfmt",
+     "login user_id=42 password=s3cret ok=1 githubToken=abc123def",
+     f"login user_id={P('42')} password=REDACTED ok=1 githubToken=REDACTED"),
+    ("argv-in-text",
+     "curl --password hunter2 --user bob --retry 3",
+     f"curl --password REDACTED --user {P('bob')} --retry 3"),
+    ("sqlalchemy-error",
+     "(psycopg2.errors.UniqueViolation) duplicate key value violates unique constraint \"users_email_key\"\n"
+     "DETAIL:  Key (email)=(alice@example.com) already exists.\n\n"
+     "[SQL: INSERT INTO users (email, name) VALUES (%(email)s, %(name)s) RETURNING users.id]\n"
+     "[parameters: {'email': 'alice@example.com', 'name': 'Alice Liddell'}]\n"
+     "(Background on this error at: https://sqlalche.me/e/20/gkpj)",
+     "(psycopg2.errors.UniqueViolation) duplicate key value violates unique constraint \"users_email_key\"\n"
+     "DETAIL:  Key (email)=(REDACTED) already exists.\n\n"
+     "[SQL: INSERT INTO users (email, name) VALUES (%(email)s, %(name)s) RETURNING users.id]\n"
+     "[parameters: {'email': 'REDACTED', 'name': 'REDACTED'}]\n"
+     "(Background on this error at: https://sqlalche.me/e/20/gkpj)"),
+    ("sqlalchemy-statement-literals-and-tuple-parameters",
+     "[SQL: SELECT * FROM users WHERE name = 'Zed'] [parameters: ('Zed', 42)]",
+     "[SQL: SELECT * FROM users WHERE name = ?] [parameters: ('REDACTED', 'REDACTED')]"),
+    ("mysql-duplicate-entry",
+     "Duplicate entry 'zed@example.com' for key 'users.email'",
+     "Duplicate entry 'REDACTED' for key 'users.email'"),
+    ("postgres-failing-row",
+     'null value in column "x" violates not-null constraint DETAIL:  Failing row contains (1, Zed Zedson, null).',
+     'null value in column "x" violates not-null constraint DETAIL:  Failing row contains (REDACTED).'),
+    ("double-percent-encoded-email", "mail alice%2540example.com there", "mail REDACTED there"),
+    ("truncated-json-log-line", '{"user": "x", "password": "hunter', '{"user": "' + P("x") + '", "password": "REDACTED'),
+    ("prose-in-parentheses-is-not-a-document", "(see above)", "(see above)"),
+    ("numbers-stay", "[1, 2, 3]", "[1, 2, 3]"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in TEXT], ids=[c[0] for c in TEXT])
+def test_structures_in_text(text, expected):
+    assert R.redact_text(text) == expected
+
+
+def test_map_attributes_are_walked_with_key_paths():
+    value = {"request": {"cookie": "a=b", "path": "/x"}, "enduser.id": "bob", "ctx": {"session_id": "s1"},
+             "note": "mail bob@example.com", "count": 3}
+    assert R.redact_value("app", value) == {
+        "request": {"cookie": "REDACTED", "path": "/x"}, "enduser.id": P("bob"), "ctx": {"session_id": "REDACTED"},
+        "note": "mail REDACTED", "count": 3}
+
+
+def test_map_keys_are_scanned_and_never_collide():
+    out = R.redact_value("sent", {"alice@example.com": True, "bob@example.com": True, "ok": 1})
+    assert out == {"REDACTED": True, "REDACTED#2": True, "ok": 1}
+
+
+def test_flattened_keys_are_scanned_too():
+    out = R.redact_attributes({"sent[alice@example.com]": True, "http.request.method": "GET"})
+    assert out == {"sent[REDACTED]": True, "http.request.method": "GET"}
+
+
+def test_an_identity_map_pseudonymises_its_leaves():
+    assert R.redact_value("enduser.id", {"a": "alice", "n": 7}) == {"a": P("alice"), "n": P("7")}
+
+
+ARRAYS = [
+    ("argv", ["--password", "hunter2", "--port", "80"], ["--password", "REDACTED", "--port", "80"]),
+    ("argv-identity", ["--user", "bob", "-v"], ["--user", P("bob"), "-v"]),
+    ("pem-split-into-lines",
+     ["-----BEGIN RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEA7", "-----END RSA PRIVATE KEY-----", "ok"],
+     ["REDACTED", "REDACTED", "REDACTED", "ok"]),
+    ("plain-list", ["a", "b"], ["a", "b"]),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), [c[1:] for c in ARRAYS], ids=[c[0] for c in ARRAYS])
+def test_secrets_split_across_array_elements(value, expected):
+    assert R.redact_value("process.command_args", value) == expected
+
+
+def test_pseudonyms_are_not_hashed_again():
+    once = R.redact_value("enduser.id", "alice")
+    assert R.redact_value("enduser.id", once) == once
+    assert R.redact_text(R.redact_text("user_id=42")) == R.redact_text("user_id=42")
+
+
+# -- properties -------------------------------------------------------------------------------------------
+SECRETS = st.sampled_from(["hunter2", "s3cr3t-Pa55", "correct horse battery", "tok_9f8e7d6c5b4a"])
+SECRET_KEYS = st.sampled_from(["password", "apiKey", "client_secret", "x-auth-token", "Passwort", "pin",
+                               "githubToken", "smtp_pass", "refreshToken"])
+PLAIN_KEYS = st.sampled_from(["name", "status", "region", "items", "meta", "page"])
+PLAIN = st.one_of(st.integers(-100, 100), st.booleans(), st.none(), st.sampled_from(["ok", "eu", "a b", "ü"]))
+
+
+def _tree(secret: str):
+    leaf = st.one_of(PLAIN, st.tuples(SECRET_KEYS, st.just(secret)).map(lambda kv: {kv[0]: kv[1]}))
+    return st.recursive(leaf, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                      st.dictionaries(PLAIN_KEYS, inner, max_size=3)),
+                        max_leaves=8)
+
+
+@SETTINGS
+@given(st.data())
+def test_json_documents_stay_valid_and_lose_every_keyed_secret(data):
+    secret = data.draw(SECRETS)
+    doc = {"k": data.draw(_tree(secret)), data.draw(SECRET_KEYS): secret}
+    text = json.dumps(doc, indent=data.draw(st.sampled_from([None, 2])), ensure_ascii=data.draw(st.booleans()))
+    out = R.redact_text(text)
+    json.loads(out)
+    assert secret not in out
+
+
+@SETTINGS
+@given(st.data())
+def test_python_reprs_stay_literals_and_lose_every_keyed_secret(data):
+    secret = data.draw(SECRETS)
+    doc = {"k": data.draw(_tree(secret)), data.draw(SECRET_KEYS): secret}
+    out = R.redact_text(f"payload {doc!r} sent")
+    assert secret not in out
+    ast.literal_eval(out[len("payload "):-len(" sent")])
+
+
+@SETTINGS
+@given(st.data())
+def test_escaped_json_loses_every_keyed_secret(data):
+    secret = data.draw(SECRETS)
+    doc = {"k": data.draw(_tree(secret)), data.draw(SECRET_KEYS): secret}
+    escaped = json.dumps(json.dumps(doc))[1:-1]  # {\"password\": \"…\"}
+    out = R.redact_text(f"body={escaped}")
+    assert secret not in out and secret.replace(" ", "\\u0020") not in out
+
+
+@SETTINGS
+@given(st.dictionaries(st.one_of(PLAIN_KEYS, SECRET_KEYS), st.sampled_from(["1", "x y", "a&b", "é", "hunter2"]),
+                       min_size=2, max_size=6))
+def test_form_bodies_lose_keyed_values_and_keep_the_rest(fields):
+    from urllib.parse import urlencode
+
+    out = R.redact_text(urlencode(fields))
+    pairs = dict(parse_qsl(out, keep_blank_values=True))
+    for k, v in fields.items():
+        if R.action_for(k) == "redact":
+            assert pairs[k] == "REDACTED"
+        else:
+            assert pairs[k] == v
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(list("{}[]()'\"\\:=,&% \nabpw0123._-@") + ["password", "u'", "b'", "hunter2",
+                                                                         "[SQL: ", "Key (", "[parameters: "]),
+                max_size=40).map("".join))
+def test_any_structure_shaped_text_never_raises(text):
+    out = R.redact_text(text)
+    assert isinstance(out, str)
+    assert not re.search(r"(?<![\w.])password[\"']?\s*[:=]\s*[\"']?hunter2", out)
