@@ -172,7 +172,7 @@ class IdentityOptions(BaseModel):
 
 
 class KeyOptions(BaseModel):
-    """Keys read as words (``githubToken``, ``smtp_pass``, ``customer_email``): see ``otel_privacy.scrub.keys``.
+    """Keys read as words (``githubToken``, ``smtp_pass``, ``customer_email``): see ``otel_privacy.scrub.keynames``.
 
     After the rules and ``secret_key_patterns``, a key whose words name a secret is redacted (a count of
     secrets, like ``prompt_tokens``, keeps its numbers), one that names a person's identity gets

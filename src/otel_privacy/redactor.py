@@ -8,7 +8,7 @@ Values are trees, not strings. A map (a dict-valued attribute, a log body, an ``
 walked with the full key *path* of each entry (``app.request.cookie``), and map keys are scanned as
 data; a string that holds structure (JSON, escaped JSON, a Python repr, a form body, ``key=value``
 text, an ORM error) is parsed by :mod:`.scrub.structure` and its values are redacted by their keys,
-in the structure's own syntax. Keys are read as words (:mod:`.scrub.keys`).
+in the structure's own syntax. Keys are read as words (:mod:`.scrub.keynames`).
 
 For each key path the policy is decided once (rule → action → a compiled :class:`_Plan` whose steps
 handle every value type) and cached, so the per-value work is a dict lookup plus the scrubber itself.
@@ -30,7 +30,7 @@ from urllib.parse import quote, unquote
 
 from .policy import Policy
 from .scrub import identity as _identity
-from .scrub import keys as _keys
+from .scrub import keynames as _keys
 from .scrub.ip import truncate_ip
 from .scrub.nosql import NOSQL_SYSTEMS, obfuscate_nosql
 from .scrub.sql import FAILED as _SQL_FAILED
@@ -418,7 +418,7 @@ class Redactor:
         Rules match the whole path first. Rules that protect (anything but ``keep``) also match any dot-suffix
         of it, so ``enduser.id`` inside a map (``ctx.enduser.id``) or a flattened key is still pseudonymised;
         ``keep`` only ever matches the whole key, so nesting can never make a value *less* protected. Then the
-        policy's key patterns, then the key read as words (:mod:`.scrub.keys`), then the default action.
+        policy's key patterns, then the key read as words (:mod:`.scrub.keynames`), then the default action.
         """
         p = self.policy
         if not p.enabled:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from otel_privacy import Redactor
-from otel_privacy.scrub.keys import COUNT, DEFAULT_VOCABULARY, IDENTITY, NONE, PERSONAL, SECRET, key_words
+from otel_privacy.scrub.keynames import COUNT, DEFAULT_VOCABULARY, IDENTITY, NONE, PERSONAL, SECRET, key_words
 
 WORDS = [
     ("githubToken", ("github", "token")),
