@@ -180,3 +180,21 @@ def test_long_values_are_truncated_after_scrubbing():
     r = Redactor({"max_value_length": 32})
     out = r.redact_value("note", "bob@example.com " + "x" * 100)
     assert out.startswith("REDACTED ") and len(out) < 50
+
+
+SERVICE_AND_OPERATION = [
+    ("sqlalchemy-operation-with-file-path", "db.operation.name", "select /home/alice/app.db", "select"),
+    ("old-operation-key", "db.operation", "SELECT", "SELECT"),
+    ("mongo-operation", "db.operation.name", "findAndModify", "findAndModify"),
+    ("own-host-header-ip-kept", "http.request.header.host", ("127.0.0.1:8000",), ("127.0.0.1:8000",)),
+    ("own-server-address-kept", "server.address", "10.0.0.5", "10.0.0.5"),
+    ("ipv6-server-address-kept", "server.address", "[2001:db8::1]:443", "[2001:db8::1]:443"),
+    ("not-a-host-is-scanned", "http.request.header.host", ("alice@example.com",), ("REDACTED",)),
+    ("client-ip-header-truncated", "http.request.header.x-forwarded-for", ("203.0.113.9",), ("203.0.113.0",)),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [c[1:] for c in SERVICE_AND_OPERATION],
+                         ids=[c[0] for c in SERVICE_AND_OPERATION])
+def test_own_host_and_operation_names(redactor, key, value, expected):
+    assert redactor.redact_value(key, value) == expected

@@ -37,6 +37,8 @@ Action = Literal[
     "url_path",  # path templating only
     "text",  # free-text detectors (text options)
     "count",  # a count (prompt_tokens): numbers kept, anything else redacted
+    "operation",  # an operation name (db.operation.name): its first word kept, anything after it dropped
+    "host",  # this service's own host (server.address, Host header): kept when shaped like a host, else text
 ]
 ACTIONS: tuple[str, ...] = Action.__args__  # type: ignore[attr-defined]
 
@@ -424,6 +426,10 @@ SERVER_ADDRESS_KEYS = [
     "http.host",
     "url.domain",
     "url.port",
+    # the Host header names this service (an IP literal there is the server's, not a client's)
+    "http.request.header.host",
+    "http.request.header.:authority",
+    "http.request.header.x[-_]forwarded[-_]host",
 ]
 
 _DEFAULT: dict[str, Any] = {
@@ -435,8 +441,10 @@ _DEFAULT: dict[str, Any] = {
         # Bound query parameters are values: always redacted (db.query.parameter.<key>, semconv 1.26+).
         {"match": ["db.query.parameter", "db.query.parameter.*"], "action": "redact"},
         # The service's own address is not personal data; peers (clients) are truncated below.
-        {"match": SERVER_ADDRESS_KEYS, "action": "keep"},
+        {"match": SERVER_ADDRESS_KEYS, "action": "host"},
         {"match": ["db.statement", "db.query.text"], "action": "db_statement"},
+        # SQLAlchemy writes "select /path/to/file.db" here; an operation is one word
+        {"match": ["db.operation.name", "db.operation"], "action": "operation"},
         {"match": ["url.full", "http.url", "http.target", "url.query"], "action": "url"},
         {"match": ["url.path"], "action": "url_path"},
         {"match": SENSITIVE_HEADERS, "action": "redact"},
@@ -452,6 +460,7 @@ STRICT_ALLOW = [
     "telemetry.sdk.*", "telemetry.distro.*", "otel.*", "otel_privacy.*",
     "http.request.method", "http.method", "http.response.status_code", "http.status_code", "http.route",
     "url.scheme", "url.path", "url.full", "http.url", "http.target", "url.query", "server.address", "server.port",
+    "net.host.name", "net.host.port", "http.server_name", "http.host", "url.domain", "url.port",
     "network.protocol.*", "http.flavor", "http.scheme",
     "db.system", "db.system.name", "db.statement", "db.query.text", "db.query.summary", "db.operation*",
     "db.collection.name", "db.namespace", "db.name", "db.sql.table", "db.response.*", "db.rows_affected",

@@ -461,6 +461,10 @@ class Redactor:
             keep_bool = source == "words"  # a flag named like a secret (test.pass: true) holds none
         elif action == "count":  # numbers (and numbers written as strings) survive; anything else is a secret
             on_str = lambda v, rec: v if _NUMERIC.fullmatch(v.strip()) else replacement  # noqa: E731
+        elif action == "operation":
+            on_str = _operation_name
+        elif action == "host":
+            on_str = lambda v, rec: v if _HOST.fullmatch(v) else self._text_step(v, rec)  # noqa: E731
         elif action == "hash":
             on_str = lambda v, rec: self.pseudonymize(v)  # noqa: E731
             on_scalar = lambda v: self.pseudonymize(str(v))  # noqa: E731
@@ -763,6 +767,17 @@ class Redactor:
                     self._pseudonymizer = _identity.Pseudonymizer(
                         key, algorithm=o.algorithm, prefix=o.prefix, length=o.length)
         return self._pseudonymizer
+
+
+_OPERATION = re.compile(r"\s*([A-Za-z_][\w.\-]*)")
+# A host name, IPv4 or [IPv6] literal with an optional port: all a server address or Host header should be.
+_HOST = re.compile(r"[A-Za-z0-9.\-_]{1,253}(?::\d{1,5})?|\[[0-9A-Fa-f:.]+(?:%[\w.]+)?\](?::\d{1,5})?")
+
+
+def _operation_name(value: str, rec: RecordContext) -> str:
+    """``SELECT``, ``findAndModify``, ``HMSET`` as they are; ``select /path/to/app.db`` → ``select``."""
+    m = _OPERATION.match(value)
+    return m.group(1) if m else "?"
 
 
 _BARE_LITERALS = frozenset({"null", "None", "true", "false", "True", "False", "undefined", "NaN", "nil", ""})
