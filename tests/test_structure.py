@@ -201,3 +201,41 @@ def test_any_structure_shaped_text_never_raises(text):
     out = R.redact_text(text)
     assert isinstance(out, str)
     assert not re.search(r"(?<![\w.])password[\"']?\s*[:=]\s*[\"']?hunter2", out)
+
+
+# -- through the SDK, exported for real -------------------------------------------------------------------
+def test_logging_extra_dicts_percent_args_and_map_attributes_on_the_wire():
+    """``extra=`` dicts and %-args reach the SDK as attributes and as a formatted body: same rules, on the wire."""
+    import logging
+
+    from opentelemetry.sdk._logs import LoggingHandler
+
+    from otel_privacy import configure
+    from otel_privacy.demo import CaptureReceiver
+
+    secrets = ["hunter2x", "4111111111111111", "bob@example.com", "sess-9f8e7d", "carol@example.org", "x1-smtp"]
+    with CaptureReceiver() as receiver:
+        providers = configure("default", service_name="structure-svc", endpoint=receiver.endpoint, set_global=False,
+                              metrics_enabled=False, capture_logging=False)
+        handler = LoggingHandler(logger_provider=providers.logger_provider)
+        log = logging.getLogger("structure.extra")
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        try:
+            log.info("payload %s for %s", {"password": "hunter2x", "card_number": "4111111111111111"},
+                     ("bob@example.com", 42),
+                     extra={"ctx": {"session_id": "sess-9f8e7d", "enduser.id": "carol@example.org"},
+                            "smtpPass": "x1-smtp", "order.count": 3})
+            tracer = providers.tracer_provider.get_tracer("t")
+            with tracer.start_as_current_span("checkout") as span:
+                span.set_attribute("app.request", {"cookie": "sess-9f8e7d", "path": "/cart", "n": 2})
+                span.set_attribute("app.body", '{"password": "hunter2x", "items": 3}')
+        finally:
+            log.removeHandler(handler)
+            providers.shutdown()
+        wire = receiver.raw()  # the receiver has decompressed the bodies
+    for secret in secrets:
+        assert secret.encode() not in wire, secret
+    for kept in (b"/cart", b"order.count", b'\\"items\\": 3', b"payload", b"checkout"):
+        assert kept in wire or kept.replace(b"\\", b"") in wire, kept
+    assert R.pseudonymize("carol@example.org").encode() in wire
