@@ -239,3 +239,12 @@ def test_logging_extra_dicts_percent_args_and_map_attributes_on_the_wire():
     for kept in (b"/cart", b"order.count", b'\\"items\\": 3', b"payload", b"checkout"):
         assert kept in wire or kept.replace(b"\\", b"") in wire, kept
     assert R.pseudonymize("carol@example.org").encode() in wire
+
+
+def test_strict_allow_list_does_not_reach_into_text():
+    """``allow_keys`` limits a record's attributes; keys inside a log line still go by rules and words."""
+    strict = Redactor("strict")
+    out = strict.redact_text('done status=200 duration_ms=12 password=x user_id=7 {"order": 5, "token": "abc"}')
+    assert out == f'done status=200 duration_ms=12 password=REDACTED user_id={strict.pseudonymize("7")} ' \
+                  '{"order": 5, "token": "REDACTED"}'
+    assert strict.redact_attributes({"app.custom": "v", "service.name": "s"}) == {"service.name": "s"}

@@ -152,6 +152,8 @@ class Redactor:
         self._stats_lock = threading.Lock()
         self._errors_logged: set[str] = set()
         self._plans: dict[str, _Plan] = {}
+        # keys inside strings: the same plans unless an allow-list limits the record's own keys
+        self._text_plans: dict[str, _Plan] = self._plans if p.allow_keys is None else {}
         self._secret_keys = re.compile("|".join(f"(?:{x})" for x in p.secret_key_patterns), re.I) \
             if p.secret_key_patterns else None
         self._rules = [(r.match, r.action) for r in p.rules]
@@ -412,7 +414,21 @@ class Redactor:
         plan = self._plans.get(key)
         return plan if plan is not None else self._plan(key)
 
-    def _choose_action(self, key: str) -> tuple[str, str]:
+    def _text_plan_for(self, path: str) -> _Plan:
+        """The plan for a key found *inside* a string (JSON, a repr, ``key=value`` text).
+
+        The policy's ``allow_keys`` lists the attributes a record may carry; it does not reach into text, where
+        a key that no rule claims gets the detectors (strict would otherwise turn ``status=200`` in a log line
+        into ``status=REDACTED``).
+        """
+        if self._text_plans is self._plans:
+            return self._plan_for(path)
+        plan = self._text_plans.get(path)
+        if plan is None:
+            plan = self._plan(path, allow_list=False)
+        return plan
+
+    def _choose_action(self, key: str, allow_list: bool = True) -> tuple[str, str]:
         """The action for a key or key path, and what chose it: ``rule``, ``words`` or ``default``.
 
         Rules match the whole path first. Rules that protect (anything but ``keep``) also match any dot-suffix
@@ -423,7 +439,7 @@ class Redactor:
         p = self.policy
         if not p.enabled:
             return "keep", "rule"
-        if p.allow_keys is not None and not _match_any(p.allow_keys, key):
+        if allow_list and p.allow_keys is not None and not _match_any(p.allow_keys, key):
             # Explicit keep/hash/redact rules may still let a key through strict mode.
             for patterns, action in self._rules:
                 if action == "keep" and _match_any(patterns, key):
@@ -447,8 +463,8 @@ class Redactor:
                 return self._word_actions[word_class], "words"
         return p.default_action, "default"
 
-    def _plan(self, key: str) -> _Plan:
-        action, source = self._choose_action(key)
+    def _plan(self, key: str, allow_list: bool = True) -> _Plan:
+        action, source = self._choose_action(key, allow_list)
         replacement = self.replacement
         on_str: StrStep | None
         on_scalar: Callable[[Any], Any] | None = None
@@ -482,8 +498,9 @@ class Redactor:
         else:
             on_str = self._text_step
         plan = _Plan(action, on_str, on_scalar, keep_bool=keep_bool, default=source == "default")
-        if len(self._plans) < _MAX_KEY_CACHE:  # keys are low-cardinality; bound it anyway
-            self._plans[key] = plan
+        cache = self._plans if allow_list else self._text_plans
+        if len(cache) < _MAX_KEY_CACHE:  # keys are low-cardinality; bound it anyway
+            cache[key] = plan
         return plan
 
     # -- applying ----------------------------------------------------------------------
@@ -794,7 +811,7 @@ class _StructureSink:
         self.depth = depth
 
     def wants(self, path: str) -> bool:
-        return self.r._plan_for(path).action not in ("text", "keep")
+        return self.r._text_plan_for(path).action not in ("text", "keep")
 
     def key(self, key: str) -> str | None:
         new = self.r._key_memo.get(key)
@@ -807,7 +824,7 @@ class _StructureSink:
 
     def value(self, path: str, value: str, bare: bool, mode: str) -> str | None:
         r = self.r
-        plan = r._plan_for(path)
+        plan = r._text_plan_for(path)
         action = plan.action
         if action == "keep" or (bare and value in _BARE_LITERALS):
             return None
