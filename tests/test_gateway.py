@@ -45,12 +45,13 @@ def config(sink: OtlpSink | None = None, *, exporters: dict | None = None, recei
            processors: list[str] | None = None, extra_processors: dict | None = None) -> dict:
     exporters = exporters or {"otlphttp": {"endpoint": sink.endpoint,
                                            "retry_on_failure": {"initial_interval": "50ms", "max_interval": "200ms"}}}
-    pipe = {"receivers": ["otlp"], "processors": processors if processors is not None else ["privacy", "batch"],
-            "exporters": list(exporters)}
+    processors = processors if processors is not None else ["privacy", "batch"]
+    pipe = {"receivers": ["otlp"], "processors": processors, "exporters": list(exporters)}
+    defined = {"privacy": {"policy": "default"}, "batch": {"timeout": "20ms"}, **(extra_processors or {})}
     return {
         "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:0"},
                                              "http": {"endpoint": "127.0.0.1:0"}}, **(receiver or {})}},
-        "processors": {"privacy": {"policy": "default"}, "batch": {"timeout": "20ms"}, **(extra_processors or {})},
+        "processors": {cid: body for cid, body in defined.items() if cid in processors},
         "exporters": exporters,
         "service": {"pipelines": {s: pipe for s in ("traces", "logs", "metrics")}},
     }
@@ -120,7 +121,7 @@ def test_sdk_exporters_through_the_gateway_all_signals_redacted(gateway, sink, t
     text = out.read_text()
     assert all(s not in text for s in SECRETS.values()) and '"resourceSpans"' in text
     metrics = requests.get(f"http://127.0.0.1:{gateway.http_port}/metrics", timeout=5).text
-    assert 'otel_privacy_gateway_accepted_total{signal="traces"}' in metrics
+    assert 'otel_privacy_gateway_accepted_total{pipeline="traces",signal="traces"}' in metrics
     assert "otel_privacy_gateway_redacted_values_total" in metrics
 
 
@@ -276,8 +277,8 @@ def test_config_errors_name_file_line_and_field(tmp_path, monkeypatch):
     with pytest.raises(GatewayConfigError, match=r"'debug/nope' is not defined"):
         load_config(bad)
     bad.write_text("receivers: {otlp: {}}\nprocessors:\n  privacy: {policy: {bogus: 1}}\nexporters: {debug: {}}\n"
-                   "service: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}\n")
-    with pytest.raises(GatewayConfigError, match=r"gw.yaml:3: processors.privacy.policy: .*bogus: unknown field"):
+                   "service: {pipelines: {traces: {receivers: [otlp], processors: [privacy], exporters: [debug]}}}\n")
+    with pytest.raises(GatewayConfigError, match=r"gw.yaml:3: processors.privacy.policy.bogus: unknown field"):
         load_config(bad)
     good = tmp_path / "ok.yaml"
     good.write_text("receivers: {otlp: {}}\nexporters:\n  otlphttp: {endpoint: '${env:GW_BACKEND}', "

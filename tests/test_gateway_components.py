@@ -197,19 +197,19 @@ def test_on_full_drop_accepts_and_counts_the_drop():
 
 
 def test_health_stays_responsive_while_a_big_request_is_processed(monkeypatch):
-    import otel_privacy.gateway.pipeline as pipeline
+    import otel_privacy.gateway.processors as processors
 
     # Hold the redaction of the big request until the test has seen health answers: how many come back
     # must not depend on how fast this machine redacts (the work itself still runs, for real, afterwards).
     in_redaction, release = threading.Event(), threading.Event()
-    real = pipeline.redact_request
+    real = processors.redact_request
 
     def held(*args, **kwargs):
         in_redaction.set()
         release.wait(30)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "redact_request", held)
+    monkeypatch.setattr(processors, "redact_request", held)
     corpus = Corpus()
     big = build_requests(corpus)["traces"]
     template = big.resource_spans[0].scope_spans[0].spans[0]
@@ -265,6 +265,6 @@ def test_telemetry_port_and_self_metrics_as_otlp():
             assert {"otel_privacy.gateway.received", "otel_privacy.gateway.accepted",
                     "otel_privacy.gateway.queue_size"} <= names
             text = requests.get(f"{base}/metrics", timeout=5).text
-            assert 'otel_privacy_gateway_accepted_total{signal="traces"}' in text
+            assert 'otel_privacy_gateway_accepted_total{pipeline="traces",signal="traces"}' in text
         finally:
             gw.stop(5)

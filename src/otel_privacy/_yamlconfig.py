@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-__all__ = ["load_yaml", "line_for", "format_loc", "validation_messages"]
+__all__ = ["Lines", "load_yaml", "line_for", "format_loc", "validation_messages"]
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _STR_TAG = "tag:yaml.org,2002:str"

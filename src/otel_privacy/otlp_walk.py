@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 __all__ = ["SIGNALS", "signal_of", "resource_groups", "scope_groups", "items", "data_points", "iter_items",
-           "iter_records", "count_records", "prune_empty"]
+           "iter_records", "record_containers", "count_records", "prune_empty"]
 
 SIGNALS = ("traces", "logs", "metrics")
 
@@ -72,6 +72,17 @@ def iter_records(signal: str, request: Any) -> Iterator[tuple[Any, Any]]:
                 yield rg, point
         else:
             yield rg, item
+
+
+def record_containers(signal: str, request: Any) -> Iterator[Any]:
+    """The repeated fields that hold records: each scope's spans / log records, or each metric's data points."""
+    for rg in resource_groups(signal, request):
+        for sg in scope_groups(signal, rg):
+            if signal == "metrics":
+                for metric in items(signal, sg):
+                    yield data_points(metric)
+            else:
+                yield items(signal, sg)
 
 
 def count_records(signal: str, request: Any) -> int:

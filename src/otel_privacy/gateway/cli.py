@@ -30,11 +30,11 @@ def _gateway(args: argparse.Namespace) -> int:
             cfg = load_config(args.config)
             if args.policy:  # --policy overrides every privacy processor's policy of the file
                 from ..policy import Policy
-                from .config import PrivacyProcessor
+                from .processors import PrivacyConfig
 
                 Policy.load(args.policy)
                 for proc in cfg.processors.values():
-                    if isinstance(proc, PrivacyProcessor):
+                    if isinstance(proc, PrivacyConfig):
                         proc.policy = args.policy
         else:
             cfg = default_config(policy=args.policy or "default", grpc=args.grpc, http=args.http)
@@ -44,10 +44,10 @@ def _gateway(args: argparse.Namespace) -> int:
     if args.validate:
         pipes = ", ".join(f"{s}: {' → '.join(p.receivers + p.processors + p.exporters)}"
                           for s, p in cfg.service.pipelines.items())
-        from .config import PrivacyProcessor
+        from .processors import PrivacyConfig
 
         policies = sorted({str(p.policy) if not isinstance(p.policy, dict) else "inline"
-                           for p in cfg.processors.values() if isinstance(p, PrivacyProcessor)})
+                           for p in cfg.processors.values() if isinstance(p, PrivacyConfig)})
         print(f"OK {args.config or '(built-in defaults)'}: {pipes}; policy {', '.join(policies) or '(none)'}")
         return 0
     handler = logging.StreamHandler(sys.stderr)

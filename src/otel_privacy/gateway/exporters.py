@@ -1,10 +1,14 @@
 """Gateway exporters: OTLP/HTTP, OTLP/gRPC, file (OTLP JSON lines, rotating) and debug.
 
-Each exporter owns a :class:`SendingQueue` and a worker thread. The worker batches queued
-requests, sends them, and retries per the OTLP specification: retryable outcomes (HTTP 429, 502,
-503, 504, connection errors; gRPC UNAVAILABLE, RESOURCE_EXHAUSTED, …) back off exponentially with
-jitter, honouring ``Retry-After`` / ``RetryInfo``; anything else is a permanent failure, counted as
-a drop. Partial success responses are logged and counted.
+Each exporter owns a :class:`~.queue.SendingQueue` and a worker thread. The worker sends queued
+requests one at a time (batching is the ``batch`` processor's job, at its place in a pipeline) and
+retries per the OTLP specification: retryable outcomes (HTTP 429, 502, 503, 504, connection errors;
+gRPC UNAVAILABLE, RESOURCE_EXHAUSTED with RetryInfo, …) back off exponentially with jitter,
+honouring ``Retry-After`` / ``RetryInfo``; anything else is a permanent failure, counted as a drop.
+Partial success responses are logged and counted.
+
+With ``sending_queue: {enabled: false}`` an exporter sends while the client waits: the client's
+answer is the backend's (a retryable failure is a retryable refusal, so the *client* retries).
 """
 
 from __future__ import annotations
@@ -17,22 +21,150 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
 
 from ..otlp_json import REQUEST_TYPES, dumps
-from .config import (
-    DebugExporterConfig,
-    ExporterBase,
-    FileExporterConfig,
-    OtlpGrpcExporterConfig,
-    OtlpHttpExporterConfig,
-)
-from .queue import QueueItem, SelfMetrics, SendingQueue
+from ..otlp_walk import count_records, iter_items
+from .components import ComponentConfig, ComponentId, Duration, Factory, Host, Refused
+from .queue import QueueItem, SendingQueue
 
-__all__ = ["Exporter", "build_exporter", "SendResult"]
+__all__ = ["Exporter", "SendResult", "FACTORIES"]
 
 _log = logging.getLogger("otel_privacy.gateway")
 
+
+# -- configs ---------------------------------------------------------------------------------------
+
+class SendingQueueConfig(ComponentConfig):
+    enabled: bool = Field(True, description="false: send while the client waits (no queue, no retries here).")
+    queue_size: int = Field(1000, ge=1, description="Requests held before the receivers push back.")
+    storage: str | None = Field(None, description="Directory for a persistent queue (survives crashes).")
+    on_full: Literal["block", "drop"] = Field("block", description="block: refuse with 429/RESOURCE_EXHAUSTED; "
+                                                                   "drop: accept and count the drop.")
+    unsupported = {"num_consumers": "each exporter sends from one worker, in order",
+                   "sizer": "the queue counts requests"}
+
+
+class RetryOnFailure(ComponentConfig):
+    enabled: bool = True
+    initial_interval: Duration = Field(5.0, gt=0)
+    max_interval: Duration = Field(30.0, gt=0)
+    max_elapsed_time: Duration = Field(300.0, ge=0, description="Give up (and count a drop) after this; 0 = never.")
+    multiplier: float = Field(1.5, ge=1)
+    randomization_factor: float = Field(0.5, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> RetryOnFailure:
+        if self.max_interval < self.initial_interval:
+            raise ValueError("max_interval must not be shorter than initial_interval")
+        return self
+
+
+class ExporterConfig(ComponentConfig):
+    sending_queue: SendingQueueConfig = Field(default_factory=SendingQueueConfig)
+    retry_on_failure: RetryOnFailure = Field(default_factory=RetryOnFailure)
+
+    @model_validator(mode="after")
+    def _queue_off_means_no_queue_options(self) -> ExporterConfig:
+        if not self.sending_queue.enabled:
+            set_here = sorted(self.sending_queue.model_fields_set - {"enabled"})
+            if set_here:
+                raise ValueError(f"sending_queue.{set_here[0]}: has no effect with sending_queue.enabled: false")
+            if self.retry_on_failure.model_fields_set:
+                raise ValueError("retry_on_failure: has no effect with sending_queue.enabled: false "
+                                 "(the client's request waits for the backend, and the client retries)")
+        return self
+
+
+class ClientTls(ComponentConfig):
+    """Exporter-side TLS (the Collector's ``configtls`` client settings)."""
+
+    insecure: bool = Field(False, description="gRPC only: plaintext connection.")
+    insecure_skip_verify: bool = Field(False, description="Do not verify the server certificate (testing only).")
+    ca_file: str | None = Field(None, description="CA bundle that signed the backend's certificate.")
+    cert_file: str | None = Field(None, description="Client certificate for mTLS.")
+    key_file: str | None = Field(None, description="Client key for mTLS.")
+    unsupported = {"ca_pem": "use ca_file", "cert_pem": "use cert_file", "key_pem": "use key_file",
+                   "min_version": "the Python ssl defaults apply", "max_version": "the Python ssl defaults apply",
+                   "server_name_override": "not implemented", "reload_interval": "files are read at start"}
+
+    @model_validator(mode="after")
+    def _pair(self) -> ClientTls:
+        if bool(self.cert_file) != bool(self.key_file):
+            raise ValueError("cert_file and key_file must be given together")
+        if self.insecure and (self.ca_file or self.cert_file or self.insecure_skip_verify):
+            raise ValueError("insecure (plaintext) cannot be combined with TLS settings")
+        return self  # files are read at start, like the receiver's (configs validate on build machines)
+
+    def secure_settings(self) -> list[str]:
+        return [k for k in ("insecure_skip_verify", "ca_file", "cert_file") if getattr(self, k)]
+
+
+class OtlpHttpExporterConfig(ExporterConfig):
+    endpoint: str = Field(description="Base URL; /v1/traces etc. are appended unless traces_endpoint is set.")
+    tls: ClientTls = Field(default_factory=ClientTls)
+    traces_endpoint: str | None = None
+    logs_endpoint: str | None = None
+    metrics_endpoint: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    compression: Literal["gzip", "none"] = "gzip"
+    timeout: Duration = Field(10.0, gt=0)
+    unsupported = {"encoding": "the gateway sends OTLP protobuf", "proxy_url": "not implemented",
+                   "auth": "set an authorization header under headers"}
+
+    @model_validator(mode="after")
+    def _urls(self) -> OtlpHttpExporterConfig:
+        urls = [self.endpoint, self.traces_endpoint, self.logs_endpoint, self.metrics_endpoint]
+        for url in filter(None, urls):
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r}: an OTLP/HTTP endpoint is an http:// or https:// URL")
+        if self.tls.insecure:
+            raise ValueError("tls.insecure is for gRPC; an http:// endpoint is plaintext")
+        if not any(u.startswith("https://") for u in filter(None, urls)) and self.tls.secure_settings():
+            raise ValueError(f"tls.{self.tls.secure_settings()[0]}: needs an https:// endpoint")
+        return self
+
+
+class OtlpGrpcExporterConfig(ExporterConfig):
+    endpoint: str = Field(description="host:port (http:// means plaintext, https:// TLS).")
+    insecure: bool = Field(False, description="Plaintext (same as tls.insecure).")
+    ca_file: str | None = Field(None, description="Same as tls.ca_file (older spelling).")
+    tls: ClientTls = Field(default_factory=ClientTls)
+    headers: dict[str, str] = Field(default_factory=dict)
+    compression: Literal["gzip", "none"] = "gzip"
+    timeout: Duration = Field(10.0, gt=0)
+    unsupported = {"balancer_name": "one channel per exporter", "keepalive": "gRPC defaults apply",
+                   "auth": "set an authorization header under headers"}
+
+    @model_validator(mode="after")
+    def _plaintext_or_tls(self) -> OtlpGrpcExporterConfig:
+        if self.ca_file and self.tls.ca_file:
+            raise ValueError("ca_file and tls.ca_file: give one")
+        plaintext = self.insecure or self.tls.insecure or self.endpoint.startswith("http://")
+        secure = self.tls.secure_settings() + (["ca_file"] if self.ca_file else [])
+        if plaintext and secure:
+            raise ValueError(f"{secure[0]}: has no effect on a plaintext (insecure / http://) connection")
+        return self
+
+
+class FileExporterConfig(ExporterConfig):
+    path: str
+    rotate_bytes: int = Field(100 * 1024 * 1024, ge=1024)
+    backups: int = Field(5, ge=0)
+    unsupported = {"rotation": "use rotate_bytes and backups", "format": "the file exporter writes OTLP/JSON lines",
+                   "compression": "files are written uncompressed"}
+
+
+class DebugExporterConfig(ExporterConfig):
+    verbosity: Literal["basic", "normal", "detailed"] = Field(
+        "basic", description="basic: a line per request; normal: a line per record; detailed: the OTLP JSON.")
+    unsupported = {"sampling_initial": "every request is printed", "sampling_thereafter": "every request is printed",
+                   "use_internal_logger": "the debug exporter prints to stdout"}
+
+
+# -- exporters -------------------------------------------------------------------------------------
 
 class SendResult:
     """Outcome of one attempt: ``ok``, or a failure that may be retried after ``delay`` seconds."""
@@ -45,56 +177,82 @@ class SendResult:
 
 
 class Exporter:
-    """Base: queue + worker + retry. Subclasses implement :meth:`send`."""
+    """Base: queue + worker + retry (or a send while the client waits). Subclasses implement :meth:`send`."""
 
-    def __init__(self, name: str, cfg: ExporterBase, metrics: SelfMetrics, *, batch_size: int = 512,
-                 linger: float = 0.2) -> None:
-        self.name = name
+    def __init__(self, cid: ComponentId, cfg: ExporterConfig, host: Host) -> None:
+        self.name = str(cid)
         self.cfg = cfg
-        self.metrics = metrics
+        self.metrics = host.metrics
+        self.queued = cfg.sending_queue.enabled
         self.queue = SendingQueue(cfg.sending_queue.queue_size, cfg.sending_queue.storage)
-        self.batch_size = batch_size
-        self.linger = linger
         self._stop = threading.Event()
         self._drain_deadline: float | None = None
-        self._thread = threading.Thread(target=self._run, name=f"otel-privacy-export-{name}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"otel-privacy-export-{self.name}", daemon=True)
         self._idle = threading.Event()
         self._idle.set()
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
-        self._thread.start()
+        if self.queued:
+            self._thread.start()
 
     def stop(self, timeout: float) -> None:
         """Stop taking new data elsewhere first; here: drain the queue for up to ``timeout`` seconds."""
-        self._drain_deadline = time.monotonic() + timeout
-        end = self._drain_deadline
-        while (len(self.queue) or not self._idle.is_set()) and time.monotonic() < end:
-            time.sleep(0.02)
-        self._stop.set()
-        self._thread.join(max(0.1, end - time.monotonic() + 1))
-        left = len(self.queue)
-        if left:
-            kept = " (kept on disk for the next start)" if self.queue.storage else ""
-            _log.warning("exporter %s: %d batch(es) not delivered at shutdown%s", self.name, left, kept)
-            if not self.queue.storage:
-                self.metrics.add("dropped", sum(i.records for i in list(self.queue._items)), exporter=self.name,
-                                 reason="shutdown")
+        if self.queued:
+            self._drain_deadline = time.monotonic() + timeout
+            end = self._drain_deadline
+            while (len(self.queue) or not self._idle.is_set()) and time.monotonic() < end:
+                time.sleep(0.02)
+            self._stop.set()
+            self._thread.join(max(0.1, end - time.monotonic() + 1))
+            left = len(self.queue)
+            if left:
+                kept = " (kept on disk for the next start)" if self.queue.storage else ""
+                _log.warning("exporter %s: %d request(s) not delivered at shutdown%s", self.name, left, kept)
+                if not self.queue.storage:
+                    self.metrics.add("dropped", self.queue.records(), exporter=self.name, reason="shutdown")
         self.close()
 
     def close(self) -> None:
         pass
 
-    # -- queue ----------------------------------------------------------------------------
+    # -- admission ------------------------------------------------------------------------
+    def reserve_slot(self) -> bool:
+        """Take a queue slot for a request about to be accepted; False when full and ``on_full: block``."""
+        if self.cfg.sending_queue.on_full == "drop":
+            return True  # a full queue drops at enqueue time, counted
+        return self.queue.reserve()
+
+    def release_slot(self) -> None:
+        if self.cfg.sending_queue.on_full == "block":
+            self.queue.unreserve()
+
     def full(self) -> bool:
-        return self.queue.full()
+        return self.cfg.sending_queue.on_full == "block" and self.queue.full()
 
     def enqueue(self, signal: str, payload: bytes, records: int) -> None:
-        if self.queue.full():  # only reached with on_full=drop
-            self.metrics.add("dropped", records, exporter=self.name, reason="queue_full")
-            return
-        self.queue.put(signal, payload, records)
+        """Put an admitted request in the queue (its slot was taken with :meth:`reserve_slot`)."""
+        if self.cfg.sending_queue.on_full == "drop":
+            if self.queue.full():
+                self.metrics.add("dropped", records, exporter=self.name, reason="queue_full")
+                return
+            self.queue.put(signal, payload, records)
+        else:
+            self.queue.put(signal, payload, records, reserved=True)
         self._gauges()
+
+    def send_now(self, signal: str, payload: bytes, records: int) -> None:
+        """``sending_queue.enabled: false``: one attempt while the client waits; a failure refuses the request."""
+        try:
+            result = self.send(signal, payload)
+        except Exception as exc:  # noqa: BLE001
+            result = SendResult(False, retryable=True, reason=f"{type(exc).__name__}: {exc}")
+        if result.ok:
+            self._exported(signal, records, result)
+            return
+        self.metrics.add("refused", signal=signal, reason="backend", exporter=self.name)
+        raise Refused(f"exporter {self.name}: {result.reason}"[:200], retry_after=result.delay or 1.0,
+                      retryable=result.retryable, metric_reason="backend")
 
     def _gauges(self) -> None:
         self.metrics.set("queue_size", len(self.queue), exporter=self.name)
@@ -103,24 +261,29 @@ class Exporter:
     # -- worker ---------------------------------------------------------------------------
     def _run(self) -> None:
         while not self._stop.is_set():
-            batch = self.queue.take(self.batch_size, self.linger, self._stop)
-            if not batch:
+            item = self.queue.take(self._stop)
+            if item is None:
                 continue
             self._idle.clear()
             try:
-                self._deliver(batch)
+                self._deliver(item)
             except Exception:  # noqa: BLE001 - the worker must survive anything
-                _log.exception("exporter %s: unexpected failure; batch dropped", self.name)
-                self.metrics.add("dropped", sum(i.records for i in batch), exporter=self.name, reason="error")
-                SendingQueue.done(batch)
+                _log.exception("exporter %s: unexpected failure; request dropped", self.name)
+                self.metrics.add("dropped", item.records, exporter=self.name, reason="error")
+                SendingQueue.done(item)
             finally:
                 self._gauges()
                 self._idle.set()
 
-    def _deliver(self, batch: list[QueueItem]) -> None:
-        signal = batch[0].signal
-        payload = b"".join(i.payload for i in batch)  # same-type protobuf messages merge by concatenation
-        records = sum(i.records for i in batch)
+    def _exported(self, signal: str, records: int, result: SendResult) -> None:
+        if result.rejected:
+            self.metrics.add("partial_rejected", result.rejected, exporter=self.name)
+            _log.warning("exporter %s: backend rejected %d %s record(s): %s", self.name, result.rejected,
+                         signal, result.reason)
+        self.metrics.add("exported", records - result.rejected, exporter=self.name, signal=signal)
+
+    def _deliver(self, item: QueueItem) -> None:
+        signal, payload, records = item.signal, item.payload, item.records
         retry = self.cfg.retry_on_failure
         started = time.monotonic()
         interval = retry.initial_interval
@@ -130,12 +293,8 @@ class Exporter:
             except Exception as exc:  # noqa: BLE001
                 result = SendResult(False, retryable=True, reason=f"{type(exc).__name__}: {exc}")
             if result.ok:
-                if result.rejected:
-                    self.metrics.add("partial_rejected", result.rejected, exporter=self.name)
-                    _log.warning("exporter %s: backend rejected %d %s record(s): %s", self.name, result.rejected,
-                                 signal, result.reason)
-                self.metrics.add("exported", records - result.rejected, exporter=self.name, signal=signal)
-                SendingQueue.done(batch)
+                self._exported(signal, records, result)
+                SendingQueue.done(item)
                 return
             now = time.monotonic()
             out_of_time = retry.max_elapsed_time and now - started >= retry.max_elapsed_time
@@ -143,11 +302,11 @@ class Exporter:
                 _log.error("exporter %s: dropping %d %s record(s): %s", self.name, records, signal, result.reason)
                 self.metrics.add("dropped", records, exporter=self.name,
                                  reason="permanent" if not result.retryable else "retries_exhausted")
-                SendingQueue.done(batch)
+                SendingQueue.done(item)
                 return
             if self._stop.is_set() or (self._drain_deadline and now >= self._drain_deadline):
                 if self.queue.storage is not None:
-                    self.queue.requeue_front(batch)  # still on disk: the next start resends it
+                    self.queue.requeue_front(item)  # still on disk: the next start resends it
                 else:
                     self.metrics.add("dropped", records, exporter=self.name, reason="shutdown")
                 return
@@ -203,8 +362,8 @@ class OtlpHttpExporter(Exporter):
     cfg: OtlpHttpExporterConfig
     RETRYABLE = frozenset({429, 502, 503, 504})
 
-    def __init__(self, name: str, cfg: OtlpHttpExporterConfig, metrics: SelfMetrics, **kw: Any) -> None:
-        super().__init__(name, cfg, metrics, **kw)
+    def __init__(self, cid: ComponentId, cfg: OtlpHttpExporterConfig, host: Host) -> None:
+        super().__init__(cid, cfg, host)
         import urllib3
 
         tls = cfg.tls
@@ -263,8 +422,8 @@ _GRPC_METHODS = {
 class OtlpGrpcExporter(Exporter):
     cfg: OtlpGrpcExporterConfig
 
-    def __init__(self, name: str, cfg: OtlpGrpcExporterConfig, metrics: SelfMetrics, **kw: Any) -> None:
-        super().__init__(name, cfg, metrics, **kw)
+    def __init__(self, cid: ComponentId, cfg: OtlpGrpcExporterConfig, host: Host) -> None:
+        super().__init__(cid, cfg, host)
         import grpc
 
         target = cfg.endpoint.removeprefix("http://").removeprefix("https://")
@@ -328,8 +487,8 @@ class FileExporter(Exporter):
 
     cfg: FileExporterConfig
 
-    def __init__(self, name: str, cfg: FileExporterConfig, metrics: SelfMetrics, **kw: Any) -> None:
-        super().__init__(name, cfg, metrics, **kw)
+    def __init__(self, cid: ComponentId, cfg: FileExporterConfig, host: Host) -> None:
+        super().__init__(cid, cfg, host)
         self.path = Path(cfg.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -359,23 +518,41 @@ class FileExporter(Exporter):
 
 
 class DebugExporter(Exporter):
-    """Print what is sent: a summary line per batch, or the OTLP JSON with ``verbosity: detailed``."""
+    """Print what is sent: a line per request (basic), a line per record (normal), or the OTLP JSON (detailed)."""
 
     cfg: DebugExporterConfig
 
     def send(self, signal: str, payload: bytes) -> SendResult:
         message = REQUEST_TYPES[signal].FromString(payload)
-        if self.cfg.verbosity == "detailed":
+        verbosity = self.cfg.verbosity
+        if verbosity == "detailed":
             print(json.dumps(json.loads(dumps(message)), indent=2), file=sys.stdout, flush=True)
-        else:
-            from .pipeline import count_records
-
-            print(f"otel-privacy gateway: {signal}: {count_records(signal, message)} record(s), "
-                  f"{len(payload)} bytes", file=sys.stdout, flush=True)
+            return SendResult(True)
+        lines = [f"otel-privacy gateway: {signal}: {count_records(signal, message)} record(s), {len(payload)} bytes"]
+        if verbosity == "normal":
+            lines += [f"  {_record_line(signal, item)}" for _, _, item in iter_items(signal, message)]
+        print("\n".join(lines), file=sys.stdout, flush=True)
         return SendResult(True)
 
 
-def build_exporter(name: str, cfg: ExporterBase, metrics: SelfMetrics, *, batch_size: int, linger: float) -> Exporter:
-    kind = name.split("/", 1)[0]
-    cls = {"otlphttp": OtlpHttpExporter, "otlp": OtlpGrpcExporter, "file": FileExporter, "debug": DebugExporter}[kind]
-    return cls(name, cfg, metrics, batch_size=batch_size, linger=linger)
+def _record_line(signal: str, item: Any) -> str:
+    if signal == "traces":
+        return f"span {item.name!r} trace {item.trace_id.hex()} span {item.span_id.hex()} " \
+               f"{max(item.end_time_unix_nano - item.start_time_unix_nano, 0) / 1e6:.1f} ms"
+    if signal == "logs":
+        kind = item.body.WhichOneof("value")
+        body = item.body.string_value if kind == "string_value" else f"<{kind}>"
+        return f"log {item.severity_text or item.severity_number} {str(body)[:120]!r}"
+    return f"metric {item.name!r} {item.WhichOneof('data')}"
+
+
+def _factory(type_: str, config: type[ExporterConfig], cls: type[Exporter]) -> Factory:
+    return Factory("exporters", type_, config, lambda cid, cfg, host: cls(cid, cfg, host))
+
+
+FACTORIES = (
+    _factory("otlp", OtlpGrpcExporterConfig, OtlpGrpcExporter),
+    _factory("otlphttp", OtlpHttpExporterConfig, OtlpHttpExporter),
+    _factory("file", FileExporterConfig, FileExporter),
+    _factory("debug", DebugExporterConfig, DebugExporter),
+)

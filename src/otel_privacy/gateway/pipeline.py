@@ -1,99 +1,105 @@
-"""A pipeline per signal: admission (memory limiter, queue space) → privacy → sending queues.
+"""A pipeline (``traces``, ``traces/internal`` …): its own processor chain, then its exporters.
 
-:meth:`Pipeline.submit` runs on the receiver's thread and decides before the receiver answers:
-the request is either accepted (redacted, serialized, and in every exporter's queue — on disk when
-the queue is persistent) or refused with a reason and a suggested retry delay, so clients back
-off instead of data being dropped silently.
+:meth:`Pipeline.consume` runs on the receiver's worker thread and decides before the receiver
+answers: the request is either accepted (processed, serialized once, and in every exporter's
+queue — on disk when the queue is persistent — or sent, for an exporter without a queue) or
+refused with a reason and a suggested retry delay, so clients back off instead of data being
+dropped silently. Queue slots and memory are reserved before anything is queued, so a refused
+request leaves nothing behind and concurrent requests cannot overshoot a limit.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from concurrent.futures import Future
 from typing import Any
 
-from ..otlp import redact_request
-from ..redactor import Redactor
-from .config import BatchProcessor, MemoryLimiter, PrivacyProcessor
-from .exporters import Exporter
-from .queue import SelfMetrics
+from ..otlp_walk import count_records
+from .components import Delivery, Refused
 
-__all__ = ["Pipeline", "Admission", "count_records"]
+__all__ = ["Pipeline", "ExporterFanout"]
 
-_log = logging.getLogger("otel_privacy.gateway")
+#: Seconds suggested to clients when an exporter's queue is full (it drains as the backend accepts).
+QUEUE_FULL_RETRY_AFTER = 2.0
 
 
-def count_records(signal: str, request: Any) -> int:
-    """Spans, log records or metric data points in an export request."""
-    if signal == "traces":
-        return sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
-    if signal == "logs":
-        return sum(len(sl.log_records) for rl in request.resource_logs for sl in rl.scope_logs)
-    total = 0
-    for rm in request.resource_metrics:
-        for sm in rm.scope_metrics:
-            for m in sm.metrics:
-                kind = m.WhichOneof("data")
-                total += len(getattr(m, kind).data_points) if kind else 0
-    return total
+class ExporterFanout:
+    """The end of a pipeline: one serialized request into every exporter the pipeline lists."""
 
+    def __init__(self, pipeline_id: str, signal: str, exporters: list[Any], metrics: Any) -> None:
+        self.pipeline_id, self.signal, self.metrics = pipeline_id, signal, metrics
+        self.queued = [e for e in exporters if e.queued]
+        self.direct = [e for e in exporters if not e.queued]
 
-@dataclass
-class Admission:
-    accepted: bool
-    reason: str = ""
-    retry_after: float = 0.0
-    records: int = 0
+    def full(self) -> Any | None:
+        """The first exporter whose queue would refuse a request now (a cheap check before fan-in)."""
+        return next((e for e in self.queued if e.full()), None)
+
+    def consume(self, request: Any, delivery: Delivery) -> None:
+        signal = self.signal
+        records = count_records(signal, request)
+        if not records:
+            return  # everything was filtered out: accepted, nothing to send
+        payload = request.SerializeToString()
+        taken = []
+        try:
+            for exporter in self.queued:
+                if not exporter.reserve_slot():
+                    self.metrics.add("refused", signal=signal, reason="queue_full")
+                    raise Refused(f"sending queue of {exporter.name} is full", retry_after=QUEUE_FULL_RETRY_AFTER,
+                                  exhausted=True, metric_reason="queue_full")
+                taken.append(exporter)
+            if not delivery.settle(len(payload) * len(self.queued)):  # the exact bytes, within the memory limit
+                self.metrics.add("refused", signal=signal, reason="memory_limit")
+                raise Refused("memory limit reached", retry_after=QUEUE_FULL_RETRY_AFTER, exhausted=True,
+                              metric_reason="memory_limit")
+            for exporter in self.direct:  # no queue: the client's answer is the backend's
+                exporter.send_now(signal, payload, records)
+        except BaseException:
+            for exporter in taken:
+                exporter.release_slot()
+            raise
+        for exporter in self.queued:
+            exporter.enqueue(signal, payload, records)
+        self.metrics.add("accepted", records, signal=signal, pipeline=self.pipeline_id)
 
 
 class Pipeline:
-    def __init__(self, signal: str, processors: list[tuple[str, Any]], exporters: list[Exporter],
-                 metrics: SelfMetrics, redactors: dict[str, Redactor], all_exporters: list[Exporter]) -> None:
-        self.signal = signal
+    """A pipeline's processors (first to last) in front of its :class:`ExporterFanout`."""
+
+    def __init__(self, pipeline_id: str, signal: str, processors: list[Any], fanout: ExporterFanout,
+                 exporters: list[Any]) -> None:
+        self.id, self.signal = pipeline_id, signal
+        self.processors = processors
+        self.fanout = fanout
         self.exporters = exporters
-        self.metrics = metrics
-        self.privacy: list[Redactor] = []
-        self.memory_limit: MemoryLimiter | None = None
-        self.batch: BatchProcessor | None = None
-        self._all_exporters = all_exporters
-        for cid, proc in processors:
-            if isinstance(proc, PrivacyProcessor):
-                self.privacy.append(redactors[cid])
-            elif isinstance(proc, MemoryLimiter):
-                self.memory_limit = proc
-            elif isinstance(proc, BatchProcessor):
-                self.batch = proc
-        # One resource cache per privacy processor: a cache maps *this* processor's input to *its*
-        # output; shared, a resource the first processor left unchanged would skip the second's rules.
-        self._resource_caches: list[dict[bytes, bytes]] = [{} for _ in self.privacy]
+        self._first = processors[0] if processors else fanout
 
-    def _queued_bytes(self) -> int:
-        return sum(e.queue.bytes for e in self._all_exporters)
+    def ready(self) -> Refused | None:
+        """Why a request would be refused for a full queue right now (checked before fanning in)."""
+        full = self.fanout.full()
+        if full is None:
+            return None
+        return Refused(f"sending queue of {full.name} is full", retry_after=QUEUE_FULL_RETRY_AFTER, exhausted=True,
+                       metric_reason="queue_full")
 
-    def submit(self, request: Any) -> Admission:
-        """Admit, redact and enqueue ``request`` (an OTLP export request message)."""
-        signal = self.signal
-        self.metrics.add("received", signal=signal)
-        # admit only what fits: queued bytes plus this request (a redacted request is about its input size)
-        if self.memory_limit is not None and (
-                self._queued_bytes() + request.ByteSize() > self.memory_limit.limit_mib * 1024 * 1024):
-            self.metrics.add("refused", signal=signal, reason="memory_limit")
-            return Admission(False, "memory limit reached", self.memory_limit.retry_after)
-        blocking_full = [e for e in self.exporters if e.full() and e.cfg.sending_queue.on_full == "block"]
-        if blocking_full:
-            self.metrics.add("refused", signal=signal, reason="queue_full")
-            retry = self.memory_limit.retry_after if self.memory_limit else 2.0
-            return Admission(False, f"sending queue of {blocking_full[0].name} is full", retry)
-        records = count_records(signal, request)
-        changed = 0
-        for redactor, cache in zip(self.privacy, self._resource_caches):
-            if len(cache) > 4096:
-                cache.clear()
-            changed += redact_request(redactor, request, cache)
-        if changed:
-            self.metrics.add("redacted_values", changed, signal=signal)
-        payload = request.SerializeToString()
-        for exporter in self.exporters:
-            exporter.enqueue(signal, payload, records)
-        self.metrics.add("accepted", records, signal=signal)
-        return Admission(True, records=records)
+    def consume(self, request: Any) -> Future | None:
+        """Run ``request`` through the chain; ``None`` when done, a future when it waits in a batch."""
+        delivery = Delivery()
+        try:
+            pending = self._first.consume(request, delivery)
+        except BaseException:
+            delivery.release()
+            raise
+        if pending is None:
+            delivery.release()
+            return None
+        pending.add_done_callback(lambda _: delivery.release())
+        return pending
+
+    def start(self) -> None:
+        for p in self.processors:
+            p.start()
+
+    def shutdown(self, timeout: float) -> None:
+        for p in self.processors:  # first to last: a batch flushes into what follows it
+            p.shutdown(timeout)

@@ -1,80 +1,40 @@
-"""The gateway process: OTLP/gRPC and OTLP/HTTP receivers in front of the pipelines.
+"""The gateway process: components built from their factories, pipelines wired as the config says.
 
-* gRPC: ``grpcio`` with the three OTLP services registered as raw-bytes handlers, so a malformed
-  message is ours to reject with ``INVALID_ARGUMENT`` (and a short reason) rather than a crash.
-* HTTP: ``aiohttp`` on its own event-loop thread: ``POST /v1/traces|logs|metrics`` with
-  protobuf or JSON bodies, gzip; ``GET /health`` and ``GET /metrics`` (Prometheus).
-* Limits are checked before work is done: the bearer token before the body is read, the declared
-  length before reading, the compressed and the decompressed size separately (a gzip bomb stops
-  at the limit), and a cap on concurrent requests.
-* Refusals push back: ``RESOURCE_EXHAUSTED`` / HTTP 429 with ``Retry-After``.
+Exporters and receivers are built once per id and shared by the pipelines that list them;
+processors are built once per pipeline, last to first, each handed the next consumer. Every
+receiver that a pipeline lists is started. One event loop (its own thread) serves every
+receiver's gRPC and HTTP endpoints and the telemetry endpoint; decoding and processing run on a
+pool of worker threads.
 
-:class:`Gateway` ``.start()`` binds (port 0 picks a free port; see ``grpc_port``/``http_port``),
-``.stop(timeout)`` stops the receivers and drains the queues, ``.run()`` blocks until SIGTERM/SIGINT.
+:class:`Gateway` ``.start()`` binds (port 0 picks a free port; see ``grpc_port``/``http_port`` or
+``receivers[id]``), ``.stop(timeout)`` stops the receivers, flushes the batches and drains the
+queues, ``.run()`` blocks until SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import signal as signal_mod
-import ssl
 import threading
 import time
-import zlib
 from concurrent import futures
 from pathlib import Path
 from typing import Any
 
-from google.protobuf.message import DecodeError
-
 from .._version import __version__
-from ..otlp_json import REQUEST_TYPES, OtlpJsonError
-from ..otlp_json import loads as json_loads
-from ..policy import Policy
-from ..redactor import Redactor
-from .config import BatchProcessor, GatewayConfig, OtlpReceiver, PrivacyProcessor, load_config
-from .exporters import Exporter, build_exporter
-from .pipeline import Admission, Pipeline
-from .queue import SelfMetrics
+from .components import ComponentId, Host
+from .config import GatewayConfig, load_config
+from .factories import factory
+from .pipeline import ExporterFanout, Pipeline
+from .processors import PipelineInfo, PrivacyProcessor
+from .receivers import serve_http
+from .selfmetrics import SelfMetrics
 
 __all__ = ["Gateway"]
 
 _log = logging.getLogger("otel_privacy.gateway")
-
-_SERVICES = {
-    "traces": "opentelemetry.proto.collector.trace.v1.TraceService",
-    "logs": "opentelemetry.proto.collector.logs.v1.LogsService",
-    "metrics": "opentelemetry.proto.collector.metrics.v1.MetricsService",
-}
-
-
-def _status_details(code: int, message: str, retry_after: float) -> bytes:
-    """A serialized ``google.rpc.Status`` carrying ``RetryInfo`` (the ``grpc-status-details-bin`` trailer)."""
-    from google.protobuf.any_pb2 import Any as AnyProto
-    from google.protobuf.duration_pb2 import Duration
-    from google.rpc import error_details_pb2, status_pb2
-
-    detail = AnyProto()
-    seconds = int(retry_after)
-    detail.Pack(error_details_pb2.RetryInfo(retry_delay=Duration(seconds=seconds,
-                                                                 nanos=int((retry_after - seconds) * 1e9))))
-    return status_pb2.Status(code=code, message=message, details=[detail]).SerializeToString()
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def _gunzip(data: bytes, limit: int) -> bytes:
-    """Decompress at most ``limit`` bytes; raise :class:`_TooLarge` beyond (a gzip bomb stops here)."""
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = d.decompress(data, limit + 1)
-    if len(out) > limit or d.unconsumed_tail:
-        raise _TooLarge
-    return out + d.flush()
 
 
 class Gateway:
@@ -82,195 +42,72 @@ class Gateway:
 
     def __init__(self, config: GatewayConfig | str | Path | dict[str, Any]) -> None:
         self.config = config if isinstance(config, GatewayConfig) else load_config(config)
+        cfg = self.config
+        _log.setLevel(cfg.service.telemetry.log_level.upper())
         self.metrics = SelfMetrics()
-        self.grpc_port: int | None = None
-        self.http_port: int | None = None
-        self._grpc_server: Any = None
-        self._http_runner: Any = None
-        self._runners: list[Any] = []
+        self.host = Host(self.metrics)
         self.telemetry_port: int | None = None
-        self._stop_self_metrics = threading.Event()
-        self._started_wall_ns = time.time_ns()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: threading.Thread | None = None
         self._draining = False
         self._started_at = 0.0
-        cfg = self.config
-        self.redactors = {cid: Redactor(Policy.load(p.policy)) for cid, p in cfg.processors.items()
-                          if isinstance(p, PrivacyProcessor)}
-        used = {cid for p in cfg.service.pipelines.values() for cid in p.processors}
-        batch = next((p for cid, p in cfg.processors.items() if isinstance(p, BatchProcessor) and cid in used), None)
-        self.exporters: dict[str, Exporter] = {
-            cid: build_exporter(cid, e, self.metrics, batch_size=batch.send_batch_size if batch else 1,
-                                linger=batch.timeout if batch else 0.0)
-            for cid, e in cfg.exporters.items()
-        }
-        all_exporters = list(self.exporters.values())
+        self._started_wall_ns = time.time_ns()
+        self._stop_self_metrics = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
+        self._telemetry_runner: Any = None
+        self._workers: futures.ThreadPoolExecutor | None = None
+        self.usage: Any = None
+
+        self.exporters = {cid: factory("exporters", cid).create(ComponentId.parse(cid), c, self.host)
+                          for cid, c in cfg.exporters.items()}
+        self.host.memory.measure_queues(lambda: sum(e.queue.bytes for e in self.exporters.values()))
+        self.receivers = {cid: factory("receivers", cid).create(ComponentId.parse(cid), c, self.host)
+                          for cid, c in cfg.receivers.items()}
         self.pipelines: dict[str, Pipeline] = {}
-        for signal, p in cfg.service.pipelines.items():
-            self.pipelines[signal] = Pipeline(
-                signal, [(cid, cfg.processors[cid]) for cid in p.processors],
-                [self.exporters[cid] for cid in p.exporters], self.metrics, self.redactors, all_exporters)
-        receivers = {cid for p in cfg.service.pipelines.values() for cid in p.receivers}
-        self.receiver: OtlpReceiver = cfg.receivers[sorted(receivers)[0]]
-        tokens = self.receiver.auth.tokens() if self.receiver.auth else []
-        self._tokens = [b"Bearer " + t for t in tokens]
+        for pid, p in cfg.service.pipelines.items():
+            signal = pid.partition("/")[0]
+            exporters = [self.exporters[cid] for cid in p.exporters]
+            fanout = ExporterFanout(pid, signal, exporters, self.metrics)
+            info = PipelineInfo(pid, signal, len(fanout.queued))
+            chain: list[Any] = []
+            consumer: Any = fanout
+            for cid in reversed(p.processors):  # last to first: each processor gets its next consumer
+                consumer = factory("processors", cid).create(ComponentId.parse(cid), cfg.processors[cid], self.host,
+                                                             next=consumer, pipeline=info)
+                chain.insert(0, consumer)
+            pipeline = self.pipelines[pid] = Pipeline(pid, signal, chain, fanout, exporters)
+            for rid in p.receivers:
+                self.receivers[rid].attach(signal, pipeline)
 
-    # -- admission shared by both receivers ----------------------------------------------
-    def _authorized(self, header: str | None) -> bool:
-        if not self._tokens:
-            return True
-        given = (header or "").encode()
-        ok = False
-        for token in self._tokens:  # constant time per token, and every token is compared
-            ok |= hmac.compare_digest(given, token)
-        return ok
+    # -- what tests and operators look at ---------------------------------------------------
+    @property
+    def receiver(self) -> Any:
+        """The first receiver of the config."""
+        return next(iter(self.receivers.values()))
 
-    def _handle(self, signal: str, request: Any) -> Admission:
-        pipeline = self.pipelines.get(signal)
-        if pipeline is None:
-            self.metrics.add("refused", signal=signal, reason="no_pipeline")
-            return Admission(False, f"no {signal} pipeline configured", 0)
-        if self._draining:
-            return Admission(False, "shutting down", 5.0)
-        return pipeline.submit(request)
+    @property
+    def grpc_port(self) -> int | None:
+        return self.receiver.grpc_port
 
-    # -- gRPC -----------------------------------------------------------------------------
-    def _grpc_handler(self, signal: str):
-        import grpc
+    @property
+    def http_port(self) -> int | None:
+        return self.receiver.http_port
 
-        request_type = REQUEST_TYPES[signal]
-        response = REQUEST_TYPES[signal].__name__.replace("Request", "Response")
-        module = __import__(request_type.__module__, fromlist=[response])
-        response_type = getattr(module, response)
+    def privacy_processors(self) -> list[PrivacyProcessor]:
+        return [p for pipe in self.pipelines.values() for p in pipe.processors if isinstance(p, PrivacyProcessor)]
 
-        def export(data: bytes, context: grpc.ServicerContext) -> bytes:
-            if not self._authorized(dict(context.invocation_metadata()).get("authorization")):
-                self.metrics.add("refused", signal=signal, reason="unauthenticated")
-                context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid bearer token")
-            try:
-                request = request_type.FromString(data)
-            except DecodeError as exc:
-                self.metrics.add("refused", signal=signal, reason="malformed")
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"malformed {signal} request: {exc}"[:200])
-            try:
-                admission = self._handle(signal, request)
-            except Exception as exc:  # noqa: BLE001 - fail closed: nothing was forwarded
-                _log.exception("gateway: %s request failed", signal)
-                context.abort(grpc.StatusCode.INTERNAL, f"processing failed: {type(exc).__name__}")
-            if not admission.accepted:
-                code = grpc.StatusCode.RESOURCE_EXHAUSTED if admission.retry_after else grpc.StatusCode.UNAVAILABLE
-                delay = admission.retry_after or 1.0
-                context.set_trailing_metadata((
-                    ("retry-after", str(max(1, round(delay)))),
-                    # RetryInfo: per the OTLP spec RESOURCE_EXHAUSTED is only retried when the server says when
-                    ("grpc-status-details-bin", _status_details(code.value[0], admission.reason, delay)),
-                ))
-                context.abort(code, admission.reason)
-            return response_type().SerializeToString()
+    def emit(self, signal: str, request: Any, timeout: float = 10.0) -> None:
+        """Send the gateway's own data (self-metrics, usage events) through every pipeline of ``signal``."""
+        pending = []
+        for pipeline in [p for p in self.pipelines.values() if p.signal == signal]:
+            copy = type(request)()
+            copy.CopyFrom(request)
+            future = pipeline.consume(copy)
+            if future is not None:
+                pending.append(future)
+        for future in pending:
+            future.result(timeout)
 
-        return grpc.unary_unary_rpc_method_handler(export, request_deserializer=None, response_serializer=None)
-
-    def _start_grpc(self) -> None:
-        import grpc
-
-        ep = self.receiver.protocols.grpc
-        if ep is None:
-            return
-        options = [("grpc.max_receive_message_length", self.receiver.max_decompressed_bytes),
-                   ("grpc.so_reuseport", 0)]
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=min(32, self.receiver.max_concurrent_requests)),
-                             options=options, maximum_concurrent_rpcs=self.receiver.max_concurrent_requests)
-        for signal, service in _SERVICES.items():
-            server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
-                service, {"Export": self._grpc_handler(signal)}),))
-        address = f"{ep.host}:{ep.port}"
-        tls = self.receiver.tls
-        if tls is not None:
-            creds = grpc.ssl_server_credentials(
-                [(Path(tls.key_file).read_bytes(), Path(tls.cert_file).read_bytes())],
-                root_certificates=Path(tls.client_ca_file).read_bytes() if tls.client_ca_file else None,
-                require_client_auth=bool(tls.client_ca_file))
-            self.grpc_port = server.add_secure_port(address, creds)
-        else:
-            self.grpc_port = server.add_insecure_port(address)
-        if not self.grpc_port:
-            raise OSError(f"cannot bind the OTLP/gRPC receiver to {address}")
-        server.start()
-        self._grpc_server = server
-
-    # -- HTTP -----------------------------------------------------------------------------
-    def _http_app(self) -> Any:
-        from aiohttp import web
-
-        rcv = self.receiver
-        limiter = asyncio.Semaphore(rcv.max_concurrent_requests)
-
-        async def export(request: web.Request) -> web.Response:
-            signal = request.match_info["signal"]
-            if signal not in REQUEST_TYPES:
-                return web.Response(status=404, text="unknown signal")
-            if not self._authorized(request.headers.get("Authorization")):
-                self.metrics.add("refused", signal=signal, reason="unauthenticated")
-                return web.Response(status=401, text="missing or invalid bearer token",
-                                    headers={"WWW-Authenticate": "Bearer"})
-            ctype = request.content_type
-            if ctype not in ("application/x-protobuf", "application/json"):
-                self.metrics.add("refused", signal=signal, reason="content_type")
-                return web.Response(status=415, text="use application/x-protobuf or application/json")
-            if request.content_length is not None and request.content_length > rcv.max_request_bytes:
-                self.metrics.add("refused", signal=signal, reason="too_large")
-                return web.Response(status=413, text="request body too large")
-            if limiter.locked():
-                self.metrics.add("refused", signal=signal, reason="concurrency")
-                return web.Response(status=503, text="too many concurrent requests", headers={"Retry-After": "1"})
-            async with limiter:
-                try:
-                    body = await request.read()
-                except web.HTTPRequestEntityTooLarge:
-                    self.metrics.add("refused", signal=signal, reason="too_large")
-                    return web.Response(status=413, text="request body too large")
-                encoding = request.headers.get("Content-Encoding", "").lower()
-                if encoding == "gzip":
-                    try:
-                        body = _gunzip(body, rcv.max_decompressed_bytes)
-                    except _TooLarge:
-                        self.metrics.add("refused", signal=signal, reason="too_large_decompressed")
-                        return web.Response(status=413, text="decompressed body too large")
-                    except zlib.error:
-                        self.metrics.add("refused", signal=signal, reason="malformed")
-                        return web.Response(status=400, text="invalid gzip body")
-                elif encoding not in ("", "identity"):
-                    return web.Response(status=415, text=f"unsupported Content-Encoding {encoding!r}")
-                elif len(body) > rcv.max_decompressed_bytes:
-                    return web.Response(status=413, text="request body too large")
-                # decode + redact + enqueue is CPU work: run it off the event loop so health checks,
-                # 401/413/415 answers and body reads stay responsive while a big request is processed
-                outcome = await asyncio.get_running_loop().run_in_executor(
-                    self._http_workers, self._decode_and_admit, signal, ctype, body)
-                if isinstance(outcome, web.Response):
-                    return outcome
-                admission = outcome
-            if not admission.accepted:
-                status = 429 if admission.retry_after else 503
-                return web.Response(status=status, text=admission.reason,
-                                    headers={"Retry-After": str(max(1, round(admission.retry_after)))})
-            if ctype == "application/json":
-                return web.Response(body=b"{}", content_type="application/json")
-            return web.Response(body=b"", content_type="application/x-protobuf")
-
-        app = web.Application(client_max_size=rcv.max_request_bytes)
-        app.router.add_post("/v1/{signal}", export)
-        self._add_ops_routes(app)
-        return app
-
-    def _telemetry_app(self) -> Any:
-        from aiohttp import web
-
-        app = web.Application()
-        self._add_ops_routes(app)
-        return app
-
+    # -- ops endpoints ----------------------------------------------------------------------
     def _add_ops_routes(self, app: Any) -> None:
         """``GET /health`` (503 while draining) and ``GET /metrics`` (Prometheus text) on ``app``."""
         from aiohttp import web
@@ -288,120 +125,99 @@ class Gateway:
         app.router.add_get("/health", health)
         app.router.add_get("/metrics", metrics)
 
+    async def _boot(self) -> None:
+        assert self._workers is not None
+        for receiver in self.receivers.values():
+            await receiver.start(self._workers, self._add_ops_routes, lambda: self._draining)
+        address = self.config.service.telemetry.metrics_address
+        if address is not None:  # /health and /metrics on their own (plain HTTP) port
+            from aiohttp import web
+
+            from .components import split_host_port
+
+            app = web.Application()
+            self._add_ops_routes(app)
+            host, port = split_host_port(address)
+            try:
+                self._telemetry_runner, self.telemetry_port = await serve_http(app, host, port)
+            except OSError as exc:
+                raise OSError(f"cannot serve telemetry on {address}: {exc}") from None
+
+    async def _shutdown_loop(self, grace: float) -> None:
+        for receiver in self.receivers.values():
+            await receiver.stop(grace)
+        if self._telemetry_runner is not None:
+            with contextlib.suppress(Exception):
+                await self._telemetry_runner.cleanup()
+        # whatever is still pending (a client that never finished its body …) is cancelled and awaited,
+        # so no task is left to be destroyed with the loop
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def _self_metrics_loop(self, interval: float) -> None:
-        """Send the gateway's own counters and gauges as OTLP metrics into its metrics pipeline."""
+        """Send the gateway's own counters and gauges as OTLP metrics into its metrics pipelines."""
         while not self._stop_self_metrics.wait(interval):
             try:
-                self._handle("metrics", self.metrics.otlp_request(__version__, self._started_wall_ns))
+                self.emit("metrics", self.metrics.otlp_request(__version__, self._started_wall_ns))
             except Exception:  # noqa: BLE001 - self-metrics must never break the gateway
                 _log.debug("gateway: self-metrics export failed", exc_info=True)
 
-    def _decode_and_admit(self, signal: str, ctype: str, body: bytes) -> Any:
-        from aiohttp import web
-
-        try:
-            if ctype == "application/json":
-                message = json_loads(signal, body)
-            else:
-                message = REQUEST_TYPES[signal].FromString(body)
-        except (DecodeError, OtlpJsonError) as exc:
-            self.metrics.add("refused", signal=signal, reason="malformed")
-            return web.Response(status=400, text=f"malformed {signal} request: {exc}"[:200])
-        try:
-            return self._handle(signal, message)
-        except Exception as exc:  # noqa: BLE001 - fail closed: nothing was forwarded
-            _log.exception("gateway: %s request failed", signal)
-            return web.Response(status=500, text=f"processing failed: {type(exc).__name__}")
-
-    def _start_http(self) -> None:
-        from aiohttp import web
-
-        self._http_workers = futures.ThreadPoolExecutor(
-            max_workers=max(1, min(8, self.receiver.max_concurrent_requests)),
-            thread_name_prefix="otel-privacy-gateway-http-worker")
-
-        ep = self.receiver.protocols.http
-        telemetry = self.config.service.telemetry.metrics_address
-        if ep is None and telemetry is None:
-            return
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> Gateway:
+        self._started_at = time.monotonic()
+        limit = max(r.cfg.max_concurrent_requests for r in self.receivers.values())
+        self._workers = futures.ThreadPoolExecutor(max_workers=max(2, min(16, limit)),
+                                                   thread_name_prefix="otel-privacy-gateway-worker")
+        for exporter in self.exporters.values():
+            exporter.start()
+        for pipeline in self.pipelines.values():
+            pipeline.start()
+        loop = asyncio.new_event_loop()
         ready = threading.Event()
         errors: list[BaseException] = []
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        ssl_ctx = None
-        tls = self.receiver.tls
-        if tls is not None:
-            ssl_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ssl_ctx.load_cert_chain(tls.cert_file, tls.key_file)
-            if tls.client_ca_file:
-                ssl_ctx.load_verify_locations(tls.client_ca_file)
-                ssl_ctx.verify_mode = ssl.CERT_REQUIRED
-
-        async def site_on(app: Any, host: str, port: int, ssl_context: Any = None) -> int:
-            # auto_decompress=False: we decompress ourselves, with our own limit (gzip bombs)
-            runner = web.AppRunner(app, access_log=None, handle_signals=False, auto_decompress=False)
-            await runner.setup()
-            site = web.TCPSite(runner, host, port, ssl_context=ssl_context, reuse_address=True)
-            await site.start()
-            self._runners.append(runner)
-            sockets = [s for server in [site._server] if server for s in server.sockets]  # noqa: SLF001
-            return sockets[0].getsockname()[1]
-
-        async def boot() -> None:
-            if ep is not None:
-                self.http_port = await site_on(self._http_app(), ep.host, ep.port, ssl_ctx)
-                self._http_runner = self._runners[-1]
-            if telemetry is not None:  # /health and /metrics on their own (plain HTTP) port
-                host, _, port = telemetry.rpartition(":")
-                self.telemetry_port = await site_on(self._telemetry_app(), host or "127.0.0.1", int(port))
 
         def serve() -> None:
             asyncio.set_event_loop(loop)
             try:
-                loop.run_until_complete(boot())
-            except BaseException as exc:  # noqa: BLE001
+                loop.run_until_complete(self._boot())
+            except BaseException as exc:  # noqa: BLE001 - reported by start()
                 errors.append(exc)
-                ready.set()
-                return
             ready.set()
-            loop.run_forever()
+            if not errors:
+                loop.run_forever()
 
-        self._loop_thread = threading.Thread(target=serve, name="otel-privacy-gateway-http", daemon=True)
+        self._loop = loop
+        self._loop_thread = threading.Thread(target=serve, name="otel-privacy-gateway-loop", daemon=True)
         self._loop_thread.start()
-        ready.wait(30)
+        ready.wait(60)
         if errors:
-            where = ep.endpoint if ep is not None else telemetry
-            raise OSError(f"cannot start the OTLP/HTTP receiver or telemetry endpoint ({where}): {errors[0]}")
-
-    # -- lifecycle ------------------------------------------------------------------------
-    def start(self) -> Gateway:
-        self._started_at = time.monotonic()
-        for exporter in self.exporters.values():
-            exporter.start()
-        self._start_grpc()
-        self._start_http()
+            self.stop(0.5)
+            raise errors[0] if isinstance(errors[0], OSError) else OSError(f"cannot start: {errors[0]!r}")
         telemetry = self.config.service.telemetry
-        if telemetry.self_metrics_interval and "metrics" in self.pipelines:
+        if telemetry.self_metrics_interval and any(p.signal == "metrics" for p in self.pipelines.values()):
             threading.Thread(target=self._self_metrics_loop, args=(telemetry.self_metrics_interval,),
                              name="otel-privacy-gateway-self-metrics", daemon=True).start()
-        _log.info("otel-privacy gateway %s listening: grpc=%s http=%s telemetry=%s pipelines=%s", __version__,
-                  self.grpc_port, self.http_port, self.telemetry_port, ",".join(sorted(self.pipelines)))
+        _log.info("otel-privacy gateway %s listening: %s telemetry=%s pipelines=%s", __version__,
+                  " ".join(f"{rid}(grpc={r.grpc_port} http={r.http_port})" for rid, r in self.receivers.items()),
+                  self.telemetry_port, ",".join(sorted(self.pipelines)))
         self._usage_started()
         return self
 
     def _usage_started(self) -> None:
-        """The gateway's own lifecycle events, sent into its own logs pipeline (opt-out as usual)."""
-        self.usage = None
+        """The gateway's own lifecycle events, sent into its own logs pipelines (opt-out as usual)."""
         if not self.config.service.telemetry.usage_events:
             return
         try:
             from ..usage import UsageReporter
 
-            policy = next((r.policy for r in self.redactors.values()), None)
-            sink = (lambda request: self._handle("logs", request)) if "logs" in self.pipelines else None
+            policy = next((p.redactor.policy for p in self.privacy_processors()), None)
+            has_logs = any(p.signal == "logs" for p in self.pipelines.values())
+            sink = (lambda request: self.emit("logs", request)) if has_logs else None
             self.usage = UsageReporter("otel-privacy-gateway", __version__, policy=policy, exporter=sink)
             self.usage.started({
-                "pipelines": ",".join(f"{s}:{len(p.exporters)}" for s, p in sorted(self.pipelines.items())),
+                "pipelines": ",".join(f"{pid}:{len(p.exporters)}" for pid, p in sorted(self.pipelines.items())),
                 "exporters": ",".join(sorted(e.split("/", 1)[0] for e in self.exporters)),
                 "persistent_queue": any(e.queue.storage is not None for e in self.exporters.values()),
             })
@@ -409,26 +225,29 @@ class Gateway:
             _log.debug("gateway: usage events unavailable: %r", exc)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the receivers, then drain every exporter's queue for up to ``timeout`` seconds."""
-        usage = getattr(self, "usage", None)
-        if usage is not None:
-            usage.stopped()  # goes through the logs pipeline before it drains
+        """Stop the receivers, flush the batches, then drain every exporter's queue for up to ``timeout`` seconds."""
+        if self.usage is not None:
+            with contextlib.suppress(Exception):
+                self.usage.stopped()  # goes through the logs pipelines before they drain
         self._draining = True
-        if self._grpc_server is not None:
-            self._grpc_server.stop(grace=min(2.0, timeout)).wait(timeout)
         self._stop_self_metrics.set()
-        if self._loop is not None and self._runners:
-            for runner in self._runners:
-                fut = asyncio.run_coroutine_threadsafe(runner.cleanup(), self._loop)
-                with contextlib.suppress(Exception):
-                    fut.result(timeout)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            if self._loop_thread is not None:
-                self._loop_thread.join(5)
-        workers = getattr(self, "_http_workers", None)
-        if workers is not None:
-            workers.shutdown(wait=True)
         deadline = time.monotonic() + timeout
+        loop, thread = self._loop, self._loop_thread
+        if loop is not None and thread is not None:
+            if thread.is_alive() and loop.is_running():
+                future = asyncio.run_coroutine_threadsafe(self._shutdown_loop(min(2.0, timeout)), loop)
+                with contextlib.suppress(Exception):
+                    future.result(max(1.0, timeout))
+                loop.call_soon_threadsafe(loop.stop)
+            thread.join(5)
+            if not loop.is_running():
+                loop.close()
+            self._loop = None
+        for pipeline in self.pipelines.values():
+            pipeline.shutdown(max(0.1, deadline - time.monotonic()))
+        if self._workers is not None:
+            self._workers.shutdown(wait=True)
+            self._workers = None
         for exporter in self.exporters.values():
             exporter.stop(max(0.1, deadline - time.monotonic()))
 
