@@ -2,7 +2,9 @@
 
 It can be told to fail: `fail_next(n, status=503, retry_after=1)` makes the next n HTTP requests
 return that status (and gRPC calls UNAVAILABLE), recording the time of every attempt, so tests
-can check backoff and Retry-After handling against real sockets.
+can check backoff and Retry-After handling against real sockets. The headers (HTTP) and metadata
+(gRPC) of every request are kept in `headers`. `SilentPort` is a backend that accepts connections
+and never answers.
 """
 
 from __future__ import annotations
@@ -72,9 +74,27 @@ class ReservedPort:
         return self.port
 
 
+class SilentPort:
+    """A backend that accepts connections and never answers (a hung server), until closed."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.port = self._sock.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> SilentPort:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._sock.close()
+
+
 class OtlpSink:
     def __init__(self, http_port: int = 0, grpc_port: int = 0) -> None:
         self.bodies: dict[str, list[bytes]] = {"traces": [], "logs": [], "metrics": []}
+        self.headers: list[dict[str, str]] = []  # per request, lower-case names
         self.attempts: list[tuple[float, int]] = []  # (monotonic time, status returned)
         self._failures: list[tuple[int, int | None]] = []
         self._partial: list[tuple[int, str]] = []
@@ -85,6 +105,8 @@ class OtlpSink:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:  # noqa: N802
+                with sink._lock:
+                    sink.headers.append({k.lower(): v for k, v in self.headers.items()})
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, retry_after = sink._next_status()
                 answer = b""
@@ -118,6 +140,8 @@ class OtlpSink:
 
     def _grpc_export(self, signal: str):
         def export(data: bytes, context: grpc.ServicerContext) -> bytes:
+            with self._lock:
+                self.headers.append({k.lower(): v for k, v in context.invocation_metadata() if isinstance(v, str)})
             status, retry_after = self._next_status()
             if status != 200:
                 if retry_after is not None:  # RESOURCE_EXHAUSTED with RetryInfo, as the OTLP spec describes

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from leak_corpus import Corpus, build_requests
-from otel_privacy.gateway import Gateway, load_config
+from otel_privacy.gateway import Gateway, GatewayConfigError, load_config
 from otlp_sink import OtlpSink
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
@@ -145,3 +145,54 @@ def test_exporter_without_the_ca_cannot_reach_the_backend(pki):
             a.stop(2)
             b.stop(2)
     assert ssl.OPENSSL_VERSION  # the runtime really has TLS
+
+
+def _tls_gateway(pki: dict[str, str], sink: OtlpSink) -> Gateway:
+    """TLS without client certificates (no client_ca_file)."""
+    return Gateway(load_config({
+        "receivers": {"otlp": {
+            "protocols": {"grpc": {"endpoint": "127.0.0.1:0"}, "http": {"endpoint": "127.0.0.1:0"}},
+            "tls": {"cert_file": pki["server.crt"], "key_file": pki["server.key"]},
+        }},
+        "exporters": {"otlphttp": {"endpoint": sink.endpoint, "compression": "none",
+                                   "retry_on_failure": {"initial_interval": "50ms"}}},
+        "service": _pipelines(["otlphttp"], []),
+    })).start()
+
+
+def test_grpc_exporter_refuses_skip_verify_it_cannot_do():
+    with pytest.raises(GatewayConfigError, match=r"exporters.otlp: tls.insecure_skip_verify: grpcio cannot"):
+        load_config({"receivers": {"otlp": {}}, "exporters": {"otlp": {"endpoint": "backend:4317",
+                                                                       "tls": {"insecure_skip_verify": True}}},
+                     "service": _pipelines(["otlp"], [])})
+
+
+@pytest.mark.parametrize("exporter, tls", [
+    pytest.param("otlphttp", {"insecure_skip_verify": True}, id="otlphttp-skip-verify"),
+    pytest.param("otlp", "top-level-ca_file", id="otlp-top-level-ca_file"),
+    pytest.param("otlphttp", {}, id="otlphttp-unverified-is-refused"),
+])
+def test_exporter_tls_trust_settings(pki, exporter, tls):
+    """insecure_skip_verify trusts any certificate; the older top-level ca_file of `otlp` is tls.ca_file;
+    with neither, a certificate from an unknown CA is refused (and the data is not delivered)."""
+    with OtlpSink() as sink:
+        b = _tls_gateway(pki, sink)
+        endpoint = f"https://127.0.0.1:{b.http_port}" if exporter == "otlphttp" else f"127.0.0.1:{b.grpc_port}"
+        settings = {"ca_file": pki["ca.crt"]} if tls == "top-level-ca_file" else {"tls": tls}
+        a = Gateway(load_config({
+            "receivers": {"otlp": {"protocols": {"http": {"endpoint": "127.0.0.1:0"}}}},
+            "exporters": {exporter: {"endpoint": endpoint, **settings, "retry_on_failure": {
+                "initial_interval": "20ms", "max_interval": "50ms", "max_elapsed_time": "1s"}}},
+            "service": _pipelines([exporter], []),
+        })).start()
+        try:
+            assert requests.post(f"http://127.0.0.1:{a.http_port}/v1/traces", data=_body(),
+                                 headers={"Content-Type": "application/x-protobuf"}, timeout=10).status_code == 200
+            if tls == {}:
+                assert sink.wait_for(lambda: a.metrics.get("dropped", exporter=exporter) > 0, timeout=15)
+                assert sink.bodies["traces"] == []
+            else:
+                assert sink.wait_for(lambda: len(sink.bodies["traces"]) == 1, timeout=15)
+        finally:
+            a.stop(2)
+            b.stop(2)

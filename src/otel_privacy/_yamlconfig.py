@@ -11,7 +11,7 @@ like ``usage: {enabled: off}`` still means false.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import yaml
@@ -104,14 +104,20 @@ def format_loc(loc: Iterable[Any]) -> str:
     return out or "<root>"
 
 
-def validation_messages(exc: ValidationError, source: str, lines: Lines | None,
-                        prefix: tuple = ()) -> list[str]:
-    """One ``file:line: field.path: message`` per error (``prefix`` is prepended to every path)."""
+def validation_messages(exc: ValidationError, source: str, lines: Lines | None, prefix: tuple = (),
+                        unknown: Callable[[tuple], str | None] | None = None) -> list[str]:
+    """One ``file:line: field.path: message`` per error (``prefix`` is prepended to every path).
+
+    ``unknown(loc)`` may say more than "unknown field" about an option the model does not have.
+    """
     parts = []
     for err in exc.errors():
         loc = (*prefix, *err["loc"])
         line = line_for(lines, loc)
         where = f"{source}:{line}" if line else source
-        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = (unknown(tuple(err["loc"])) if unknown else None) or "unknown field"
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
         parts.append(f"{where}: {format_loc(loc)}: {msg}")
     return parts

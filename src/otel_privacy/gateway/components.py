@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from .._yamlconfig import Lines
 
@@ -74,14 +74,30 @@ class ComponentConfig(BaseModel):
         """Checks that need the file (``path`` is this component's place in it); messages as ``file:line: …``."""
         return []
 
-    @model_validator(mode="before")
-    @classmethod
-    def _refuse_unsupported(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key in data:
-                if key in cls.unsupported:
-                    raise ValueError(f"{key}: not supported by the otel-privacy gateway ({cls.unsupported[key]})")
-        return data
+
+def unsupported_reason(model: type[BaseModel], loc: tuple) -> str | None:
+    """Why the option at ``loc`` (an "unknown field" of ``model``) is not supported, if it is a known one."""
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        if field is None:
+            nested = None  # a dict key (e.g. a pipeline id): stay on the model of the dict's values
+        else:
+            nested = next(_models(field.annotation), None)
+            if nested is None:
+                return None
+        if nested is not None:
+            model = nested
+    reasons = getattr(model, "unsupported", {})
+    return reasons.get(str(loc[-1])) if loc else None
+
+
+def _models(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()):
+        yield from _models(arg)
 
 
 @dataclass(frozen=True)

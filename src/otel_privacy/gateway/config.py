@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from .._yamlconfig import Lines, format_loc, line_for, load_yaml, validation_messages
 from ..otlp_walk import SIGNALS
-from .components import KINDS, ComponentConfig, ComponentId, Duration, HostPort, parse_duration
+from .components import KINDS, ComponentConfig, ComponentId, Duration, HostPort, parse_duration, unsupported_reason
 from .factories import FACTORIES
 
 __all__ = ["GatewayConfig", "GatewayConfigError", "load_config", "parse_duration", "default_config",
@@ -148,8 +148,12 @@ class _Errors(list):
         line = line_for(self.lines, loc)
         self.append(f"{self.source}{':' + str(line) if line else ''}: {format_loc(loc)}: {message}")
 
-    def validation(self, exc: ValidationError, prefix: tuple) -> None:
-        self.extend(validation_messages(exc, self.source, self.lines, prefix=prefix))
+    def validation(self, exc: ValidationError, prefix: tuple, model: type[BaseModel]) -> None:
+        def unknown(loc: tuple) -> str | None:
+            reason = unsupported_reason(model, loc)
+            return f"not supported by the otel-privacy gateway ({reason})" if reason else None
+
+        self.extend(validation_messages(exc, self.source, self.lines, prefix=prefix, unknown=unknown))
 
 
 def _validate(data: Any, source: str, lines: Lines | None) -> GatewayConfig:
@@ -161,8 +165,11 @@ def _validate(data: Any, source: str, lines: Lines | None) -> GatewayConfig:
             errors.at((key,), f"not supported by the otel-privacy gateway ({_TOP[key]})" if key in _TOP
                       else "unknown field")
     sections: dict[str, dict[str, ComponentConfig]] = {}
+    invalid: set[tuple[str, str]] = set()
     for kind in KINDS:
-        sections[kind] = _components(kind, data.get(kind), errors)
+        bad: set[str] = set()
+        sections[kind] = _components(kind, data.get(kind), errors, bad)
+        invalid |= {(kind, cid) for cid in bad}
     service = None
     if "service" not in data:
         errors.at(("service",), "Field required")
@@ -170,9 +177,9 @@ def _validate(data: Any, source: str, lines: Lines | None) -> GatewayConfig:
         try:
             service = ServiceConfig.model_validate(data["service"] or {})
         except ValidationError as exc:
-            errors.validation(exc, ("service",))
+            errors.validation(exc, ("service",), ServiceConfig)
     if service is not None:
-        _references(service, sections, errors)
+        _references(service, sections, invalid, errors)
     for kind, configs in sections.items():
         for cid, cfg in configs.items():
             errors.extend(cfg.check_in_file((kind, cid), source, lines))
@@ -183,7 +190,8 @@ def _validate(data: Any, source: str, lines: Lines | None) -> GatewayConfig:
     return GatewayConfig(sections["receivers"], sections["processors"], sections["exporters"], service)
 
 
-def _components(kind: str, body: Any, errors: _Errors) -> dict[str, ComponentConfig]:
+def _components(kind: str, body: Any, errors: _Errors, invalid: set[str]) -> dict[str, ComponentConfig]:
+    """The valid components of a section; the ids of invalid ones go to ``invalid`` (already reported)."""
     out: dict[str, ComponentConfig] = {}
     if body is None:
         return out
@@ -196,25 +204,29 @@ def _components(kind: str, body: Any, errors: _Errors) -> dict[str, ComponentCon
             ctype = ComponentId.parse(cid).type
         except ValueError as exc:
             errors.at((kind, cid), str(exc))
+            invalid.add(cid)
             continue
         factory = factories.get(ctype)
         if factory is None:
             errors.at((kind, cid), f"unknown type {ctype!r}; known: {sorted(factories)}")
+            invalid.add(cid)
             continue
         try:
             out[cid] = factory.config.model_validate(settings or {})
         except ValidationError as exc:
-            errors.validation(exc, (kind, cid))
+            errors.validation(exc, (kind, cid), factory.config)
+            invalid.add(cid)
     return out
 
 
-def _references(service: ServiceConfig, sections: dict[str, dict[str, ComponentConfig]], errors: _Errors) -> None:
+def _references(service: ServiceConfig, sections: dict[str, dict[str, ComponentConfig]],
+                invalid: set[tuple[str, str]], errors: _Errors) -> None:
     used: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for pid, pipe in service.pipelines.items():
         for kind in KINDS:
             for i, cid in enumerate(getattr(pipe, kind)):
                 used[kind].add(cid)
-                if cid not in sections[kind]:
+                if cid not in sections[kind] and (kind, cid) not in invalid:
                     errors.at(("service", "pipelines", pid, kind, i), f"{cid!r} is not defined under {kind}")
     for kind in KINDS:
         for cid in sections[kind]:

@@ -64,7 +64,6 @@ class RetryOnFailure(ComponentConfig):
 
 class ExporterConfig(ComponentConfig):
     sending_queue: SendingQueueConfig = Field(default_factory=SendingQueueConfig)
-    retry_on_failure: RetryOnFailure = Field(default_factory=RetryOnFailure)
 
     @model_validator(mode="after")
     def _queue_off_means_no_queue_options(self) -> ExporterConfig:
@@ -72,17 +71,39 @@ class ExporterConfig(ComponentConfig):
             set_here = sorted(self.sending_queue.model_fields_set - {"enabled"})
             if set_here:
                 raise ValueError(f"sending_queue.{set_here[0]}: has no effect with sending_queue.enabled: false")
-            if self.retry_on_failure.model_fields_set:
-                raise ValueError("retry_on_failure: has no effect with sending_queue.enabled: false "
-                                 "(the client's request waits for the backend, and the client retries)")
         return self
+
+    @property
+    def retry(self) -> RetryOnFailure:
+        return _NO_RETRY_SETTINGS
+
+
+class RetryingExporterConfig(ExporterConfig):
+    """An exporter whose sends can fail (a backend, a disk) retries per ``retry_on_failure``."""
+
+    retry_on_failure: RetryOnFailure = Field(default_factory=RetryOnFailure)
+
+    @model_validator(mode="after")
+    def _queue_off_means_no_retries(self) -> RetryingExporterConfig:
+        if not self.sending_queue.enabled and self.retry_on_failure.model_fields_set:
+            raise ValueError("retry_on_failure: has no effect with sending_queue.enabled: false "
+                             "(the client's request waits for the backend, and the client retries)")
+        return self
+
+    @property
+    def retry(self) -> RetryOnFailure:
+        return self.retry_on_failure
+
+
+_NO_RETRY_SETTINGS = RetryOnFailure(enabled=False)
 
 
 class ClientTls(ComponentConfig):
     """Exporter-side TLS (the Collector's ``configtls`` client settings)."""
 
     insecure: bool = Field(False, description="gRPC only: plaintext connection.")
-    insecure_skip_verify: bool = Field(False, description="Do not verify the server certificate (testing only).")
+    insecure_skip_verify: bool = Field(False, description="otlphttp only: do not verify the server certificate "
+                                                          "(testing only).")
     ca_file: str | None = Field(None, description="CA bundle that signed the backend's certificate.")
     cert_file: str | None = Field(None, description="Client certificate for mTLS.")
     key_file: str | None = Field(None, description="Client key for mTLS.")
@@ -102,7 +123,7 @@ class ClientTls(ComponentConfig):
         return [k for k in ("insecure_skip_verify", "ca_file", "cert_file") if getattr(self, k)]
 
 
-class OtlpHttpExporterConfig(ExporterConfig):
+class OtlpHttpExporterConfig(RetryingExporterConfig):
     endpoint: str = Field(description="Base URL; /v1/traces etc. are appended unless traces_endpoint is set.")
     tls: ClientTls = Field(default_factory=ClientTls)
     traces_endpoint: str | None = None
@@ -127,7 +148,7 @@ class OtlpHttpExporterConfig(ExporterConfig):
         return self
 
 
-class OtlpGrpcExporterConfig(ExporterConfig):
+class OtlpGrpcExporterConfig(RetryingExporterConfig):
     endpoint: str = Field(description="host:port (http:// means plaintext, https:// TLS).")
     insecure: bool = Field(False, description="Plaintext (same as tls.insecure).")
     ca_file: str | None = Field(None, description="Same as tls.ca_file (older spelling).")
@@ -140,6 +161,9 @@ class OtlpGrpcExporterConfig(ExporterConfig):
 
     @model_validator(mode="after")
     def _plaintext_or_tls(self) -> OtlpGrpcExporterConfig:
+        if self.tls.insecure_skip_verify:
+            raise ValueError("tls.insecure_skip_verify: grpcio cannot skip certificate verification; "
+                             "give tls.ca_file (the CA that signed the backend's certificate)")
         if self.ca_file and self.tls.ca_file:
             raise ValueError("ca_file and tls.ca_file: give one")
         plaintext = self.insecure or self.tls.insecure or self.endpoint.startswith("http://")
@@ -149,7 +173,7 @@ class OtlpGrpcExporterConfig(ExporterConfig):
         return self
 
 
-class FileExporterConfig(ExporterConfig):
+class FileExporterConfig(RetryingExporterConfig):
     path: str
     rotate_bytes: int = Field(100 * 1024 * 1024, ge=1024)
     backups: int = Field(5, ge=0)
@@ -270,7 +294,7 @@ class Exporter:
             except Exception:  # noqa: BLE001 - the worker must survive anything
                 _log.exception("exporter %s: unexpected failure; request dropped", self.name)
                 self.metrics.add("dropped", item.records, exporter=self.name, reason="error")
-                SendingQueue.done(item)
+                self.queue.done(item)
             finally:
                 self._gauges()
                 self._idle.set()
@@ -284,7 +308,7 @@ class Exporter:
 
     def _deliver(self, item: QueueItem) -> None:
         signal, payload, records = item.signal, item.payload, item.records
-        retry = self.cfg.retry_on_failure
+        retry = self.cfg.retry
         started = time.monotonic()
         interval = retry.initial_interval
         while True:
@@ -294,7 +318,7 @@ class Exporter:
                 result = SendResult(False, retryable=True, reason=f"{type(exc).__name__}: {exc}")
             if result.ok:
                 self._exported(signal, records, result)
-                SendingQueue.done(item)
+                self.queue.done(item)
                 return
             now = time.monotonic()
             out_of_time = retry.max_elapsed_time and now - started >= retry.max_elapsed_time
@@ -302,7 +326,7 @@ class Exporter:
                 _log.error("exporter %s: dropping %d %s record(s): %s", self.name, records, signal, result.reason)
                 self.metrics.add("dropped", records, exporter=self.name,
                                  reason="permanent" if not result.retryable else "retries_exhausted")
-                SendingQueue.done(item)
+                self.queue.done(item)
                 return
             if self._stop.is_set() or (self._drain_deadline and now >= self._drain_deadline):
                 if self.queue.storage is not None:
@@ -310,9 +334,8 @@ class Exporter:
                 else:
                     self.metrics.add("dropped", records, exporter=self.name, reason="shutdown")
                 return
-            delay = result.delay if result.delay is not None else interval * (
-                1 + retry.randomization_factor * (2 * random.random() - 1))
-            interval = min(interval * retry.multiplier, retry.max_interval)
+            backoff, interval = next_backoff(retry, interval, random.random())
+            delay = result.delay if result.delay is not None else backoff
             if self._drain_deadline:
                 delay = min(delay, max(0.0, self._drain_deadline - now))
             self.metrics.add("retried", exporter=self.name)
@@ -321,6 +344,15 @@ class Exporter:
 
     def send(self, signal: str, payload: bytes) -> SendResult:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def next_backoff(retry: RetryOnFailure, interval: float, rand: float) -> tuple[float, float]:
+    """The delay before the next attempt and the interval after it (exponential, with jitter, capped).
+
+    ``rand`` in [0, 1) picks the jitter: the delay is ``interval`` ± ``randomization_factor``.
+    """
+    delay = interval * (1 + retry.randomization_factor * (2 * rand - 1))
+    return delay, min(interval * retry.multiplier, retry.max_interval)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -64,6 +64,7 @@ class SendingQueue:
 
     @property
     def bytes(self) -> int:
+        """Bytes held: waiting, and the one being sent."""
         return self._bytes
 
     def records(self) -> int:
@@ -112,18 +113,17 @@ class SendingQueue:
                 if stop.is_set():
                     return None
                 self._cond.wait(0.1)
-            item = self._items.popleft()
-            self._bytes -= len(item.payload)
-            return item
+            return self._items.popleft()  # its bytes count until done(): it is still held while being sent
 
     def requeue_front(self, item: QueueItem) -> None:
-        """Put an item back at the head (an export that must be retried after a restart)."""
+        """Put a taken item back at the head (an export that must be retried after a restart)."""
         with self._cond:
             self._items.appendleft(item)
-            self._bytes += len(item.payload)
             self._cond.notify()
 
-    @staticmethod
-    def done(item: QueueItem) -> None:
+    def done(self, item: QueueItem) -> None:
+        """A taken item is finished with (delivered or dropped): its bytes and its file go."""
         if item.path is not None:
             item.path.unlink(missing_ok=True)
+        with self._cond:
+            self._bytes -= len(item.payload)
