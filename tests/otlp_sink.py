@@ -52,6 +52,39 @@ def _retry_info(seconds: float) -> bytes:
                              details=[detail]).SerializeToString()
 
 
+def readable(data: bytes) -> bytes:
+    """What a person reading ``data`` would see: gzip decoded, and OTLP/JSON ``bytesValue`` fields
+    (base64) decoded and appended, so a canary hidden in a bytes value is still found in JSON output."""
+    import base64
+    import json
+
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    head = data.lstrip()[:1]
+    if head not in (b"{", b"["):
+        return data
+    decoded: list[bytes] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if k in ("bytesValue", "bytes_value") and isinstance(v, str):
+                    decoded.append(base64.b64decode(v))
+                else:
+                    walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    try:
+        documents = [json.loads(data)]
+    except ValueError:  # JSON lines
+        documents = [json.loads(line) for line in data.splitlines() if line.strip()]
+    for doc in documents:
+        walk(doc)
+    return b"\n".join([data, *decoded])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -8,7 +8,6 @@ and Retry-After, health and Prometheus metrics, and config validation with line 
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import os
 import subprocess
@@ -309,9 +308,11 @@ def test_example_configs_validate():
 
 
 def test_health_reports_json(gateway):
-    body = requests.get(f"http://127.0.0.1:{gateway.http_port}/health", timeout=5).json()
+    r = requests.get(f"http://127.0.0.1:{gateway.http_port}/health", timeout=5)
+    assert r.headers["Content-Type"].startswith("application/json")
+    body = r.json()
     assert body["status"] == "ok" and set(body["pipelines"]) == {"traces", "logs", "metrics"}
-    assert json.dumps(body)
+    assert body["version"] == __import__("otel_privacy").__version__ and body["uptime_s"] >= 0
 
 
 def test_concurrency_limit_answers_503_and_recovers(sink):

@@ -1,5 +1,5 @@
 """The gateway as a real process: SIGKILL with a persistent queue loses nothing it accepted; SIGTERM drains.
-Also the adversarial corpus through the gateway's gRPC and HTTP doors."""
+(The adversarial corpus through the gateway process is a door of the leak suite, tests/test_leak_suite.py.)"""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ import signal
 import subprocess
 import sys
 
-import grpc
 import requests
 import yaml
 
 from leak_corpus import Corpus, build_requests
-from otel_privacy.gateway import Gateway, load_config
 from otlp_sink import OtlpSink, ReservedPort, free_port, wait_until_serving
-from test_leak_suite import check_door
 
 
 def _write_config(path, http_port: int, backend: str, storage: str | None) -> None:
@@ -98,34 +95,3 @@ def test_sigterm_drains_the_queue_before_exit(tmp_path):
         assert {f"op-{i}" for i in range(10)} <= set(sink.span_names())
         logs = proc.stderr.read().decode()
         assert '"level": "info"' in logs and "draining" in logs  # structured JSON logs
-
-
-def test_leak_corpus_through_gateway_grpc_and_http():
-    with OtlpSink() as sink:
-        cfg = {
-            "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:0"},
-                                                 "http": {"endpoint": "127.0.0.1:0"}}}},
-            "processors": {"privacy": {"policy": "default"}},
-            "exporters": {"otlp": {"endpoint": sink.grpc_endpoint, "insecure": True}},
-            "service": {"pipelines": {s: {"receivers": ["otlp"], "processors": ["privacy"], "exporters": ["otlp"]}
-                                      for s in ("traces", "logs", "metrics")}},
-        }
-        with Gateway(load_config(cfg)) as gw:
-            corpus = Corpus()
-            channel = grpc.insecure_channel(f"127.0.0.1:{gw.grpc_port}")
-            for signal_name, request in build_requests(corpus).items():
-                method = {"traces": "trace.v1.TraceService", "logs": "logs.v1.LogsService",
-                          "metrics": "metrics.v1.MetricsService"}[signal_name]
-                channel.unary_unary(f"/opentelemetry.proto.collector.{method}/Export", None, None)(
-                    request.SerializeToString(), timeout=10)
-            assert sink.wait_for(lambda: all(sink.bodies[s] for s in ("traces", "logs", "metrics")))
-            check_door("gateway (OTLP/gRPC)", corpus, sink.raw())
-            for bodies in sink.bodies.values():
-                bodies.clear()
-            corpus = Corpus()
-            for signal_name, request in build_requests(corpus).items():
-                r = requests.post(f"http://127.0.0.1:{gw.http_port}/v1/{signal_name}", data=request.SerializeToString(),
-                                  headers={"Content-Type": "application/x-protobuf"}, timeout=10)
-                assert r.status_code == 200
-            assert sink.wait_for(lambda: all(sink.bodies[s] for s in ("traces", "logs", "metrics")))
-            check_door("gateway (OTLP/HTTP)", corpus, sink.raw())

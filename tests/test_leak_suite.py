@@ -1,17 +1,20 @@
 """Adversarial leak suite: canaries in every carrier, through every door, checked on the exported bytes.
 
-Doors: the SDK (configure() → real OTLP/HTTP), the engine on OTLP protobuf (what the gateway runs),
-and the offline CLI (`otel-privacy redact`). The gateway's gRPC and HTTP receivers are covered in
-tests/test_gateway_leaks.py with the same corpus. Each door reports planted / leaked / utility kept.
+Doors: the SDK (configure() → real OTLP/HTTP), the engine on OTLP protobuf, the gateway as a real
+process (OTLP/gRPC and OTLP/HTTP, protobuf and JSON, over sockets, to a real receiving sink), and the
+offline CLI (`otel-privacy redact`). JSON output is read with its base64 bytes values decoded, so a
+leak cannot hide there. Each door reports planted / leaked / utility kept.
 """
 
 from __future__ import annotations
 
-import gzip
 import os
 import subprocess
 import sys
 
+import grpc
+import requests
+import yaml
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
@@ -24,13 +27,13 @@ from otel_privacy import RedactingMetricExporter, Redactor, configure
 from otel_privacy.demo import CaptureReceiver
 from otel_privacy.otlp import redact_request
 from otel_privacy.otlp_json import dumps
+from otlp_sink import OtlpSink, free_port, readable, wait_until_serving
 
 
 def check_door(door: str, corpus: Corpus, wire: bytes, utility: tuple[str, ...] = UTILITY) -> None:
-    """Assert no canary in the bytes (gzip bodies are decoded first) and every utility marker kept."""
+    """Assert no canary in the bytes (gzip and JSON bytes values decoded first) and every utility marker kept."""
     assert corpus.planted, "nothing was planted"
-    if wire[:2] == b"\x1f\x8b":
-        wire = gzip.decompress(wire)
+    wire = readable(wire)
     leaked = sorted(corpus.leaks(wire))
     kept = [u for u in utility if u.encode() in wire]
     pseudonyms = wire.count(b"u_")
@@ -67,6 +70,57 @@ def test_engine_on_otlp_protobuf():
     for request in requests.values():
         redact_request(redactor, request)
     check_door("engine (protobuf)", corpus, b"".join(r.SerializeToString() for r in requests.values()))
+
+
+def test_gateway_door_as_a_process_over_grpc_and_http(tmp_path):
+    """`python -m otel_privacy.gateway` with the default policy, fed over real sockets, exporting to a real sink."""
+    http_port, grpc_port = free_port(), free_port()
+    methods = {"traces": "trace.v1.TraceService", "logs": "logs.v1.LogsService", "metrics": "metrics.v1.MetricsService"}
+    with OtlpSink() as sink:
+        cfg = tmp_path / "gateway.yaml"
+        cfg.write_text(yaml.safe_dump({
+            "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": f"127.0.0.1:{grpc_port}"},
+                                                 "http": {"endpoint": f"127.0.0.1:{http_port}"}}}},
+            "processors": {"privacy": {"policy": "default"}},
+            "exporters": {"otlp": {"endpoint": sink.grpc_endpoint, "insecure": True}},
+            "service": {"pipelines": {s: {"receivers": ["otlp"], "processors": ["privacy"], "exporters": ["otlp"]}
+                                      for s in methods}},
+        }))
+        proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(cfg)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ))
+        try:
+            wait_until_serving(f"http://127.0.0.1:{http_port}/health", proc, lambda: proc.stderr.read().decode())
+            channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+            for door, send in (
+                ("gateway process (gRPC)", lambda signal, request: channel.unary_unary(
+                    f"/opentelemetry.proto.collector.{methods[signal]}/Export", None, None)(
+                    request.SerializeToString(), timeout=30)),
+                ("gateway process (HTTP)", lambda signal, request: requests.post(
+                    f"http://127.0.0.1:{http_port}/v1/{signal}", data=request.SerializeToString(),
+                    headers={"Content-Type": "application/x-protobuf"}, timeout=30).raise_for_status()),
+                ("gateway process (JSON)", lambda signal, request: requests.post(
+                    f"http://127.0.0.1:{http_port}/v1/{signal}", data=dumps(request),
+                    headers={"Content-Type": "application/json"}, timeout=30).raise_for_status()),
+            ):
+                for bodies in sink.bodies.values():
+                    bodies.clear()
+                corpus = Corpus()
+                for signal, request in build_requests(corpus).items():
+                    send(signal, request)
+                assert sink.wait_for(lambda: all(sink.bodies[s] for s in methods)), door
+                check_door(door, corpus, sink.raw())
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    assert proc.returncode == 0
+
+
+def test_json_output_is_read_with_bytes_values_decoded():
+    """A canary inside a bytes value is base64 in OTLP/JSON: the check must still see it."""
+    corpus = Corpus()
+    request = build_requests(corpus)["logs"]  # its body carries a canary as bytes
+    assert "log_bytes/token" not in corpus.leaks(dumps(request))  # base64 in the JSON text...
+    assert "log_bytes/token" in corpus.leaks(readable(dumps(request)))  # ...found once decoded
 
 
 def test_offline_cli_door(tmp_path):

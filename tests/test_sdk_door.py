@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from opentelemetry import trace as trace_api
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
@@ -171,7 +171,8 @@ def test_exporter_wrappers_redact_spans_logs_and_metrics():
 
     reader = PeriodicExportingMetricReader(RedactingMetricExporter(ListExporter(), "default"),
                                            export_interval_millis=60_000)
-    mp = MeterProvider(metric_readers=[reader], resource=Resource.create({"owner": "ops@example.com"}))
+    raw_reader = InMemoryMetricReader()  # what the app produced, read next to the redacting exporter
+    mp = MeterProvider(metric_readers=[reader, raw_reader], resource=Resource.create({"owner": "ops@example.com"}))
     counter = mp.get_meter("m").create_counter("orders")
     counter.add(1, {"customer": "bob@example.com", "region": "eu"})
     mp.force_flush()
@@ -181,7 +182,10 @@ def test_exporter_wrappers_redact_spans_logs_and_metrics():
     # a "customer" key names a person: the same keyed pseudonym the span attribute would get
     assert dict(point.attributes) == {"customer": Redactor("default").pseudonymize("bob@example.com"), "region": "eu"}
     assert rm.resource.attributes["owner"] == "REDACTED"
-    assert InMemoryMetricReader  # the SDK's reader exists; we use a real periodic reader above
+    # the wrapper redacted a copy: the app's own data (another reader) is unchanged and really had the secrets
+    raw = raw_reader.get_metrics_data().resource_metrics[0]
+    assert dict(raw.scope_metrics[0].metrics[0].data.data_points[0].attributes)["customer"] == "bob@example.com"
+    assert raw.resource.attributes["owner"] == "ops@example.com"
 
 
 def test_processors_never_break_the_app_and_fail_closed():
@@ -243,7 +247,10 @@ def test_opentelemetry_instrument_picks_up_the_distro(receiver, tmp_path):
         assert secret.encode() not in wire, secret
     assert spans["nightly-job"]["user.email"].startswith("u_")
     assert any(n.startswith("INSERT") for n in spans)  # sqlite3 auto-instrumented, statement obfuscated
-    assert trace_api  # API import kept for readers: the script uses the global tracer
+    # the script's spans came from its global tracer (`trace.get_tracer("example.script")`), set up by the distro
+    scopes = {ss.scope.name for body in receiver.bodies["traces"]
+              for rs in ExportTraceServiceRequest.FromString(body).resource_spans for ss in rs.scope_spans}
+    assert "example.script" in scopes
 
 
 def test_span_copies_keep_the_dropped_counts_the_sdk_exports():
@@ -268,3 +275,25 @@ def test_span_copies_keep_the_dropped_counts_the_sdk_exports():
     assert (wire.dropped_attributes_count, wire.dropped_events_count, wire.dropped_links_count) == (3, 4, 2)
     assert {kv.key: kv.value.string_value for kv in wire.attributes if kv.key.startswith("k")} == {
         "k3": "REDACTED", "k4": "REDACTED"}  # the SDK keeps the newest
+
+
+def test_the_sdk_door_does_not_load_the_gateway_or_cli_stack(receiver):
+    """`pip install otel-privacy` is the SDK door and the engine: an app using it never imports the gateway's
+    server stack (aiohttp, the gRPC server) or the CLI's terminal output (rich)."""
+    script = f"""
+import logging, sys
+import otel_privacy
+providers = otel_privacy.configure("default", service_name="footprint", endpoint={receiver.endpoint!r},
+                                   set_global=False, metrics_enabled=False)
+with providers.tracer_provider.get_tracer("t").start_as_current_span("s") as span:
+    span.set_attribute("user.email", "footprint@example.com")
+providers.shutdown()
+print(",".join(sorted({{m.split(".")[0] if not m.startswith("otel_privacy") else ".".join(m.split(".")[:2])
+                      for m in sys.modules}})))
+"""
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ))
+    assert res.returncode == 0, res.stderr
+    loaded = set(res.stdout.strip().split(","))
+    assert "otel_privacy.sdk" in loaded and receiver.spans()  # it really ran and exported
+    assert not loaded & {"aiohttp", "rich", "otel_privacy.gateway", "otel_privacy.audit"}, loaded
