@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 
+from ._extras import MissingExtra
 from ._version import __version__
 from .policy import Policy, PolicyError
 
@@ -48,6 +50,9 @@ def _policy_show(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from ._extras import require
+
+    require("demo", "rich", "flask", "requests")
     from .demo import run_demo
 
     return run_demo(verbose=args.verbose, policy=args.policy)
@@ -87,15 +92,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+    args = None
     try:
-        return int(args.func(args) or 0)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, while we can still handle it
+        return code
     except KeyboardInterrupt:
         return 130
+    except MissingExtra as exc:
+        command = getattr(args, "command", None)
+        print(f"otel-privacy{' ' + command if command else ''}: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # `otel-privacy … | head`: the reader is gone. End quietly, as a tool killed by SIGPIPE does
+        # (exit 141), and point stdout at /dev/null so the interpreter's final flush cannot complain.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141
 
 
 if __name__ == "__main__":

@@ -50,6 +50,9 @@ def _gateway(args: argparse.Namespace) -> int:
                            for p in cfg.processors.values() if isinstance(p, PrivacyConfig)})
         print(f"OK {args.config or '(built-in defaults)'}: {pipes}; policy {', '.join(policies) or '(none)'}")
         return 0
+    from .._extras import require
+
+    require("gateway", "aiohttp", "grpc", "urllib3")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_JsonFormatter() if args.log_format == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -78,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="otel-privacy")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["gateway", *(argv if argv is not None else sys.argv[1:])])
-    return args.func(args)
+    """``python -m otel_privacy.gateway …`` is ``otel-privacy gateway …``."""
+    from ..cli import main as cli_main
+
+    return cli_main(["gateway", *(argv if argv is not None else sys.argv[1:])])
