@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from otel_privacy.gateway import load_config
@@ -40,3 +42,16 @@ def test_gateway_policy_fields_accept_the_preset_users_meant(tmp_path, policy, e
     cfg = load_config(path)
     loaded = Policy.load(cfg.processors["privacy"].policy)
     assert loaded.enabled is enabled
+
+
+def test_the_gateway_image_installs_the_gateway_extra():
+    """`pip install otel-privacy` is the SDK door; the image must ask for the server stack."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pyproject = (root / "pyproject.toml").read_text()
+    core = re.search(r"^dependencies = \[(.*?)^\]", pyproject, re.S | re.M).group(1)
+    gateway = re.search(r"^gateway = \[(.*?)^\]", pyproject, re.S | re.M).group(1)
+    assert "aiohttp" in gateway and "grpcio" in gateway
+    assert "aiohttp" not in core and "rich" not in core
+    assert "'.[gateway]'" in (root / "examples" / "deploy" / "Dockerfile").read_text()

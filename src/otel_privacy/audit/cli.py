@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._extras import require
 from ..otlp import redact_request
 from ..policy import Policy, PolicyError
 from ..redactor import Redactor
@@ -119,8 +120,10 @@ def _tap(args: argparse.Namespace, err: Any) -> list[Batch]:
         return tap.collect(args.duration, args.count)
 
 
-def _guard(func):
+def _guard(func, *needs: str):
     def run(args: argparse.Namespace) -> int:
+        if needs:
+            require("cli", *needs)
         try:
             return func(args)
         except (OtlpFileError, PolicyError) as exc:
@@ -143,16 +146,22 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="signal of protobuf input when the file name does not say")
 
 
+def _reader(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The input options of the commands that read OTLP files and live taps (scan, inspect)."""
+    p.add_argument("inputs", nargs="*", help="OTLP files (.json, .jsonl, .pb, optionally .gz) or - for stdin")
+    _listen(p)
+    _common(p)
+    p.add_argument("--format", choices=FORMATS, default=None)
+    return p
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    scan = sub.add_parser("scan", help="find secrets and personal data in OTLP files; non-zero exit over a threshold")
-    scan.add_argument("inputs", nargs="*", help="OTLP files (.json, .jsonl, .pb, optionally .gz) or - for stdin")
-    _listen(scan)
-    _common(scan)
-    scan.add_argument("--format", choices=FORMATS, default=None)
+    scan = _reader(sub.add_parser("scan", help="find secrets and personal data in OTLP files; non-zero exit "
+                                               "over a threshold"))
     scan.add_argument("--json", action="store_true", help="machine-readable output")
     scan.add_argument("--max-findings", type=int, default=0, help="exit 1 when findings exceed this (default 0)")
     scan.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
-    scan.set_defaults(func=_guard(_scan))
+    scan.set_defaults(func=_guard(_scan, "rich"))
 
     red = sub.add_parser("redact", help="redact OTLP files offline with the same engine as the gateway")
     _common(red)
@@ -162,12 +171,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     red.add_argument("--output-format", choices=FORMATS, default=None)
     red.set_defaults(func=_guard(_redact))
 
-    ins = sub.add_parser("inspect", help="show what is sent: trace trees, timings, before → after per value")
-    ins.add_argument("inputs", nargs="*", help="OTLP files or - for stdin")
-    _listen(ins)
-    _common(ins)
-    ins.add_argument("--format", choices=FORMATS, default=None)
+    ins = _reader(sub.add_parser("inspect", help="show what is sent: trace trees, timings, before → after per value"))
     ins.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     ins.add_argument("--sent", action="store_true", help="the input is already redacted (show it as sent)")
     ins.add_argument("--no-before", action="store_true", help="never show before-values")
-    ins.set_defaults(func=_guard(_inspect))
+    ins.set_defaults(func=_guard(_inspect, "rich"))
