@@ -278,3 +278,41 @@ def test_filter_processor_drops_matching_records_in_its_pipeline_only():
             assert gw.metrics.get("filtered", pipeline="traces/filtered") == 2
         [req] = filtered.requests("traces")
         assert len(req.resource_spans) == 1  # the resource left without spans is gone too
+
+
+def test_the_multi_pipeline_example_runs_as_documented(tmp_path, monkeypatch):
+    """examples/gateway/gateway-pipelines.yaml, as shipped, with its endpoints pointed at real sinks."""
+    from pathlib import Path
+
+    from otlp_sink import free_port
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "gateway" / "gateway-pipelines.yaml"
+    with OtlpSink() as internal, OtlpSink() as vendor:
+        ports = {"CLUSTER_GRPC": free_port(), "CLUSTER_HTTP": free_port(), "EDGE_HTTP": free_port()}
+        for var, port in ports.items():
+            monkeypatch.setenv(var, f"127.0.0.1:{port}")
+        monkeypatch.setenv("INTERNAL_ENDPOINT", internal.endpoint)
+        monkeypatch.setenv("VENDOR_ENDPOINT", vendor.endpoint)
+        monkeypatch.setenv("EDGE_TOKENS", "edge-token")
+        monkeypatch.setenv("AUDIT_FILE", str(tmp_path / "vendor.jsonl"))
+        with Gateway(load_config(example)) as gw:
+            cluster = f"http://127.0.0.1:{ports['CLUSTER_HTTP']}/v1/traces"
+            edge = f"http://127.0.0.1:{ports['EDGE_HTTP']}/v1/traces"
+            request = _trace_request("GET /orders", **{"host.name": "node-1"})
+            health = request.resource_spans[0].scope_spans[0].spans.add(name="GET /health")
+            health.attributes.append(KeyValue(key="http.route", value=py_to_any("/health")))
+            assert requests.post(cluster, data=request.SerializeToString(), headers=PROTO, timeout=10).status_code == 200
+            edge_request = _trace_request("POST /signup").SerializeToString()
+            assert requests.post(edge, data=edge_request, headers=PROTO, timeout=10).status_code == 401
+            assert requests.post(edge, data=edge_request, headers={**PROTO, "Authorization": "Bearer edge-token"},
+                                 timeout=10).status_code == 200
+            assert internal.wait_for(lambda: internal.span_names() == ["GET /orders"])
+            assert vendor.wait_for(lambda: sorted(vendor.span_names()) == ["GET /orders", "POST /signup"])
+            assert gw.metrics.get("filtered") == 2  # the health span, once per trace pipeline
+        [inside] = _exported_resources(internal)
+        assert inside["host.name"] == "node-1"  # default policy keeps it
+        for res in _exported_resources(vendor):  # strict drops it; the vendor pipeline adds the environment
+            assert "host.name" not in res
+        spans = _spans(vendor)
+        assert all(a["deployment.environment.name"] == "production" for a in spans.values())
+        assert (tmp_path / "vendor.jsonl").read_text().count("\n") >= 1

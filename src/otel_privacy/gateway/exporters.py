@@ -123,15 +123,20 @@ class ClientTls(ComponentConfig):
         return [k for k in ("insecure_skip_verify", "ca_file", "cert_file") if getattr(self, k)]
 
 
-class OtlpHttpExporterConfig(RetryingExporterConfig):
-    endpoint: str = Field(description="Base URL; /v1/traces etc. are appended unless traces_endpoint is set.")
+class OtlpClientConfig(RetryingExporterConfig):
+    """What both OTLP exporters (``otlp`` over gRPC, ``otlphttp``) take besides their endpoint."""
+
     tls: ClientTls = Field(default_factory=ClientTls)
+    headers: dict[str, str] = Field(default_factory=dict, description="Sent with every request (gRPC metadata).")
+    compression: Literal["gzip", "none"] = "gzip"
+    timeout: Duration = Field(10.0, gt=0, description="Longest one attempt may take.")
+
+
+class OtlpHttpExporterConfig(OtlpClientConfig):
+    endpoint: str = Field(description="Base URL; /v1/traces etc. are appended unless traces_endpoint is set.")
     traces_endpoint: str | None = None
     logs_endpoint: str | None = None
     metrics_endpoint: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
-    compression: Literal["gzip", "none"] = "gzip"
-    timeout: Duration = Field(10.0, gt=0)
     unsupported = {"encoding": "the gateway sends OTLP protobuf", "proxy_url": "not implemented",
                    "auth": "set an authorization header under headers"}
 
@@ -148,14 +153,10 @@ class OtlpHttpExporterConfig(RetryingExporterConfig):
         return self
 
 
-class OtlpGrpcExporterConfig(RetryingExporterConfig):
+class OtlpGrpcExporterConfig(OtlpClientConfig):
     endpoint: str = Field(description="host:port (http:// means plaintext, https:// TLS).")
     insecure: bool = Field(False, description="Plaintext (same as tls.insecure).")
     ca_file: str | None = Field(None, description="Same as tls.ca_file (older spelling).")
-    tls: ClientTls = Field(default_factory=ClientTls)
-    headers: dict[str, str] = Field(default_factory=dict)
-    compression: Literal["gzip", "none"] = "gzip"
-    timeout: Duration = Field(10.0, gt=0)
     unsupported = {"balancer_name": "one channel per exporter", "keepalive": "gRPC defaults apply",
                    "auth": "set an authorization header under headers"}
 
@@ -267,12 +268,8 @@ class Exporter:
 
     def send_now(self, signal: str, payload: bytes, records: int) -> None:
         """``sending_queue.enabled: false``: one attempt while the client waits; a failure refuses the request."""
-        try:
-            result = self.send(signal, payload)
-        except Exception as exc:  # noqa: BLE001
-            result = SendResult(False, retryable=True, reason=f"{type(exc).__name__}: {exc}")
+        result = self._attempt(signal, payload, records)
         if result.ok:
-            self._exported(signal, records, result)
             return
         self.metrics.add("refused", signal=signal, reason="backend", exporter=self.name)
         raise Refused(f"exporter {self.name}: {result.reason}"[:200], retry_after=result.delay or 1.0,
@@ -299,6 +296,16 @@ class Exporter:
                 self._gauges()
                 self._idle.set()
 
+    def _attempt(self, signal: str, payload: bytes, records: int) -> SendResult:
+        """One send; an exception is a retryable failure, a success is counted (partial success too)."""
+        try:
+            result = self.send(signal, payload)
+        except Exception as exc:  # noqa: BLE001
+            return SendResult(False, retryable=True, reason=f"{type(exc).__name__}: {exc}")
+        if result.ok:
+            self._exported(signal, records, result)
+        return result
+
     def _exported(self, signal: str, records: int, result: SendResult) -> None:
         if result.rejected:
             self.metrics.add("partial_rejected", result.rejected, exporter=self.name)
@@ -312,12 +319,8 @@ class Exporter:
         started = time.monotonic()
         interval = retry.initial_interval
         while True:
-            try:
-                result = self.send(signal, payload)
-            except Exception as exc:  # noqa: BLE001
-                result = SendResult(False, retryable=True, reason=f"{type(exc).__name__}: {exc}")
+            result = self._attempt(signal, payload, records)
             if result.ok:
-                self._exported(signal, records, result)
                 self.queue.done(item)
                 return
             now = time.monotonic()
