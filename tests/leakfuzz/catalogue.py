@@ -1,0 +1,622 @@
+"""The catalogue of secret kinds: each a generator of random *valid* instances, marked with its claim.
+
+A detector must really validate to pass: card numbers carry a correct Luhn digit and a real IIN
+range, IBANs correct mod-97 check digits and registered lengths, SSNs allocatable areas, JWTs
+base64url JSON, vendor keys the prefixes and lengths the vendors issue. Each kind says what the
+product claims for it (:data:`~leakfuzz.samples.CLAIMS`): ``default`` (the README's default preset
+catches it today), ``#15`` (structure) or ``#16`` (detector breadth). Add kinds here as detectors
+land — a new kind is covered by every carrier and encoding on the next run.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import random
+from collections.abc import Callable
+
+from .samples import ALNUM, B64, B64URL, HEX, Kind, Sample, fragments, mixed, person, rand, uuid
+
+# -- payment cards --------------------------------------------------------------------------------
+#: network -> [(IIN prefix or (low, high) range of a 4-digit/3-digit prefix, length), ...]
+NETWORKS: dict[str, list[tuple[str | tuple[int, int], int]]] = {
+    "visa": [("4", 16), ("4", 13), ("4", 19)],
+    "mastercard": [((51, 55), 16)],
+    "mastercard2": [((2221, 2720), 16)],
+    "amex": [("34", 15), ("37", 15)],
+    "discover": [("6011", 16), ((644, 649), 16), ("65", 16), ("6011", 19)],
+    "jcb": [((3528, 3589), 16), ((3528, 3589), 19)],
+    "maestro": [("5018", 16), ("5020", 16), ("5038", 16), ("5893", 16), ("6304", 16), ("6759", 16),
+                ((6761, 6763), 16), ("6304", 19), ("5018", 19)],
+    "unionpay": [("62", 16), ("62", 17), ("62", 18), ("62", 19)],
+    "mir": [((2200, 2204), 16)],
+    "diners": [("36", 14), ((300, 305), 14), ("38", 16)],
+}
+ASCII_SEPARATORS = ("", " ", "-")
+UNICODE_SEPARATORS = ("\u00a0", "\u2009", "\u202f", "\u2007", "\u3000", "\u2013", "\u2012", "\u2010", "\u2212",
+                      "\u2014", "\u2011")
+
+
+def luhn_complete(partial: str) -> str:
+    """``partial`` plus the check digit that makes it Luhn-valid."""
+    total = 0
+    for i, ch in enumerate(reversed(partial)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return partial + str((10 - total % 10) % 10)
+
+
+def card_digits(rng: random.Random, network: str) -> str:
+    prefix, length = rng.choice(NETWORKS[network])
+    if isinstance(prefix, tuple):
+        prefix = str(rng.randint(*prefix))
+    return luhn_complete(prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1)))
+
+
+def card_groups(digits: str) -> list[str]:
+    n = len(digits)
+    sizes = {15: (4, 6, 5), 14: (4, 6, 4)}.get(n) or tuple([4] * (n // 4) + ([n % 4] if n % 4 else []))
+    out, i = [], 0
+    for s in sizes:
+        out.append(digits[i:i + s])
+        i += s
+    return out
+
+
+def _card_needles(digits: str) -> tuple[str, ...]:
+    # The whole number, and every run of 12 digits: more than PCI's first six + last four may never show.
+    return (digits, *{digits[i:i + 12] for i in range(len(digits) - 11)})
+
+
+def card(network: str | None, separators: tuple[str, ...], fullwidth: bool = False) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        digits = card_digits(rng, network or rng.choice(sorted(NETWORKS)))
+        written = rng.choice(separators).join(card_groups(digits))
+        if fullwidth:
+            written = written.translate({ord(c): 0xFF10 + int(c) for c in "0123456789"})
+        word = rng.choice(("card", "pan", "card number", "paid with", "cc"))
+        return Sample("", "payment.card", written, f"{word} {written}", _card_needles(digits))
+    return make
+
+
+# -- IBANs ----------------------------------------------------------------------------------------
+#: country -> BBAN shape (n digit, a upper letter, c alphanumeric), per the ISO 13616 registry
+IBAN_SHAPES = {"DE": "18n", "GB": "4a14n", "FR": "10n11c2n", "ES": "20n", "IT": "1a10n12c", "NL": "4a10n",
+               "BE": "12n", "CH": "5n12c", "PL": "24n", "AT": "16n", "IE": "4a14n", "SE": "20n", "PT": "21n",
+               "NO": "11n"}
+
+
+def _bban(rng: random.Random, shape: str) -> str:
+    import re
+    out = ""
+    for count, cls in re.findall(r"(\d+)([nac])", shape):
+        alphabet = {"n": "0123456789", "a": "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "c": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+        out += rand(rng, int(count), alphabet[cls])
+    return out
+
+
+def iban_compact(rng: random.Random, country: str | None = None) -> str:
+    country = country or rng.choice(sorted(IBAN_SHAPES))
+    bban = _bban(rng, IBAN_SHAPES[country])
+    numeric = "".join(str(int(c, 36)) for c in bban + country + "00")
+    return f"{country}{98 - int(numeric) % 97:02d}{bban}"
+
+
+def iban(lower: bool, spaced: bool = True) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        compact = iban_compact(rng)
+        written = " ".join(compact[i:i + 4] for i in range(0, len(compact), 4)) if spaced else compact
+        if lower:
+            written = written.lower()
+        return Sample("", "payment.iban", written, f"IBAN {written}", (compact, compact[4:]))
+    return make
+
+
+# -- e-mail ---------------------------------------------------------------------------------------
+DOMAINS = ("example.org", "mail.example.com", "corp.example.co.uk", "gmail.com", "outlook.example", "shop.example")
+IDN = (("jürgen", "bücher.de"), ("zoë", "müller.example"), ("josé", "café.fr"), ("françois", "société.example"),
+       ("björn", "exämple.se"), ("søren", "købmand.dk"), ("łukasz", "sklep.pl"), ("müge", "örnek.com.tr"))
+CYRILLIC = (("иван", "почта.рф"), ("мария", "mail.ru"), ("олександр", "приклад.укр"), ("дмитрий", "yandex.ru"))
+CJK = (("用户", "例子.中国"), ("山田", "example.jp"), ("김민수", "예시.한국"), ("さくら", "メール.jp"), ("王伟", "qq.com"))
+
+
+def email(style: str) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        n = rng.randint(100, 99999)
+        if style == "ascii":
+            local, domain = person(rng), rng.choice(DOMAINS)
+        elif style == "tagged":
+            local, domain = f"{person(rng)}+{rng.choice(('news', 'shop', 'x1', 'billing'))}", rng.choice(DOMAINS)
+        elif style == "mixed_case":
+            local, domain = person(rng).title(), rng.choice(DOMAINS).upper()
+        else:
+            name, domain = rng.choice({"idn": IDN, "cyrillic": CYRILLIC, "cjk": CJK}[style])
+            local = f"{name}.{n}"
+        address = f"{local}@{domain}"
+        base = local.split("+")[0]
+        return Sample("", "contact.email", address, f"contact {address}", (address, base))
+    return make
+
+
+# -- national ids ---------------------------------------------------------------------------------
+def _ssn(rng: random.Random) -> tuple[str, str, str]:
+    area = rng.choice([a for a in range(1, 900) if a != 666])
+    return f"{area:03d}", f"{rng.randint(1, 99):02d}", f"{rng.randint(1, 9999):04d}"
+
+
+def ssn_dashed(rng: random.Random) -> Sample:
+    a, g, s = _ssn(rng)
+    return Sample("", "customer.tax_id", f"{a}-{g}-{s}", f"SSN {a}-{g}-{s}", (f"{a}-{g}-{s}", f"{a}{g}{s}"))
+
+
+def ssn_context(rng: random.Random) -> Sample:
+    a, g, s = _ssn(rng)
+    word = rng.choice(("SSN", "ssn:", "social security number", "SSN#"))
+    return Sample("", "customer.tax_id", f"{a}{g}{s}", f"{word} {a}{g}{s}", (f"{a}{g}{s}",))
+
+
+def uk_nino(rng: random.Random) -> Sample:
+    first = rng.choice("ABCEGHJKLMNOPRSTWXYZ")
+    second = rng.choice([c for c in "ABCEGHJKLMNPRSTWXYZ" if first + c not in ("BG", "GB", "NK", "KN", "TN", "NT", "ZZ")])
+    digits = rand(rng, 6, "0123456789")
+    value = f"{first}{second}{digits}{rng.choice('ABCD')}"
+    written = value if rng.random() < 0.5 else f"{value[:2]} {digits[:2]} {digits[2:4]} {digits[4:]} {value[-1]}"
+    return Sample("", "customer.tax_id", written, f"NI number {written}", (value,))
+
+
+# -- tokens and keys ------------------------------------------------------------------------------
+def _b64url_json(obj: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def jwt(rng: random.Random) -> Sample:
+    header = _b64url_json({"alg": rng.choice(("HS256", "RS256", "ES256")), "typ": "JWT"})
+    payload = _b64url_json({"sub": uuid(rng), "name": person(rng), "iat": rng.randint(1_600_000_000, 1_800_000_000)})
+    sig = rand(rng, rng.choice((43, 86)), B64URL)
+    token = f"{header}.{payload}.{sig}"
+    return Sample("", "auth.assertion", token, f"id_token {token}", (payload, sig))
+
+
+def token_kind(make_token: Callable[[random.Random], str], key: str = "integration.ref",
+               word: str = "key") -> Callable:
+    """A vendor token: the whole token, and its random body (without the vendor prefix), must not leak."""
+    def make(rng: random.Random) -> Sample:
+        token = make_token(rng)
+        body = max(token.replace("-", "_").split("_"), key=len)
+        needles = (token, body) if len(body) >= 16 else (token,)
+        return Sample("", key, token, f"using {word} {token}", needles)
+    return make
+
+
+VENDOR_TOKENS: dict[str, tuple[str, Callable[[random.Random], str]]] = {
+    # name: (claim, generator)
+    "github": ("default", lambda r: f"gh{r.choice('pousr')}_{mixed(r, 36)}"),
+    "github_pat": ("default", lambda r: f"github_pat_{mixed(r, 22)}_{mixed(r, 59)}"),
+    "gitlab_pat": ("default", lambda r: f"glpat-{mixed(r, 20, ALNUM + '_-')}"),
+    "slack_bot": ("default", lambda r: f"xox{r.choice('bp')}-{rand(r, 12, '0123456789')}-{rand(r, 13, '0123456789')}"
+                                       f"-{mixed(r, 24)}"),
+    "stripe": ("default", lambda r: f"{r.choice(('sk_live', 'rk_live', 'sk_test'))}_{mixed(r, r.randint(24, 99))}"),
+    "google_api": ("default", lambda r: f"AIza{mixed(r, 35, ALNUM + '_-')}"),
+    "npm": ("default", lambda r: f"npm_{mixed(r, 36)}"),
+    "sendgrid": ("default", lambda r: f"SG.{mixed(r, 22, ALNUM + '_-')}.{mixed(r, 43, ALNUM + '_-')}"),
+    "aws_key_id": ("default", lambda r: f"{r.choice(('AKIA', 'ASIA'))}{rand(r, 16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}"),
+    "gitlab_runner": ("#16", lambda r: f"glrt-{mixed(r, 20, ALNUM + '_-')}"),
+    "slack_app": ("#16", lambda r: f"xapp-1-A{rand(r, 10, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ')}-"
+                                   f"{rand(r, 13, '0123456789')}-{rand(r, 64, HEX)}"),
+    "google_oauth": ("#16", lambda r: f"ya29.{mixed(r, r.randint(60, 140), ALNUM + '_-')}"),
+    "pypi": ("#16", lambda r: f"pypi-AgEIcHlwaS5vcmc{mixed(r, r.randint(60, 120), ALNUM + '_-')}"),
+    "openai": ("#16", lambda r: r.choice((f"sk-proj-{mixed(r, 120, ALNUM + '_-')}", f"sk-{mixed(r, 48)}",
+                                          f"sk-svcacct-{mixed(r, 90, ALNUM + '_-')}"))),
+    "anthropic": ("#16", lambda r: f"sk-ant-api03-{mixed(r, 93, ALNUM + '_-')}AA"),
+    "huggingface": ("#16", lambda r: f"hf_{mixed(r, 34, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')}"),
+    "shopify": ("#16", lambda r: f"{r.choice(('shpat', 'shpca', 'shppa', 'shpss'))}_{rand(r, 32, HEX)}"),
+    "twilio": ("#16", lambda r: f"SK{rand(r, 32, HEX)}"),
+    "digitalocean": ("#16", lambda r: f"dop_v1_{rand(r, 64, HEX)}"),
+}
+
+
+def bearer(alphabet: str) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        tok = mixed(rng, rng.randint(20, 48), alphabet) if alphabet != "letters" else \
+            rand(rng, rng.randint(20, 48), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        scheme = rng.choice(("Bearer", "bearer"))
+        return Sample("", "upstream.request", f"{scheme} {tok}", f"Authorization: {scheme} {tok}", (tok,))
+    return make
+
+
+def basic_auth(rng: random.Random) -> Sample:
+    password = mixed(rng, 14)
+    blob = base64.b64encode(f"{person(rng)}:{password}".encode()).decode()
+    return Sample("", "upstream.request", f"Basic {blob}", f"Authorization: Basic {blob}", (blob.rstrip("="),))
+
+
+def aws_secret(spaced: bool) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        key = rng.choice(("aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "aws.secretAccessKey"))
+        value = mixed(rng, 40, B64)
+        prose = f"{key} {value}" if spaced else f"{key}={value}"
+        return Sample("", key, value, prose, (value,))
+    return make
+
+
+def azure_connection(service: str) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        if service == "storage":
+            secret = mixed(rng, 86, B64) + "=="
+            value = (f"DefaultEndpointsProtocol=https;AccountName=acct{rng.randint(1, 999)};AccountKey={secret};"
+                     f"EndpointSuffix=core.windows.net")
+        else:
+            secret = mixed(rng, 43, B64) + "="
+            value = (f"Endpoint=sb://ns{rng.randint(1, 999)}.servicebus.windows.net/;"
+                     f"SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={secret}")
+        return Sample("", "messaging.connection", value, f"connecting with {value}", (secret.rstrip("="),))
+    return make
+
+
+def generic_entropy(rng: random.Random) -> Sample:
+    word = rng.choice(("api secret", "signing key", "token", "credential", "Passwort", "contraseña", "senha",
+                       "mot de passe", "clé secrète", "Schlüssel"))
+    value = mixed(rng, rng.randint(24, 48), ALNUM + "+/_-")
+    sep = rng.choice((": ", " = ", " ", ":"))
+    return Sample("", "app.config", value, f"{word}{sep}{value}", (value,))
+
+
+def pem(rng: random.Random) -> Sample:
+    label = rng.choice(("RSA PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY",
+                        "ENCRYPTED PRIVATE KEY"))
+    body = [mixed(rng, 64, B64) for _ in range(rng.randint(3, 6))] + [rand(rng, rng.randint(20, 60), B64) + "=="]
+    lines = [f"-----BEGIN {label}-----", *body, f"-----END {label}-----"]
+    value = "\n".join(lines)
+    return Sample("", "tls.material", value, value, tuple(line.rstrip("=") for line in body), parts=tuple(lines))
+
+
+RESERVED = "/#?@"
+
+
+def _password(rng: random.Random, reserved: bool) -> tuple[str, tuple[str, ...]]:
+    if not reserved:
+        pw = mixed(rng, rng.randint(12, 20), ALNUM + "-_.~")
+        return pw, (pw,)
+    segments = [mixed(rng, rng.randint(6, 9)) for _ in range(rng.randint(2, 3))]
+    pw = segments[0] + "".join(rng.choice(RESERVED) + s for s in segments[1:])
+    return pw, (pw, *segments)
+
+
+def dsn(reserved: bool) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        pw, needles = _password(rng, reserved)
+        user = rng.choice(("app", "svc_orders", "admin", "reporting"))
+        value = rng.choice((f"postgresql://{user}:{pw}@db.internal:5432/shop",
+                            f"mysql://{user}:{pw}@mysql.internal:3306/orders",
+                            f"mongodb+srv://{user}:{pw}@cluster0.mongodb.example/app?retryWrites=true",
+                            f"redis://:{pw}@cache.internal:6379/0", f"amqp://{user}:{pw}@mq.internal:5672/vhost"))
+        return Sample("", "db.connection_string", value, f"connecting to {value}", needles)
+    return make
+
+
+# -- secrets because of their key ----------------------------------------------------------------
+STD_SECRET_KEYS = ("password", "db.password", "userPassword", "user-password", "app.user_password", "client_secret",
+                   "auth_token", "api_key", "x.apikey", "credentials", "private_key", "refresh-token", "PASSWORD",
+                   "accessToken", "passwd", "app.pwd")
+SESSION_KEYS = ("session_id", "sessionId", "session.key", "app.session", "cookie", "JSESSIONID")
+WORD_SECRET_KEYS = ("resettoken", "app.resettoken", "userPwd", "smtp_pass", "passcode", "pin", "otp", "githubToken",
+                    "signingKey", "accessKey", "push.fcmToken", "auth.magicLinkToken", "mfa_code", "recoveryCode")
+MULTILINGUAL_SECRET_KEYS = ("Passwort", "contraseña", "senha", "mot_de_passe", "wachtwoord", "пароль", "密码",
+                            "パスワード", "lösenord", "salasana", "hasło")
+
+
+def keyed_secret(keys: tuple[str, ...], spaces: bool = False) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        key = rng.choice(keys)
+        if key in ("pin", "otp", "mfa_code"):
+            value = rand(rng, rng.randint(6, 8), "0123456789")
+        elif spaces:
+            value = f"{mixed(rng, 6)} {mixed(rng, 6)}, {mixed(rng, 6)}"
+        else:
+            value = mixed(rng, rng.randint(12, 24), ALNUM + "!$%^*-_")
+        needles = (value, *value.replace(",", "").split()) if spaces else (value,)
+        return Sample("", key, value, f"{key}={value}", needles)
+    return make
+
+
+HEADERS = {"authorization": lambda r: f"Bearer {mixed(r, 32)}", "x-api-key": lambda r: mixed(r, 32),
+           "proxy-authorization": lambda r: f"Basic {mixed(r, 24, B64)}"}
+COOKIE_HEADERS = {"cookie": ("request", lambda r: f"session={mixed(r, 32)}; theme=dark"),
+                  "set-cookie": ("response", lambda r: f"sid={mixed(r, 32)}; Path=/; HttpOnly")}
+VENDOR_HEADERS = ("ocp-apim-subscription-key", "x-functions-key", "x-vault-token", "x-shopify-access-token",
+                  "private-token", "x-gitlab-token", "x-auth-key", "x-honeycomb-team", "dd-api-key")
+
+
+def header(family: str) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        direction = "request"
+        if family == "vendor":
+            name, value = rng.choice(VENDOR_HEADERS), mixed(rng, 32)
+        elif family == "cookie":
+            name = rng.choice(sorted(COOKIE_HEADERS))
+            direction, gen = COOKIE_HEADERS[name]
+            value = gen(rng)
+        else:
+            name = rng.choice(sorted(HEADERS))
+            value = HEADERS[name](rng)
+        if rng.random() < 0.3:  # older instrumentations write header names with underscores
+            name = name.replace("-", "_")
+        secret = max(value.replace(";", " ").replace("=", " ").split(), key=len)
+        return Sample("", f"http.{direction}.header.{name}", value, f"{name}: {value}", (secret,))
+    return make
+
+
+def identity(rng: random.Random) -> Sample:
+    key = rng.choice(("enduser.id", "user.id", "user.email", "user.name", "enduser.pseudo.id"))
+    value = {"user.email": f"{person(rng)}@example.com", "user.name": person(rng)}.get(
+        key, rng.choice((f"cust-{rng.randint(10000, 9999999)}", str(rng.randint(100000, 999999999)), uuid(rng))))
+    return Sample("", key, value, f"{key}={value}", (value,))
+
+
+def identity_in_text(rng: random.Random) -> Sample:
+    value = str(rng.randint(100000, 999999999))
+    prose = rng.choice((f"user_id={value}", f"uid: {value}", f"customer {value} logged in", f"userId={value}",
+                        f"enduser.id={value}"))
+    return Sample("", "app.detail", value, prose, (value,))
+
+
+def query_parameter(rng: random.Random) -> Sample:
+    col = rng.choice(("email", "name", "ssn", "phone", "street"))
+    value = f"{rng.choice(('Rossi', 'Müller', 'Novak', 'Tanaka'))}-{rng.randint(10000, 99999)}"
+    return Sample("", f"db.query.parameter.{col}", value, "", (value,))
+
+
+def orm_parameter(rng: random.Random) -> Sample:
+    col = rng.choice(("last_name", "street", "birth_date", "customer_note", "email"))
+    value = f"{rng.choice(('Rossi', 'Müller', 'Novak', 'Tanaka', 'Öztürk'))}-{rng.randint(10000, 99999)}"
+    return Sample("", col, value, "", (value,))
+
+
+def ip(version: int) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        if version == 4:
+            value = rng.choice((f"198.51.100.{rng.randint(1, 254)}", f"203.0.113.{rng.randint(1, 254)}",
+                                f"81.{rng.randint(2, 250)}.{rng.randint(2, 250)}.{rng.randint(1, 254)}"))
+            needles: tuple[str, ...] = (value,)
+        else:
+            import ipaddress
+            groups = ["2001", "db8", f"{rng.randint(1, 0xffff):x}"] + [f"{rng.randint(1, 0xffff):x}" for _ in range(5)]
+            addr = ipaddress.IPv6Address(":".join(groups))
+            value = str(addr)
+            needles = (value, addr.exploded)
+        key = rng.choice(("client.address", "net.peer.ip", "network.peer.address"))
+        word = rng.choice(("connection from", "client", "peer=", "blocked"))
+        return Sample("", key, value, f"{word} {value}", needles)
+    return make
+
+
+#: (country code, national number as written after it); trunk "0" is added for national writing outside NANP
+PHONES = (("44", "20 7946 0{n3}"), ("1", "(415) 555-01{n2}"), ("1", "212-555-01{n2}"), ("49", "30 {n8}"),
+          ("33", "1 42 68 {n2} {n2b}"), ("61", "2 9876 {n4}"), ("34", "912 345 {n3}"), ("31", "20 123 {n4}"),
+          ("44", "7400 {n3}{n3b}"))
+
+
+def _fill(rng: random.Random, template: str) -> str:
+    return template.format(n2=rand(rng, 2, "0123456789"), n2b=rand(rng, 2, "0123456789"),
+                           n3=rand(rng, 3, "0123456789"), n3b=rand(rng, 3, "0123456789"), n4=rand(rng, 4, "0123456789"),
+                           n8=rng.choice("123456789") + rand(rng, 7, "0123456789"))
+
+
+def phone(international: bool) -> Callable:
+    def make(rng: random.Random) -> Sample:
+        cc, template = rng.choice(PHONES)
+        national = _fill(rng, template)
+        if international:
+            value = f"+{cc} {national}"
+            prose = f"{rng.choice(('call', 'sms to', 'contact', 'from'))} {value}"
+        else:
+            value = national if cc == "1" else f"0{national}"
+            prose = f"{rng.choice(('call me at', 'phone:', 'Tel.', 'mobile', 'Telefon'))} {value}"
+        return Sample("", "contact.phone", value, prose, ("".join(c for c in national if c.isdigit()),))
+    return make
+
+
+# -- statements, URLs -----------------------------------------------------------------------------
+SQL_SYSTEMS = ("postgresql", "mysql", "sqlite", "mssql", "oracle", "mariadb")
+UNKNOWN_SQL_SYSTEMS = ("redshift", "snowflake", "clickhouse", "trino", "presto", "hive", "spanner", "bigquery",
+                       "cockroachdb", "duckdb", "vertica")
+
+
+def _sql(templates: tuple[str, ...], systems: tuple[str, ...], pairs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+         ) -> Callable:
+    """A statement with random literals under db.statement / db.query.text, beside its db.system.
+    ``pairs`` ties templates to the systems they are meant for (a dialect decides what a quote means)."""
+    choices = pairs or tuple((t, systems) for t in templates)
+
+    def make(rng: random.Random) -> Sample:
+        lit = mixed(rng, rng.randint(9, 14))
+        num = rng.choice("123456789") + rand(rng, rng.randint(8, 11), "0123456789")
+        template, allowed = rng.choice(choices)
+        statement = template.format(lit=lit, num=num)
+        needles = (lit, num) if "{num}" in template else (lit,)
+        needles = tuple(n for n in needles if n in statement)
+        key = rng.choice(("db.statement", "db.query.text"))
+        system_key = "db.system" if key == "db.statement" else rng.choice(("db.system", "db.system.name"))
+        return Sample("", key, statement, "", needles, extras=((system_key, rng.choice(allowed)),))
+    return make
+
+
+SQL_TEMPLATES = ("SELECT id, total FROM orders WHERE customer_ref = '{lit}' AND status = 'open'",
+                 "UPDATE users SET reset_code = '{lit}' WHERE id = {num}",
+                 "INSERT INTO payments (id, holder, amount) VALUES ({num}, '{lit}', 99.5)",
+                 "SELECT * FROM accounts WHERE iban_hash = '{lit}' OR account_no = {num}",
+                 "DELETE FROM sessions WHERE token = '{lit}'",
+                 "SELECT u.id FROM users u JOIN orders o ON o.user_id = u.id WHERE u.last_name IN ('{lit}', 'x{num}')")
+#: A backslash before a quote is an escape in MySQL-family dialects and a plain character in standard SQL:
+#: a statement meant for one dialect, read the other way, turns a literal into bare words (New Relic's
+#: cross-agent obfuscation cases). Each template goes with the systems whose reading the engine gets wrong
+#: unless it masks the union of both readings (#15 §4).
+BACKSLASH_DIALECTS = ("mysql", "mariadb", "hive", "spark")
+STANDARD_DIALECTS = ("postgresql", "sqlite")
+SQL_BACKSLASH = (("SELECT * FROM items WHERE name = 'foo\\' AND color = '{lit}'", BACKSLASH_DIALECTS),
+                 ("SELECT * FROM items WHERE sku = 'a\\' OR label = '{lit}' LIMIT 5", BACKSLASH_DIALECTS),
+                 ("UPDATE notes SET body = 'it\\'s {lit}' WHERE id = {num}", STANDARD_DIALECTS))
+#: Escapes that mean the same under both readings.
+SQL_ESCAPES = ("SELECT id FROM t WHERE a = 'x\\\\' AND b = '{lit}'", "SELECT id FROM t WHERE a = 'it''s {lit}'",
+               "UPDATE notes SET body = 'don''t {lit}' WHERE id = {num}")
+SQL_DOUBLE_QUOTED = ('SELECT * FROM users WHERE email = "{lit}"', 'UPDATE users SET note = "{lit}" WHERE id = {num}')
+SQL_DOLLAR = ("SELECT * FROM notes WHERE body = $${lit}$$", "INSERT INTO t (v) VALUES ($tag${lit}$tag$)")
+CYPHER = ("MATCH (u:User {{email: '{lit}'}}) RETURN u.id", "MATCH (u:User) WHERE u.ssn = \"{lit}\" RETURN u",
+          "CREATE (p:Person {{name: '{lit}', account: {num}}})")
+NOSQL = (("mongodb", '{{"find": "users", "filter": {{"email": "{lit}", "age": {{"$gt": {num}}}}}}}'),
+         ("redis", "SET session:{key} {lit}"), ("redis", "AUTH {lit}"), ("redis", "HSET user:{key} email {lit}"),
+         ("elasticsearch", '{{"query": {{"match": {{"last_name": "{lit}"}}}}}}'))
+
+
+def nosql(rng: random.Random) -> Sample:
+    system, template = rng.choice(NOSQL)
+    lit = mixed(rng, 12)
+    num = str(rng.randint(10 ** 8, 10 ** 10))
+    statement = template.format(lit=lit, num=num, key=rng.randint(1, 99999))  # Redis keys are kept, by design
+    return Sample("", "db.statement", statement, "", tuple(n for n in (lit, num) if n in statement),
+                  extras=(("db.system", system),))
+
+
+def url(shape: str, key_family: str = "url") -> Callable:
+    """A URL-carried secret. ``key_family`` ``url``: under url.full / http.url / http.target (a URL or a
+    request target); ``query``: under url.query, a bare query string."""
+    def make(rng: random.Random) -> Sample:
+        v = mixed(rng, rng.randint(10, 16))
+        host = rng.choice(("shop.example", "api.example.com", "10.0.0.7:8080"))
+        path = f"/api/{rng.choice(('search', 'orders', 'callback', 'login'))}"
+        needles: tuple[str, ...] = (v,)
+        if shape == "query":
+            query = f"{rng.choice(('q', 'email', 'session', 'code', 'state'))}={v}&page=2"
+        elif shape == "query_reserved":
+            query = (f"{rng.choice(('next', 'redirect_uri', 'return', 'path'))}="
+                     f"{rng.choice(('/account/', 'https://x.example/', 'urn:x:', '/a:b/'))}{v}&page=2")
+        elif shape == "matrix":
+            path, query = f"{path};jsessionid={v}", "page=2"
+        else:
+            query = "page=2"
+        if shape in ("userinfo", "userinfo_reserved"):
+            pw, needles = _password(rng, shape == "userinfo_reserved")
+            auth = f"{rng.choice(('bot', 'deploy', 'admin'))}:{pw}@"
+        else:
+            auth = ""
+        full = f"https://{auth}{host}{path}?{query}"
+        if key_family == "query":
+            return Sample("", "url.query", query, full, needles)
+        key = rng.choice(("url.full", "http.url") if auth else ("url.full", "http.url", "http.target"))
+        return Sample("", key, f"{path}?{query}" if key == "http.target" else full, full, needles)
+    return make
+
+
+WEBHOOKS = ("https://hooks.slack.com/services/T{a}/B{b}/{c}", "https://discord.com/api/webhooks/{n}/{c}{c}",
+            "https://api.telegram.org/bot{n}:{c}/sendMessage", "https://outlook.office.com/webhook/{c}@{c}/IncomingWebhook/{c}/{c}")
+
+
+def webhook(rng: random.Random) -> Sample:
+    c = mixed(rng, 24, ALNUM + "_-")
+    value = rng.choice(WEBHOOKS).format(a=rand(rng, 9, "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"),
+                                        b=rand(rng, 9, "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"), c=c,
+                                        n=rand(rng, 10, "0123456789"))
+    return Sample("", "notify.endpoint", value, f"posting to {value}", (c,))
+
+
+# -- the catalogue --------------------------------------------------------------------------------
+def _k(name: str, claim: str, make: Callable, **flags) -> Kind:
+    whole = flags.get("fragments", False)
+
+    def named(rng: random.Random, _make=make, _name=name) -> Sample:
+        s = _make(rng)
+        return dataclasses.replace(s, kind=_name, needles=s.needles + (fragments(s.needles) if whole else ()))
+    return Kind(name, claim, named, **flags)
+
+
+def _random(name: str, claim: str, make: Callable, **flags) -> Kind:
+    """A kind whose values are random secrets: fragments of them must not survive either."""
+    return _k(name, claim, make, fragments=True, **flags)
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    """Add a kind (detector owners add theirs here; names are unique)."""
+    if kind.name in KINDS:
+        raise ValueError(f"duplicate kind {kind.name}")
+    KINDS[kind.name] = kind
+    return kind
+
+
+for _net, _claim in (("visa", "default"), ("mastercard", "default"), ("mastercard2", "default"), ("amex", "default"),
+                     ("discover", "default"), ("jcb", "#16"), ("maestro", "#16"), ("unionpay", "#16"), ("mir", "#16"),
+                     ("diners", "#16")):
+    register(_k(f"card_{_net}", _claim, card(_net, ASCII_SEPARATORS), path_ok=True))
+register(_k("card_unicode_sep", "#16", card(None, UNICODE_SEPARATORS)))
+register(_k("card_fullwidth", "#16", card(None, ASCII_SEPARATORS, fullwidth=True)))
+register(_k("iban", "default", iban(False), caseless=True, path_ok=True))
+register(_k("iban_compact", "default", iban(False, spaced=False), caseless=True, path_ok=True))
+register(_k("iban_lower", "#16", iban(True)))
+for _style, _claim in (("ascii", "default"), ("tagged", "default"), ("mixed_case", "#16"), ("idn", "#16"),
+                       ("cyrillic", "#16"), ("cjk", "#16")):
+    register(_k(f"email_{_style}", _claim, email(_style), caseless=True, path_ok=True))
+register(_k("ssn", "default", ssn_dashed))
+register(_k("ssn_context", "#16", ssn_context))
+register(_k("uk_nino", "#16", uk_nino, caseless=True))
+register(_random("jwt", "default", jwt, path_ok=True))
+register(_random("bearer", "default", bearer(ALNUM + "._~+/-")))
+register(_random("bearer_letters", "#16", bearer("letters")))
+register(_random("basic_auth", "default", basic_auth))
+register(_random("aws_secret", "default", aws_secret(False), keyed=True, caseless=True))
+register(_random("aws_secret_spaced", "#16", aws_secret(True), keyed=True))
+for _name, (_claim, _gen) in VENDOR_TOKENS.items():
+    register(_random(f"token_{_name}", _claim, token_kind(_gen), path_ok=True))
+register(_random("azure_storage", "#16", azure_connection("storage")))
+register(_random("azure_servicebus", "#16", azure_connection("servicebus")))
+register(_random("generic_entropy", "#16", generic_entropy))
+register(_random("pem", "default", pem))
+register(_random("dsn", "default", dsn(False)))
+register(_random("dsn_reserved", "#15", dsn(True)))
+register(_random("secret_key", "default", keyed_secret(STD_SECRET_KEYS), keyed=True, caseless=True, password_like=True))
+register(_random("session_key", "default", keyed_secret(SESSION_KEYS), keyed=True, caseless=True))
+register(_random("secret_key_words", "#15", keyed_secret(WORD_SECRET_KEYS), keyed=True, caseless=True, password_like=True))
+register(_random("secret_key_multilingual", "#16", keyed_secret(MULTILINGUAL_SECRET_KEYS), keyed=True, password_like=True))
+register(_random("secret_with_spaces", "#16", keyed_secret(("password", "passwd", "secret"), spaces=True), keyed=True))
+register(_random("header_credential", "default", header("credential"), keyed=True))
+register(_random("header_cookie", "default", header("cookie"), keyed=True))
+register(_random("header_vendor", "#15", header("vendor"), keyed=True))
+register(_k("identity", "default", identity, keyed=True))
+register(_k("identity_in_text", "#16", identity_in_text))
+register(_k("query_parameter", "#15", query_parameter, keyed=True, prose=False, flat_only=True,
+            only=frozenset({"kv"})))
+register(_k("orm_parameter", "#15", orm_parameter, keyed=True, prose=False, only=frozenset({"sqlalchemy", "psycopg"}),
+            note="only a secret as an ORM/driver parameter: sqlalchemy/psycopg encodings only"))
+register(_k("ipv4", "default", ip(4)))
+register(_k("ipv6", "default", ip(6)))
+register(_k("phone_intl", "#16", phone(True)))
+register(_k("phone_national", "#16", phone(False)))
+register(_random("sql_literal", "default", _sql(SQL_TEMPLATES, SQL_SYSTEMS), keyed=True, prose=False, flat_only=True))
+register(_random("sql_unknown_system", "#15", _sql(SQL_TEMPLATES, UNKNOWN_SQL_SYSTEMS), keyed=True, prose=False,
+            flat_only=True))
+register(_random("sql_backslash", "#15", _sql((), (), SQL_BACKSLASH), keyed=True, prose=False,
+            flat_only=True))
+register(_random("sql_escapes", "default", _sql(SQL_ESCAPES, ("mysql", "postgresql", "mariadb")), keyed=True,
+                 prose=False, flat_only=True))
+register(_random("sql_double_quoted", "#15", _sql(SQL_DOUBLE_QUOTED, ("mysql", "mariadb")), keyed=True,
+                 prose=False, flat_only=True))
+register(_random("sql_double_quoted_other", "#15", _sql(SQL_DOUBLE_QUOTED, ("sqlite", "hive", "spark")), keyed=True,
+                 prose=False, flat_only=True))
+register(_random("sql_dollar", "#15", _sql(SQL_DOLLAR, ("postgresql", "cockroachdb")), keyed=True, prose=False,
+            flat_only=True))
+register(_random("cypher", "#15", _sql(CYPHER, ("neo4j", "memgraph")), keyed=True, prose=False, flat_only=True))
+register(_random("nosql_literal", "default", nosql, keyed=True, prose=False, flat_only=True))
+register(_random("url_query", "default", url("query"), keyed=True))
+register(_random("url_query_reserved", "#15", url("query_reserved"), keyed=True))
+register(_random("query_string", "default", url("query", "query"), keyed=True))
+register(_random("query_string_reserved", "#15", url("query_reserved", "query"), keyed=True))
+register(_random("url_userinfo", "default", url("userinfo"), keyed=True))
+register(_random("url_userinfo_reserved", "#15", url("userinfo_reserved"), keyed=True))
+register(_random("url_matrix", "#15", url("matrix"), keyed=True))
+register(_random("webhook_url", "#15", webhook))

@@ -1,0 +1,156 @@
+"""Encodings: how a sample is written into a value — plain, escaped, embedded in a document or a URL.
+
+Each encoding turns a :class:`~leakfuzz.samples.Sample` into a *payload*: :class:`Text` (a string for
+any string carrier), :class:`KV` (a key and value for carriers with keys: attributes, maps, log
+``extra=``) or :class:`Split` (adjacent array elements). :data:`ENCODINGS` lists them from the
+simplest to the most convoluted; the minimiser prefers earlier ones.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .samples import HEX, Kind, Sample, iso_ts, rand, uuid
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class KV:
+    key: str
+    value: Any
+    extras: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Split:
+    items: tuple[str, ...]
+
+
+Payload = Text | KV | Split
+
+
+@dataclass(frozen=True)
+class Encoding:
+    name: str
+    produces: type
+    applies: Callable[[Kind], bool]
+    encode: Callable[[Sample, random.Random], Payload]
+    note: str = ""
+
+
+def _ident(key: str) -> str:
+    """A key as a Python identifier / SQL column (``user-password`` → ``user_password``)."""
+    out = re.sub(r"\W", "_", key)
+    return out if not out[:1].isdigit() else f"_{out}"
+
+
+def _doc(s: Sample, rng: random.Random) -> dict[str, Any]:
+    return {"event": rng.choice(("signup", "login", "charge", "sync")), "request_id": uuid(rng), s.key: s.value}
+
+
+def noise(rng: random.Random, text: str) -> str:
+    """Benign surroundings: a timestamp, a request id, a trace id, a duration."""
+    return (f"{iso_ts(rng)} INFO [req {uuid(rng)}] {text} "
+            f"trace_id={rand(rng, 32, HEX)} took={rng.randint(1, 999)}ms")
+
+
+def _prose(k: Kind) -> bool:
+    return k.prose
+
+
+def _structured(k: Kind) -> bool:
+    return not k.flat_only
+
+
+def _sqlalchemy(s: Sample, rng: random.Random) -> Text:
+    col = _ident(s.key)
+    return Text(f"(psycopg2.errors.UniqueViolation) duplicate key value violates unique constraint\n"
+                f"[SQL: INSERT INTO accounts (id, {col}) VALUES (%(id)s, %({col})s)]\n"
+                f"[parameters: {{'id': {rng.randint(1, 9999)}, '{col}': {s.value!r}}}]\n"
+                f"(Background on this error at: https://sqlalche.me/e/20/gkpj)")
+
+
+def _sqlalchemy_tuple(s: Sample, rng: random.Random) -> Text:
+    col = _ident(s.key)
+    return Text(f"(sqlite3.IntegrityError) UNIQUE constraint failed: accounts.{col}\n"
+                f"[SQL: INSERT INTO accounts (id, {col}, created) VALUES (?, ?, ?)]\n"
+                f"[parameters: ({rng.randint(1, 9999)}, {s.value!r}, '2024-05-17 12:00:00')]")
+
+
+def _psycopg(s: Sample, rng: random.Random) -> Text:
+    col = _ident(s.key)
+    return Text(f'duplicate key value violates unique constraint "accounts_{col}_key"\n'
+                f"DETAIL:  Key ({col})=({s.value}) already exists.")
+
+
+ENCODINGS: dict[str, Encoding] = {e.name: e for e in (
+    Encoding("kv", KV, lambda k: True, lambda s, r: KV(s.key, s.value, s.extras),
+             "the value under its key (value kinds: a neutral key)"),
+    Encoding("bare", Text, lambda k: k.prose and not k.keyed, lambda s, r: Text(str(s.value)), "the value alone"),
+    Encoding("plain", Text, _prose, lambda s, r: Text(s.prose), "as written in a message"),
+    Encoding("upper", Text, lambda k: k.prose and k.caseless, lambda s, r: Text(s.prose.upper())),
+    Encoding("percent", Text, _prose, lambda s, r: Text(quote(s.prose, safe=""))),
+    Encoding("double_percent", Text, _prose, lambda s, r: Text(quote(quote(s.prose, safe=""), safe="")),
+             "percent-encoded twice (%2540)"),
+    Encoding("json_ascii", Text, _prose,
+             lambda s, r: Text(json.dumps({"message": s.prose}, ensure_ascii=True).replace("/", "\\/")),
+             "inside a JSON string, non-ASCII as \\uXXXX and / as \\/"),
+    Encoding("json_doc", Text, _structured, lambda s, r: Text(json.dumps(_doc(s, r), ensure_ascii=False)),
+             "a JSON document with the key"),
+    Encoding("escaped_json", Text, _structured,
+             lambda s, r: Text(json.dumps(json.dumps(_doc(s, r), ensure_ascii=False), ensure_ascii=False)[1:-1]),
+             '{\\"password\\":\\"…\\"}'),
+    Encoding("nested_json", Text, _structured,
+             lambda s, r: Text(json.dumps({"level": "info", "body": json.dumps(_doc(s, r))})),
+             "a JSON document in a string field of another"),
+    Encoding("form", Text, _structured,
+             lambda s, r: Text(urlencode([("grant_type", "password"), (s.key, s.value), ("page", "2")]))),
+    Encoding("repr_dict", Text, _structured,
+             lambda s, r: Text(f"payload {{'request_id': {uuid(r)!r}, {s.key!r}: {s.value!r}, 'retries': 2}}")),
+    Encoding("repr_tuple", Text, lambda k: not k.keyed and k.prose,
+             lambda s, r: Text(f"args=({uuid(r)!r}, {s.value!r}, 3)")),
+    Encoding("kwargs_repr", Text, _structured,
+             lambda s, r: Text(f"User(id={r.randint(1, 9999)}, {_ident(s.key)}={s.value!r}, active=True)"),
+             "a dataclass / kwargs repr"),
+    Encoding("sqlalchemy", Text, _structured, _sqlalchemy, "[SQL: …] [parameters: {'col': …}] (named)"),
+    Encoding("sqlalchemy_tuple", Text, _structured, _sqlalchemy_tuple, "[SQL: …] [parameters: (…, …)] (positional)"),
+    Encoding("psycopg", Text, _structured, _psycopg, "DETAIL:  Key (col)=(…) already exists."),
+    Encoding("url_query", Text, lambda k: _structured(k) and not k.name.startswith(("url_", "webhook")),
+             lambda s, r: Text(f"https://api.example.com/v1/{r.choice(('search', 'export'))}?"
+                               f"{quote(s.key, safe='')}={quote(s.value, safe='')}&page=2")),
+    Encoding("url_path", Text, lambda k: k.path_ok,
+             lambda s, r: Text(f"https://api.example.com/v1/users/"
+                               f"{quote(s.value.replace(' ', ''), safe=r.choice(('@+', '')))}/profile"),
+             "a URL path segment (numbers written without spaces, as in paths)"),
+    Encoding("url_userinfo", Text, lambda k: k.password_like,
+             lambda s, r: Text(f"https://{_ident(s.key)}:{quote(s.value, safe='')}@api.example.com/v1/sync")),
+    Encoding("argv", Split, lambda k: k.password_like,
+             lambda s, r: Split(("app", f"--{s.key}", s.value, "--verbose")), '["--password", "x"]'),
+    Encoding("lines", Split, lambda k: bool(k.name == "pem"), lambda s, r: Split(s.parts), "one line per element"),
+)}
+
+
+def applicable(kind: Kind) -> list[str]:
+    """The encodings that make sense for ``kind`` (its ``only`` set wins; flat-only kinds take ``kv``)."""
+    if kind.only:
+        return [n for n, e in ENCODINGS.items() if n in kind.only and e.applies(kind)]
+    if kind.flat_only:
+        return ["kv"]
+    return [n for n, e in ENCODINGS.items() if e.applies(kind)]
+
+
+def encode(sample: Sample, encoding: str, rng: random.Random, with_noise: bool) -> Payload:
+    payload = ENCODINGS[encoding].encode(sample, rng)
+    if with_noise and isinstance(payload, Text):
+        payload = Text(noise(rng, payload.text))
+    return payload
