@@ -48,7 +48,7 @@ def benign():
 
 
 def _excused(case, door) -> bool:
-    return any(g.excuses(case.cls, door) for g in BENIGN_GAPS)
+    return any(g.excuses(case.cls, door, case.noise) for g in BENIGN_GAPS)
 
 
 def test_benign_values_survive_every_door(benign):
@@ -65,9 +65,9 @@ def test_benign_gaps_still_alter(benign):
     altered = {(loss.case.id, loss.door) for loss in outcome.losses}
     closed = []
     for gap in BENIGN_GAPS:
-        inside = [c for c in cases if gap.covers(c.cls)]
+        inside = [c for c in cases if gap.covers(c.cls, c.noise)]
         assert inside, f"{gap} covers no benign case"
-        if not any((c.id, d) in altered for c in inside for d in DOORS if gap.excuses(c.cls, d)):
+        if not any((c.id, d) in altered for c in inside for d in DOORS if gap.excuses(c.cls, d, c.noise)):
             closed.append(f"{gap.kind} × {gap.carrier} × {gap.encoding}: {gap.cause}")
     assert not closed, "precision gaps now fixed — remove them from BENIGN_GAPS:\n  " + "\n  ".join(closed)
 

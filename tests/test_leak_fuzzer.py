@@ -71,14 +71,14 @@ def test_no_leak_outside_the_known_gaps(fuzz):
     failing: dict[Case, frozenset[str]] = {}
     classes = set()
     for case in outcome.cases:
-        doors = {d for d in leaked.get(case.id, ()) if not any(g.excuses(case.cls, d) for g in KNOWN_GAPS)}
+        doors = {d for d in leaked.get(case.id, ()) if not any(g.excuses(case.cls, d, case.noise) for g in KNOWN_GAPS)}
         if doors and case.cls not in classes and len(failing) < MAX_SHRUNK:
             classes.add(case.cls)
             failing[case] = frozenset(doors)
     if not failing:
         return
     total = sum(1 for case in outcome.cases
-                if any(not any(g.excuses(case.cls, d) for g in KNOWN_GAPS) for d in leaked.get(case.id, ())))
+                if any(not any(g.excuses(case.cls, d, case.noise) for g in KNOWN_GAPS) for d in leaked.get(case.id, ())))
     shrunk = shrink(failing, fuzz.leaked_in)
     pytest.fail(f"{total} case(s) leaked outside tests/leakfuzz/known_gaps.py (seed {fuzz.seed}); minimal examples "
                 f"of {len(failing)} class(es):\n\n" + describe_leaks(shrunk, outcome.leaks, fuzz.seed, fuzz.n),
@@ -92,9 +92,9 @@ def test_known_gaps_still_leak(fuzz):
     leaked = fuzz.outcome.leaked()
     closed = []
     for gap in KNOWN_GAPS:
-        inside = [c for c in fuzz.outcome.cases if gap.covers(c.cls)]
+        inside = [c for c in fuzz.outcome.cases if gap.covers(c.cls, c.noise)]
         assert inside, f"{gap} covers no case the generator can make (a typo?)"
-        if not any(gap.excuses(c.cls, d) for c in inside for d in leaked.get(c.id, ())):
+        if not any(gap.excuses(c.cls, d, c.noise) for c in inside for d in leaked.get(c.id, ())):
             closed.append(f"{gap.kind} × {gap.carrier} × {gap.encoding} [{gap.doors}] ({len(inside)} cases): "
                           f"{gap.cause}")
     assert not closed, "known gaps that no longer leak — remove them from tests/leakfuzz/known_gaps.py:\n  " + \

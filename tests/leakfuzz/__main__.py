@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.new:
         new = {c: frozenset(leaked_ids[c.id]) for c in cases if c.id in leaked_ids
-               and not any(g.excuses(c.cls, d) for g in KNOWN_GAPS for d in leaked_ids[c.id])}
+               and not any(g.excuses(c.cls, d, c.noise) for g in KNOWN_GAPS for d in leaked_ids[c.id])}
         print(f"\n-- {len(new)} leaking cases outside the known gaps")
         firsts = {}
         for c, ds in new.items():

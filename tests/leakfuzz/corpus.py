@@ -39,8 +39,8 @@ def probes(gaps: Sequence[Gap], seed: int) -> list[Case]:
         inside = [t for t in everything if gap.covers(t)]
         rng = random.Random(f"{seed}/gap/{i}")
         for j, (k, c, e) in enumerate(rng.sample(inside, min(PROBES_PER_GAP, len(inside)))):
-            # without noise: the plain form of the class (noise can change what a heuristic decides)
-            out.append(make_case(PROBE_ID_BASE + i * 100 + j, k, c, e, seed, origin="probe", noise=False))
+            # the gap's own noise setting, else the plain form of the class (noise can change what a heuristic decides)
+            out.append(make_case(PROBE_ID_BASE + i * 100 + j, k, c, e, seed, origin="probe", noise=bool(gap.noise)))
     return out
 
 

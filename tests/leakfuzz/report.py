@@ -57,7 +57,7 @@ def summary(outcome: Outcome, gaps: Iterable[Gap] = ()) -> str:
             continue
         n_cases[door] = len(out.by_case)
         leaks = [leak for leak in outcome.leaks if leak.door == door]
-        excused = sum(1 for leak in leaks if any(g.excuses(leak.case.cls, door) for g in gaps))
+        excused = sum(1 for leak in leaks if any(g.excuses(leak.case.cls, door, leak.case.noise) for g in gaps))
         lines.append(f"{door:11} {len(out.by_case):5} cases  {len(leaks):5} leaked  ({excused} in known gaps, "
                      f"{len(leaks) - excused} new)  {out.seconds:5.1f} s")
     return "\n".join(lines)
