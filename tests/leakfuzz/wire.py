@@ -59,23 +59,20 @@ def _case(attrs: dict[str, Any]) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
+#: signal -> (resource list, scope list, record list) field names of its export request
+_SHAPE = {"traces": ("resource_spans", "scope_spans", "spans"), "logs": ("resource_logs", "scope_logs", "log_records")}
+
+
 def records(signal: str, request: Message) -> Iterator[Record]:
-    if signal == "traces":
-        for rs in request.resource_spans:
-            res = strings_of(rs.resource, [rs.schema_url])
-            for ss in rs.scope_spans:
-                ctx = strings_of(ss.scope, [ss.schema_url]) + res
-                for span in ss.spans:
-                    attrs = _attrs(span.attributes)
-                    yield Record(signal, _case(attrs), strings_of(span, []), attrs, ctx)
-    elif signal == "logs":
-        for rl in request.resource_logs:
-            res = strings_of(rl.resource, [rl.schema_url])
-            for sl in rl.scope_logs:
-                ctx = strings_of(sl.scope, [sl.schema_url]) + res
-                for lr in sl.log_records:
-                    attrs = _attrs(lr.attributes)
-                    yield Record(signal, _case(attrs), strings_of(lr, []), attrs, ctx)
+    if signal in _SHAPE:
+        resources, scopes, items = _SHAPE[signal]
+        for rx in getattr(request, resources):
+            res = strings_of(rx.resource, [rx.schema_url])
+            for sx in getattr(rx, scopes):
+                ctx = strings_of(sx.scope, [sx.schema_url]) + res
+                for item in getattr(sx, items):
+                    attrs = _attrs(item.attributes)
+                    yield Record(signal, _case(attrs), strings_of(item, []), attrs, ctx)
     else:
         for rm in request.resource_metrics:
             res = strings_of(rm.resource, [rm.schema_url])
