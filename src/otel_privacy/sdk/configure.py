@@ -3,13 +3,18 @@
 ``configure()`` honours the standard OpenTelemetry environment variables
 (``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_EXPORTER_OTLP_ENDPOINT``,
 ``OTEL_EXPORTER_OTLP_PROTOCOL``, ``OTEL_{TRACES,LOGS,METRICS}_EXPORTER``, and the exporters' own
-``OTEL_EXPORTER_OTLP_*`` settings) plus ``OTEL_PRIVACY_POLICY`` (a file path or preset name).
-Arguments win over the environment.
+``OTEL_EXPORTER_OTLP_*`` settings) plus ``OTEL_PRIVACY_POLICY`` (a file path or preset name),
+``OTEL_PRIVACY_SHUTDOWN_TIMEOUT`` and ``OTEL_PRIVACY_HANDLE_SIGNALS``. Arguments win over the environment.
+
+The app must not notice us except in its telemetry: logging goes through one handler that leaves the
+app's handlers, levels and ``basicConfig`` alone (:mod:`.logging_bridge`); shutdown is bounded by one
+deadline, SIGTERM/SIGINT handlers are chained, never replaced, and what could not be sent is reported
+once (:mod:`.shutdown`).
 """
 
 from __future__ import annotations
 
-import contextlib
+import atexit
 import logging
 import os
 from collections.abc import Sequence
@@ -18,7 +23,7 @@ from typing import Any
 
 from opentelemetry import metrics, trace
 from opentelemetry._logs import set_logger_provider
-from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, ConsoleLogRecordExporter, LogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import ConsoleMetricExporter, MetricExporter, PeriodicExportingMetricReader
@@ -29,7 +34,16 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExport
 from ..policy import Policy
 from ..redactor import Redactor
 from .exporters import RedactingMetricExporter
+from .logging_bridge import install_logging_bridge, remove_logging_bridge
 from .processors import PrivacyLogProcessor, PrivacySpanProcessor
+from .shutdown import (
+    AccountedExporter,
+    CountingProcessor,
+    Delivery,
+    GracefulStop,
+    resolve_handle_signals,
+    resolve_shutdown_timeout,
+)
 
 __all__ = ["configure", "PrivacyProviders"]
 
@@ -40,7 +54,7 @@ _SIGNAL_PATHS = {"traces": "v1/traces", "logs": "v1/logs", "metrics": "v1/metric
 
 @dataclass
 class PrivacyProviders:
-    """What :func:`configure` built; ``shutdown()`` flushes and stops everything."""
+    """What :func:`configure` built; ``shutdown()`` flushes and stops everything within the shutdown deadline."""
 
     redactor: Redactor
     tracer_provider: TracerProvider | None = None
@@ -48,6 +62,7 @@ class PrivacyProviders:
     meter_provider: MeterProvider | None = None
     logging_handler: logging.Handler | None = None
     extras: list[Any] = field(default_factory=list)
+    graceful_stop: GracefulStop | None = None
 
     def force_flush(self, timeout_millis: int = 30_000) -> None:
         for p in (self.tracer_provider, self.logger_provider, self.meter_provider):
@@ -55,14 +70,35 @@ class PrivacyProviders:
                 p.force_flush(timeout_millis)
 
     def shutdown(self) -> None:
-        if self.logging_handler is not None:
-            logging.getLogger().removeHandler(self.logging_handler)
-        for extra in self.extras:
-            with contextlib.suppress(Exception):  # shutting down must not raise into the app
-                extra.shutdown()
-        for p in (self.tracer_provider, self.logger_provider, self.meter_provider):
-            if p is not None:
-                p.shutdown()
+        """Flush and stop; bounded by ``shutdown_timeout``; never raises. Also runs at interpreter exit."""
+        if self.graceful_stop is None:  # built by hand rather than by configure()
+            self.graceful_stop = GracefulStop(resolve_shutdown_timeout(None))
+            _plan_shutdown(self, self.graceful_stop)
+        self.graceful_stop.shutdown()
+
+
+def _plan_shutdown(result: PrivacyProviders, stop: GracefulStop) -> None:
+    """Perf capture and the logging bridge first, then the three providers in parallel."""
+
+    def detach_logging() -> None:
+        if result.logging_handler is not None:
+            remove_logging_bridge(result.logging_handler)
+
+    def stop_extras() -> None:
+        for extra in result.extras:
+            extra.shutdown()  # each guarded by GracefulStop: shutting down must not raise into the app
+
+    stop.first += [stop_extras, detach_logging]
+    tp, lp, mp = result.tracer_provider, result.logger_provider, result.meter_provider
+    if tp is not None:
+        stop.flushes.append(lambda t: tp.force_flush(int(t * 1000)))
+        stop.shutdowns.append(lambda t: tp.shutdown())
+    if lp is not None:
+        stop.flushes.append(lambda t: lp.force_flush(int(t * 1000)))
+        stop.shutdowns.append(lambda t: lp.shutdown())
+    if mp is not None:
+        stop.flushes.append(lambda t: mp.force_flush(int(t * 1000)))
+        stop.shutdowns.append(lambda t: mp.shutdown(timeout_millis=t * 1000))
 
 
 def _exporter_names(signal: str) -> list[str]:
@@ -127,6 +163,8 @@ def configure(
     metric_export_interval_ms: int | None = None,
     perf: Any = None,
     set_global: bool = True,
+    shutdown_timeout: float | None = None,
+    handle_signals: bool | None = None,
 ) -> PrivacyProviders:
     """Set up tracer, logger and meter providers whose every exporter sees only redacted data.
 
@@ -143,6 +181,10 @@ def configure(
         perf: performance capture settings (``True``, a mapping, or a ``PerfConfig``); default from
             the policy's ``perf:`` section and ``OTEL_PRIVACY_PERF_*``.
         set_global: install the providers as the global ones.
+        shutdown_timeout: seconds for the whole shutdown (all signals together, in parallel); default
+            ``OTEL_PRIVACY_SHUTDOWN_TIMEOUT`` or 5. What could not be sent by then is reported in one warning.
+        handle_signals: chain SIGTERM/SIGINT handlers that flush before the app's own action (or the
+            default one) runs; default ``OTEL_PRIVACY_HANDLE_SIGNALS``, else on when ``set_global``.
     """
     redactor = Redactor(Policy.load(policy if policy is not None else os.environ.get("OTEL_PRIVACY_POLICY")))
     protocol = (protocol or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "http/protobuf").lower()
@@ -154,41 +196,57 @@ def configure(
         attrs[SERVICE_NAME] = service_name
     resource = Resource.create(attrs)
     result = PrivacyProviders(redactor=redactor)
+    # Our own exit hook replaces the SDK's (shutdown_on_exit=False): one deadline for all three.
+    stop = result.graceful_stop = GracefulStop(resolve_shutdown_timeout(shutdown_timeout))
+
+    def pipeline(signal: str, unit: str, exporter: Any) -> tuple[Delivery, AccountedExporter]:
+        delivery = Delivery(signal, unit)
+        accounted = AccountedExporter(exporter, delivery)
+        stop.deliveries.append(delivery)
+        stop.exporters.append(accounted)
+        return delivery, accounted
 
     if traces:
-        tp = TracerProvider(resource=resource)
+        tp = TracerProvider(resource=resource, shutdown_on_exit=False)
         result.tracer_provider = tp
         for exporter in _exporters("traces", protocol, endpoint, headers, console, span_exporters):
-            tp.add_span_processor(PrivacySpanProcessor(BatchSpanProcessor(exporter), redactor=redactor))
+            delivery, accounted = pipeline("traces", "span", exporter)
+            tp.add_span_processor(PrivacySpanProcessor(
+                CountingProcessor(BatchSpanProcessor(accounted), delivery), redactor=redactor))
         if set_global:
             trace.set_tracer_provider(tp)
 
     if logs:
-        lp = LoggerProvider(resource=resource)
+        lp = LoggerProvider(resource=resource, shutdown_on_exit=False)
         result.logger_provider = lp
         for exporter in _exporters("logs", protocol, endpoint, headers, console, log_exporters):
-            lp.add_log_record_processor(PrivacyLogProcessor(BatchLogRecordProcessor(exporter), redactor=redactor))
+            delivery, accounted = pipeline("logs", "log record", exporter)
+            lp.add_log_record_processor(PrivacyLogProcessor(
+                CountingProcessor(BatchLogRecordProcessor(accounted), delivery), redactor=redactor))
         if set_global:
             set_logger_provider(lp)
         if capture_logging:
-            handler = LoggingHandler(level=logging.NOTSET, logger_provider=lp)
-            logging.getLogger().addHandler(handler)
-            result.logging_handler = handler
+            result.logging_handler = install_logging_bridge(lp)
 
     if metrics_enabled:
         interval = metric_export_interval_ms or int(os.environ.get("OTEL_METRIC_EXPORT_INTERVAL", "60000"))
         readers = [
             PeriodicExportingMetricReader(
-                RedactingMetricExporter(e, redactor=redactor), export_interval_millis=interval
+                RedactingMetricExporter(pipeline("metrics", "metric point", e)[1], redactor=redactor),
+                export_interval_millis=interval,
             )
             for e in _exporters("metrics", protocol, endpoint, headers, console, metric_exporters)
         ]
-        mp = MeterProvider(resource=resource, metric_readers=readers)
+        mp = MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
         result.meter_provider = mp
         if set_global:
             metrics.set_meter_provider(mp)
 
     _install_perf(result, perf, redactor)
+    _plan_shutdown(result, stop)
+    atexit.register(stop.shutdown)
+    if resolve_handle_signals(handle_signals, default=set_global):
+        stop.install_signal_handlers()
     return result
 
 
