@@ -161,8 +161,10 @@ def log_records(sink: Any) -> list[tuple[str, str, str]]:
 
 
 def spans(sink: Any) -> list[tuple[str, dict[str, Any]]]:
-    return [(s.name, {kv.key: _value(kv.value) for kv in s.attributes}) for req in sink.requests("traces")
-            for rs in req.resource_spans for ss in rs.scope_spans for s in ss.spans]
+    """(name, attributes) of every exported span; the names of its events under the key ``"<events>"``."""
+    return [(s.name, {**{kv.key: _value(kv.value) for kv in s.attributes}, "<events>": [e.name for e in s.events]})
+            for req in sink.requests("traces") for rs in req.resource_spans for ss in rs.scope_spans
+            for s in ss.spans]
 
 
 def metric_names(sink: Any) -> set[str]:

@@ -124,9 +124,18 @@ class PrivacyLoggingHandler(_OTelHandler):  # type: ignore[misc,valid-type]
             self.errors += 1
         return super().handle(record)
 
+    def _get_attributes(self, record: logging.LogRecord) -> Any:
+        """The record's extras that OpenTelemetry can carry; objects (Django's ``request``, a socket, ...)
+        are dropped rather than rejected with an SDK warning logged from inside this handler."""
+        result = super()._get_attributes(record)
+        attributes, rest = (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
+        kept = {k: v for k, v in attributes.items() if _is_attribute_value(v)}
+        return (kept, *rest) if rest is not None else kept
+
     def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno < self.export_level:
-            return
+        emitting = getattr(self, "_is_emitting", None)  # the SDK's fallback handler has no such guard
+        if record.levelno < self.export_level or (emitting is not None and emitting.get()):
+            return  # a record logged while we export one (the SDK warning about it) is not exported again
         try:
             super().emit(record)
         except Exception:  # noqa: BLE001 - an export failure must not reach the app's log call
@@ -137,6 +146,19 @@ class PrivacyLoggingHandler(_OTelHandler):  # type: ignore[misc,valid-type]
         """Do what ``Logger.callHandlers`` does when it finds no handler, not counting ours."""
         if logging.lastResort is not None and not _finds_app_handler(record.name, self._classes):
             logging.lastResort.handle(record)
+
+
+_SCALARS = (str, bool, int, float, bytes)
+
+
+def _is_attribute_value(value: Any) -> bool:
+    if value is None or isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(item, _SCALARS) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_attribute_value(v) for k, v in value.items())
+    return False
 
 
 def _finds_app_handler(name: str, ours: tuple[type, ...]) -> bool:
