@@ -187,3 +187,27 @@ def test_db_operation_name_is_the_operation_only(cell):
         pytest.skip("SQLAlchemy in stable database semantic conventions only")
     names = {a["db.operation.name"] for _, a in run.spans if "db.operation.name" in a}
     assert names and names <= {"CREATE", "INSERT", "SELECT"}, names
+
+
+def test_the_fastapi_example_runs_as_the_readme_says(tmp_path):
+    """examples/frameworks/fastapi_service.py under uvicorn, as its docstring runs it."""
+    port = free_port()
+    with OtlpSink() as sink:
+        env = app_env("none", None, OTEL_EXPORTER_OTLP_ENDPOINT=sink.endpoint, SHOP_DB=str(tmp_path / "shop.db"),
+                      PORT=str(port), OTEL_METRICS_EXPORTER="none")
+        argv = ("uvicorn", "--app-dir", str(APPS.parents[1] / "examples" / "frameworks"), "fastapi_service:app",
+                "--host", "127.0.0.1", "--port", str(port))
+        with running(command("none", *argv), env) as proc:
+            wait_until_serving(f"http://127.0.0.1:{port}/health", proc.proc, lambda: proc.stderr, timeout=60)
+            r = requests.get(f"http://127.0.0.1:{port}/orders/7", params={"email": "carol@example.com"},
+                             headers={"Authorization": "Bearer sekrit-bearer-TOKEN-1234567"}, timeout=30)
+            assert r.json() == {"order": 7}
+            # uvicorn stops gracefully, then re-raises SIGTERM to the handler it found (ours, which flushes and
+            # hands it to the default action): the exit status uvicorn has without us.
+            assert proc.stop(signal.SIGTERM) == -signal.SIGTERM
+        wire, names = sink.raw(), {n for n, _ in spans(sink)}
+        logs = [body for _, scope, body in log_records(sink) if scope == "shop"]
+    assert "GET /orders/{order_id}" in names and "INSERT" in " ".join(names)
+    assert logs == ["order 7 for REDACTED"]
+    for secret in (b"carol@example.com", b"not-for-the-backend"):
+        assert secret not in wire
