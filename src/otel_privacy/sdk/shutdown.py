@@ -209,21 +209,26 @@ _EXPORTER_LOGGERS = ("opentelemetry.exporter", "opentelemetry.sdk._shared_intern
                      "opentelemetry.sdk.metrics._internal.export")
 
 
-@contextlib.contextmanager
-def _exporters_muted(for_good: bool = False) -> Any:
+class _MutedExporterLoggers:
     """Logger filters apply to records logged on that very logger: mute every existing exporter logger.
-    After a shutdown they stay muted: what those pipelines still say is about records we already counted."""
-    names = [n for n in list(logging.Logger.manager.loggerDict) if n.startswith(_EXPORTER_LOGGERS)]
-    loggers = [logging.getLogger(n) for n in names]
-    muted = _Muted()
-    for logger in loggers:
-        logger.addFilter(muted)
-    try:
-        yield
-    finally:
-        if not for_good:
-            for logger in loggers:
-                logger.removeFilter(muted)
+    ``keep=True`` leaves them muted: after a shutdown that hit its deadline, exporter threads may still
+    be retrying, and what they say is about records already counted in our report."""
+
+    def __init__(self) -> None:
+        names = [n for n in list(logging.Logger.manager.loggerDict) if n.startswith(_EXPORTER_LOGGERS)]
+        self.loggers = [logging.getLogger(n) for n in names]
+        self.filter = _Muted()
+        self.keep = False
+
+    def __enter__(self) -> _MutedExporterLoggers:
+        for logger in self.loggers:
+            logger.addFilter(self.filter)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if not self.keep:
+            for logger in self.loggers:
+                logger.removeFilter(self.filter)
 
 
 # -- the graceful stop ---------------------------------------------------------------------------
@@ -246,7 +251,7 @@ class GracefulStop:
 
     def flush(self) -> bool:
         """Flush every pipeline within the budget; False if the deadline was reached."""
-        with _exporters_muted():
+        with _MutedExporterLoggers():
             budget = self.timeout
             done = _run_bounded([lambda f=f: f(budget) for f in self.flushes], budget)
         self.deadline_hit |= not done
@@ -258,13 +263,13 @@ class GracefulStop:
             if self._shut:
                 return
             self._shut = True
-        with _exporters_muted(for_good=True):
+        with _MutedExporterLoggers() as muted:
             for step in self.first:
                 _quietly(step)()
             budget = self.timeout
             done = _run_bounded([lambda s=s: s(budget) for s in self.shutdowns], budget)
             if not done:  # stop the retries still sleeping in exporter threads
-                self.deadline_hit = True
+                self.deadline_hit = muted.keep = True
                 for exporter in self.exporters:
                     _quietly(exporter.shutdown)()
         self.restore_signals()
