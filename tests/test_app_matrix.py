@@ -88,7 +88,7 @@ def _run(app: str, setup: str, semconv: str, endpoint: str | None) -> Run:
                       **dict(spec.env))
         with running(command(setup, *(a.format(port=port) for a in spec.argv)), env) as proc:
             if spec.route is None:
-                proc.wait_for_output("ready")
+                proc.wait_for_output("ready\n")  # the whole line: print writes the newline separately
             else:
                 wait_until_serving(f"http://127.0.0.1:{port}/health", proc.proc, lambda: proc.stderr, timeout=60)
             responses = _drive(port, spec) if spec.route else []

@@ -35,7 +35,7 @@ CASES = {  # name: (setup, signal, the app's own handler or the default action)
 def _stop(setup: str, signum: int, handler: str, endpoint: str | None, **env: str) -> tuple[int, str, str]:
     with running(command(setup, SCRIPT), app_env(setup, endpoint, APP_HANDLER=handler, **SLOW_BATCHES,
                                                  **env)) as app:
-        app.wait_for_output("ready")
+        app.wait_for_output("ready\n")  # the whole line: print writes the newline separately
         code = app.stop(signum)
         return code, app.stdout, app.stderr
 
