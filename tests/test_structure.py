@@ -80,6 +80,21 @@ TEXT = [
     ("double-percent-encoded-email", "mail alice%2540example.com there", "mail REDACTED there"),
     ("truncated-json-log-line", '{"user": "x", "password": "hunter', '{"user": "' + P("x") + '", "password": "REDACTED'),
     ("prose-in-parentheses-is-not-a-document", "(see above)", "(see above)"),
+    ("authorization-scheme-kept-credential-redacted",
+     "Authorization: Bearer gX8Td856-urFgbgDESK+E~0W", "Authorization: Bearer REDACTED"),
+    ("authorization-parameter-scheme", 'Authorization: Digest username="a", response="9f8e"\nnext',
+     "Authorization: Digest REDACTED\nnext"),
+    ("a-url-is-not-a-form-body", "https://shop.example/cb?code=HwU8H2ow&page=2",
+     "https://shop.example/cb?code=REDACTED&page=REDACTED"),
+    ("percent-encoded-url", "https%3A%2F%2Fshop.example%2Fcb%3Fcode%3DMYmZAF4m",
+     "https://shop.example/cb?code=REDACTED"),
+    ("form-body-inside-a-line", "RuntimeError: grant_type=password&payment.card=3614+593655+6431&page=2",
+     "RuntimeError: grant_type=password&payment.card=REDACTED&page=2"),
+    ("key-value-inside-a-json-string-inside-a-line", 'INFO {"message": "session.key=mPgJYFzX0TQzd"} took=5ms',
+     'INFO {"message": "session.key=REDACTED"} took=5ms'),
+    ("rule-keys-written-with-underscores", "User(id=3, url_query='state=s6DHQDamncM2&page=2')",
+     "User(id=3, url_query='state=REDACTED&page=REDACTED')"),
+    ("vendor-header-without-a-secret-word", "x-honeycomb-team: Jh7onLnmIp5BTQNq", "x-honeycomb-team: REDACTED"),
     ("numbers-stay", "[1, 2, 3]", "[1, 2, 3]"),
 ]
 
@@ -95,6 +110,16 @@ def test_map_attributes_are_walked_with_key_paths():
     assert R.redact_value("app", value) == {
         "request": {"cookie": "REDACTED", "path": "/x"}, "enduser.id": P("bob"), "ctx": {"session_id": "REDACTED"},
         "note": "mail REDACTED", "count": 3}
+
+
+def test_map_keys_get_the_whole_text_pipeline():
+    out = R.redact_value("m", {"paid%20with%203402-689801-71807": 1, "https://x.example/v1?ip=203.0.113.249&p=2": 2})
+    assert out == {"paid%20with%20REDACTED": 1, "https://x.example/v1?ip=REDACTED&p=REDACTED": 2}
+
+
+def test_array_log_bodies_are_scanned_across_elements():
+    body = ["app", "--accessKey", "N4HNidFGqvdtYmK_61lw!AqT", "--verbose"]
+    assert R.redact_log(body, {}).body == ["app", "--accessKey", "REDACTED", "--verbose"]
 
 
 def test_map_keys_are_scanned_and_never_collide():

@@ -157,6 +157,8 @@ class Redactor:
         self._secret_keys = re.compile("|".join(f"(?:{x})" for x in p.secret_key_patterns), re.I) \
             if p.secret_key_patterns else None
         self._rules = [(r.match, r.action) for r in p.rules]
+        # protective rules once more with "_", "-" and case folded, for keys written another way (url_query)
+        self._normal_rules = [([_normal_key(m) for m in r.match], r.action) for r in p.rules if r.action != "keep"]
         self._max_len = p.max_value_length
         k = p.keys
         self._vocabulary = _keys.DEFAULT_VOCABULARY.with_words(
@@ -183,11 +185,6 @@ class Redactor:
         self.text = TextScanner(
             detectors=p.text.detectors, custom=p.text.custom, replacement=p.replacement,
             typed_replacement=p.text.typed_replacement, url_sanitizer=self.url, ip_truncator=self.truncate_ip,
-        )
-        # Keys are scanned for what would identify someone or leak a secret; URLs and IPs in keys are not rewritten
-        self._key_text = TextScanner(
-            detectors={**p.text.detectors, "url": False, "ip": False}, custom=p.text.custom,
-            replacement=p.replacement, typed_replacement=p.text.typed_replacement,
         )
         self._text_memo: dict[str, tuple[str, dict[str, int] | None]] = {}
         self._name_memo: dict[tuple[str, str | None], str] = {}
@@ -317,12 +314,9 @@ class Redactor:
         if isinstance(body, Mapping):
             return self._redact_map(body, "", None, record)
         if isinstance(body, (list, tuple)):
-            out_list = []
-            for item in body:
-                new = self.redact_body(item, record)
-                if new is not DROP:
-                    out_list.append(new)
-            return out_list
+            # an array body by the default plan: element-wise and across elements (argv, split PEM lines)
+            out = self._redact_seq(self._plan_for(""), body, record, "")
+            return list(out)
         if isinstance(body, str):
             return self.redact_text(body, record)
         if isinstance(body, (bytes, bytearray)):
@@ -455,6 +449,16 @@ class Redactor:
                 for patterns, action in self._rules:
                     if action != "keep" and _match_any(patterns, suffix):
                         return action, "rule"
+        normal = _normal_key(key)
+        if normal != key:  # url_query, http_request_header_authorization, DB-STATEMENT: the same protective rules
+            suffix = normal
+            while True:
+                for patterns, action in self._normal_rules:
+                    if _match_any(patterns, suffix):
+                        return action, "rule"
+                if "." not in suffix:
+                    break
+                suffix = suffix.partition(".")[2]
         if self._secret_keys is not None and self._secret_keys.search(key):
             return "redact", "rule"
         if self._vocabulary is not None:
@@ -604,9 +608,9 @@ class Redactor:
                 rec.tally(f"detector.{f.detector}")
 
     def _scrub_key(self, key: str) -> str:
-        """A map or attribute key with what the detectors find replaced (memoised: keys repeat)."""
+        """A map or attribute key scanned like any text (structure, detectors, encodings), memoised: keys repeat."""
         try:
-            new, _ = self._key_text.scrub(key)
+            new = self._scan(key, 0, RecordContext())
         except Exception as exc:  # fail closed: a key we cannot scan is replaced
             self._error(f"key:{type(exc).__name__}", exc)
             new = self.replacement
@@ -822,6 +826,13 @@ class _StructureSink:
         self.rec.tally("key")
         return new
 
+    def inner(self, text: str) -> str | None:
+        if self.depth + 1 >= _MAX_NESTING:
+            return None
+        out, mode = scrub_structure(text, _StructureSink(self.r, self.rec, self.depth + 1),
+                                    max_bytes=self.r._structure_max)
+        return out if mode is not None and out != text else None
+
     def value(self, path: str, value: str, bare: bool, mode: str) -> str | None:
         r = self.r
         plan = r._text_plan_for(path)
@@ -863,6 +874,11 @@ def _unique(key: str, taken: Mapping[str, Any]) -> str:
     while f"{key}#{n}" in taken:
         n += 1
     return f"{key}#{n}"
+
+
+def _normal_key(key: str) -> str:
+    """``url_query``, ``URL-Query`` → ``url.query`` (glob classes such as ``[-_]`` become ``[..]``, still matching)."""
+    return key.replace("_", ".").replace("-", ".").lower()
 
 
 def _match_any(patterns: Sequence[str], key: str) -> bool:

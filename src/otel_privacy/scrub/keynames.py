@@ -76,7 +76,13 @@ SECRET_WORDS = frozenset({
 WEAK_SECRET_WORDS = frozenset({"pass", "auth", "sid", "pat"})
 _SECRET_PHRASES = (("mot", "de", "passe"), ("one", "time", "password"), ("security", "code"), ("mfa", "code"),
                    ("verification", "code"), ("auth", "code"), ("access", "code"), ("recovery", "code"),
-                   ("backup", "code"), ("client", "secret"), ("connection", "string"), ("seed", "phrase"))
+                   ("backup", "code"), ("client", "secret"), ("connection", "string"), ("seed", "phrase"),
+                   # vendor credential headers whose names hold no secret word
+                   ("honeycomb", "team"), ("honeycomb", "dataset", "key"), ("sf", "token"), ("lightstep", "access"),
+                   ("scope", "token"), ("signoz", "access"), ("axiom", "token"), ("uptrace", "dsn"), ("insert", "key"),
+                   ("license", "key"), ("x", "goog", "api"), ("x", "amz", "security"), ("x", "ms", "token"),
+                   ("ocp", "apim", "subscription"), ("x", "functions"), ("x", "vault"), ("x", "consul", "token"),
+                   ("x", "nomad", "token"), ("x", "gitlab", "token"), ("x", "shopify", "access"))
 # Concatenations: "resettoken", "userpwd", "clientsecret" end in a strong stem; "tokenid", "passwordhash"
 # start with one; "smtppass", "dbpass" need a known prefix ("bypass", "compass" have none).
 _STRONG_TAILS = ("password", "passwd", "passwort", "pwd", "token", "secret", "credential", "credentials",
@@ -168,6 +174,8 @@ _NAME_QUALIFIERS = frozenset({
 _ADDRESS_QUALIFIERS = frozenset({
     "home", "street", "postal", "mailing", "billing", "shipping", "delivery", "residential", "customer", "user",
     "patient", "contact", "physical", "mother", "member", "employee", "guest", "cardholder", "holder"})
+_CARD_QUALIFIERS = frozenset({"credit", "debit", "payment", "bank", "gift", "customer", "user", "stored", "saved",
+                              "billing", "charge", "member", "loyalty", "prepaid", "virtual", "primary"})
 # After personal words these describe, not carry: phone.country_code, card.brand, ssn_last4.
 _PERSONAL_METADATA = frozenset({
     "type", "types", "kind", "format", "country", "region", "count", "enabled", "valid", "verified", "status",
@@ -297,7 +305,7 @@ def _is_personal(words: tuple[str, ...]) -> bool:
         elif w in ("address", "addresses", "addr"):
             hit = before in _ADDRESS_QUALIFIERS or (n == 1) or (i == 0 and words[1:2] in (("line",), ("1",)))
         elif w in ("card", "cards"):
-            hit = n == 1
+            hit = n == 1 or before in _CARD_QUALIFIERS
         else:
             continue
         if hit:

@@ -41,7 +41,14 @@ _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 _STR_PREFIX = re.compile(r"(?:[bBuUrRfF]|[bB][rR]|[rR][bB])?(?=['\"])")
 _BARE_KEY = re.compile(r"[^\s:,}\\\"']+")
 _KWARG = re.compile(r"([A-Za-z_]\w*)\s*=(?!=)")
-_FORM = re.compile(r"[^\s=&]+=[^\s&]*(?:&[^\s=&]+=[^\s&]*)+")
+# A form body: keys are names (a URL before its "?" is not one: "https://x/?q=1&p=2" is a URL, not a form)
+_FORM = re.compile(r"[\w.\-\[\]%+*~]+=[^\s&]*(?:&[\w.\-\[\]%+*~]+=[^\s&]*)+")
+# Authorization schemes: after "Authorization: Bearer" the credential is the next token; after "Digest" or
+# "AWS4-HMAC-SHA256" the rest of the line is parameters that carry it.
+_TOKEN_SCHEMES = frozenset({"bearer", "basic", "token", "apikey", "api-key", "negotiate", "ntlm", "dpop", "key",
+                            "jwt", "sso-key", "ssws", "splunk", "klaviyo-api-key", "genieKey".lower()})
+_PARAM_SCHEMES = frozenset({"digest", "oauth", "aws4-hmac-sha256", "hmac", "hmac-sha256", "signature",
+                            "sharedkey", "sharedkeylite", "mac", "hawk"})
 # Where a structure may start in free text. Every branch starts with a literal, so the regex engine skips
 # everything else with a table lookup; what precedes a "(" (a callee) is read backwards by hand.
 _STRUCT = re.compile(r"[{\[(]|Key \((?=[^()]*\)=\()|Failing row contains \(|Duplicate entry '")
@@ -78,6 +85,9 @@ class Sink(Protocol):
 
     def key(self, key: str) -> str | None:
         """The new text for a map key (keys are data: ``{"alice@example.com": "sent"}``); ``None``: unchanged."""
+
+    def inner(self, text: str) -> str | None:
+        """Structures inside a string value that the free-text detectors will read anyway (``None``: unchanged)."""
 
 
 def scrub_structure(text: str, sink: Sink, *, max_bytes: int = 1 << 20) -> tuple[str, str | None]:
@@ -226,6 +236,13 @@ class _Scanner:
             k += 1  # a key starts with a letter or "_" ("--user=…" reads "user")
         if k >= key_end or (k > 0 and text[k - 1] in _NOT_BEFORE_KEY):
             return -1
+        if text[sep] == "=" and "&" in text:  # a form body inside a line: "… grant_type=password&card=4111+1111…"
+            f = _FORM.match(text, k)
+            if f is not None:
+                new = _scrub_form(f.group(), self.sink)
+                if new != f.group():
+                    self.edits.append((k, f.end(), new))
+                return f.end()
         return self._value_for(text[k:key_end], _skip_ws_inline(text, sep + 1))
 
     def _value_for(self, key: str, i: int) -> int:
@@ -245,7 +262,17 @@ class _Scanner:
         end = i
         while end < self.n and text[end] not in " \t\r\n,;&)]}\"'<>|":
             end += 1
-        if end > i and text[i:end].lower() not in _PROSE:  # "token: expired", "password=invalid"
+        word = text[i:end].lower()
+        if word in _TOKEN_SCHEMES or word in _PARAM_SCHEMES:  # Authorization: Bearer <credential>
+            j = _skip_ws_inline(text, end)
+            if j > end and j < self.n and text[j] not in "\r\n":
+                stop = j
+                line_end = "\r\n" if word in _PARAM_SCHEMES else " \t\r\n,;\"'<>|"
+                while stop < self.n and text[stop] not in line_end:
+                    stop += 1
+                self._replace_value(j, stop, text[j:stop], path, None)
+                return stop
+        if end > i and word not in _PROSE:  # "token: expired", "password=invalid"
             self._replace_value(i, end, text[i:end], path, None)  # text, not a literal: no quotes added
         return end
 
@@ -438,6 +465,12 @@ class _Scanner:
         raw = text[start + 1: end - 1] if closed else text[start + 1: end]
         escaped = "\\" in raw
         if self.mode == EMBEDDED and not escaped and not self.sink.wants(path):
+            # the detectors will read this string with the rest of the line, but a structure inside it
+            # ("{"message": "session_id=…"}") must be read on its own
+            if len(raw) > 2 and ("=" in raw or ":" in raw or "{" in raw or "(" in raw or "[" in raw):
+                new = self.sink.inner(raw)
+                if new is not None and new != raw:
+                    self.edits.append((start + 1, start + 1 + len(raw), _escape(new, q, self.python or q == "'")))
             return
         value = _unescape(raw, q) if escaped else raw
         new = self.sink.value(path, value, False, self.mode)
