@@ -66,16 +66,20 @@ def test_a_processor_after_a_passthrough_still_applies_its_rules_to_the_resource
 
 # -- Collector-style multi-pipeline configs, end to end -------------------------------------------
 
-def _spans(sink: OtlpSink) -> dict[str, dict]:
-    """Exported spans by name: their attributes plus the resource's (prefixed ``resource.``)."""
+def _span_table(requests_: list) -> dict[str, dict]:
+    """Spans by name: their attributes plus the resource's (prefixed ``resource.``)."""
     out = {}
-    for request in sink.requests("traces"):
+    for request in requests_:
         for rs in request.resource_spans:
             resource = {f"resource.{k}": v for k, v in kv_to_dict(rs.resource.attributes).items()}
             for ss in rs.scope_spans:
                 for span in ss.spans:
                     out[span.name] = {**kv_to_dict(span.attributes), **resource}
     return out
+
+
+def _spans(sink: OtlpSink) -> dict[str, dict]:
+    return _span_table(sink.requests("traces"))
 
 
 def _expected(policy: str | dict, raw_spans: list) -> dict[str, dict]:
@@ -87,13 +91,7 @@ def _expected(policy: str | dict, raw_spans: list) -> dict[str, dict]:
 
     request = encode_spans(raw_spans)
     redact_request(Redactor(policy), request)
-    out = {}
-    for rs in request.resource_spans:
-        resource = {f"resource.{k}": v for k, v in kv_to_dict(rs.resource.attributes).items()}
-        for ss in rs.scope_spans:
-            for span in ss.spans:
-                out[span.name] = {**kv_to_dict(span.attributes), **resource}
-    return out
+    return _span_table([request])
 
 
 def _emit(exporter, raw, name: str, resource: dict) -> None:
@@ -225,19 +223,23 @@ def test_one_processor_id_in_two_pipelines_is_two_instances():
         assert gw.exporters["otlphttp"] is gw.pipelines["traces"].exporters[0] is gw.pipelines["traces/copy"].exporters[0]
 
 
+def _with_and_without(processor: str, settings: dict, with_sink: OtlpSink, without_sink: OtlpSink) -> dict:
+    """One receiver feeding two trace pipelines: `traces/with` runs ``processor``, `traces/without` nothing."""
+    return {
+        "receivers": {"otlp": {"protocols": {"http": {"endpoint": "127.0.0.1:0"}}}},
+        "processors": {processor: settings},
+        "exporters": {"otlphttp/with": {"endpoint": with_sink.endpoint},
+                      "otlphttp/without": {"endpoint": without_sink.endpoint}},
+        "service": {"pipelines": {
+            "traces/with": {"receivers": ["otlp"], "processors": [processor], "exporters": ["otlphttp/with"]},
+            "traces/without": {"receivers": ["otlp"], "exporters": ["otlphttp/without"]}}},
+    }
+
+
 def test_each_pipeline_batches_with_its_own_settings():
     """Two pipelines fed by one receiver: one merges three requests into one, the other sends each."""
     with OtlpSink() as merged, OtlpSink() as single:
-        cfg = {
-            "receivers": {"otlp": {"protocols": {"http": {"endpoint": "127.0.0.1:0"}}}},
-            "processors": {"batch/three": {"send_batch_size": 3, "timeout": "30s"}},
-            "exporters": {"otlphttp/merged": {"endpoint": merged.endpoint},
-                          "otlphttp/single": {"endpoint": single.endpoint}},
-            "service": {"pipelines": {
-                "traces/merged": {"receivers": ["otlp"], "processors": ["batch/three"],
-                                  "exporters": ["otlphttp/merged"]},
-                "traces/single": {"receivers": ["otlp"], "exporters": ["otlphttp/single"]}}},
-        }
+        cfg = _with_and_without("batch/three", {"send_batch_size": 3, "timeout": "30s"}, merged, single)
         with Gateway(load_config(cfg)) as gw:
             import concurrent.futures
 
@@ -254,17 +256,9 @@ def test_each_pipeline_batches_with_its_own_settings():
 
 def test_filter_processor_drops_matching_records_in_its_pipeline_only():
     with OtlpSink() as filtered, OtlpSink() as everything:
-        cfg = {
-            "receivers": {"otlp": {"protocols": {"http": {"endpoint": "127.0.0.1:0"}}}},
-            "processors": {"filter/health": {"drop": [{"attribute": "http.route", "value": "/health"},
-                                                      {"resource_attribute": "service.name", "regex": "^canary-"}]}},
-            "exporters": {"otlphttp/filtered": {"endpoint": filtered.endpoint},
-                          "otlphttp/all": {"endpoint": everything.endpoint}},
-            "service": {"pipelines": {
-                "traces/filtered": {"receivers": ["otlp"], "processors": ["filter/health"],
-                                    "exporters": ["otlphttp/filtered"]},
-                "traces/all": {"receivers": ["otlp"], "exporters": ["otlphttp/all"]}}},
-        }
+        cfg = _with_and_without("filter/health", {"drop": [
+            {"attribute": "http.route", "value": "/health"},
+            {"resource_attribute": "service.name", "regex": "^canary-"}]}, filtered, everything)
         request = _trace_request("GET /orders")
         health = request.resource_spans[0].scope_spans[0].spans.add(name="GET /health")
         health.attributes.append(KeyValue(key="http.route", value=py_to_any("/health")))
@@ -275,7 +269,7 @@ def test_filter_processor_drops_matching_records_in_its_pipeline_only():
                                  headers=PROTO, timeout=10).status_code == 200
             assert everything.wait_for(lambda: len(everything.span_names()) == 3)
             assert filtered.wait_for(lambda: filtered.span_names() == ["GET /orders"])
-            assert gw.metrics.get("filtered", pipeline="traces/filtered") == 2
+            assert gw.metrics.get("filtered", pipeline="traces/with") == 2
         [req] = filtered.requests("traces")
         assert len(req.resource_spans) == 1  # the resource left without spans is gone too
 

@@ -39,7 +39,7 @@ from otel_privacy.gateway.factories import FACTORIES
 from otel_privacy.gateway.processors import PipelineInfo
 from otel_privacy.gateway.selfmetrics import SelfMetrics
 from otel_privacy.otlp import kv_to_dict, py_to_any
-from otlp_sink import OtlpSink, ReservedPort, SilentPort, free_port
+from otlp_sink import OtlpSink, ReservedPort, SilentPort, free_port, wait_for
 
 PROTO = {"Content-Type": "application/x-protobuf"}
 TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -123,17 +123,6 @@ def _send(exporter, timeout: float = 20.0):
 def _enqueue(exporter) -> None:
     assert exporter.reserve_slot()  # as the pipeline does: a slot first, then the request
     exporter.enqueue("traces", _request().SerializeToString(), 1)
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
-    import time
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 def _still_running_after(exporter, seconds: float) -> bool:
@@ -272,7 +261,7 @@ def check_retry_enabled(tmp_path, monkeypatch):
             exporter.start()
             sink.fail_next(1)
             _enqueue(exporter)
-            assert _wait_for(lambda e=exporter, s=sink: bool(s.bodies["traces"]) or e.metrics.get("dropped") > 0)
+            assert wait_for(lambda e=exporter, s=sink: bool(s.bodies["traces"]) or e.metrics.get("dropped") > 0)
             assert bool(sink.bodies["traces"]) is delivered
             assert (exporter.metrics.get("dropped", reason="retries_exhausted") == 1) is (not delivered)
             exporter.stop(1)
@@ -306,12 +295,12 @@ def check_max_elapsed_time(tmp_path, monkeypatch):
         "initial_interval": "20ms", "max_interval": "20ms", "max_elapsed_time": "200ms"}})
     exporter.start()
     _enqueue(exporter)
-    assert _wait_for(lambda: exporter.metrics.get("dropped", reason="retries_exhausted") == 1)
+    assert wait_for(lambda: exporter.metrics.get("dropped", reason="retries_exhausted") == 1)
     never = _exporter("otlphttp", {"endpoint": down.endpoint, "retry_on_failure": {
         "initial_interval": "20ms", "max_interval": "20ms", "max_elapsed_time": 0}})
     never.start()
     _enqueue(never)
-    assert _wait_for(lambda: never.metrics.get("retried") >= 20)
+    assert wait_for(lambda: never.metrics.get("retried") >= 20)
     assert never.metrics.get("dropped") == 0
     exporter.stop(0.1)
     never.stop(0.1)
