@@ -169,6 +169,8 @@ class Redactor:
         self._structure = p.structure.enabled
         self._structure_max = p.structure.max_bytes
         self._key_memo: dict[str, str] = {}
+        # key path inside text -> does its plan do more than the detectors (asked for every key=value in a line)
+        self._wants_memo: dict[str, bool] = {}
         self._pseudonym_shape = re.compile(re.escape(p.identity.prefix) + f"[0-9a-f]{{{p.identity.length}}}")
 
         self.url = UrlSanitizer(
@@ -815,7 +817,13 @@ class _StructureSink:
         self.depth = depth
 
     def wants(self, path: str) -> bool:
-        return self.r._text_plan_for(path).action not in ("text", "keep")
+        memo = self.r._wants_memo
+        hit = memo.get(path)
+        if hit is None:
+            hit = self.r._text_plan_for(path).action not in ("text", "keep")
+            if len(memo) < _MAX_KEY_CACHE:
+                memo[path] = hit
+        return hit
 
     def key(self, key: str) -> str | None:
         new = self.r._key_memo.get(key)
@@ -842,7 +850,10 @@ class _StructureSink:
         if action == "text":
             if bare and _NUMERIC.fullmatch(value):
                 return None
-            new = r._scan(value, self.depth + 1, self.rec)
+            # short leaves repeat across documents ("status": "ok"): the memoised scan (nesting is bounded
+            # there too: every level scans a strictly shorter string)
+            new = r._text_step(value, self.rec) if len(value) <= _TEXT_MEMO_MAX_LEN else \
+                r._scan(value, self.depth + 1, self.rec)
         elif action == "drop" or action == "redact":
             new = r.replacement
         elif bare and action != "hash" and _NUMERIC.fullmatch(value):

@@ -52,10 +52,12 @@ _PARAM_SCHEMES = frozenset({"digest", "oauth", "aws4-hmac-sha256", "hmac", "hmac
 # Where a structure may start in free text. Every branch starts with a literal, so the regex engine skips
 # everything else with a table lookup; what precedes a "(" (a callee) is read backwards by hand.
 _STRUCT = re.compile(r"[{\[(]|Key \((?=[^()]*\)=\()|Failing row contains \(|Duplicate entry '")
-# key=value, key: value and --flag value: found at their separator; the key is read backwards by hand.
-_SEP = re.compile(r"[=:]|(?<!\S)--(?=[A-Za-z])")
+# key=value, key: value and --flag value. A pair is found whole — its key is the longest run of key characters
+# before the separator (then an optional quote and blanks) — and a ":" only counts before a blank, a quote or
+# the end ("12:30", "db:5432", "https://" are not pairs). The look-behind and the possessive run keep it linear.
+_PAIR = re.compile(r"(?<!\S)--(?=[A-Za-z])"
+                   r"|(?<![A-Za-z0-9_.\-\[\]])(?P<key>[A-Za-z0-9_.\-\[\]]++)[\"']?[ \t]*+(?:=|:(?![^ \t\"']))")
 _FLAG_HEAD = re.compile(r"--([A-Za-z][\w-]*)(?:=|[ \t]+(?=[^\s-]))")
-_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-[]")
 _NOT_BEFORE_KEY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-@/\\")
 _JSON_START = frozenset("\"'{[0123456789-tfnN]}")
 _MAX_DEPTH = 64
@@ -161,11 +163,11 @@ class _Scanner:
         pairs = "=" in text or ":" in text or "--" in text
         if structures and pairs:  # both kinds, in text order (a structure first where both start at one place)
             found = sorted([(m.start(), 0, m) for m in _STRUCT.finditer(text)]
-                           + [(m.start(), 1, m) for m in _SEP.finditer(text)], key=_position)
+                           + [(_pair_at(m), 1, m) for m in _PAIR.finditer(text)], key=_position)
         elif structures:
             found = [(m.start(), 0, m) for m in _STRUCT.finditer(text)]
         elif pairs:
-            found = [(m.start(), 1, m) for m in _SEP.finditer(text)]
+            found = [(_pair_at(m), 1, m) for m in _PAIR.finditer(text)]
         else:
             return False
         pos = 0
@@ -216,25 +218,17 @@ class _Scanner:
 
     def _key_value_at(self, m: re.Match[str]) -> int:
         """``key=value`` / ``key: value`` / ``--flag value`` in text: the value goes by the key's meaning."""
-        text, sep = self.text, m.start()
-        if text[sep] == "-":  # --password value / --password=value
-            f = _FLAG_HEAD.match(text, sep)
+        text = self.text
+        if m.group("key") is None:  # --password value / --password=value
+            f = _FLAG_HEAD.match(text, m.start())
             if f is None:
                 return -1
             return self._value_for(f.group(1), f.end())
-        if text[sep] == ":" and sep + 1 < self.n and text[sep + 1] not in " \t\"'":
-            return -1  # "12:30", "db:5432", "https://", "user:42:profile"
-        k = sep
-        while k > 0 and text[k - 1] in " \t":
-            k -= 1
-        if k > 0 and text[k - 1] in "\"'":
-            k -= 1
-        key_end = k
-        while k > 0 and text[k - 1] in _KEY_CHARS:
-            k -= 1
+        sep = m.end() - 1
+        k, key_end = m.span("key")
         while k < key_end and not (text[k].isalpha() or text[k] == "_"):
-            k += 1  # a key starts with a letter or "_" ("--user=…" reads "user")
-        if k >= key_end or (k > 0 and text[k - 1] in _NOT_BEFORE_KEY):
+            k += 1  # a key starts with a letter or "_"; what precedes it must not be part of a word or path
+        if k >= key_end or (text[k - 1] in _NOT_BEFORE_KEY if k > 0 else False):
             return -1
         if text[sep] == "=" and "&" in text:  # a form body inside a line: "… grant_type=password&card=4111+1111…"
             f = _FORM.match(text, k)
@@ -494,6 +488,11 @@ class _Scanner:
 
 def _position(found: tuple[int, int, re.Match[str]]) -> tuple[int, int]:
     return found[0], found[1]
+
+
+def _pair_at(m: re.Match[str]) -> int:
+    """Where a pair is in text order: at its separator (a ``--flag`` at its dashes)."""
+    return m.end() - 1 if m.group("key") is not None else m.start()
 
 
 # -- helpers --------------------------------------------------------------------------------------------
