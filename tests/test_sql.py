@@ -133,12 +133,14 @@ def test_unknown_dialect_falls_back_to_generic():
     assert OBF.obfuscate("SELECT * FROM t WHERE a = 'x'", "klingon").statement == "SELECT * FROM t WHERE a = ?"
 
 
-def test_generic_dialect_fails_closed_on_backslash_escapes():
-    # an unknown server may treat \' as an escaped quote: reading it the standard way would copy "s secret"
-    out = OBF.obfuscate("SELECT * FROM t WHERE a = 'it\\'s secret' AND b = 1").statement
-    assert out == "SELECT * FROM t WHERE a = ? AND b = ?"
-    # SQLite has no backslash escapes: 'C:\' is a whole string and b's value is its own literal
-    assert OBF.obfuscate("SELECT * FROM t WHERE a = 'C:\\' AND b = 'secret'", "sqlite").statement == \
+def test_a_backslash_before_a_quote_is_read_both_ways_in_every_dialect():
+    # with backslash escapes 'it\'s secret' is one string; without, "s secret" would be code and the last quote
+    # opens a string to the end: everything either reading puts in a literal is masked
+    for dialect in ("generic", "sqlite", "postgresql"):
+        out = OBF.obfuscate("SELECT * FROM t WHERE a = 'it\\'s secret' AND b = 1", dialect).statement
+        assert out == "SELECT * FROM t WHERE a = ?"
+    # where the readings agree (no backslash next to a quote), nothing more is masked
+    assert OBF.obfuscate("SELECT * FROM t WHERE a = 'C:\\dir' AND b = 1").statement == \
         "SELECT * FROM t WHERE a = ? AND b = ?"
 
 

@@ -90,15 +90,17 @@ DQS = 1 << 10  # "…" may be a string (so backslashes escape in it under BS)
 # How "…" is read: always a name (standard SQL), always a string, or by position (``classify``).
 DQ_NAME, DQ_STRING, DQ_CLASSIFY = 0, 1, 2
 _PG = EBS | NEST | DOLLAR | DTAG
-# dialect -> (readings, how "…" is read)
+# dialect -> (readings, how "…" is read). Every dialect is also read with backslash escapes, and those that
+# have them without: a server may be configured either way (MySQL's NO_BACKSLASH_ESCAPES, PostgreSQL's
+# standard_conforming_strings), and a statement escaped for the wrong server still reaches telemetry.
 _DIALECT_READINGS: dict[str, tuple[tuple[int, ...], int]] = {
-    "generic": ((BS,), DQ_NAME),
-    "postgresql": ((_PG,), DQ_NAME),
-    "mysql": ((BS | HASH | DQS,), DQ_STRING),
-    "sqlite": ((0,), DQ_NAME),
-    "mssql": ((BRACKET,), DQ_NAME),
-    "oracle": ((QQ,), DQ_NAME),
-    "cassandra": ((0,), DQ_NAME),
+    "generic": ((0, BS), DQ_NAME),
+    "postgresql": ((_PG, _PG | BS), DQ_NAME),
+    "mysql": ((BS | HASH | DQS, HASH | DQS), DQ_STRING),
+    "sqlite": ((0, BS), DQ_NAME),
+    "mssql": ((BRACKET, BRACKET | BS), DQ_NAME),
+    "oracle": ((QQ, QQ | BS), DQ_NAME),
+    "cassandra": ((0, BS), DQ_NAME),
 }
 
 _DTAG_START = re.compile(r"\$[A-Za-z_\x80-\U0010ffff]")
