@@ -50,21 +50,27 @@ class SqlResult:
 # What a statement becomes when obfuscating it failed (a bug, never the input's fault): nothing of it is kept.
 FAILED = SqlResult("?")
 
-DIALECTS = ("generic", "postgresql", "mysql", "sqlite", "mssql", "oracle", "cassandra")
+DIALECTS = ("generic", "postgresql", "mysql", "sqlite", "mssql", "oracle", "cassandra", "hive")
 
+# Systems whose lexical rules we know; every other db.system is read with the generic (safest) rules.
 _SYSTEM_DIALECT = {
-    "postgresql": "postgresql", "postgres": "postgresql", "cockroachdb": "postgresql", "redshift": "postgresql",
-    "mysql": "mysql", "mariadb": "mysql", "tidb": "mysql", "sqlite": "sqlite", "mssql": "mssql",
-    "microsoft.sql_server": "mssql", "sqlserver": "mssql", "oracle": "oracle", "oracle.db": "oracle",
-    "cassandra": "cassandra", "scylla": "cassandra", "trino": "generic", "clickhouse": "mysql",
+    "postgresql": "postgresql", "postgres": "postgresql", "cockroachdb": "postgresql",
+    "mysql": "mysql", "mariadb": "mysql", "tidb": "mysql",
+    "sqlite": "sqlite",
+    "mssql": "mssql", "microsoft.sql_server": "mssql", "sqlserver": "mssql",
+    "oracle": "oracle", "oracle.db": "oracle",
+    "cassandra": "cassandra", "scylla": "cassandra", "scylladb": "cassandra",
+    "hive": "hive", "apache.hive": "hive", "spark": "hive", "apache.spark": "hive", "sparksql": "hive",
 }
+# Stores whose statements are not SQL (scrub.nosql).
 _NOT_SQL = frozenset({"redis", "mongodb", "elasticsearch", "opensearch", "memcached", "couchdb", "dynamodb",
                       "aws.dynamodb", "couchbase", "neo4j", "cosmosdb", "azure.cosmosdb", "hbase", "geode"})
 
 
 def dialect_for_system(db_system: str | None) -> str | None:
     """The SQL dialect for a ``db.system`` / ``db.system.name`` value; ``None`` for stores whose statements are
-    not SQL."""
+    not SQL. Systems we have no rules for (Redshift, Snowflake, ClickHouse, Trino, BigQuery, Databricks, DuckDB,
+    …) get ``generic``: the statement is read under every known dialect's rules at once, the safest reading."""
     if not db_system:
         return "generic"
     system = db_system.lower()
@@ -90,18 +96,34 @@ DQS = 1 << 10  # "…" may be a string (so backslashes escape in it under BS)
 # How "…" is read: always a name (standard SQL), always a string, or by position (``classify``).
 DQ_NAME, DQ_STRING, DQ_CLASSIFY = 0, 1, 2
 _PG = EBS | NEST | DOLLAR | DTAG
+_MYSQL = HASH | DQS
+_HIVE = NEST | DQS
+_SQLITE = BRACKET | DQS
 # dialect -> (readings, how "…" is read). Every dialect is also read with backslash escapes, and those that
 # have them without: a server may be configured either way (MySQL's NO_BACKSLASH_ESCAPES, PostgreSQL's
-# standard_conforming_strings), and a statement escaped for the wrong server still reaches telemetry.
+# standard_conforming_strings, Spark's escapedStringLiterals), and a statement escaped for the wrong server
+# still reaches telemetry.
 _DIALECT_READINGS: dict[str, tuple[tuple[int, ...], int]] = {
-    "generic": ((0, BS), DQ_NAME),
     "postgresql": ((_PG, _PG | BS), DQ_NAME),
-    "mysql": ((BS | HASH | DQS, HASH | DQS), DQ_STRING),
-    "sqlite": ((0, BS), DQ_NAME),
-    "mssql": ((BRACKET, BRACKET | BS), DQ_NAME),
+    # ANSI_QUOTES may make "…" a name
+    "mysql": ((_MYSQL | BS, _MYSQL), DQ_CLASSIFY),
+    # "x" falls back to a string when no column x exists; [x] and `x` are names
+    "sqlite": ((_SQLITE, _SQLITE | BS), DQ_CLASSIFY),
+    "mssql": ((NEST | BRACKET, NEST | BRACKET | BS), DQ_NAME),
     "oracle": ((QQ, QQ | BS), DQ_NAME),
-    "cassandra": ((0, BS), DQ_NAME),
+    "cassandra": ((DOLLAR | SLASH2, DOLLAR | SLASH2 | BS), DQ_NAME),
+    "hive": ((_HIVE | BS, _HIVE), DQ_CLASSIFY),
 }
+# Unknown servers: every reading above, and those of Snowflake (// comments, $$), BigQuery (# comments,
+# triple quotes, "…" strings) and ClickHouse (# comments), with and without backslash escapes. Only the flags
+# whose characters occur in a statement are read (see readings_for): most statements need one reading.
+_GENERIC_READINGS: list[int] = [0]
+for _profile in [r for readings, _ in _DIALECT_READINGS.values() for r in readings] + [
+        SLASH2 | DOLLAR, HASH | TRIPLE | DQS, HASH]:
+    for _r in (_profile, _profile | BS):
+        if _r not in _GENERIC_READINGS:
+            _GENERIC_READINGS.append(_r)
+_DIALECT_READINGS["generic"] = (tuple(_GENERIC_READINGS), DQ_CLASSIFY)
 
 _DTAG_START = re.compile(r"\$[A-Za-z_\x80-\U0010ffff]")
 
@@ -138,6 +160,8 @@ def readings_for(dialect: str, text: str) -> tuple[list[int], int]:
     out: list[int] = []
     for r in readings:
         eff = r & rel
+        if not eff & BS:
+            eff &= ~DQS  # (DQS only says whether backslashes escape in "…")
         if eff not in out:
             out.append(eff)
     return out, dq_mode
@@ -146,7 +170,9 @@ def readings_for(dialect: str, text: str) -> tuple[list[int], int]:
 # -- tokenizer -----------------------------------------------------------------------------------
 # Token kinds. A token is (kind, start, end) over the statement.
 T_WS, T_WORD, T_NUMBER, T_STRING, T_COMMENT, T_DQ, T_QIDENT, T_PARAM, T_OP = range(9)
-_MASKABLE = frozenset({T_NUMBER, T_STRING, T_COMMENT, T_DQ, T_QIDENT})
+# Tokens that may hide something (a literal, a comment, a "…" that may be a string): where readings disagree
+# on one of these, the union masks. A [name] or `name` one reading sees and another does not hides nothing.
+_MASKABLE = frozenset({T_NUMBER, T_STRING, T_COMMENT, T_DQ})
 
 # Character classes of ASCII; every code point >= 128 is a word character.
 (C_OTHER, C_WS, C_ALPHA, C_DIGIT, C_QUOTE, C_DQUOTE, C_BTICK, C_LBRACK, C_DOLLAR, C_MINUS, C_SLASH, C_HASH,
@@ -464,7 +490,7 @@ def _ends_value(c: str) -> bool:
 def union(streams: list[list[tuple[int, int, int]]]) -> list[tuple[int, int, int]]:
     """One token stream masking everything any reading put inside a literal or a comment.
 
-    A literal/comment/quoted token on which every reading agrees (same span, same kind, and nothing of
+    A literal/comment/``"…"`` token on which every reading agrees (same span, same kind, and nothing of
     another reading overlapping it) is kept as it is. Every other such token, from any reading, is part of
     a masked region; a region grows to the boundaries of the first reading's tokens it touches, and
     regions that then overlap merge. A region is a comment if only comments formed it, else a string.
