@@ -442,7 +442,8 @@ _DEFAULT: dict[str, Any] = {
         {"match": ["db.query.parameter", "db.query.parameter.*"], "action": "redact"},
         # The service's own address is not personal data; peers (clients) are truncated below.
         {"match": SERVER_ADDRESS_KEYS, "action": "host"},
-        {"match": ["db.statement", "db.query.text"], "action": "db_statement"},
+        # (graphql.document: GraphQL, recognised by its shape: literals → ?, fields and arguments kept)
+        {"match": ["db.statement", "db.query.text", "graphql.document"], "action": "db_statement"},
         # SQLAlchemy writes "select /path/to/file.db" here; an operation is one word
         {"match": ["db.operation.name", "db.operation"], "action": "operation"},
         {"match": ["url.full", "http.url", "http.target", "url.query"], "action": "url"},

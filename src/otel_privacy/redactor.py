@@ -33,6 +33,8 @@ from .scrub import identity as _identity
 from .scrub import keynames as _keys
 from .scrub.ip import truncate_ip
 from .scrub.nosql import NOSQL_SYSTEMS, obfuscate_nosql
+from .scrub.querylang import FAILED as _QUERY_FAILED
+from .scrub.querylang import QUERY_SYSTEMS, language_for, obfuscate_query
 from .scrub.sql import FAILED as _SQL_FAILED
 from .scrub.sql import SqlObfuscator, SqlResult, dialect_for_system, is_low_cardinality_name, looks_like_sql
 from .scrub.structure import DOCUMENT, scrub_structure
@@ -727,6 +729,19 @@ class Redactor:
             out = obfuscate_nosql(system, value)
             if out is not None:
                 return out
+        # Cypher, Gremlin, SPARQL, GraphQL, InfluxQL/Flux, PromQL/LogQL, AQL: by db.system, or (without one)
+        # by an opening no SQL statement has
+        language = language_for(system, value)
+        if language is not None:
+            query = obfuscate_query(language, value)
+            if query is _QUERY_FAILED:
+                self._error("query:obfuscate", RuntimeError("query obfuscation failed"))
+            if self.policy.sql.summary and language != "graphql":  # (a GraphQL document is not a database's)
+                if query.summary:
+                    rec.derive("db.query.summary", query.summary)
+                if query.operation:
+                    rec.derive("db.operation.name", query.operation)
+            return query.statement
         dialect = dialect_for_system(system)
         if dialect is None:  # a store we cannot parse: keep nothing we did not understand
             return self._text_step(value, rec)
@@ -754,6 +769,11 @@ class Redactor:
             return name
         if rec.db_system in NOSQL_SYSTEMS:
             return self._statement_step(name, rec)
+        if rec.db_system in QUERY_SYSTEMS:  # a graph or time-series query as the span name: its summary
+            language = language_for(rec.db_system, name)
+            if language is not None:
+                query = obfuscate_query(language, name)
+                return self._text_step(query.summary or query.statement, rec)
         if looks_like_sql(name):
             result = self._obfuscate_sql(name, dialect_for_system(rec.db_system))
             # identifiers survive obfuscation; scan them too (an e-mail used as a quoted name)

@@ -21,8 +21,6 @@ consume the tokens:
    ``VALUES`` → one row.
 5. **Summary** — operations and tables (``db.query.summary``), joins, from the same tokens.
 
-:mod:`otel_privacy.scrub._sqlcore` (C, optional) implements the same passes; this module is the
-reference and the fallback, and the tests compare the two on generated statements.
 """
 
 from __future__ import annotations
