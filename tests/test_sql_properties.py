@@ -56,6 +56,10 @@ def string_literal(draw, dialect: str):
     if dialect == "oracle":
         forms.append("q")
     form = draw(st.sampled_from(forms))
+    # Unknown servers are also read as BigQuery, where three quotes open a triple-quoted string: a value that
+    # starts with the quote character has no literal that every reading ends at the same place (the union masks
+    # the rest of the statement; test_sql_dialects covers it)
+    assume(not (dialect == "generic" and body[:1] == ('"' if form == "double" else "'")))
     if form == "dollar":
         assume("$$" not in body and not body.endswith("$"))
         lit = f"$${body}$$"
