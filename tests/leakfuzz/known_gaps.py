@@ -105,12 +105,6 @@ KNOWN_GAPS: tuple[Gap, ...] = tuple([
             "(#15 §3)", "url #15",
             ("url_matrix", "*", "*", "https://api.example.com/api/callback;jsessionid=tGsaavLZSIo4M?page=2"),
             ("webhook_url", "*", "*", "https://hooks.slack.com/services/T…/B…/vAzIu21mtUss8erbNqYvbKqT")),
-    # -- #15 §4: SQL and other query languages -------------------------------------------------------
-    *_group('SQL: a backslash-escaped quote hides the next literal; "…" strings in SQLite; Cypher literals (#15 §4)',
-            "sql #15",
-            ("sql_backslash", "*", "*", "SELECT * FROM items WHERE name = 'foo\\' AND color = 'Zq8kLm2pXv'"),
-            ("sql_double_quoted_other", "*", "*", 'SELECT * FROM users WHERE email = "sL2jIxv1EhKe" (sqlite, hive)'),
-            ("cypher", "*", "*", "MATCH (u:User {email: 'VujQb9rGs'}) RETURN u.id")),
 ])
 
 BENIGN_GAPS: tuple[Gap, ...] = tuple([
