@@ -45,6 +45,62 @@ def matrix(outcome, kinds: Sequence[str], encodings: Sequence[str]) -> str:
     return "\n".join(rows)
 
 
+def audit_gaps(outcome, leaked_in, record: bool = False) -> None:
+    """Which gaps still explain leaks on their own (a gap whose leaks all fall in other gaps too has a stale
+    cause: narrow or remove it), each with a minimal example; optionally recorded as regressions."""
+    from pathlib import Path
+
+    import yaml
+
+    from .corpus import REGRESSIONS
+    from .report import regression_entry
+
+    leaked = outcome.leaked()
+    leaking = [c for c in outcome.cases if c.id in leaked]
+    print("\n-- known gaps: inside / leaking / leaking in this gap only")
+    examples: dict[int, Case] = {}
+    for i, gap in enumerate(KNOWN_GAPS):
+        inside = [c for c in outcome.cases if gap.covers(c.cls, c.noise)]
+        mine = [c for c in leaking if any(gap.excuses(c.cls, d, c.noise) for d in leaked[c.id])]
+        alone = [c for c in mine if not any(g.excuses(c.cls, d, c.noise) for g in KNOWN_GAPS if g is not gap
+                                            for d in leaked[c.id])]
+        flag = "STALE" if not alone else ""
+        print(f"  [{i:2}] {gap.kind[:40]} × {gap.carrier[:30]} × {gap.encoding[:40]}: "
+              f"{len(inside)} / {len(mine)} / {len(alone)} {flag}")
+        if alone:
+            examples[i] = alone[0]
+    by_original = {}
+    for i, case in examples.items():  # one gap at a time: its example must stay inside it (and no other)
+        gap = KNOWN_GAPS[i]
+        others = [g for g in KNOWN_GAPS if g is not gap]
+        stay = lambda c, gap=gap, others=others: gap.covers(c.cls, c.noise) and not any(  # noqa: E731
+            g.covers(c.cls, c.noise) for g in others)
+        by_original[case.id] = shrink({case: frozenset(leaked[case.id])}, leaked_in, stay=stay)[0].minimal
+    entries = []
+    for i, case in examples.items():
+        minimal = by_original[case.id]
+        print(f"  [{i:2}] e.g. {minimal.label()}: {minimal.planted()[:200]}")
+        entries.append(minimal)
+    if record:
+        path = Path(REGRESSIONS)
+        existing = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        names = {e["name"] for e in existing}
+        added = 0
+        text = path.read_text(encoding="utf-8").rstrip()
+        if text.endswith("[]"):
+            text = text[:-2].rstrip()
+        for m in entries:
+            name = f"{m.kind}-{m.carrier}-{m.encoding}"
+            if name in names:
+                continue
+            names.add(name)
+            m = Case(m.id, m.kind, m.carrier, m.encoding, m.noise, m.sample, m.payload, m.origin, name)
+            text += "\n" + regression_entry(m).rstrip()
+            added += 1
+        path.write_text(text + "\n", encoding="utf-8")
+        print(f"  recorded {added} new regression entr{'y' if added == 1 else 'ies'} in {path}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m leakfuzz", description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
@@ -53,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--new", action="store_true", help="list (minimised) leaks that no known gap covers")
     ap.add_argument("--matrix", action="store_true", help="print kind × encoding leak counts")
     ap.add_argument("--save", metavar="FILE", help="write every case and the doors it leaked in as JSON lines")
+    ap.add_argument("--gaps", action="store_true",
+                    help="per known gap: cases inside, leaking, leaking in no other gap, a minimal example")
+    ap.add_argument("--record", action="store_true",
+                    help="with --gaps: append each gap's minimal example to the regression table")
     args = ap.parse_args(argv)
     doors = tuple(args.doors.split(","))
     cases = generate(args.seed, args.cases)
@@ -80,8 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         firsts = {}
         for c, ds in new.items():
             firsts.setdefault(c.cls, (c, ds))
-        for s in shrink(dict(firsts.values()), leaked_in):
+        outside = lambda c: not any(g.covers(c.cls, c.noise) for g in KNOWN_GAPS)  # noqa: E731
+        for s in shrink(dict(firsts.values()), leaked_in, stay=outside):
             print(f"  {s.original.label():60} → {s.minimal.label()}\n      {s.minimal.planted()[:220]}")
+    if args.gaps:
+        audit_gaps(outcome, leaked_in, record=args.record)
     if args.matrix:
         from .catalogue import KINDS
         from .encodings import ENCODINGS

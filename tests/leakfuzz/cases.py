@@ -15,7 +15,7 @@ from typing import Any
 from .carriers import CARRIERS
 from .catalogue import KINDS
 from .encodings import ENCODINGS, KV, Payload, Split, Text, applicable, encode
-from .samples import Kind, Sample
+from .samples import Kind, Sample, fragments
 
 ENCODING_ORDER = list(ENCODINGS)
 CARRIER_ORDER = list(CARRIERS)
@@ -51,10 +51,13 @@ class Case:
         return f"{self.carrier}: {p.text!r}"
 
     def to_dict(self) -> dict[str, Any]:
-        """A regression-table entry: everything needed to replay this exact case."""
+        """A regression-table entry: everything needed to replay this exact case (fragment needles are
+        derived again when it is read)."""
+        sample = self.sample.to_dict()
+        derived = set(fragments(self.sample.needles))
+        sample["needles"] = [n for n in self.sample.needles if n not in derived]
         return {"name": self.name or f"{self.kind}-{self.carrier}-{self.encoding}-{self.id}", "kind": self.kind,
-                "carrier": self.carrier, "encoding": self.encoding, "noise": self.noise,
-                "sample": self.sample.to_dict()}
+                "carrier": self.carrier, "encoding": self.encoding, "noise": self.noise, "sample": sample}
 
 
 def kind_of(name: str) -> Kind:

@@ -27,8 +27,8 @@ NETWORKS: dict[str, list[tuple[str | tuple[int, int], int]]] = {
     "amex": [("34", 15), ("37", 15)],
     "discover": [("6011", 16), ((644, 649), 16), ("65", 16), ("6011", 19)],
     "jcb": [((3528, 3589), 16), ((3528, 3589), 19)],
-    "maestro": [("5018", 16), ("5020", 16), ("5038", 16), ("5893", 16), ("6304", 16), ("6759", 16),
-                ((6761, 6763), 16), ("6304", 19), ("5018", 19)],
+    "maestro": [("5018", 16), ("5020", 16), ("5038", 16), ("5893", 16), ("5018", 19)],
+    "maestro6": [("6304", 16), ("6759", 16), ((6761, 6763), 16), ("6304", 19)],
     "unionpay": [("62", 16), ("62", 17), ("62", 18), ("62", 19)],
     "mir": [((2200, 2204), 16)],
     "diners": [("36", 14), ((300, 305), 14), ("38", 16)],
@@ -119,15 +119,21 @@ def iban(lower: bool, spaced: bool = True) -> Callable:
 
 # -- e-mail ---------------------------------------------------------------------------------------
 DOMAINS = ("example.org", "mail.example.com", "corp.example.co.uk", "gmail.com", "outlook.example", "shop.example")
-IDN = (("jürgen", "bücher.de"), ("zoë", "müller.example"), ("josé", "café.fr"), ("françois", "société.example"),
-       ("björn", "exämple.se"), ("søren", "købmand.dk"), ("łukasz", "sklep.pl"), ("müge", "örnek.com.tr"))
-CYRILLIC = (("иван", "почта.рф"), ("мария", "mail.ru"), ("олександр", "приклад.укр"), ("дмитрий", "yandex.ru"))
-CJK = (("用户", "例子.中国"), ("山田", "example.jp"), ("김민수", "예시.한국"), ("さくら", "メール.jp"), ("王伟", "qq.com"))
+#: (first names, surnames, a letter alphabet for a unique tail, domains): local parts wholly in the script,
+#: so the address is either found whole or not at all (an ASCII tail would let a detector take half of it)
+NON_ASCII = {
+    "idn": (("jürgen", "zoë", "josé", "françois", "björn", "søren", "łukasz", "müge"),
+            ("müller", "lefèvre", "núñez", "çelik", "ødegård"), "äöüéèçñøå",
+            ("bücher.de", "müller.example", "café.fr", "société.example", "exämple.se", "købmand.dk")),
+    "cyrillic": (("иван", "мария", "олександр", "дмитрий"), ("петров", "иванова", "шевченко"),
+                 "абвгдежзийклмнопрстуфхцчшщэюя", ("почта.рф", "mail.ru", "приклад.укр", "yandex.ru")),
+    "cjk": (("用户", "山田", "김민수", "さくら", "王伟"), ("太郎", "花子", "영희"), "あいうえおかきくけこ用户山田",
+            ("例子.中国", "example.jp", "예시.한국", "メール.jp", "qq.com")),
+}
 
 
 def email(style: str) -> Callable:
     def make(rng: random.Random) -> Sample:
-        n = rng.randint(100, 99999)
         if style == "ascii":
             local, domain = person(rng), rng.choice(DOMAINS)
         elif style == "tagged":
@@ -135,8 +141,9 @@ def email(style: str) -> Callable:
         elif style == "mixed_case":
             local, domain = person(rng).title(), rng.choice(DOMAINS).upper()
         else:
-            name, domain = rng.choice({"idn": IDN, "cyrillic": CYRILLIC, "cjk": CJK}[style])
-            local = f"{name}.{n}"
+            firsts, lasts, letters, domains = NON_ASCII[style]
+            local = f"{rng.choice(firsts)}.{rng.choice(lasts)}{rand(rng, 3, letters)}"
+            domain = rng.choice(domains)
         address = f"{local}@{domain}"
         base = local.split("+")[0]
         return Sample("", "contact.email", address, f"contact {address}", (address, base))
@@ -306,8 +313,13 @@ STD_SECRET_KEYS = ("password", "db.password", "userPassword", "user-password", "
 SESSION_KEYS = ("session_id", "sessionId", "session.key", "app.session", "cookie", "JSESSIONID")
 WORD_SECRET_KEYS = ("resettoken", "app.resettoken", "userPwd", "smtp_pass", "passcode", "pin", "otp", "githubToken",
                     "signingKey", "accessKey", "push.fcmToken", "auth.magicLinkToken", "mfa_code", "recoveryCode")
-MULTILINGUAL_SECRET_KEYS = ("Passwort", "contraseña", "senha", "mot_de_passe", "wachtwoord", "пароль", "密码",
-                            "パスワード", "lösenord", "salasana", "hasło")
+#: "password" in other languages, spelled in ASCII / with other letters; and words of languages the secret
+#: vocabulary does not list (found by trying: each list is one behaviour of the engine today)
+MULTILINGUAL_SECRET_KEYS = ("Passwort", "Kennwort", "senha", "mot_de_passe", "wachtwoord", "salasana", "parola",
+                            "heslo", "adgangskode", "passord", "clave")
+NON_ASCII_SECRET_KEYS = ("contraseña", "lösenord", "hasło", "jelszó", "şifre", "пароль", "密码", "パスワード", "비밀번호")
+UNLISTED_SECRET_KEYS = ("κωδικός", "lozinka", "geslo", "parool", "salasõna", "mật_khẩu", "รหัสผ่าน", "סיסמה", "كلمة_السر",
+                        "पासवर्ड")
 
 
 def keyed_secret(keys: tuple[str, ...], spaces: bool = False) -> Callable:
@@ -328,15 +340,20 @@ HEADERS = {"authorization": lambda r: f"Bearer {mixed(r, 32)}", "x-api-key": lam
            "proxy-authorization": lambda r: f"Basic {mixed(r, 24, B64)}"}
 COOKIE_HEADERS = {"cookie": ("request", lambda r: f"session={mixed(r, 32)}; theme=dark"),
                   "set-cookie": ("response", lambda r: f"sid={mixed(r, 32)}; Path=/; HttpOnly")}
+#: vendor credential headers (Azure APIM and Functions, Vault, Shopify, GitLab, Datadog, Sentry, New Relic, …)
 VENDOR_HEADERS = ("ocp-apim-subscription-key", "x-functions-key", "x-vault-token", "x-shopify-access-token",
-                  "private-token", "x-gitlab-token", "x-auth-key", "x-honeycomb-team", "dd-api-key")
+                  "private-token", "x-gitlab-token", "x-auth-key", "dd-api-key", "x-sentry-auth",
+                  "x-newrelic-license-key", "cf-access-client-secret", "x-lightstep-access-token", "x-sumo-token",
+                  "x-signalfx-access-token", "x-hub-signature-256")
+#: credential headers whose names carry no secret word (Honeycomb, Vercel, generic HMAC)
+UNLISTED_HEADERS = ("x-honeycomb-team", "x-vercel-protection-bypass", "x-hmac")
 
 
 def header(family: str) -> Callable:
     def make(rng: random.Random) -> Sample:
         direction = "request"
-        if family == "vendor":
-            name, value = rng.choice(VENDOR_HEADERS), mixed(rng, 32)
+        if family in ("vendor", "unlisted"):
+            name, value = rng.choice(VENDOR_HEADERS if family == "vendor" else UNLISTED_HEADERS), mixed(rng, 32)
         elif family == "cookie":
             name = rng.choice(sorted(COOKIE_HEADERS))
             direction, gen = COOKIE_HEADERS[name]
@@ -358,11 +375,14 @@ def identity(rng: random.Random) -> Sample:
     return Sample("", key, value, f"{key}={value}", (value,))
 
 
-def identity_in_text(rng: random.Random) -> Sample:
-    value = str(rng.randint(100000, 999999999))
-    prose = rng.choice((f"user_id={value}", f"uid: {value}", f"customer {value} logged in", f"userId={value}",
-                        f"enduser.id={value}"))
-    return Sample("", "app.detail", value, prose, (value,))
+def identity_in_text(as_pair: bool) -> Callable:
+    """A user id mentioned in a message: as ``key=value`` (``user_id=123``) or in prose (``customer 9912 logged in``)."""
+    def make(rng: random.Random) -> Sample:
+        value = str(rng.randint(100000, 999999999))
+        forms = (f"user_id={value}", f"uid: {value}", f"userId={value}", f"enduser.id={value}") if as_pair else \
+            (f"customer {value} logged in", f"user {value} signed up", f"account {value} locked")
+        return Sample("", "app.detail", value, rng.choice(forms), (value,))
+    return make
 
 
 def query_parameter(rng: random.Random) -> Sample:
@@ -530,7 +550,8 @@ def _k(name: str, claim: str, make: Callable, **flags) -> Kind:
 
     def named(rng: random.Random, _make=make, _name=name) -> Sample:
         s = _make(rng)
-        return dataclasses.replace(s, kind=_name, needles=s.needles + (fragments(s.needles) if whole else ()))
+        needles = s.needles + (fragments(s.needles) if whole else ())
+        return dataclasses.replace(s, kind=_name, needles=tuple(dict.fromkeys(needles)))
     return Kind(name, claim, named, **flags)
 
 
@@ -551,8 +572,8 @@ def register(kind: Kind) -> Kind:
 
 
 for _net, _claim in (("visa", "default"), ("mastercard", "default"), ("mastercard2", "default"), ("amex", "default"),
-                     ("discover", "default"), ("jcb", "#16"), ("maestro", "#16"), ("unionpay", "#16"), ("mir", "#16"),
-                     ("diners", "#16")):
+                     ("discover", "default"), ("jcb", "#16"), ("maestro", "#16"), ("maestro6", "#16"), ("unionpay", "#16"),
+                     ("mir", "#16"), ("diners", "#16")):
     register(_k(f"card_{_net}", _claim, card(_net, ASCII_SEPARATORS), path_ok=True))
 register(_k("card_unicode_sep", "#16", card(None, UNICODE_SEPARATORS)))
 register(_k("card_fullwidth", "#16", card(None, ASCII_SEPARATORS, fullwidth=True)))
@@ -563,7 +584,9 @@ for _style, _claim in (("ascii", "default"), ("tagged", "default"), ("mixed_case
                        ("cyrillic", "#16"), ("cjk", "#16")):
     register(_k(f"email_{_style}", _claim, email(_style), caseless=True, path_ok=True))
 register(_k("ssn", "default", ssn_dashed))
-register(_k("ssn_context", "#16", ssn_context))
+#: kinds that are secrets only with the words around them: written in messages, never alone under a neutral key
+IN_PROSE = frozenset({"plain", "upper", "percent", "double_percent", "json_ascii"})
+register(_k("ssn_context", "#16", ssn_context, only=IN_PROSE))
 register(_k("uk_nino", "#16", uk_nino, caseless=True))
 register(_random("jwt", "default", jwt, path_ok=True))
 register(_random("bearer", "default", bearer(ALNUM + "._~+/-")))
@@ -575,7 +598,7 @@ for _name, (_claim, _gen) in VENDOR_TOKENS.items():
     register(_random(f"token_{_name}", _claim, token_kind(_gen), path_ok=True))
 register(_random("azure_storage", "#16", azure_connection("storage")))
 register(_random("azure_servicebus", "#16", azure_connection("servicebus")))
-register(_random("generic_entropy", "#16", generic_entropy))
+register(_random("generic_entropy", "#16", generic_entropy, only=IN_PROSE))
 register(_random("pem", "default", pem))
 register(_random("dsn", "default", dsn(False)))
 register(_random("dsn_reserved", "#15", dsn(True)))
@@ -583,12 +606,16 @@ register(_random("secret_key", "default", keyed_secret(STD_SECRET_KEYS), keyed=T
 register(_random("session_key", "default", keyed_secret(SESSION_KEYS), keyed=True, caseless=True))
 register(_random("secret_key_words", "#15", keyed_secret(WORD_SECRET_KEYS), keyed=True, caseless=True, password_like=True))
 register(_random("secret_key_multilingual", "#16", keyed_secret(MULTILINGUAL_SECRET_KEYS), keyed=True, password_like=True))
+register(_random("secret_key_non_ascii", "#16", keyed_secret(NON_ASCII_SECRET_KEYS), keyed=True, password_like=True))
+register(_random("secret_key_unlisted", "#16", keyed_secret(UNLISTED_SECRET_KEYS), keyed=True, password_like=True))
 register(_random("secret_with_spaces", "#16", keyed_secret(("password", "passwd", "secret"), spaces=True), keyed=True))
 register(_random("header_credential", "default", header("credential"), keyed=True))
 register(_random("header_cookie", "default", header("cookie"), keyed=True))
 register(_random("header_vendor", "#15", header("vendor"), keyed=True))
+register(_random("header_unlisted", "#15", header("unlisted"), keyed=True))
 register(_k("identity", "default", identity, keyed=True))
-register(_k("identity_in_text", "#16", identity_in_text))
+register(_k("identity_in_text", "#16", identity_in_text(True), only=IN_PROSE))
+register(_k("identity_in_prose", "#16", identity_in_text(False), only=IN_PROSE))
 register(_k("query_parameter", "#15", query_parameter, keyed=True, prose=False, flat_only=True,
             only=frozenset({"kv"})))
 register(_k("orm_parameter", "#15", orm_parameter, keyed=True, prose=False, only=frozenset({"sqlalchemy", "psycopg"}),
@@ -596,7 +623,7 @@ register(_k("orm_parameter", "#15", orm_parameter, keyed=True, prose=False, only
 register(_k("ipv4", "default", ip(4)))
 register(_k("ipv6", "default", ip(6)))
 register(_k("phone_intl", "#16", phone(True)))
-register(_k("phone_national", "#16", phone(False)))
+register(_k("phone_national", "#16", phone(False), only=IN_PROSE))
 register(_random("sql_literal", "default", _sql(SQL_TEMPLATES, SQL_SYSTEMS), keyed=True, prose=False, flat_only=True))
 register(_random("sql_unknown_system", "#15", _sql(SQL_TEMPLATES, UNKNOWN_SQL_SYSTEMS), keyed=True, prose=False,
             flat_only=True))

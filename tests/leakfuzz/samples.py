@@ -130,4 +130,4 @@ def fragments(needles: tuple[str, ...]) -> tuple[str, ...]:
         step = max(1, (len(n) - k) // 4)
         starts = sorted({*range(0, len(n) - k + 1, step), len(n) - k})
         out.extend(n[i:i + k] for i in starts)
-    return tuple(dict.fromkeys(w for w in out if w not in needles))
+    return tuple(dict.fromkeys(out))
