@@ -4,7 +4,7 @@ Each run plants ≥ 2,000 generated cases (every compatible kind/carrier, kind/e
 carrier/encoding pair at least once), a few probes inside each known gap, and every entry of
 ``tests/data/leak_regressions.yaml`` — once through ``otel_privacy.configure()`` over real OTLP/HTTP
 (the SDK door), and the very bytes the app produced unredacted through the real gateway process
-and ``otel-privacy redact`` (JSON lines and protobuf). The exported bytes are searched for every
+(OTLP/HTTP protobuf and JSON, OTLP/gRPC) and ``otel-privacy redact`` (JSON lines and protobuf). The exported bytes are searched for every
 secret in every trivially decoded view. A leak outside :data:`leakfuzz.known_gaps.KNOWN_GAPS` fails
 with its minimal example, the seed to replay it and a regression entry to add; a known gap that no
 longer leaks fails too, so the list only shrinks.

@@ -57,6 +57,7 @@ CARRIERS: dict[str, Carrier] = {c.name: c for c in (
     _c("log_args", "logs", Text, note="logging.warning('… %s', text)"),
     _c("log_extra", "logs", Text, KV, flat=True, note="logging extra={key: value}"),
     _c("log_exception", "logs", Text, note="logging.exception inside except"),
+    _c("log_body", "logs", Text, note="a string body (Logger.emit)"),
     _c("log_body_map", "logs", Text, KV),
     _c("log_body_nested", "logs", Text, KV),
     _c("log_body_array", "logs", Text, Split),
@@ -223,6 +224,9 @@ class FuzzApp:
             checkout_handler(p.text)
         except RuntimeError:
             self.log.exception("checkout failed", extra={CASE_KEY: i})
+
+    def _log_body(self, i: int, p: Any) -> None:
+        self._emit(i, p.text)
 
     def _log_body_map(self, i: int, p: Any) -> None:
         self._emit(i, {"event": "checkout", **_kv(p)})

@@ -3,8 +3,9 @@
 * :func:`run_sdk` — the application door: :func:`otel_privacy.configure` with real OTLP/HTTP to a local
   receiver. The same providers also export *unredacted* copies to a second receiver: those raw
   bodies prove every case was really planted, and are what the other doors are fed.
-* :class:`GatewayDoor` — the real gateway process (``python -m otel_privacy.gateway``) between an
-  OTLP/HTTP client and a real receiving sink.
+* :class:`GatewayDoor` — the real gateway process (``python -m otel_privacy.gateway``) between a client and
+  a real receiving sink; the same bodies go in as OTLP/HTTP protobuf (door ``gateway``), OTLP/HTTP JSON
+  (``gateway-json``) and OTLP/gRPC (``gateway-grpc``).
 * :func:`run_offline` — ``otel-privacy redact`` as a subprocess, on OTLP JSON lines (door ``offline``) and
   on a protobuf file of the traces (door ``offline-pb``).
 """
@@ -125,8 +126,14 @@ def run_sdk(cases: Sequence[Case], policy: Any = "default") -> tuple[DoorOutput,
             raw_bodies)
 
 
+#: gateway door name -> how the raw bodies are sent to it
+GATEWAY_TRANSPORTS = {"gateway": "http/protobuf", "gateway-json": "http/json", "gateway-grpc": "grpc"}
+_GRPC_METHODS = {"traces": "trace.v1.TraceService", "logs": "logs.v1.LogsService", "metrics": "metrics.v1.MetricsService"}
+
+
 class GatewayDoor:
-    """The gateway as a process: OTLP/HTTP in, OTLP/HTTP out to a real sink (a context manager)."""
+    """The gateway as a process: OTLP/HTTP (protobuf or JSON) or OTLP/gRPC in, OTLP/HTTP out to a real sink
+    (a context manager)."""
 
     def __init__(self, policy: str = "default") -> None:
         from otlp_sink import OtlpSink, free_port
@@ -134,6 +141,7 @@ class GatewayDoor:
         self.policy = policy
         self.sink = OtlpSink()
         self.port = free_port()
+        self.grpc_port = free_port()
         self._tmp = tempfile.TemporaryDirectory(prefix="leakfuzz-gw-")
         self.proc: subprocess.Popen | None = None
         self._log = Path(self._tmp.name) / "gateway.log"
@@ -144,7 +152,8 @@ class GatewayDoor:
         self.sink.__enter__()
         pipeline = {"receivers": ["otlp"], "processors": ["privacy"], "exporters": ["otlphttp"]}
         cfg = {
-            "receivers": {"otlp": {"protocols": {"http": {"endpoint": f"127.0.0.1:{self.port}"}},
+            "receivers": {"otlp": {"protocols": {"http": {"endpoint": f"127.0.0.1:{self.port}"},
+                                                 "grpc": {"endpoint": f"127.0.0.1:{self.grpc_port}"}},
                                    "max_request_bytes": 64 << 20, "max_decompressed_bytes": 64 << 20}},
             "processors": {"privacy": {"policy": self.policy}},
             "exporters": {"otlphttp": {"endpoint": self.sink.endpoint,
@@ -174,17 +183,33 @@ class GatewayDoor:
         self.sink.__exit__(*exc)
         self._tmp.cleanup()
 
-    def run(self, raw_bodies: Bodies, expected: int, settle: float = 2.0, timeout: float = 60.0) -> DoorOutput:
-        """Send the raw bodies; wait until ``expected`` records arrived (or nothing new for ``settle`` s)."""
+    def _send(self, signal: str, body: bytes, transport: str) -> None:
+        if transport == "grpc":
+            import grpc
+
+            with grpc.insecure_channel(f"127.0.0.1:{self.grpc_port}") as channel:
+                channel.unary_unary(f"/opentelemetry.proto.collector.{_GRPC_METHODS[signal]}/Export", None, None)(
+                    body, timeout=60)
+            return
+        headers = {"Content-Type": "application/x-protobuf"}
+        if transport == "http/json":
+            from otel_privacy.otlp_json import REQUEST_TYPES, dumps
+
+            body, headers = dumps(REQUEST_TYPES[signal].FromString(body)), {"Content-Type": "application/json"}
+        r = requests.post(f"http://127.0.0.1:{self.port}/v1/{signal}", data=body, timeout=60, headers=headers)
+        assert r.status_code == 200, f"gateway refused a {signal} request: {r.status_code} {r.text[:200]}"
+
+    def run(self, raw_bodies: Bodies, expected: int, door: str = "gateway", settle: float = 2.0,
+            timeout: float = 60.0) -> DoorOutput:
+        """Send the raw bodies the way ``door`` says (:data:`GATEWAY_TRANSPORTS`); wait until ``expected``
+        records arrived (or nothing new for ``settle`` s)."""
         started = time.perf_counter()
         with self.sink._lock:
             for bodies in self.sink.bodies.values():
                 bodies.clear()
         for signal, bodies in raw_bodies.items():
             for body in bodies:
-                r = requests.post(f"http://127.0.0.1:{self.port}/v1/{signal}", data=body, timeout=60,
-                                  headers={"Content-Type": "application/x-protobuf"})
-                assert r.status_code == 200, f"gateway refused a {signal} request: {r.status_code} {r.text[:200]}"
+                self._send(signal, body, GATEWAY_TRANSPORTS[door])
         seen: dict[str, int] = {}
         records: list[Record] = []
         last_change, end = time.monotonic(), time.monotonic() + timeout
@@ -199,7 +224,7 @@ class GatewayDoor:
             if len(records) >= expected or time.monotonic() - last_change > settle:
                 break
             time.sleep(0.05)
-        return DoorOutput("gateway", records, time.perf_counter() - started)
+        return DoorOutput(door, records, time.perf_counter() - started)
 
 
 def _merged(raw_bodies: Bodies) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from typing import Any
 from .carriers import CARRIERS
 from .cases import Case
 from .check import found, kept
-from .doors import DoorOutput, GatewayDoor, run_offline, run_sdk
+from .doors import GATEWAY_TRANSPORTS, DoorOutput, GatewayDoor, run_offline, run_sdk
 from .wire import Record
 
-DOORS = ("sdk", "gateway", "offline", "offline-pb")
+DOORS = ("sdk", "gateway", "gateway-json", "gateway-grpc", "offline", "offline-pb")
 
 
 @dataclass(frozen=True)
@@ -102,10 +102,12 @@ def run_doors(cases: Sequence[Case], doors: Sequence[str] = DOORS, gateway: Gate
     outputs = {"raw": raw}
     if "sdk" in doors:
         outputs["sdk"] = sdk
-    if "gateway" in doors:
+    gateway_doors = [d for d in doors if d in GATEWAY_TRANSPORTS]
+    if gateway_doors:
         with contextlib.ExitStack() as stack:
             gw = gateway or stack.enter_context(GatewayDoor(policy))
-            outputs["gateway"] = gw.run(raw_bodies, expected=len(raw.records))
+            for door in gateway_doors:
+                outputs[door] = gw.run(raw_bodies, expected=len(raw.records), door=door)
     if "offline" in doors or "offline-pb" in doors:
         for out in run_offline(raw_bodies, policy):
             if out.door in doors:
