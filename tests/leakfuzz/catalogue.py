@@ -344,9 +344,9 @@ COOKIE_HEADERS = {"cookie": ("request", lambda r: f"session={mixed(r, 32)}; them
 VENDOR_HEADERS = ("ocp-apim-subscription-key", "x-functions-key", "x-vault-token", "x-shopify-access-token",
                   "private-token", "x-gitlab-token", "x-auth-key", "dd-api-key", "x-sentry-auth",
                   "x-newrelic-license-key", "cf-access-client-secret", "x-lightstep-access-token", "x-sumo-token",
-                  "x-signalfx-access-token", "x-hub-signature-256")
-#: credential headers whose names carry no secret word (Honeycomb, Vercel, generic HMAC)
-UNLISTED_HEADERS = ("x-honeycomb-team", "x-vercel-protection-bypass", "x-hmac")
+                  "x-signalfx-access-token", "x-hub-signature-256", "x-honeycomb-team")
+#: credential headers whose names carry no secret word and no vendor phrase the engine lists (Vercel, generic HMAC)
+UNLISTED_HEADERS = ("x-vercel-protection-bypass", "x-hmac")
 
 
 def header(family: str) -> Callable:
