@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || pkgs+=("$1"); }
 need postgresql
+need redis-server      # the real-world corpus (tests/test_realworld_corpus.py) runs its own on a free port
 need chromium          # headless browser for the HTML report test (otel-privacy inspect --html)
 need chromium-driver
 need gcc               # builds the optional C hot path of otel_privacy.perf (tests check that it is built)
@@ -19,4 +20,5 @@ if [ "${#pkgs[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
   # Debian starts a cluster on install; the tests run their own, so stop the packaged one.
   $SUDO service postgresql stop >/dev/null 2>&1 || true
+  $SUDO service redis-server stop >/dev/null 2>&1 || true
 fi

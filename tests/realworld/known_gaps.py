@@ -1,0 +1,102 @@
+"""What the real-world corpus still leaks or loses, by root cause — a strict list that may only shrink.
+
+A :class:`Gap` excuses the leaks of the secrets of kind ``secret`` (a glob over :attr:`Secret.kind`) in
+the cases named by ``case`` (globs, ``a|b`` for several) through ``doors`` in ``variants``. The test
+fails on a leak no gap excuses, and on a gap that excuses nothing any more (delete it in the commit that
+closes it). :data:`KNOWN_LOSSES` does the same for useful values that do not survive (``keep`` is a glob
+over :meth:`Keep.describe`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+
+def _match(pattern: str, value: str) -> bool:
+    return any(fnmatchcase(value, p) for p in pattern.split("|"))
+
+
+@dataclass(frozen=True)
+class Gap:
+    case: str
+    secret: str = "*"
+    doors: str = "*"
+    variants: str = "*"
+    cause: str = ""
+    owner: str = ""
+    example: str = ""
+
+    def excuses(self, case: str, secret_kind: str, door: str, variant: str) -> bool:
+        return (_match(self.case, case) and _match(self.secret, secret_kind) and _match(self.doors, door)
+                and _match(self.variants, variant))
+
+
+@dataclass(frozen=True)
+class LossGap:
+    case: str
+    keep: str
+    doors: str = "*"
+    variants: str = "*"
+    cause: str = ""
+    owner: str = ""
+    example: str = ""
+
+    def excuses(self, case: str, keep: str, door: str, variant: str) -> bool:
+        return (_match(self.case, case) and _match(self.keep, keep) and _match(self.doors, door)
+                and _match(self.variants, variant))
+
+
+KNOWN_GAPS: tuple[Gap, ...] = (
+    # -- bound parameters under the dbapi instrumentation's own key ------------------------------------
+    Gap("psycopg.parameters|psycopg.failing_row|psycopg.invalid_input", "password|token|value",
+        cause="db.statement.parameters (opentelemetry-instrumentation-dbapi with capture_parameters=True: "
+              "str() of the parameter tuple) gets only the free-text detectors; the values are bound "
+              "parameters and should always be redacted like db.query.parameter.<key> (#15 §2)",
+        owner="core #15",
+        example="db.statement.parameters = \"('alice@example.org', 'ptHdC7JlLwnkhVfs*4')\" → "
+                "\"('REDACTED', 'ptHdC7JlLwnkhVfs*4')\""),
+    # -- texts that echo what they were given -------------------------------------------------------
+    Gap("redis.unknown_command", "token",
+        cause="redis-server's error 'unknown command …, with args beginning with: '<arg>' …' (exception.message, "
+              "the stack trace, the log record) echoes the command's arguments; they are values and are kept "
+              "(the instrumentation sanitises db.statement, the error text nobody reads as a command)",
+        owner="core #15",
+        example="unknown command 'JSON.SET', with args beginning with: 'session:MesNXDPvytXjnCoi4L03gvZSQ5QLJPht' "
+                "'$' '{\"email\": …}'"),
+    Gap("pydantic.validation_error", "password",
+        cause="pydantic's ValidationError text puts the field name on its own line and the value on the next "
+              "('password\\n  String should have at least 20 characters [type=…, input_value='…', …]'): "
+              "input_value is not read as the value of the field named above it",
+        owner="core #15",
+        example="password\\n  String should have at least 20 characters [type=string_too_short, "
+                "input_value='hde3z5WtzT07-5', input_type=str]"),
+    Gap("grpc.metadata_abort", "token",
+        cause="a credential written in prose after a secret word and a space ('invalid api key <token>') in "
+              "a gRPC status detail (client exception message, status description, log): no generic "
+              "'secret word + high-entropy value' rule (#16 credentials in prose / generic entropy)",
+        owner="detectors #16",
+        example='details = "invalid api key rJ7pQA1kzwvUwk84IJGOUeMduTL80i6P for …"'),
+    # -- URLs -------------------------------------------------------------------------------------------
+    Gap("requests.path", "token",
+        cause="an opaque token as a URL path segment (password-reset links) in http.url / url.full / span "
+              "names: no detector knows its shape and path templating does not take high-entropy segments "
+              "(#15 §3)",
+        owner="url #15",
+        example="http.url = http://localhost:44469/api/v1/password-reset/S74MC3Ujgr4pRzykyc90HFhHC58RdKSdCVbyTJbw"),
+    Gap("requests.redirect", "token",
+        cause="a relative URL (no scheme, no host) in a captured response header — "
+              "http.response.header.location — keeps its query values (#15 §3: URLs without a scheme)",
+        owner="url #15",
+        example="http.response.header.location = ['/oauth/callback?code=unXklhes7cbKFSAJiX8h8wrJ&state=xyz']"),
+    Gap("flask.path_and_query|django.path_and_query", "email_ascii", doors="sdk|gateway|offline",
+        cause="in text, a request line whose path has a query string ('GET /users/<e-mail>/profile?token=…') "
+              "goes to the URL sanitiser, which redacts the query values but runs no detector over the path: "
+              "the e-mail in the path survives (without a query string it is found). Werkzeug's and "
+              "Django's access-log lines have exactly this shape",
+        owner="url #15",
+        example='127.0.0.1 - - [30/Nov/2026 09:11:45] "GET /users/heidi.silva24562@mail.example.com/profile?'
+                'token=abc&tab=orders HTTP/1.1" 200 -'),
+)
+
+KNOWN_LOSSES: tuple[LossGap, ...] = ()

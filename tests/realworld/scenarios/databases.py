@@ -1,0 +1,206 @@
+"""Databases through their instrumentations: sqlite3, psycopg 3 on a real PostgreSQL (parameters captured, as
+``capture_parameters=True`` users have them), SQLAlchemy's ORM (its IntegrityError text with ``[SQL: …]``
+and ``[parameters: …]``), redis-py on a real redis-server. Secrets as statement literals, bound
+parameters, values PostgreSQL echoes in DETAIL lines and error texts, and a DSN in a log line."""
+
+from __future__ import annotations
+
+from ..canaries import canary, password, token, word
+from ..cases import DB_SYSTEM, case, keep
+
+SQ_MAIL, SQ_TOKEN = canary("email_ascii", "sqlite3.literals"), token("sqlite3.literals")
+
+
+@case("sqlite3.literals", library="sqlite3", where="literals in a statement built with an f-string",
+      secrets=[SQ_MAIL, SQ_TOKEN], keeps=keep("accounts", attrs={DB_SYSTEM: "sqlite"}))
+def _(env):
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT UNIQUE, api_token TEXT)")
+    cur.execute(f"INSERT INTO accounts (email, api_token) VALUES ('{SQ_MAIL}', '{SQ_TOKEN}')")
+    cur.execute(f"SELECT id FROM accounts WHERE email = '{SQ_MAIL}'").fetchall()
+    conn.close()
+
+
+def _pg(env):
+    import psycopg
+
+    return psycopg.connect(env.postgres, autocommit=True)
+
+
+PG_MAIL, PG_PW = canary("email_ascii", "psycopg.params"), password("psycopg.params")
+
+
+@case("psycopg.parameters", library="psycopg", where="bound parameters (%s) captured by the instrumentation "
+      "as db.statement.parameters", secrets=[PG_MAIL, PG_PW], needs=("postgres",),
+      keeps=keep("pg_users_p", attrs={DB_SYSTEM: "postgresql"}))
+def _(env):
+    with _pg(env) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS pg_users_p (id serial PRIMARY KEY, email text, pw_hash text)")
+        conn.execute("SELECT id FROM pg_users_p WHERE email = %s AND pw_hash = %s", (PG_MAIL.value, PG_PW.value))
+
+
+PGU_MAIL = canary("email_ascii", "psycopg.unique")
+
+
+@case("psycopg.unique_violation", library="psycopg", where="a duplicate e-mail: UniqueViolation's "
+      "'DETAIL:  Key (email)=(…) already exists.' recorded on the span and logged", secrets=[PGU_MAIL],
+      needs=("postgres",), keeps=keep("pg_users_u", "UniqueViolation", attrs={DB_SYSTEM: "postgresql"}))
+def _(env):
+    import psycopg
+
+    with _pg(env) as conn:
+        conn.execute("DROP TABLE IF EXISTS pg_users_u")
+        conn.execute("CREATE TABLE pg_users_u (id serial PRIMARY KEY, email text UNIQUE)")
+        conn.execute("INSERT INTO pg_users_u (email) VALUES (%s)", (PGU_MAIL.value,))
+        try:
+            conn.execute("INSERT INTO pg_users_u (email) VALUES (%s)", (PGU_MAIL.value,))
+        except psycopg.errors.UniqueViolation:
+            env.log.exception("signup failed")
+
+
+PGF_NOTE, PGF_TOKEN = word("psycopg.failing"), token("psycopg.failing")
+
+
+@case("psycopg.failing_row", library="psycopg", where="a NOT NULL violation: PostgreSQL's 'DETAIL:  Failing "
+      "row contains (…)' lists every column of the row (a reset token, a note)", secrets=[PGF_NOTE, PGF_TOKEN],
+      needs=("postgres",), keeps=keep("pg_resets", "NotNullViolation"))
+def _(env):
+    import psycopg
+
+    with _pg(env) as conn:
+        conn.execute("DROP TABLE IF EXISTS pg_resets")
+        conn.execute("CREATE TABLE pg_resets (id serial PRIMARY KEY, reset_token text, note text, "
+                     "user_id int NOT NULL)")
+        try:
+            conn.execute("INSERT INTO pg_resets (reset_token, note, user_id) VALUES (%s, %s, %s)",
+                          (PGF_TOKEN.value, PGF_NOTE.value, None))
+        except psycopg.errors.NotNullViolation:
+            env.log.exception("could not store reset token")
+
+
+PGI_TOKEN = token("psycopg.invalid_input")
+
+
+@case("psycopg.invalid_input", library="psycopg", where="a value that is not a uuid: PostgreSQL echoes it "
+      "('invalid input syntax for type uuid: \"…\"')", secrets=[PGI_TOKEN], needs=("postgres",),
+      keeps=keep("InvalidTextRepresentation", "uuid"))
+def _(env):
+    import psycopg
+
+    with _pg(env) as conn:
+        try:
+            conn.execute("SELECT %s::uuid", (PGI_TOKEN.value,))
+        except psycopg.errors.InvalidTextRepresentation:
+            env.log.exception("bad session id")
+
+
+PGL_KEY, PGL_MAIL = canary("token_github", "psycopg.literal"), canary("email_ascii", "psycopg.literal")
+
+
+@case("psycopg.literals", library="psycopg", where="literals in an f-string UPDATE", secrets=[PGL_KEY, PGL_MAIL],
+      needs=("postgres",), keeps=keep("pg_keys", attrs={DB_SYSTEM: "postgresql"}))
+def _(env):
+    with _pg(env) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS pg_keys (email text, api_key text)")
+        conn.execute(f"UPDATE pg_keys SET api_key = '{PGL_KEY}' WHERE email = '{PGL_MAIL}'")
+
+
+SA_MAIL, SA_TOKEN = canary("email_ascii", "sqlalchemy.sqlite"), token("sqlalchemy.sqlite")
+SAP_MAIL, SAP_TOKEN = canary("email_ascii", "sqlalchemy.pg"), token("sqlalchemy.pg")
+
+
+def _orm(url: str, table: str, mail: str, tok: str, env) -> None:
+    from sqlalchemy import Column, Integer, String, create_engine
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session, declarative_base
+
+    base = declarative_base()
+
+    class Account(base):
+        __tablename__ = table
+        id = Column(Integer, primary_key=True)
+        email = Column(String, unique=True)
+        api_token = Column(String)
+
+    engine = create_engine(url)
+    base.metadata.drop_all(engine)
+    base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(Account(email=mail, api_token=tok))
+        session.commit()
+        session.add(Account(email=mail, api_token=tok))
+        try:
+            session.commit()
+        except IntegrityError:
+            env.log.exception("could not create account")
+    engine.dispose()
+
+
+@case("sqlalchemy.integrity_sqlite", library="sqlalchemy", where="ORM insert of a duplicate: IntegrityError's "
+      "text '[SQL: INSERT …] [parameters: (email, token)]' logged with logger.exception",
+      secrets=[SA_MAIL, SA_TOKEN], keeps=keep("IntegrityError", "sa_accounts"))
+def _(env):
+    _orm("sqlite://", "sa_accounts", SA_MAIL.value, SA_TOKEN.value, env)
+
+
+@case("sqlalchemy.integrity_postgres", library="sqlalchemy", where="the same on PostgreSQL (psycopg): "
+      "DETAIL line and '[parameters: {'email': …, 'api_token': …}]'", secrets=[SAP_MAIL, SAP_TOKEN],
+      needs=("postgres",), keeps=keep("IntegrityError", "sa_pg_accounts"))
+def _(env):
+    host = dict(kv.split("=", 1) for kv in env.postgres.split())
+    _orm(f"postgresql+psycopg://postgres@/postgres?host={host['host']}&port={host['port']}", "sa_pg_accounts",
+         SAP_MAIL.value, SAP_TOKEN.value, env)
+
+
+DSN_PW = password("dsn.log")
+
+
+@case("psycopg.dsn_logged", library="psycopg", where="a connection failure logged with the DSN it used "
+      "(key=value conninfo with password=)", secrets=[DSN_PW], keeps=keep("cannot connect", "OperationalError"))
+def _(env):
+    import psycopg
+
+    from .http_clients import closed_port
+
+    dsn = f"host=127.0.0.1 port={closed_port()} dbname=shop user=shop password={DSN_PW} connect_timeout=2"
+    try:
+        psycopg.connect(dsn)
+    except psycopg.OperationalError:
+        env.log.exception("cannot connect with %s", dsn)
+
+
+RD_MAIL, RD_TOKEN = canary("email_ascii", "redis.unknown"), token("redis.unknown")
+
+
+@case("redis.unknown_command", library="redis", where="a RedisJSON command on a server without the module: "
+      "redis-server echoes the first arguments ('with args beginning with: …') in the error",
+      secrets=[RD_MAIL, RD_TOKEN], needs=("redis",), keeps=keep("JSON.SET", attrs={DB_SYSTEM: "redis"}))
+def _(env):
+    import json
+
+    import redis
+
+    r = redis.Redis(host="localhost", port=env.redis_port)
+    try:
+        r.execute_command("JSON.SET", f"session:{RD_TOKEN}", "$", json.dumps({"email": RD_MAIL.value}))
+    except redis.ResponseError:
+        env.log.exception("cache write failed")
+    r.close()
+
+
+RDA_PW = password("redis.url")
+
+
+@case("redis.url_logged", library="redis", where="the app logs the redis URL (with its password) it connects "
+      "to at start-up", secrets=[RDA_PW], needs=("redis",), keeps=keep("connecting to cache", "/0"))
+def _(env):
+    import redis
+
+    url = f"redis://:{RDA_PW}@localhost:{env.redis_port}/0"
+    env.log.info("connecting to cache at %s", url)
+    client = redis.from_url(url.replace(f":{RDA_PW}@", ""))
+    client.ping()
+    client.close()
