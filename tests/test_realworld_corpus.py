@@ -1,8 +1,9 @@
 """The real-world corpus (tests/realworld/): real libraries and their official instrumentations plant
 secrets where applications really put them; the exported bytes of all three doors are checked.
 
-One application process per semantic-conventions variant (old keys; old and stable keys at once) runs
-every case through ``otel_privacy.configure()`` to a real OTLP/HTTP receiver; the same process exports
+An application process (semantic conventions ``http/dup,database/dup``: old and stable keys at once;
+``OTEL_PRIVACY_REALWORLD_VARIANTS=old,dup`` adds an old-keys-only process) runs every case through
+``otel_privacy.configure()`` to a real OTLP/HTTP receiver; the same process exports
 unredacted copies, which go through the real gateway process and ``otel-privacy redact`` (JSON lines and
 protobuf). A leak outside ``tests/realworld/known_gaps.py`` fails with the case, the library, where the
 secret was planted and the exported string it survived in; a listed gap that stopped leaking fails too.
@@ -65,7 +66,8 @@ def corpus(postgres, redis_server):
     verdict = judge(run.ids, run.outputs)
     LEAK_REPORT.append(f"real-world corpus: {len(run.ids)} cases × {len(DOORS)} doors; "
                        f"{len(verdict.leaks)} leaks ({sum(1 for x in verdict.leaks if not _excused(x))} unlisted), "
-                       f"{len(verdict.losses)} losses; " + ", ".join(f"{k} {v:.1f} s" for k, v in run.seconds.items()))
+                       f"{len(verdict.losses)} losses; " + ", ".join(f"{k} {v:.1f} s" for k, v in run.seconds.items())
+                       + f"; slowest in the apps: {run.slowest()}")
     return run, verdict
 
 

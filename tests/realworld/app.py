@@ -31,6 +31,7 @@ from leakfuzz.carriers import CASE_KEY
 
 from .cases import case_ids
 
+STARTED = time.perf_counter()
 #: trace id -> case id, filled by the root span of each case
 TRACES: dict[int, int] = {}
 CURRENT: contextvars.ContextVar[int | None] = contextvars.ContextVar("realworld_case", default=None)
@@ -158,6 +159,7 @@ def main(cfg_path: str) -> int:
     only = set(cfg.get("only") or ())
     errors: dict[str, str] = {}
     skipped: list[str] = []
+    durations: dict[str, float] = {"<start>": time.perf_counter() - STARTED}
     for cid, case in case_ids(cfg["variant"]).items():
         if only and case.name not in only:
             continue
@@ -165,6 +167,7 @@ def main(cfg_path: str) -> int:
             skipped.append(case.name)
             continue
         token = CURRENT.set(cid)
+        started = time.perf_counter()
         try:
             with tracer.start_as_current_span(f"case {case.name}", attributes={CASE_KEY: cid}) as span:
                 TRACES[span.get_span_context().trace_id] = cid
@@ -173,7 +176,9 @@ def main(cfg_path: str) -> int:
             errors[case.name] = traceback.format_exc()
         finally:
             CURRENT.reset(token)
+            durations[case.name] = time.perf_counter() - started
     time.sleep(0.3)  # server spans end after the response reached the client
+    started = time.perf_counter()
     for stop in reversed(stops):
         try:
             stop()
@@ -185,8 +190,9 @@ def main(cfg_path: str) -> int:
     providers.shutdown()
     for p in extra:
         p.shutdown()
+    durations["<stop>"] = time.perf_counter() - started
     with open(cfg["result"], "w") as f:
-        json.dump({"errors": errors, "skipped": skipped}, f)
+        json.dump({"errors": errors, "skipped": skipped, "durations": durations}, f)
     return 0
 
 

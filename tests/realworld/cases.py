@@ -8,15 +8,29 @@ is attributed to the case on the wire.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .canaries import Secret
 
-#: Application processes the corpus runs in: OpenTelemetry semantic conventions as the
+#: Application processes the corpus can run in: OpenTelemetry semantic conventions as the
 #: instrumentations emit them by default (old HTTP/DB keys), and both old and stable ones at once.
 VARIANTS: dict[str, str | None] = {"old": None, "dup": "http/dup,database/dup"}
+
+
+def active_variants() -> list[str]:
+    """The variants run: ``dup`` alone unless ``OTEL_PRIVACY_REALWORLD_VARIANTS=old,dup`` asks for more.
+
+    ``dup`` exports every attribute ``old`` does (checked on the whole corpus: no case has a key, span
+    name or string shape under ``old`` that ``dup`` lacks) plus the stable keys, so the second process —
+    half the corpus's CPU, most of it importing the libraries — adds no coverage by default.
+    """
+    names = [v for v in os.environ.get("OTEL_PRIVACY_REALWORLD_VARIANTS", "dup").split(",") if v]
+    unknown = set(names) - set(VARIANTS)
+    assert not unknown, f"unknown variants {sorted(unknown)}; known: {list(VARIANTS)}"
+    return names
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 from leakfuzz.doors import DoorOutput, GatewayDoor, run_offline
 from leakfuzz.wire import parse_bodies
 
-from .cases import VARIANTS, Case, case_ids
+from .cases import VARIANTS, Case, active_variants, case_ids
 
 TESTS = Path(__file__).resolve().parents[1]
 #: header capture as users switch it on: every header, both directions, client and server
@@ -33,6 +33,11 @@ class CorpusRun:
     errors: dict[str, str]  # "case [variant]" -> traceback from the app process
     skipped: list[str]
     seconds: dict[str, float]
+    case_seconds: dict[str, float]  # "case [variant]" -> seconds in the app process ("<start>", "<stop>" too)
+
+    def slowest(self, n: int = 5) -> str:
+        top = sorted(self.case_seconds.items(), key=lambda kv: -kv[1])[:n]
+        return ", ".join(f"{k} {v:.1f} s" for k, v in top)
 
 
 def app_env(variant: str) -> dict[str, str]:
@@ -48,13 +53,16 @@ def app_env(variant: str) -> dict[str, str]:
 
 
 def run_apps(privacy: str, raw: str, postgres: str | None, redis_port: int | None, only: list[str] | None = None,
-             policy: str = "default", timeout: float = 240) -> tuple[dict[str, str], list[str]]:
-    """Every variant's application process at once; their errors (case tracebacks) and skipped cases."""
+             policy: str = "default", timeout: float = 240
+             ) -> tuple[dict[str, str], list[str], dict[str, float]]:
+    """Every variant's application process at once; their errors (case tracebacks), skipped cases and the
+    seconds each case took."""
     errors: dict[str, str] = {}
     skipped: list[str] = []
+    durations: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="realworld-") as tmp:
         procs = []
-        for variant in VARIANTS:
+        for variant in active_variants():
             cfg = Path(tmp) / f"{variant}.json"
             result = Path(tmp) / f"{variant}.result.json"
             log = Path(tmp) / f"{variant}.log"
@@ -77,7 +85,8 @@ def run_apps(privacy: str, raw: str, postgres: str | None, redis_port: int | Non
             data = json.loads(result.read_text())
             errors.update({f"{name} [{variant}]": tb for name, tb in data["errors"].items()})
             skipped.extend(f"{name} [{variant}]" for name in data["skipped"])
-    return errors, skipped
+            durations.update({f"{name} [{variant}]": t for name, t in data["durations"].items()})
+    return errors, skipped, durations
 
 
 def run_corpus(postgres: str | None, redis_port: int | None, gateway: GatewayDoor | None = None,
@@ -85,37 +94,40 @@ def run_corpus(postgres: str | None, redis_port: int | None, gateway: GatewayDoo
                ) -> CorpusRun:
     from otel_privacy.demo import CaptureReceiver
 
-    ids = {cid: (variant, c) for variant in VARIANTS for cid, c in case_ids(variant).items()
+    ids = {cid: (variant, c) for variant in active_variants() for cid, c in case_ids(variant).items()
            if not only or c.name in only}
     seconds: dict[str, float] = {}
-    started = time.perf_counter()
-    with CaptureReceiver() as privacy, CaptureReceiver() as raw:
-        errors, skipped = run_apps(privacy.endpoint, raw.endpoint, postgres, redis_port, only)
-        raw_bodies = {s: list(b) for s, b in raw.bodies.items()}
-        sdk_bodies = {s: list(b) for s, b in privacy.bodies.items()}
-    seconds["apps"] = time.perf_counter() - started
-    raw_out = DoorOutput("raw", parse_bodies(raw_bodies), 0.0)
-    outputs: dict[str, Any] = {"raw": raw_out}
-    if "sdk" in doors:
-        outputs["sdk"] = DoorOutput("sdk", parse_bodies(sdk_bodies), seconds["apps"])
-    def gateway_door() -> list[DoorOutput]:
-        t = time.perf_counter()
-        with contextlib.ExitStack() as stack:
-            gw = gateway or stack.enter_context(GatewayDoor())
-            out = gw.run(raw_bodies, expected=len(raw_out.records))
-        seconds["gateway"] = time.perf_counter() - t
-        return [out]
+    outputs: dict[str, Any] = {}
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
+        # the gateway process starts (imports, binds, serves) while the application runs
+        gw = pool.submit(lambda: gateway or stack.enter_context(GatewayDoor())) if "gateway" in doors else None
+        started = time.perf_counter()
+        with CaptureReceiver() as privacy, CaptureReceiver() as raw:
+            errors, skipped, durations = run_apps(privacy.endpoint, raw.endpoint, postgres, redis_port, only)
+            raw_bodies = {s: list(b) for s, b in raw.bodies.items()}
+            sdk_bodies = {s: list(b) for s, b in privacy.bodies.items()}
+        seconds["apps"] = time.perf_counter() - started
+        raw_out = outputs["raw"] = DoorOutput("raw", parse_bodies(raw_bodies), 0.0)
+        if "sdk" in doors:
+            outputs["sdk"] = DoorOutput("sdk", parse_bodies(sdk_bodies), seconds["apps"])
 
-    def offline_doors() -> list[DoorOutput]:
-        t = time.perf_counter()
-        out = [o for o in run_offline(raw_bodies) if o.door in doors]
-        seconds["offline"] = time.perf_counter() - t
-        return out
+        def gateway_door() -> list[DoorOutput]:
+            door = gw.result()
+            t = time.perf_counter()
+            out = door.run(raw_bodies, expected=len(raw_out.records))
+            seconds["gateway"] = time.perf_counter() - t
+            return [out]
 
-    # The gateway and the offline CLI are processes of their own: run them side by side.
-    jobs = ([gateway_door] if "gateway" in doors else []) + \
-        ([offline_doors] if {"offline", "offline-pb"} & set(doors) else [])
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for result in pool.map(lambda job: job(), jobs):
-            outputs.update({o.door: o for o in result})
-    return CorpusRun(ids, outputs, errors, skipped, seconds)
+        def offline_doors() -> list[DoorOutput]:
+            t = time.perf_counter()
+            out = [o for o in run_offline(raw_bodies) if o.door in doors]
+            seconds["offline"] = time.perf_counter() - t
+            return out
+
+        # The gateway and the offline CLI are processes of their own: run them side by side.
+        jobs = [pool.submit(job) for job, wanted in ((gateway_door, gw is not None),
+                                                     (offline_doors, bool({"offline", "offline-pb"} & set(doors))))
+                if wanted]
+        for job in jobs:
+            outputs.update({o.door: o for o in job.result()})
+    return CorpusRun(ids, outputs, errors, skipped, seconds, durations)

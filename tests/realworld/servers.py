@@ -4,10 +4,14 @@ Every framework app serves the same four routes and behaves as services commonly
 request data reaches logs and errors in real code:
 
 * ``GET  /users/<user_id>/profile`` — 200; logs the user id and the query string.
-* ``POST /login`` (form) — 401; logs the submitted form as a dict (``login attempt {...}``).
+* ``POST /login`` (form) — 401; logs the framework's own form object (``login attempt %s``): Werkzeug's
+  ``ImmutableMultiDict([(…), …])``, Starlette's ``FormData([…])``, Django's ``<QueryDict: {…}>``,
+  aiohttp's ``<MultiDictProxy(…)>``.
 * ``POST /orders`` (JSON) — logs the payload with ``json.dumps``, then raises ``ValueError`` with the
   card number in its message: a 500 with a traceback.
-* ``GET  /search`` — 200; nothing logged (the query string is all there is).
+* ``GET  /search`` — 200; logs the framework's own headers object with ``%r`` (a debugging line
+  services keep: ``EnvironHeaders([…])``, ``Headers({…})``, ``<CIMultiDictProxy(…)>``, Django's
+  ``HttpHeaders``).
 
 :class:`EchoServer` is an uninstrumented HTTP server for the client cases: it answers each path with
 a scripted status, headers and redirect.
@@ -74,8 +78,12 @@ def on_profile(user_id: str, query: str) -> dict[str, Any]:
     return {"user": user_id}
 
 
-def on_login(form: dict[str, str]) -> None:
+def on_login(form: Any) -> None:
     log.warning("login attempt %s", form)
+
+
+def on_search(headers: Any) -> None:
+    log.info("search request headers=%r", headers)
 
 
 def on_order(payload: dict[str, Any]) -> None:
@@ -103,7 +111,7 @@ def flask_app() -> tuple[str, Callable[[], None]]:
 
     @app.post("/login")
     def login() -> Any:
-        on_login(request.form.to_dict())
+        on_login(request.form)
         return jsonify(error="invalid credentials"), 401
 
     @app.post("/orders")
@@ -113,6 +121,7 @@ def flask_app() -> tuple[str, Callable[[], None]]:
 
     @app.get("/search")
     def search() -> Any:
+        on_search(request.headers)
         return jsonify(results=[])
 
     FlaskInstrumentor().instrument_app(app)
@@ -139,7 +148,7 @@ def fastapi_app() -> tuple[str, Callable[[], None]]:
 
     @app.post("/login")
     async def login(request: Request) -> Any:
-        on_login(dict(await request.form()))
+        on_login(await request.form())
         return JSONResponse({"error": "invalid credentials"}, status_code=401)
 
     @app.post("/orders")
@@ -147,7 +156,8 @@ def fastapi_app() -> tuple[str, Callable[[], None]]:
         on_order(await request.json())
 
     @app.get("/search")
-    async def search() -> Any:
+    async def search(request: Request) -> Any:
+        on_search(request.headers)
         return {"results": []}
 
     @app.post("/signup")
@@ -193,7 +203,7 @@ def django_app() -> tuple[str, Callable[[], None]]:
         return JsonResponse(on_profile(user_id, request.META.get("QUERY_STRING", "")))
 
     def login(request: Any) -> Any:
-        on_login(request.POST.dict())
+        on_login(request.POST)
         return JsonResponse({"error": "invalid credentials"}, status=401)
 
     def orders(request: Any) -> Any:
@@ -201,6 +211,7 @@ def django_app() -> tuple[str, Callable[[], None]]:
         return JsonResponse({"ok": True})
 
     def search(request: Any) -> Any:
+        on_search(request.headers)
         return JsonResponse({"results": []})
 
     from django.views.decorators.csrf import csrf_exempt
@@ -219,7 +230,7 @@ def aiohttp_app() -> tuple[str, Callable[[], None]]:
         return web.json_response(on_profile(request.match_info["user_id"], request.query_string))
 
     async def login(request: web.Request) -> web.Response:
-        on_login(dict(await request.post()))
+        on_login(await request.post())
         return web.json_response({"error": "invalid credentials"}, status=401)
 
     async def orders(request: web.Request) -> web.Response:
@@ -227,6 +238,7 @@ def aiohttp_app() -> tuple[str, Callable[[], None]]:
         return web.json_response({"ok": True})
 
     async def search(request: web.Request) -> web.Response:
+        on_search(request.headers)
         return web.json_response({"results": []})
 
     loop = asyncio.new_event_loop()

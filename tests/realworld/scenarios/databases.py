@@ -12,7 +12,7 @@ SQ_MAIL, SQ_TOKEN = canary("email_ascii", "sqlite3.literals"), token("sqlite3.li
 
 
 @case("sqlite3.literals", library="sqlite3", where="literals in a statement built with an f-string",
-      secrets=[SQ_MAIL, SQ_TOKEN], keeps=keep("accounts", attrs={DB_SYSTEM: "sqlite"}))
+      secrets=[SQ_MAIL, SQ_TOKEN], keeps=keep("SELECT id FROM accounts WHERE email =", attrs={DB_SYSTEM: "sqlite"}))
 def _(env):
     import sqlite3
 
@@ -30,6 +30,12 @@ def _pg(env):
     return psycopg.connect(env.postgres, autocommit=True)
 
 
+def _t(env, table: str) -> str:
+    """The variants' processes share one PostgreSQL and run at once: a table per variant (the keeps
+    match the base name, a substring of it)."""
+    return f"{table}_{env.variant}"
+
+
 PG_MAIL, PG_PW = canary("email_ascii", "psycopg.params"), password("psycopg.params")
 
 
@@ -38,8 +44,9 @@ PG_MAIL, PG_PW = canary("email_ascii", "psycopg.params"), password("psycopg.para
       keeps=keep("pg_users_p", attrs={DB_SYSTEM: "postgresql"}))
 def _(env):
     with _pg(env) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS pg_users_p (id serial PRIMARY KEY, email text, pw_hash text)")
-        conn.execute("SELECT id FROM pg_users_p WHERE email = %s AND pw_hash = %s", (PG_MAIL.value, PG_PW.value))
+        t = _t(env, "pg_users_p")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {t} (id serial PRIMARY KEY, email text, pw_hash text)")
+        conn.execute(f"SELECT id FROM {t} WHERE email = %s AND pw_hash = %s", (PG_MAIL.value, PG_PW.value))
 
 
 PGU_MAIL = canary("email_ascii", "psycopg.unique")
@@ -52,11 +59,12 @@ def _(env):
     import psycopg
 
     with _pg(env) as conn:
-        conn.execute("DROP TABLE IF EXISTS pg_users_u")
-        conn.execute("CREATE TABLE pg_users_u (id serial PRIMARY KEY, email text UNIQUE)")
-        conn.execute("INSERT INTO pg_users_u (email) VALUES (%s)", (PGU_MAIL.value,))
+        t = _t(env, "pg_users_u")
+        conn.execute(f"DROP TABLE IF EXISTS {t}")
+        conn.execute(f"CREATE TABLE {t} (id serial PRIMARY KEY, email text UNIQUE)")
+        conn.execute(f"INSERT INTO {t} (email) VALUES (%s)", (PGU_MAIL.value,))
         try:
-            conn.execute("INSERT INTO pg_users_u (email) VALUES (%s)", (PGU_MAIL.value,))
+            conn.execute(f"INSERT INTO {t} (email) VALUES (%s)", (PGU_MAIL.value,))
         except psycopg.errors.UniqueViolation:
             env.log.exception("signup failed")
 
@@ -71,11 +79,11 @@ def _(env):
     import psycopg
 
     with _pg(env) as conn:
-        conn.execute("DROP TABLE IF EXISTS pg_resets")
-        conn.execute("CREATE TABLE pg_resets (id serial PRIMARY KEY, reset_token text, note text, "
-                     "user_id int NOT NULL)")
+        t = _t(env, "pg_resets")
+        conn.execute(f"DROP TABLE IF EXISTS {t}")
+        conn.execute(f"CREATE TABLE {t} (id serial PRIMARY KEY, reset_token text, note text, user_id int NOT NULL)")
         try:
-            conn.execute("INSERT INTO pg_resets (reset_token, note, user_id) VALUES (%s, %s, %s)",
+            conn.execute(f"INSERT INTO {t} (reset_token, note, user_id) VALUES (%s, %s, %s)",
                           (PGF_TOKEN.value, PGF_NOTE.value, None))
         except psycopg.errors.NotNullViolation:
             env.log.exception("could not store reset token")
@@ -104,8 +112,9 @@ PGL_KEY, PGL_MAIL = canary("token_github", "psycopg.literal"), canary("email_asc
       needs=("postgres",), keeps=keep("pg_keys", attrs={DB_SYSTEM: "postgresql"}))
 def _(env):
     with _pg(env) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS pg_keys (email text, api_key text)")
-        conn.execute(f"UPDATE pg_keys SET api_key = '{PGL_KEY}' WHERE email = '{PGL_MAIL}'")
+        t = _t(env, "pg_keys")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {t} (email text, api_key text)")
+        conn.execute(f"UPDATE {t} SET api_key = '{PGL_KEY}' WHERE email = '{PGL_MAIL}'")
 
 
 SA_MAIL, SA_TOKEN = canary("email_ascii", "sqlalchemy.sqlite"), token("sqlalchemy.sqlite")
@@ -151,7 +160,7 @@ def _(env):
       needs=("postgres",), keeps=keep("IntegrityError", "sa_pg_accounts"))
 def _(env):
     host = dict(kv.split("=", 1) for kv in env.postgres.split())
-    _orm(f"postgresql+psycopg://postgres@/postgres?host={host['host']}&port={host['port']}", "sa_pg_accounts",
+    _orm(f"postgresql+psycopg://postgres@/postgres?host={host['host']}&port={host['port']}", _t(env, "sa_pg_accounts"),
          SAP_MAIL.value, SAP_TOKEN.value, env)
 
 
@@ -204,3 +213,23 @@ def _(env):
     client = redis.from_url(url.replace(f":{RDA_PW}@", ""))
     client.ping()
     client.close()
+
+
+SAE_MAIL, SAE_TOKEN = canary("email_ascii", "sqlalchemy.echo"), token("sqlalchemy.echo")
+
+
+@case("sqlalchemy.echo", library="sqlalchemy", where="create_engine(echo=True), as in development: the "
+      "sqlalchemy.engine logger writes each statement and then its parameters ('[generated in …] (…)')",
+      secrets=[SAE_MAIL, SAE_TOKEN], keeps=keep("sa_echo_tokens", "generated in"))
+def _(env):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine("sqlite://", echo=True)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE sa_echo_tokens (email TEXT, token TEXT)"))
+        conn.execute(text("INSERT INTO sa_echo_tokens (email, token) VALUES (:email, :token)"),
+                     {"email": SAE_MAIL.value, "token": SAE_TOKEN.value})
+    engine.dispose()
+    import logging
+
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)  # echo=True set it to INFO for good

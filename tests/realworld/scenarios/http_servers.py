@@ -20,7 +20,7 @@ def _framework_cases(fw: str) -> None:
 
     @case(f"{fw}.path_and_query", library=fw, where="an e-mail as the user_id path parameter and a "
           "magic-link token in the query string; the handler logs both", secrets=[mail, tok],
-          keeps=keep("/profile", attrs={STATUS: 200}))
+          keeps=keep("/profile", attrs={STATUS: 200, "http.route": ROUTES[fw]}))
     def _(env):
         import requests
 
@@ -29,7 +29,7 @@ def _framework_cases(fw: str) -> None:
     user, pw = canary("email_ascii", f"{fw}.login"), password(f"{fw}.login")
 
     @case(f"{fw}.login_form", library=fw, where="a urlencoded login form (username, password); the handler "
-          "logs request.form as a dict", secrets=[user, pw], keeps=keep("/login", attrs={STATUS: 401}))
+          "logs the framework's form object (its repr)", secrets=[user, pw], keeps=keep("/login", attrs={STATUS: 401}))
     def _(env):
         import requests
 
@@ -51,7 +51,8 @@ def _framework_cases(fw: str) -> None:
     ip = canary("ipv4", f"{fw}.xff")
 
     @case(f"{fw}.request_headers", library=fw, where="Authorization: Bearer <JWT>, Cookie, X-Api-Key and "
-          "X-Forwarded-For request headers captured on the server span", secrets=[bearer, cookie, key, ip],
+          "X-Forwarded-For request headers captured on the server span, and the framework's headers object "
+          "logged with %r", secrets=[bearer, cookie, key, ip],
           keeps=keep("/search", attrs={STATUS: 200}))
     def _(env):
         import requests

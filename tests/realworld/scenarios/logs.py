@@ -148,3 +148,20 @@ def _(env):
     log.info("Task %s[%s] received: args=%r kwargs=%r", "shop.tasks.charge", TASK_ID, args, kwargs)
     log.error("Task %s[%s] raised unexpected: %r", "shop.tasks.charge", TASK_ID,
               ValueError(f"card {TASK_CARD} declined for {TASK_MAIL}"))
+
+
+#: values that look like secrets to a careless detector but are what the telemetry is for
+BENIGN = {"trace": "4bf92f3577b34da6a3ce929d0e0e4736", "span": "00f067aa0ba902b7", "sha": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+          "ts": "2024-05-17T09:12:44.123Z", "version": "v2.14.3", "pod": "checkout-7d9f8b6c5d-x2k4q",
+          "duration": "elapsed=1532ms", "tokens": "prompt_tokens=812 completion_tokens=96", "order": ORDER_ID,
+          "amount": "amount=1299 currency=EUR", "port": "127.0.0.1:5432"}
+
+
+@case("logging.benign", library="logging", where="nothing secret: ids, hashes, timestamps, versions, pod names, "
+      "durations, token counts and amounts in one line (each must survive unchanged)", secrets=[],
+      keeps=keep(*[v for k, v in BENIGN.items() if k != "port"]))
+def _(env):
+    b = BENIGN
+    env.log.info(f"checkout done trace_id={b['trace']} span_id={b['span']} order={b['order']} build={b['sha']} "
+                 f"at {b['ts']} {b['version']} on {b['pod']} {b['duration']} {b['tokens']} {b['amount']} "
+                 f"db={b['port']}")
