@@ -64,6 +64,36 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         owner="core #15",
         example="[generated in 0.03620s] ('alice@example.org', '4K06kDuAPaqvKj1SiOTv9w4xlk4kd1tF') → "
                 "[generated in 0.03620s] ('REDACTED', '4K06kDuAPaqvKj1SiOTv9w4xlk4kd1tF')"),
+    Gap("django.db_debug_log", "token",
+        cause="SQL inside log text is not obfuscated, only the detectors see it: Django's django.db.backends "
+              "debug line interpolates the parameters into the statement (last_executed_query) and repeats "
+              "them as args=[…] (and as the record's params/sql extras) — a statement in a log body should get "
+              "the db.statement treatment, its parameter list the bound-parameter one",
+        owner="core #15 (sql in text)",
+        example="(0.002) INSERT INTO dj_reset_tokens (email, token) VALUES ('REDACTED', "
+                "'5tABwMyu14mXGBe4WIf0h01VpaNb6ahq'); args=['REDACTED', '5tABwMyu14mXGBe4WIf0h01VpaNb6ahq']; "
+                "alias=default"),
+    Gap("oauth.token_exchange", "token",
+        cause="the key 'code' (an OAuth authorization code, in a form body or key=value text) is not a secret "
+              "word: client_secret, access_token and refresh_token are redacted, code=… is kept (in a URL query "
+              "every value is redacted, so only text and bodies are hit)",
+        owner="core #15 (keynames)",
+        example="token request body=grant_type=authorization_code&code=LS5ib0OvhWiNb1xKjbatyIUyUe02ySzO9aofhpBR"
+                "&client_id=shop-web&client_secret=REDACTED&redirect_uri=…"),
+    Gap("subprocess.called_process_error", "password",
+        cause="a password glued to a short option in a command line ('-p<password>', as mysql/mysqldump take "
+              "it) is kept; the DSN password and 'Authorization: Bearer …' in the same argv are redacted "
+              "(#16 credentials in prose: -p value / --password value)",
+        owner="detectors #16",
+        example="Command '['mysqldump', '-h', 'db.internal', '-u', 'root', '-pZSZ8e3VHzigaXfbM!2', 'shop']' "
+                "returned non-zero exit status 1."),
+    Gap("requests.invalid_header", "token",
+        cause="requests' InvalidHeader repeats a header value without its name ('… in header value: "
+              "'<value>\\n''): an opaque API key there has no context word and no shape (the Bearer one is "
+              "redacted); the generic high-entropy rule of #16 or a rule for this message would catch it",
+        owner="detectors #16",
+        example="Invalid leading whitespace, reserved character(s), or return character(s) in header value: "
+                "'7Yeapz5XUI4r1U4NzS8fAkFRpOHuHLdU\\n'"),
     # -- reprs of the frameworks' own containers -------------------------------------------------------
     Gap("flask.login_form|fastapi.login_form|flask.request_headers", "password|token",
         cause="a multidict repr is a list of (key, value) pairs — Werkzeug's ImmutableMultiDict([…]) and "
@@ -102,11 +132,13 @@ KNOWN_GAPS: tuple[Gap, ...] = (
               "(#15 §3)",
         owner="url #15",
         example="http.url = http://localhost:44469/api/v1/password-reset/S74MC3Ujgr4pRzykyc90HFhHC58RdKSdCVbyTJbw"),
-    Gap("flask.path_and_query|django.path_and_query", "email_ascii", doors="sdk|gateway|offline",
+    Gap("flask.path_and_query|django.path_and_query|aiohttp.path_and_query", "email_ascii",
+        doors="sdk|gateway|offline",
         cause="in text, a request line whose path has a query string ('GET /users/<e-mail>/profile?token=…') "
               "goes to the URL sanitiser, which redacts the query values but runs no detector over the path: "
-              "the e-mail in the path survives (without a query string it is found). Werkzeug's and "
-              "Django's access-log lines have exactly this shape",
+              "the e-mail in the path survives (without a query string it is found; percent-encoded, as "
+              "uvicorn's access log writes it, it is found too). Werkzeug's and aiohttp's access-log lines "
+              "have exactly this shape",
         owner="url #15",
         example='127.0.0.1 - - [30/Nov/2026 09:11:45] "GET /users/heidi.silva24562@mail.example.com/profile?'
                 'token=abc&tab=orders HTTP/1.1" 200 -'),
@@ -121,4 +153,11 @@ KNOWN_LOSSES: tuple[LossGap, ...] = (
             owner="core #15 (keynames)",
             example="checkout done … prompt_tokens=812 completion_tokens=96 → "
                     "prompt_tokens=REDACTED completion_tokens=REDACTED"),
+    LossGap("oauth.token_exchange", "\"'token_type': 'Bearer'\"",
+            cause="an OAuth token response's token_type is a grant description, not a credential (#15 §2: "
+                  "'token_type=Bearer expires_in=3600' survives), but in a dict repr in text the value after "
+                  "'token_type' is redacted",
+            owner="core #15 (keynames)",
+            example="token response {'access_token': 'REDACTED', 'refresh_token': 'REDACTED', 'expires_in': 3599, "
+                    "'token_type': 'REDACTED', 'scope': 'openid email'}"),
 )

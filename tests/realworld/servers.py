@@ -13,6 +13,11 @@ request data reaches logs and errors in real code:
   services keep: ``EnvironHeaders([…])``, ``Headers({…})``, ``<CIMultiDictProxy(…)>``, Django's
   ``HttpHeaders``).
 
+Every server writes its access log as it does by default, to the ``logging`` logger it uses (Werkzeug's
+``werkzeug``, uvicorn's ``uvicorn.access`` with its own dictConfig off, aiohttp's ``aiohttp.access``
+with its default format, Referer and User-Agent included), so request lines reach the logs bridge.
+Django also has a database (SQLite in memory) for the ORM/debug-SQL cases.
+
 :class:`EchoServer` is an uninstrumented HTTP server for the client cases: it answers each path with
 a scripted status, headers and redirect.
 """
@@ -31,10 +36,11 @@ log = logging.getLogger("shop.api")
 
 # -- an uninstrumented upstream for the HTTP client cases --------------------------------------------
 class EchoServer:
-    """``script(path, status, headers)``: what the next requests to ``path`` get (default 200, no headers)."""
+    """``script(path, status, headers, body)``: what the next requests to ``path`` get (default 200, no
+    headers, ``{"ok": true}``)."""
 
     def __init__(self) -> None:
-        self.scripts: dict[str, tuple[int, dict[str, str]]] = {}
+        self.scripts: dict[str, tuple[int, dict[str, str], bytes]] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,8 +50,7 @@ class EchoServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
-                status, headers = server.scripts.get(self.path.split("?", 1)[0], (200, {}))
-                body = b'{"ok": true}'
+                status, headers, body = server.scripts.get(self.path.split("?", 1)[0], (200, {}, b'{"ok": true}'))
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
@@ -64,8 +69,9 @@ class EchoServer:
         self.base = f"http://127.0.0.1:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def script(self, path: str, status: int = 200, headers: dict[str, str] | None = None) -> None:
-        self.scripts[path] = (status, dict(headers or {}))
+    def script(self, path: str, status: int = 200, headers: dict[str, str] | None = None,
+               body: bytes = b'{"ok": true}') -> None:
+        self.scripts[path] = (status, dict(headers or {}), body)
 
     def close(self) -> None:
         self.server.shutdown()
@@ -166,7 +172,9 @@ def fastapi_app() -> tuple[str, Callable[[], None]]:
         raise RuntimeError(f"duplicate account: {body}")
 
     FastAPIInstrumentor.instrument_app(app)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    # log_config=None: uvicorn's own dictConfig would stop uvicorn.access from propagating to the bridge
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", log_config=None, lifespan="off")
+    logging.getLogger("uvicorn.access").setLevel(logging.INFO)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -192,7 +200,8 @@ def django_app() -> tuple[str, Callable[[], None]]:
     sys.modules[urls.__name__] = urls
     settings.configure(DEBUG=False, ALLOWED_HOSTS=["*"], ROOT_URLCONF=urls.__name__, SECRET_KEY="x" * 50,
                        MIDDLEWARE=["django.middleware.common.CommonMiddleware"], USE_TZ=True,
-                       LOGGING_CONFIG=None, INSTALLED_APPS=[])
+                       LOGGING_CONFIG=None, INSTALLED_APPS=[],
+                       DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})
     DjangoInstrumentor().instrument()
     django.setup()
     from django.core.handlers.wsgi import WSGIHandler
@@ -249,7 +258,7 @@ def aiohttp_app() -> tuple[str, Callable[[], None]]:
         app = web.Application()
         app.add_routes([web.get("/users/{user_id}/profile", profile), web.post("/login", login),
                         web.post("/orders", orders), web.get("/search", search)])
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app)  # access log: aiohttp.access, default format
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

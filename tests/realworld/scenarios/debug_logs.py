@@ -1,0 +1,237 @@
+"""What services write when someone turns logging up, and the error texts that echo their input: urllib3's
+and botocore's DEBUG loggers, Django's SQL debug log, structlog's logfmt and console renderers, access
+logs (Werkzeug, uvicorn, aiohttp, gunicorn's format), an OAuth token exchange logged for debugging,
+``subprocess.CalledProcessError`` with the command line, and requests' errors that repeat a URL with
+userinfo or a header value. Each is the library's own text: the cases only switch the logger on."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+
+from ..canaries import canary, password, token
+from ..cases import STATUS, case, keep
+from .http_clients import basic, closed_port
+
+
+@contextlib.contextmanager
+def debug(*loggers: str):
+    """Turn ``loggers`` up to DEBUG for the block, as ``logging.getLogger(name).setLevel(DEBUG)`` does."""
+    saved = [(lg, lg.level) for lg in map(logging.getLogger, loggers)]
+    for lg, _ in saved:
+        lg.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        for lg, level in saved:
+            lg.setLevel(level)
+
+
+# -- HTTP client debug logging ---------------------------------------------------------------------------
+U3D_TOKEN, U3D_MAIL = token("urllib3.debug"), canary("email_ascii", "urllib3.debug")
+
+
+@case("urllib3.debug_log", library="urllib3", where="requests with the urllib3 logger at DEBUG (the classic "
+      "'how do I see my requests' switch): its request line '\"GET /path?query HTTP/1.1\" 200 n' has the query",
+      secrets=[U3D_TOKEN, U3D_MAIL], keeps=keep("Starting new HTTP connection", "/api/export", "HTTP/1.1"))
+def _(env):
+    import requests
+
+    with debug("urllib3"):
+        requests.get(f"http://localhost:{env.echo.port}/api/export", timeout=5,
+                     params={"access_token": U3D_TOKEN.value, "notify": U3D_MAIL.value, "format": "csv"})
+
+
+BCD_KEY, BCD_SESSION = canary("token_aws_key_id", "botocore.debug"), token("botocore.debug.session", 64)
+BCD_CARD = canary("card_visa", "botocore.debug")
+
+
+@case("botocore.debug_log", library="botocore", where="boto's DEBUG logging (botocore.endpoint, .auth, "
+      "parsers, as boto3.set_stream_logger('botocore') does) on a DynamoDB put_item: the request dict with the "
+      "JSON body (a card number), the canonical request with x-amz-security-token, the prepared request's "
+      "Authorization (Credential=<access key id>/…) and X-Amz-Security-Token headers",
+      secrets=[BCD_KEY, BCD_SESSION, BCD_CARD],
+      keeps=keep("OperationModel(name=PutItem)", "aws4_request", "x-amz-date", "payments"))
+def _(env):
+    import botocore.session
+
+    ddb = botocore.session.get_session().create_client(
+        "dynamodb", region_name="eu-west-1", aws_access_key_id=BCD_KEY.value,
+        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", aws_session_token=BCD_SESSION.value,
+        endpoint_url=f"http://localhost:{env.echo.port}")
+    with debug("botocore.endpoint", "botocore.auth", "botocore.parsers"):
+        ddb.put_item(TableName="payments", Item={"order_id": {"S": "o-1001"}, "card": {"S": BCD_CARD.value}})
+
+
+# -- Django's SQL debug log ------------------------------------------------------------------------------
+DJ_MAIL, DJ_TOKEN = canary("email_ascii", "django.sql"), token("django.sql")
+
+
+@case("django.db_debug_log", library="django", where="the django.db.backends logger at DEBUG (DEBUG=True, "
+      "or force_debug_cursor): '(0.000) <SQL with the parameters quoted in>; args=(…); alias=default', "
+      "and the record's extra sql/params", secrets=[DJ_MAIL, DJ_TOKEN],
+      keeps=keep("dj_reset_tokens", "alias=default"))
+def _(env):
+    from django.db import connection
+
+    connection.force_debug_cursor = True
+    try:
+        with debug("django.db.backends"), connection.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS dj_reset_tokens (email text, token text)")
+            cur.execute("INSERT INTO dj_reset_tokens (email, token) VALUES (%s, %s)", [DJ_MAIL.value, DJ_TOKEN.value])
+    finally:
+        connection.force_debug_cursor = False
+
+
+# -- structlog's text renderers ----------------------------------------------------------------------------
+SLK_PW, SLK_KEY, SLK_MAIL = password("structlog.kv"), token("structlog.kv"), canary("email_ascii", "structlog.kv")
+
+
+@case("structlog.logfmt_console", library="structlog", where="structlog's LogfmtRenderer and "
+      "ConsoleRenderer(colors=False) through stdlib logging: key=value lines with password, api_key, email",
+      secrets=[SLK_PW, SLK_KEY, SLK_MAIL], keeps=keep("login_failed", "request_id=r-7731"))
+def _(env):
+    import structlog
+
+    for renderer in (structlog.processors.LogfmtRenderer(), structlog.dev.ConsoleRenderer(colors=False)):
+        structlog.configure(processors=[renderer], logger_factory=structlog.stdlib.LoggerFactory(),
+                            cache_logger_on_first_use=False)
+        structlog.get_logger("shop.auth").warning("login_failed", email=SLK_MAIL.value, password=SLK_PW.value,
+                                                  api_key=SLK_KEY.value, request_id="r-7731")
+
+
+# -- access logs -----------------------------------------------------------------------------------------
+def _access_case(fw: str) -> None:
+    reset, mail = token(f"{fw}.access.reset"), canary("email_ascii", f"{fw}.access")
+
+    @case(f"{fw}.access_log", library=fw, where="the server's access log line: a reset token in the query "
+          "string, an e-mail in the Referer's query (aiohttp's default format logs the Referer)",
+          secrets=[reset, mail], keeps=keep("/users/42/profile", attrs={STATUS: 200}))
+    def _(env):
+        import requests
+
+        requests.get(f"{getattr(env, fw)}/users/42/profile?reset_token={reset}&utm_source=mail", timeout=10,
+                     headers={"Referer": f"https://mail.example.com/open?email={mail}"})
+
+
+for _fw in ("flask", "fastapi", "django", "aiohttp"):
+    _access_case(_fw)
+
+
+GU_PW, GU_TOKEN = password("gunicorn.access"), token("gunicorn.access")
+GU_MAIL = canary("email_ascii", "gunicorn.access")
+
+
+@case("gunicorn.access_log", library="gunicorn", where="gunicorn's own access logger (glogging.Logger.access, "
+      "default access_log_format) propagated to the bridge, for a request with Basic auth (gunicorn logs the "
+      "user name: an e-mail), a token in the query and a Referer", secrets=[GU_TOKEN, GU_MAIL],
+      keeps=keep('"GET /api/v1/invoices', "HTTP/1.1\" 200", "curl/8.5.0"))
+def _(env):
+    import base64
+    import datetime
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    glog = Logger(cfg)
+    access = logging.getLogger("gunicorn.access")
+    access.handlers.clear()  # its stdout handler: the record goes to the logs bridge instead
+    access.propagate = True
+
+    class Response:
+        status, status_code, response_length, sent = "200 OK", 200, 512, 512
+        headers = [("Content-Type", "application/json")]
+
+    class Request:
+        headers = [("USER-AGENT", "curl/8.5.0")]
+
+    credential = base64.b64encode(f"{GU_MAIL}:{GU_PW}".encode()).decode()
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": f"/api/v1/invoices?token={GU_TOKEN}&page=2",
+               "PATH_INFO": "/api/v1/invoices", "QUERY_STRING": f"token={GU_TOKEN}&page=2",
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": "curl/8.5.0",
+               "HTTP_AUTHORIZATION": f"Basic {credential}",
+               "HTTP_REFERER": f"https://billing.example.com/invoices?token={GU_TOKEN}"}
+    glog.access(Response(), Request(), environ, datetime.timedelta(milliseconds=12))
+
+
+# -- an OAuth token exchange logged for debugging ------------------------------------------------------------
+OA_CODE, OA_SECRET = token("oauth.code", 40), token("oauth.client_secret", 28)
+OA_ACCESS, OA_REFRESH = canary("token_google_oauth", "oauth.access"), token("oauth.refresh", 48)
+
+
+@case("oauth.token_exchange", library="requests", where="an authorization-code exchange (form body with code "
+      "and client_secret) and its JSON answer (access_token, refresh_token), both logged while debugging a "
+      "login integration: r.request.body and r.json()", secrets=[OA_CODE, OA_SECRET, OA_ACCESS, OA_REFRESH],
+      keeps=keep("grant_type=authorization_code", "'expires_in': 3599", "'token_type': 'Bearer'",
+                 "openid email"))
+def _(env):
+    import requests
+
+    env.echo.script("/oauth2/token", 200, body=json.dumps({
+        "access_token": OA_ACCESS.value, "refresh_token": OA_REFRESH.value, "expires_in": 3599,
+        "token_type": "Bearer", "scope": "openid email"}).encode())
+    r = requests.post(f"http://localhost:{env.echo.port}/oauth2/token", timeout=5, data={
+        "grant_type": "authorization_code", "code": OA_CODE.value, "client_id": "shop-web",
+        "client_secret": OA_SECRET.value, "redirect_uri": "https://shop.example/auth/callback"})
+    env.log.info("token request body=%s", r.request.body)
+    env.log.info("token response %s", r.json())
+
+
+# -- error texts that repeat their input ---------------------------------------------------------------------
+SP_DSN_PW, SP_MYSQL_PW, SP_BEARER = password("subprocess.dsn"), password("subprocess.mysql"), \
+    token("subprocess.bearer")
+
+
+@case("subprocess.called_process_error", library="subprocess", where="CalledProcessError of backup and export "
+      "commands (pg_dump with a DSN, mysqldump -p<password>, curl -H 'Authorization: Bearer …'), logged with "
+      "logger.exception: its message is the argv list", secrets=[SP_DSN_PW, SP_MYSQL_PW, SP_BEARER],
+      keeps=keep("pg_dump", "mysqldump", "returned non-zero exit status 1", "db.internal"))
+def _(env):
+    import shutil
+    import subprocess
+
+    false = shutil.which("false") or "/bin/false"
+    for argv in (["pg_dump", f"--dbname=postgresql://backup:{SP_DSN_PW}@db.internal:5432/shop", "--format=custom"],
+                 ["mysqldump", "-h", "db.internal", "-u", "root", f"-p{SP_MYSQL_PW}", "shop"],
+                 ["curl", "-sf", "-H", f"Authorization: Bearer {SP_BEARER}", "https://api.example.com/v1/export"]):
+        try:
+            subprocess.run(argv, executable=false, check=True)
+        except subprocess.CalledProcessError:
+            env.log.exception("backup step %s failed", argv[0])
+
+
+RQU_PW = password("requests.http_error_userinfo")
+
+
+@case("requests.http_error_userinfo", library="requests", where="a deploy hook called with credentials in the "
+      "URL and answered 500: raise_for_status()'s message repeats the URL, userinfo included",
+      secrets=[RQU_PW, basic("ci", RQU_PW)], keeps=keep("HTTPError", "/hooks/deploy", attrs={STATUS: 500}))
+def _(env):
+    import requests
+
+    env.echo.script("/hooks/deploy", 500)
+    try:
+        requests.post(f"http://ci:{RQU_PW}@localhost:{env.echo.port}/hooks/deploy?env=prod", timeout=5
+                      ).raise_for_status()
+    except requests.HTTPError:
+        env.log.exception("deploy hook failed")
+
+
+RQH_KEY, RQH_GH = token("requests.invalid_header"), canary("token_github", "requests.invalid_header")
+
+
+@case("requests.invalid_header", library="requests", where="credentials read from files with their trailing "
+      "newline: InvalidHeader repeats the header value (without its name) — an X-Api-Key and a Bearer token",
+      secrets=[RQH_KEY, RQH_GH], keeps=keep("InvalidHeader", "return character(s) in header value"))
+def _(env):
+    import requests
+
+    for headers in ({"X-Api-Key": f"{RQH_KEY}\n"}, {"Authorization": f"Bearer {RQH_GH}\n"}):
+        try:
+            requests.get(f"http://localhost:{closed_port()}/v1/me", headers=headers, timeout=2)
+        except requests.exceptions.InvalidHeader:
+            env.log.exception("profile call failed")
+
