@@ -94,6 +94,21 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         owner="detectors #16",
         example="Invalid leading whitespace, reserved character(s), or return character(s) in header value: "
                 "'7Yeapz5XUI4r1U4NzS8fAkFRpOHuHLdU\\n'"),
+    Gap("soap.envelope_logged", "password|token",
+        cause="XML in text is not read by element name: <wsse:Password>…</wsse:Password> and <apiKey>…</apiKey> "
+              "keep their text (the card number in <cardNumber> is found by its detector); SOAP envelopes are "
+              "what zeep's transport logger and most enterprise integrations log — elements and attributes "
+              "named like secrets should get the key rules, as JSON keys do",
+        owner="core #15 (structure)",
+        example='<wsse:Password Type="PasswordText">Hulvc7sAKR8Q68Zy$9</wsse:Password> … '
+                "<apiKey>EdZ68OJ71YArzxwQf6XJDT82nYqDunmc</apiKey>"),
+    Gap("logging.phone_numbers", "phone_intl",
+        cause="no phone-number detector yet (#16): an international number in prose is kept whole, and after "
+              "'phone=' only its first space-separated part is redacted (the key=value reading stops at the "
+              "space); after 'phone:' and under a phone key it is redacted",
+        owner="detectors #16",
+        example="SMS to +1 212-555-0140 queued (sid SM7f3c0e2b); customer phone=+1 415 555 0100 updated → "
+                "customer phone=REDACTED 415 555 0100 updated"),
     # -- reprs of the frameworks' own containers -------------------------------------------------------
     Gap("flask.login_form|fastapi.login_form|flask.request_headers", "password|token",
         cause="a multidict repr is a list of (key, value) pairs — Werkzeug's ImmutableMultiDict([…]) and "

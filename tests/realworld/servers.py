@@ -3,7 +3,9 @@
 Every framework app serves the same four routes and behaves as services commonly do — which is how
 request data reaches logs and errors in real code:
 
-* ``GET  /users/<user_id>/profile`` — 200; logs the user id and the query string.
+* ``GET  /users/<user_id>/profile`` — 200; logs the user id and the query string, and the request as
+  ``%r`` (Werkzeug's ``<Request 'url' [GET]>``, Starlette's ``URL('…')``, Django's ``<WSGIRequest: …>``,
+  aiohttp's ``<Request GET /path >``).
 * ``POST /login`` (form) — 401; logs the framework's own form object (``login attempt %s``): Werkzeug's
   ``ImmutableMultiDict([(…), …])``, Starlette's ``FormData([…])``, Django's ``<QueryDict: {…}>``,
   aiohttp's ``<MultiDictProxy(…)>``.
@@ -79,8 +81,9 @@ class EchoServer:
 
 
 # -- what every framework app does with a request -------------------------------------------------
-def on_profile(user_id: str, query: str) -> dict[str, Any]:
+def on_profile(user_id: str, query: str, request: Any) -> dict[str, Any]:
     log.info("profile view user=%s query=%s", user_id, query)
+    log.info("handling %r", request)
     return {"user": user_id}
 
 
@@ -113,7 +116,7 @@ def flask_app() -> tuple[str, Callable[[], None]]:
 
     @app.get("/users/<user_id>/profile")
     def profile(user_id: str) -> Any:
-        return jsonify(on_profile(user_id, request.query_string.decode()))
+        return jsonify(on_profile(user_id, request.query_string.decode(), request))
 
     @app.post("/login")
     def login() -> Any:
@@ -150,7 +153,7 @@ def fastapi_app() -> tuple[str, Callable[[], None]]:
 
     @app.get("/users/{user_id}/profile")
     async def profile(user_id: str, request: Request) -> Any:
-        return on_profile(user_id, request.url.query)
+        return on_profile(user_id, request.url.query, request.url)
 
     @app.post("/login")
     async def login(request: Request) -> Any:
@@ -209,7 +212,7 @@ def django_app() -> tuple[str, Callable[[], None]]:
     from django.urls import path
 
     def profile(request: Any, user_id: str) -> Any:
-        return JsonResponse(on_profile(user_id, request.META.get("QUERY_STRING", "")))
+        return JsonResponse(on_profile(user_id, request.META.get("QUERY_STRING", ""), request))
 
     def login(request: Any) -> Any:
         on_login(request.POST)
@@ -236,7 +239,7 @@ def aiohttp_app() -> tuple[str, Callable[[], None]]:
     AioHttpServerInstrumentor().instrument()
 
     async def profile(request: web.Request) -> web.Response:
-        return web.json_response(on_profile(request.match_info["user_id"], request.query_string))
+        return web.json_response(on_profile(request.match_info["user_id"], request.query_string, request))
 
     async def login(request: web.Request) -> web.Response:
         on_login(await request.post())

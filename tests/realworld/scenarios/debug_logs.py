@@ -235,3 +235,103 @@ def _(env):
         except requests.exceptions.InvalidHeader:
             env.log.exception("profile call failed")
 
+
+
+U3R_KEY, U3R_MAIL = token("urllib3.retry"), canary("email_ascii", "urllib3.retry")
+
+
+@case("urllib3.retry_warning", library="urllib3", where="a Session with HTTPAdapter(max_retries=Retry(…)) to a "
+      "host that refuses: urllib3's WARNING 'Retrying (Retry(…)) after connection broken by …: /path?query' "
+      "(logged without any debug switch) and the final ConnectionError", secrets=[U3R_KEY, U3R_MAIL],
+      keeps=keep("Retrying (Retry(total=0", "/api/sync"))
+def _(env):
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    with requests.Session() as session:
+        session.mount("http://", HTTPAdapter(max_retries=Retry(total=1, backoff_factor=0)))
+        try:
+            session.get(f"http://localhost:{closed_port()}/api/sync", timeout=2,
+                        params={"api_key": U3R_KEY.value, "owner": U3R_MAIL.value, "since": "2024-05-01"})
+        except requests.ConnectionError:
+            env.log.exception("sync failed")
+
+
+AIE_KEY, AIE_JWT = token("aiohttp.response_error"), canary("jwt", "aiohttp.response_error")
+
+
+@case("aiohttp.client_response_error", library="aiohttp", where="raise_for_status() on a 401: "
+      "ClientResponseError's repr (RequestInfo with url=URL('…?api_key=…') and the request headers, a Bearer "
+      "JWT among them) logged with %r", secrets=[AIE_KEY, AIE_JWT],
+      keeps=keep("ClientResponseError", "status=401", "/v1/charges"))
+def _(env):
+    import asyncio
+
+    import aiohttp
+
+    env.echo.script("/v1/charges", 401)
+
+    async def call() -> None:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {AIE_JWT}"}) as session:
+            try:
+                async with session.get(f"http://localhost:{env.echo.port}/v1/charges",
+                                       params={"api_key": AIE_KEY.value}) as r:
+                    r.raise_for_status()
+            except aiohttp.ClientResponseError as exc:
+                env.log.error("charge lookup failed: %r", exc)
+
+    asyncio.run(call())
+
+
+SOAP_PW, SOAP_KEY, SOAP_CARD = password("soap"), token("soap.key"), canary("card_mastercard", "soap")
+
+
+@case("soap.envelope_logged", library="xml.etree", where="a SOAP envelope built with ElementTree and logged the "
+      "way zeep's transport logger does ('HTTP Post to <url>:\\n<envelope>'): WS-Security "
+      "<wsse:Password>, an <apiKey> element and a <cardNumber>", secrets=[SOAP_PW, SOAP_KEY, SOAP_CARD],
+      keeps=keep("HTTP Post to", "svc-shop", "AuthorizePayment"))
+def _(env):
+    import xml.etree.ElementTree as ET
+
+    soap, wsse = "http://schemas.xmlsoap.org/soap/envelope/", \
+        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+    ET.register_namespace("soapenv", soap)
+    ET.register_namespace("wsse", wsse)
+    envelope = ET.Element(f"{{{soap}}}Envelope")
+    token_el = ET.SubElement(ET.SubElement(ET.SubElement(envelope, f"{{{soap}}}Header"), f"{{{wsse}}}Security"),
+                             f"{{{wsse}}}UsernameToken")
+    ET.SubElement(token_el, f"{{{wsse}}}Username").text = "svc-shop"
+    ET.SubElement(token_el, f"{{{wsse}}}Password", Type="PasswordText").text = SOAP_PW.value
+    call = ET.SubElement(ET.SubElement(envelope, f"{{{soap}}}Body"), "AuthorizePayment")
+    ET.SubElement(call, "apiKey").text = SOAP_KEY.value
+    ET.SubElement(call, "cardNumber").text = SOAP_CARD.value
+    ET.SubElement(call, "amount").text = "12.99"
+    env.log.info("HTTP Post to %s:\n%s", "https://payments.example.com/soap", ET.tostring(envelope).decode())
+
+
+HC_KEY, HC_PW = token("http.client.debug"), password("http.client.debug")
+HC_MAIL = canary("email_ascii", "http.client.debug")
+
+
+@case("http.client.debuglevel", library="http.client", where="http.client.HTTPConnection.debuglevel = 1 under "
+      "requests: the 'send: b'…'' / 'header: …' lines it prints, shipped as log lines (a container's stdout) — "
+      "an X-Api-Key header and a urlencoded login body inside a bytes repr with \\r\\n escapes",
+      secrets=[HC_KEY, HC_PW, HC_MAIL], keeps=keep("send: b'POST /session HTTP/1.1", "Content-Type: application/x-www-form-urlencoded"))
+def _(env):
+    import contextlib
+    import http.client
+    import io
+
+    import requests
+
+    out = io.StringIO()
+    http.client.HTTPConnection.debuglevel = 1
+    try:
+        with contextlib.redirect_stdout(out):
+            requests.post(f"http://localhost:{env.echo.port}/session", timeout=5, headers={"X-Api-Key": HC_KEY.value},
+                          data={"username": HC_MAIL.value, "password": HC_PW.value})
+    finally:
+        http.client.HTTPConnection.debuglevel = 0
+    for line in out.getvalue().splitlines():
+        logging.getLogger("stdout").info(line)

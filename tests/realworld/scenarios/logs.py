@@ -165,3 +165,18 @@ def _(env):
     env.log.info(f"checkout done trace_id={b['trace']} span_id={b['span']} order={b['order']} build={b['sha']} "
                  f"at {b['ts']} {b['version']} on {b['pod']} {b['duration']} {b['tokens']} {b['amount']} "
                  f"db={b['port']}")
+
+
+PH_INTL, PH_NATIONAL, PH_KEYED = canary("phone_intl", "sms"), canary("phone_national", "sms"), \
+    canary("phone_intl", "sms.extra")
+PH_KV = canary("phone_intl", "sms.kv")
+
+
+@case("logging.phone_numbers", library="logging", where="an SMS/callback flow's log lines: an international "
+      "number in prose ('SMS to +44 … queued'), a national one after 'phone:', one after 'phone=' (spaces in it) "
+      "and one under extra={'phone': …}", secrets=[PH_INTL, PH_NATIONAL, PH_KV, PH_KEYED], keeps=keep("queued", "callback requested", "SM7f3c"))
+def _(env):
+    env.log.info("SMS to %s queued (sid SM7f3c0e2b)", PH_INTL)
+    env.log.info("callback requested, phone: %s", PH_NATIONAL)
+    env.log.info("customer phone=%s updated", PH_KV)
+    env.log.info("contact updated", extra={"phone": PH_KEYED.value, "customer_id": 4711})
