@@ -8,6 +8,8 @@ is attributed to the case on the wire.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,13 +38,36 @@ def active_variants() -> list[str]:
 @dataclass(frozen=True)
 class Keep:
     """A useful value that must survive: in some exported string of the case (``key`` empty), or as an
-    attribute ``key`` (``a|b`` for the same datum under old/new keys) equal to ``value``, type included."""
+    attribute ``key`` (``a|b`` for the same datum under old/new keys) equal to ``value``, type included.
+
+    ``source``: what the application exported in its place, when the door must turn it into ``value``
+    (an identity into its keyed pseudonym): the raw export must hold ``source`` where the doors hold
+    ``value``."""
 
     value: Any
     key: str = ""
+    source: Any = None
 
     def describe(self) -> str:
         return f"{self.key}={self.value!r}" if self.key else repr(self.value)
+
+    def raw(self) -> Keep:
+        """What the unredacted export must hold for this keep to be judged."""
+        return self if self.source is None else Keep(self.source, self.key)
+
+
+def pseudonym(identity: str) -> str:
+    """The default policy's keyed pseudonym of ``identity`` (``u_`` + 16 hex of HMAC-SHA256 under
+    ``OTEL_PRIVACY_HASH_KEY``, the key the corpus's processes get), computed here from its definition."""
+    key = os.environ.get("OTEL_PRIVACY_HASH_KEY", "test-hash-key").encode()
+    return "u_" + hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def pseudonymised(identity: str, *keys: str) -> tuple[Keep, ...]:
+    """Keeps for an identity the doors must replace by its pseudonym: under each attribute of ``keys`` and
+    in text."""
+    p = pseudonym(identity)
+    return tuple(Keep(p, k, source=identity) for k in keys) + (Keep(p, source=identity),)
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def judge(ids: dict[int, tuple[str, Case]], outputs: dict[str, DoorOutput]) -> V
             if found(s.needles[0], texts) is None:
                 verdict.not_planted.append(f"{case.name} [{variant}]: {s.kind} {s.value[:60]!r}")
         for k in case.keeps:
-            if not has_keep(k, recs)[0]:
+            if not has_keep(k.raw(), recs)[0]:
                 verdict.bad_keeps.append(f"{case.name} [{variant}]: {k.describe()}")
     for door, out in outputs.items():
         if door == "raw":
@@ -124,7 +124,7 @@ def judge(ids: dict[int, tuple[str, Case]], outputs: dict[str, DoorOutput]) -> V
                         verdict.leaks.append(Leak(case, variant, door, s, n, where))
                         break
             for k in case.keeps:
-                if has_keep(k, wanted)[0]:
+                if has_keep(k.raw(), wanted)[0]:
                     ok, got = has_keep(k, recs)
                     if not ok:
                         verdict.losses.append(Loss(case, variant, door, k, got))

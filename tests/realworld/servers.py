@@ -3,7 +3,8 @@
 Every framework app serves the same four routes and behaves as services commonly do — which is how
 request data reaches logs and errors in real code:
 
-* ``GET  /users/<user_id>/profile`` — 200; logs the user id and the query string, and the request as
+* ``GET  /users/<user_id>/profile`` — 200; sets ``enduser.id`` on the server span, logs the user id and the
+  query string, and the request as
   ``%r`` (Werkzeug's ``<Request 'url' [GET]>``, Starlette's ``URL('…')``, Django's ``<WSGIRequest: …>``,
   aiohttp's ``<Request GET /path >``).
 * ``POST /login`` (form) — 401; logs the framework's own form object (``login attempt %s``): Werkzeug's
@@ -82,6 +83,9 @@ class EchoServer:
 
 # -- what every framework app does with a request -------------------------------------------------
 def on_profile(user_id: str, query: str, request: Any) -> dict[str, Any]:
+    from opentelemetry import trace
+
+    trace.get_current_span().set_attribute("enduser.id", user_id)  # as the semantic conventions suggest
     log.info("profile view user=%s query=%s", user_id, query)
     log.info("handling %r", request)
     return {"user": user_id}

@@ -8,7 +8,7 @@ and credential headers captured with ``OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS
 from __future__ import annotations
 
 from ..canaries import canary, password, token
-from ..cases import STATUS, case, keep
+from ..cases import STATUS, case, keep, pseudonymised
 
 #: the route template each framework reports for /users/<user_id>/profile
 ROUTES = {"flask": "/users/<user_id>/profile", "fastapi": "/users/{user_id}/profile",
@@ -19,8 +19,10 @@ def _framework_cases(fw: str) -> None:
     mail, tok = canary("email_ascii", f"{fw}.path"), token(f"{fw}.query")
 
     @case(f"{fw}.path_and_query", library=fw, where="an e-mail as the user_id path parameter and a "
-          "magic-link token in the query string; the handler logs both", secrets=[mail, tok],
-          keeps=keep("/profile", attrs={STATUS: 200, "http.route": ROUTES[fw]}))
+          "magic-link token in the query string; the handler sets enduser.id and logs both (the e-mail must "
+          "become the same keyed pseudonym on the span and in the log line)", secrets=[mail, tok],
+          keeps=keep("/profile", attrs={STATUS: 200, "http.route": ROUTES[fw]})
+          + pseudonymised(mail.value, "enduser.id"))
     def _(env):
         import requests
 
