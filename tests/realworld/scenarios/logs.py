@@ -4,6 +4,7 @@ environment dumps and Celery-style task lines. Records reach OpenTelemetry throu
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from dataclasses import dataclass
@@ -180,3 +181,48 @@ def _(env):
     env.log.info("callback requested, phone: %s", PH_NATIONAL)
     env.log.info("customer phone=%s updated", PH_KV)
     env.log.info("contact updated", extra={"phone": PH_KEYED.value, "customer_id": 4711})
+
+
+INT_IDN, INT_CYR, INT_CJK, INT_UPPER = canary("email_idn", "intl"), canary("email_cyrillic", "intl"), \
+    canary("email_cjk", "intl"), canary("email_mixed_case", "intl")
+
+
+@case("logging.international_emails", library="logging", where="a shop with international customers: "
+      "confirmation and reset mails logged with %-args — an IDN address (jürgen@bücher.de), a Cyrillic "
+      "one, a CJK one and one typed in upper case", secrets=[INT_IDN, INT_CYR, INT_CJK, INT_UPPER],
+      keeps=keep("confirmation mail sent to", "password reset requested"))
+def _(env):
+    env.log.info("confirmation mail sent to %s", INT_IDN)
+    env.log.info("confirmation mail sent to %s", INT_CYR)
+    env.log.info("confirmation mail sent to %s", INT_CJK)
+    env.log.info("password reset requested for %s", INT_UPPER)
+
+
+LAMBDA_JWT, LAMBDA_KEY = canary("jwt", "lambda"), token("lambda.key")
+LAMBDA_PW, LAMBDA_MAIL, LAMBDA_CARD = password("lambda"), canary("email_ascii", "lambda"), \
+    canary("card_visa", "lambda")
+LAMBDA_REQUEST_ID = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+
+
+def _lambda_event() -> dict:
+    """An API Gateway (REST, proxy integration) event, as a Python Lambda handler receives it."""
+    return {"resource": "/login", "path": "/login", "httpMethod": "POST",
+            "headers": {"Authorization": f"Bearer {LAMBDA_JWT}", "X-Api-Key": LAMBDA_KEY.value,
+                        "Content-Type": "application/json"},
+            "multiValueHeaders": {"X-Api-Key": [LAMBDA_KEY.value]},
+            "queryStringParameters": {"page": "2"},
+            "requestContext": {"requestId": LAMBDA_REQUEST_ID, "stage": "prod",
+                               "identity": {"sourceIp": "203.0.113.9", "userAgent": "curl/8.5.0"}},
+            "body": json.dumps({"email": LAMBDA_MAIL.value, "password": LAMBDA_PW.value,
+                                "card": {"number": LAMBDA_CARD.value, "exp": "12/29"}}),
+            "isBase64Encoded": False}
+
+
+@case("lambda.event_logged", library="logging", where="the first line of countless Lambda handlers: the API "
+      "Gateway proxy event logged with json.dumps (the body a JSON string inside it) and with %s (its repr)",
+      secrets=[LAMBDA_JWT, LAMBDA_KEY, LAMBDA_PW, LAMBDA_MAIL, LAMBDA_CARD],
+      keeps=keep(LAMBDA_REQUEST_ID, '"httpMethod": "POST"', "'multiValueHeaders': {'X-Api-Key': [", "/login"))
+def _(env):
+    event = _lambda_event()
+    env.log.info(json.dumps(event))
+    env.log.info("received event %s", event)
