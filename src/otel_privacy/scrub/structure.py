@@ -359,16 +359,10 @@ class _Scanner:
         text, n = self.text, self.n
         renamed: set[str] = set()  # keys rewritten in this object: two must not collide
         while True:
-            i = _skip_ws(text, i)
-            if i >= n:
-                self.truncated = True  # read as far as it goes
-                return n
+            i = self._member(i, "}")
+            if i < 0:
+                return -i - 1  # the closing brace, or the end of a truncated text
             c = text[i]
-            if c == "}":
-                return i + 1
-            if c == ",":
-                i += 1
-                continue
             if c in "\"'":
                 if c == "'":
                     self.python = True
@@ -401,19 +395,12 @@ class _Scanner:
                 return -1
 
     def _sequence(self, i: int, close: str, path: str, depth: int) -> int:
-        text, n = self.text, self.n
+        text = self.text
         while True:
-            i = _skip_ws(text, i)
-            if i >= n:
-                self.truncated = True
-                return n
-            c = text[i]
-            if c == close:
-                return i + 1
-            if c == ",":
-                i += 1
-                continue
-            if c in "}])":
+            i = self._member(i, close)
+            if i < 0:
+                return -i - 1
+            if text[i] in "}])":
                 return -1
             i = self._after(self.value(i, path, depth), close)
             if i < 0:
@@ -421,18 +408,11 @@ class _Scanner:
 
     def _call(self, i: int, path: str, depth: int) -> int:
         """``User(id=1, email='a@b.c')``, ``Decimal('9.99')``: keyword arguments by name, positional by ``path``."""
-        text, n = self.text, self.n
+        text = self.text
         while True:
-            i = _skip_ws(text, i)
-            if i >= n:
-                self.truncated = True
-                return n
-            c = text[i]
-            if c == ")":
-                return i + 1
-            if c == ",":
-                i += 1
-                continue
+            i = self._member(i, ")")
+            if i < 0:
+                return -i - 1
             m = _KWARG.match(text, i)
             if m is not None:
                 child = f"{path}.{m.group(1)}" if path else m.group(1)
@@ -441,6 +421,23 @@ class _Scanner:
                 i = self._after(self.value(i, path, depth), ")")
             if i < 0:
                 return -1
+
+    def _member(self, i: int, close: str) -> int:
+        """Skip blanks and commas to the next member at or after ``i`` and return its index; at the closing
+        bracket or the end of the text (a truncated document, read as far as it goes) return ``-(end + 1)``
+        where ``end`` is the index after the container."""
+        text, n = self.text, self.n
+        while True:
+            i = _skip_ws(text, i)
+            if i >= n:
+                self.truncated = True
+                return -n - 1
+            c = text[i]
+            if c == close:
+                return -i - 2
+            if c != ",":
+                return i
+            i += 1
 
     def _after(self, i: int, close: str) -> int:
         """After a member only a separator, the closing bracket or the end of a truncated text may follow."""
