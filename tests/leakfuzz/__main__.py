@@ -123,6 +123,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if outcome.not_planted:
         print(f"!! {len(outcome.not_planted)} cases were not planted (generator bug), e.g. "
               f"{outcome.not_planted[0].label()}: {outcome.not_planted[0].planted()[:200]}")
+    if outcome.broken:
+        classes = {}
+        for b in outcome.broken:
+            classes.setdefault((b.case.carrier, b.case.encoding, b.key), b)
+        print(f"\n-- {len(outcome.broken)} JSON documents no longer parse ({len(classes)} carrier × encoding × key)")
+        for (carrier, encoding, key), b in sorted(classes.items()):
+            print(f"  {carrier} × {encoding} [{key}] e.g. {b.case.kind}: {b.exported[:160]!r}")
     for dim, name in ((0, "kind"), (1, "carrier"), (2, "encoding")):
         print(f"\n-- leak rate by {name}")
         for value, tested, leaked in by_dimension(outcome, dim):

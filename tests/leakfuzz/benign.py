@@ -10,6 +10,7 @@ attributes must come out with the same type and value.
 from __future__ import annotations
 
 import base64
+import json
 import random
 from collections.abc import Callable
 
@@ -77,6 +78,55 @@ def _pod(r: random.Random) -> str:
            f"{rand(r, 5, 'bcdfghjklmnpqrstvwxz2456789')}"
 
 
+def _genai_id(r: random.Random) -> str:
+    """Response, message, tool-call and run ids of LLM APIs: random-looking, but identifiers, not credentials."""
+    from .samples import ALNUM
+
+    return r.choice((f"chatcmpl-{rand(r, 29, ALNUM)}", f"call_{rand(r, 24, ALNUM)}", f"msg_01{rand(r, 22, ALNUM)}",
+                     f"toolu_01{rand(r, 22, ALNUM)}", f"resp_{rand(r, 48, HEX)}", f"run_{rand(r, 24, ALNUM)}",
+                     f"asst_{rand(r, 24, ALNUM)}"))
+
+
+def _model(r: random.Random) -> str:
+    return r.choice(("gpt-4o-2024-08-06", "gpt-4o-mini", "claude-3-5-sonnet-20241022", "text-embedding-3-small",
+                     "meta-llama/Llama-3.1-8B-Instruct", "gemini-1.5-pro-002", "o1-preview-2024-09-12"))
+
+
+def _isbn(r: random.Random) -> str:
+    body = "978" + rand(r, 9, "0123456789")
+    check = (10 - sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(body)) % 10) % 10
+    d = body + str(check)
+    return f"{d[:3]}-{d[3]}-{d[4:6]}-{d[6:12]}-{d[12]}"
+
+
+def _date(r: random.Random) -> str:
+    y, m, d = r.randint(2019, 2026), r.randint(1, 12), r.randint(1, 28)
+    return r.choice((f"{d:02d}.{m:02d}.{y}", f"{y}/{m:02d}/{d:02d}", f"{y}{m:02d}{d:02d}T{r.randint(0, 23):02d}0000Z",
+                     f"{d:02d}/{m:02d}/{y} {r.randint(0, 23):02d}:{r.randint(0, 59):02d}",
+                     f"Tue, {d:02d} May {y} 12:00:00 GMT"))
+
+
+def _ticket(r: random.Random) -> str:
+    return r.choice((f"{r.randint(2019, 2026)}-{r.randint(1, 12):02d}{r.randint(1, 28):02d}-{r.randint(1000, 9999)}",
+                     f"INC{r.randint(0, 9999999):07d}", f"PO-{r.randint(100000, 999999)}-{r.randint(10, 99)}",
+                     f"#{r.randint(10000, 99999)}"))
+
+
+def _arn(r: random.Random) -> str:
+    return (f"arn:aws:{r.choice(('lambda', 'sqs', 'dynamodb'))}:{r.choice(('eu-west-1', 'us-east-1'))}:"
+            f"{rand(r, 12, '0123456789')}:{r.choice(('function:checkout', 'orders-queue', 'table/orders'))}")
+
+
+def _phone_context(r: random.Random) -> str:
+    """Numbers next to phone words that are no phone numbers: durations, versions, dates, ids, port lists, counts
+    (what a phone detector keyed on context words must leave alone)."""
+    return r.choice((f"call took {r.randint(100, 99999)} ms", f"phone app {_semver(r)}",
+                     f"mobile release {r.randint(2019, 2026)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}",
+                     f"sms batch {uuid(r)}", f"tel. ports {r.choice(('8080,8443,9090', '5060-5061', '5060 5061 5062'))}",
+                     f"call at {iso_ts(r)}", f"phone calls today: {r.randint(1000, 99999999)}",
+                     f"mobile build 10.0.{r.randint(10000, 22999)}.{r.randint(256, 9999)}"))
+
+
 LOOKALIKES: dict[str, tuple[Callable[[random.Random], str], tuple[str, ...]]] = {
     "uuid": (uuid, ("order", "request_id", "correlation")),
     "trace_id": (_hex_id(32), ("trace_id=", "trace", "parent")),
@@ -94,6 +144,14 @@ LOOKALIKES: dict[str, tuple[Callable[[random.Random], str], tuple[str, ...]]] = 
     "digest": (lambda r: "sha256-" + base64.b64encode(bytes(r.randrange(256) for _ in range(32))).decode(),
                ("integrity", "image digest", "etag")),
     "windows_build": (lambda r: f"10.0.{r.randint(10000, 22999)}.{r.randint(256, 9999)}", ("os build", "version")),
+    "genai_id": (_genai_id, ("gen_ai.response.id=", "tool_call_id", "response", "run")),
+    "model": (_model, ("model", "gen_ai.request.model=", "using")),
+    "container_id": (_hex_id(64), ("container", "container.id=", "sha256:")),
+    "isbn": (_isbn, ("ISBN", "isbn:", "book")),
+    "date": (_date, ("on", "date", "Last-Modified:")),
+    "ticket": (_ticket, ("ticket", "order", "case")),
+    "arn": (_arn, ("invoked", "resource", "cloud.resource_id=")),
+    "phone_context": (_phone_context, ("stats:", "metrics", "note")),
 }
 
 #: OpenTelemetry GenAI semantic conventions (kept by the default preset's rules)
@@ -116,6 +174,18 @@ def counts_in_text(rng: random.Random) -> Sample:
                        f"token_type=Bearer expires_in={rng.choice((3600, 7200, 86400))}",
                        f"max_tokens: {rng.randint(16, 8192)}", f"tokens_used={rng.randint(1, 99999)}"))
     return Sample("", "app.detail", text, text, keeps=(text,))
+
+
+def genai_metadata(rng: random.Random) -> Sample:
+    """What a GenAI span must keep: model, ids, finish reasons, token counts and the token type, request
+    parameters as JSON (OpenTelemetry GenAI conventions and OpenInference)."""
+    params = json.dumps({"model": _model(rng), "temperature": round(rng.uniform(0, 1), 2),
+                         "max_tokens": rng.randint(16, 4096), "top_p": 1})
+    typed = (("gen_ai.request.model", _model(rng)), ("gen_ai.response.id", f"chatcmpl-{rand(rng, 29, HEX + 'XYZ')}"),
+             ("gen_ai.operation.name", "chat"), ("gen_ai.token.type", rng.choice(("input", "output"))),
+             ("gen_ai.usage.input_tokens", rng.randint(1, 9999)), ("llm.token_count.total", rng.randint(1, 9999)))
+    return Sample("", "llm.invocation_parameters", params, keeps=(), extras=typed,
+                  typed=(("llm.invocation_parameters", params), *typed))
 
 
 def http_semantics(rng: random.Random) -> Sample:
@@ -164,6 +234,8 @@ for _k in (
          keyed=True, prose=False, benign=True, only=frozenset({"kv"}), carriers=TOP_LEVEL),
     Kind("utility_counts_in_text", "#15", _named("utility_counts_in_text", counts_in_text), benign=True,
          only=frozenset({"bare"}) | (BENIGN_ENCODINGS - {"kv", "repr_tuple"})),
+    Kind("utility_genai", "#15", _named("utility_genai", genai_metadata), keyed=True, prose=False, benign=True,
+         only=frozenset({"kv"}), carriers=TOP_LEVEL),
     Kind("utility_http", "default", _named("utility_http", http_semantics), keyed=True, prose=False, benign=True,
          only=frozenset({"kv"}), carriers=TOP_LEVEL - {"log_extra"}),
     Kind("utility_db", "default", _named("utility_db", db_semantics), keyed=True, prose=False, benign=True,

@@ -43,6 +43,8 @@ CARRIERS: dict[str, Carrier] = {c.name: c for c in (
     _c("span_attr_map", "traces", Text, KV, note="a value in a map-valued attribute"),
     _c("span_attr_nested_map", "traces", Text, KV, note="a value two maps deep"),
     _c("span_attr_map_key", "traces", Text, note="a key of a map-valued attribute"),
+    _c("span_attr_dotted_map", "traces", Text, KV,
+       note="the key's dotted path as nested maps: 'http.request.header.cookie' = v → http: {request: {header: …}}"),
     _c("span_name", "traces", Text),
     _c("event_name", "traces", Text),
     _c("event_attr", "traces", Text, KV, flat=True),
@@ -53,6 +55,12 @@ CARRIERS: dict[str, Carrier] = {c.name: c for c in (
     _c("resource_attr", "traces", Text, KV),
     _c("scope_attr", "traces", Text, KV),
     _c("genai_messages", "traces", Text, note="gen_ai.input.messages JSON parts"),
+    _c("genai_tool_call", "traces", Text, KV,
+       note="gen_ai.output.messages: a tool call whose arguments are a JSON string (escaped JSON inside JSON)"),
+    _c("openinference_messages", "traces", Text, KV,
+       note="OpenInference llm.input_messages.<i>.message.content; tool-call arguments as a JSON string"),
+    _c("openinference_io", "traces", Text, KV,
+       note="OpenInference input.value (a JSON request) and llm.invocation_parameters (JSON)"),
     _c("log_message", "logs", Text, note="logging.warning(text)"),
     _c("log_args", "logs", Text, note="logging.warning('… %s', text)"),
     _c("log_extra", "logs", Text, KV, flat=True, note="logging extra={key: value}"),
@@ -62,6 +70,9 @@ CARRIERS: dict[str, Carrier] = {c.name: c for c in (
     _c("log_body_nested", "logs", Text, KV),
     _c("log_body_array", "logs", Text, Split),
     _c("log_body_bytes", "logs", Text, note="a bytes body"),
+    _c("log_body_list_of_maps", "logs", Text, KV, note="a map inside an array inside a map (AnyValue kvlists)"),
+    _c("genai_event", "logs", Text, KV,
+       note="openai-v2 log events: gen_ai.user.message {content}, gen_ai.choice tool-call arguments"),
     _c("metric_attr", "metrics", Text, KV),
     _c("exemplar_attr", "metrics", Text, KV, note="an exemplar's filtered attribute"),
 )}
@@ -71,6 +82,11 @@ def _kv(payload: Any) -> dict[str, Any]:
     if isinstance(payload, KV):
         return {payload.key: payload.value, **dict(payload.extras)}
     return {NEUTRAL_KEY: payload.text}
+
+
+def _args(payload: Any) -> dict[str, Any]:
+    """Tool-call arguments: the KV itself (without sibling attributes), or the text as a query."""
+    return {payload.key: payload.value} if isinstance(payload, KV) else {"query": payload.text}
 
 
 def _items(payload: Any) -> list[str]:
@@ -145,6 +161,16 @@ class FuzzApp:
         span.set_attribute("app.recipients", {p.text: "sent", "count": 1})
         span.end()
 
+    def _span_attr_dotted_map(self, i: int, p: Any) -> None:
+        key, value = (p.key, p.value) if isinstance(p, KV) else (NEUTRAL_KEY, p.text)
+        path = key.split(".") if "." in key.strip(".") else ["app", key]
+        nested: Any = value
+        for part in reversed(path[1:]):
+            nested = {part: nested}
+        span = self._span(i)
+        span.set_attribute(path[0], nested)
+        span.end()
+
     def _span_name(self, i: int, p: Any) -> None:
         self._span(i, p.text).end()
 
@@ -200,11 +226,48 @@ class FuzzApp:
                                  [{"role": "user", "parts": [{"type": "text", "content": p.text}]}])})
         span.end()
 
+    def _genai_tool_call(self, i: int, p: Any) -> None:
+        span = self._span(i, "chat gpt-4o")
+        span.set_attributes({
+            "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.response.finish_reasons": ["tool_call"],
+            "gen_ai.output.messages": json.dumps([{"role": "assistant", "finish_reason": "tool_call", "parts": [
+                {"type": "tool_call", "id": f"call_{i:024d}", "name": "lookup_customer",
+                 "arguments": json.dumps(_args(p))}]}])})
+        span.end()
+
+    def _openinference_messages(self, i: int, p: Any) -> None:
+        span = self._span(i, "ChatCompletion")
+        attrs = {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o",
+                 "llm.input_messages.0.message.role": "system",
+                 "llm.input_messages.0.message.content": "You are a helpful support agent.",
+                 "llm.input_messages.1.message.role": "user"}
+        if isinstance(p, KV):
+            prefix = "llm.output_messages.0.message.tool_calls.0.tool_call.function"
+            attrs.update({"llm.input_messages.1.message.content": "look the customer up",
+                          "llm.output_messages.0.message.role": "assistant", f"{prefix}.name": "lookup_customer",
+                          f"{prefix}.arguments": json.dumps(_args(p))})
+        else:
+            attrs["llm.input_messages.1.message.content"] = p.text
+        span.set_attributes(attrs)
+        span.end()
+
+    def _openinference_io(self, i: int, p: Any) -> None:
+        span = self._span(i, "ChatCompletion")
+        attrs: dict[str, Any] = {"openinference.span.kind": "LLM", "input.mime_type": "application/json"}
+        if isinstance(p, KV):
+            attrs["llm.invocation_parameters"] = json.dumps({"model": "gpt-4o", "temperature": 0.2, "max_tokens": 512,
+                                                             **_args(p)})
+            attrs["input.value"] = json.dumps({"messages": [{"role": "user", "content": "hello"}]})
+        else:
+            attrs["input.value"] = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": p.text}]})
+        span.set_attributes(attrs)
+        span.end()
+
     # -- logs ------------------------------------------------------------------------------
-    def _emit(self, i: int, body: Any, attributes: dict[str, Any] | None = None) -> None:
+    def _emit(self, i: int, body: Any, attributes: dict[str, Any] | None = None, event_name: str | None = None) -> None:
         from opentelemetry._logs import SeverityNumber
 
-        self.otel_logger.emit(body=body, attributes={CASE_KEY: i, **(attributes or {})},
+        self.otel_logger.emit(body=body, attributes={CASE_KEY: i, **(attributes or {})}, event_name=event_name,
                               severity_number=SeverityNumber.WARN, severity_text="WARN")
 
     def _log_attr(self, i: int, p: Any) -> None:
@@ -239,6 +302,18 @@ class FuzzApp:
 
     def _log_body_bytes(self, i: int, p: Any) -> None:
         self._emit(i, p.text.encode("utf-8"))
+
+    def _log_body_list_of_maps(self, i: int, p: Any) -> None:
+        self._emit(i, {"order": {"items": [{"sku": "A-1", "qty": 2}, _kv(p)], "total": 42.5}})
+
+    def _genai_event(self, i: int, p: Any) -> None:
+        if isinstance(p, KV):
+            name, body = "gen_ai.choice", {"index": 0, "finish_reason": "tool_calls", "message": {"tool_calls": [
+                {"id": f"call_{i:024d}", "type": "function",
+                 "function": {"name": "lookup_customer", "arguments": json.dumps(_args(p))}}]}}
+        else:
+            name, body = "gen_ai.user.message", {"content": p.text}
+        self._emit(i, body, {"gen_ai.system": "openai", "event.name": name}, event_name=name)
 
     # -- metrics ---------------------------------------------------------------------------
     def _metric_attr(self, i: int, p: Any) -> None:

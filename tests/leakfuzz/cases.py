@@ -99,20 +99,22 @@ def rebuild(case: Case, new_id: int, **changes: Any) -> Case:
 
 
 def cover(kinds: list[Kind], rng: random.Random) -> list[tuple[str, str, str]]:
-    """A small set of compatible triples covering every compatible pair of the three dimensions."""
+    """A small set of compatible triples covering every compatible pair of the three dimensions — (kind family,
+    carrier), (kind, encoding), (carrier, encoding) — see :attr:`~leakfuzz.samples.Kind.family`."""
     all_triples = triples(kinds)
-    by_kc: dict[tuple[str, str], list[str]] = {}
+    group = {k.name: k.group for k in kinds}
+    by_gc: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for k, c, e in all_triples:
-        by_kc.setdefault((k, c), []).append(e)
+        by_gc.setdefault((group[k], c), []).append((k, e))
     ke = {(k, e) for k, _, e in all_triples}
     ce = {(c, e) for _, c, e in all_triples}
     chosen: list[tuple[str, str, str]] = []
-    pairs = sorted(by_kc)
+    pairs = sorted(by_gc)
     rng.shuffle(pairs)
-    for k, c in pairs:  # every (kind, carrier); the encoding that covers most new pairs
-        encs = by_kc[(k, c)]
-        rng.shuffle(encs)
-        e = max(encs, key=lambda e: ((k, e) in ke) + ((c, e) in ce))
+    for g, c in pairs:  # every (family, carrier); the member and encoding that cover most new pairs
+        options = by_gc[(g, c)]
+        rng.shuffle(options)
+        k, e = max(options, key=lambda o: ((o[0], o[1]) in ke) + ((c, o[1]) in ce))
         ke.discard((k, e))
         ce.discard((c, e))
         chosen.append((k, c, e))

@@ -14,6 +14,7 @@ import base64
 import dataclasses
 import json
 import random
+import re
 from collections.abc import Callable
 
 from .samples import ALNUM, B64, B64URL, HEX, Kind, Sample, fragments, mixed, person, rand, uuid
@@ -176,6 +177,66 @@ def uk_nino(rng: random.Random) -> Sample:
     return Sample("", "customer.tax_id", written, f"NI number {written}", (value,))
 
 
+def _verhoeff_check(digits: str) -> str:
+    """The Verhoeff check digit (Aadhaar)."""
+    d = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+         [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+         [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+         [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]]
+    p = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4]]
+    for _ in range(6):
+        p.append([p[-1][x] for x in p[1]])
+    inv = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9]
+    c = 0
+    for i, ch in enumerate(reversed(digits + "0")):
+        c = d[c][p[i % 8][int(ch)]]
+    return str(inv[c])
+
+
+def national_id(scheme: str) -> Callable:
+    """The national ids Presidio recognises beyond SSN and NINO: a valid number (its own check digits) written
+    the national way, next to its name."""
+    def make(rng: random.Random) -> Sample:
+        if scheme == "uk_nhs":
+            while True:
+                body = rng.choice("3456789") + rand(rng, 8, "0123456789")
+                check = 11 - sum(int(c) * (10 - i) for i, c in enumerate(body)) % 11
+                if check != 10:
+                    compact = body + str(check % 11)
+                    break
+            written = rng.choice((compact, f"{compact[:3]} {compact[3:6]} {compact[6:]}"))
+            word = rng.choice(("NHS number", "NHS no.", "nhs_number:"))
+        elif scheme == "es_dni":
+            n = rng.randint(10_000_000, 99_999_999)
+            if rng.random() < 0.3:  # NIE: X/Y/Z stand for 0/1/2
+                lead = rng.randint(0, 2)
+                n = int(f"{lead}{n % 10_000_000:07d}")
+                compact = f"{'XYZ'[lead]}{n % 10_000_000:07d}{'TRWAGMYFPDXBNJZSQVHLCKE'[n % 23]}"
+            else:
+                compact = f"{n:08d}{'TRWAGMYFPDXBNJZSQVHLCKE'[n % 23]}"
+            written = rng.choice((compact, f"{compact[:-1]}-{compact[-1]}"))
+            word = rng.choice(("DNI", "NIF", "NIE", "documento"))
+        elif scheme == "in_aadhaar":
+            body = rng.choice("23456789") + rand(rng, 10, "0123456789")
+            compact = body + _verhoeff_check(body)
+            written = rng.choice((compact, f"{compact[:4]} {compact[4:8]} {compact[8:]}"))
+            word = rng.choice(("Aadhaar", "aadhaar no", "UIDAI number"))
+        elif scheme == "br_cpf":
+            digits = [rng.randint(0, 9) for _ in range(9)]
+            for n in (10, 11):
+                r = sum(d * (n - i) for i, d in enumerate(digits)) * 10 % 11
+                digits.append(r % 10)
+            compact = "".join(map(str, digits))
+            written = rng.choice((compact, f"{compact[:3]}.{compact[3:6]}.{compact[6:9]}-{compact[9:]}"))
+            word = rng.choice(("CPF", "cpf:", "CPF nº"))
+        else:  # ca_sin: Luhn, not starting with 0 or 8
+            compact = luhn_complete(rng.choice("1234567") + rand(rng, 7, "0123456789"))
+            written = rng.choice((compact, f"{compact[:3]} {compact[3:6]} {compact[6:]}", f"{compact[:3]}-{compact[3:6]}-{compact[6:]}"))
+            word = rng.choice(("SIN", "social insurance number", "NAS"))
+        return Sample("", "customer.national_id", written, f"{word} {written}", (compact,))
+    return make
+
+
 # -- tokens and keys ------------------------------------------------------------------------------
 def _b64url_json(obj: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).decode().rstrip("=")
@@ -312,7 +373,10 @@ STD_SECRET_KEYS = ("password", "db.password", "userPassword", "user-password", "
                    "accessToken", "passwd", "app.pwd")
 SESSION_KEYS = ("session_id", "sessionId", "session.key", "app.session", "cookie", "JSESSIONID")
 WORD_SECRET_KEYS = ("resettoken", "app.resettoken", "userPwd", "smtp_pass", "passcode", "pin", "otp", "githubToken",
-                    "signingKey", "accessKey", "push.fcmToken", "auth.magicLinkToken", "mfa_code", "recoveryCode")
+                    "signingKey", "accessKey", "push.fcmToken", "auth.magicLinkToken", "mfa_code", "recovery_code")
+#: two-word secret phrases written as one word (a camelCase boundary lost to lower or upper case)
+CONCAT_PHRASE_KEYS = ("recoverycode", "RECOVERYCODE", "backupcode", "MFACODE", "verificationcode", "SECURITYCODE",
+                      "authcode", "ACCESSCODE", "seedphrase")
 #: "password" in other languages, spelled in ASCII / with other letters; and words of languages the secret
 #: vocabulary does not list (found by trying: each list is one behaviour of the engine today)
 MULTILINGUAL_SECRET_KEYS = ("Passwort", "Kennwort", "senha", "mot_de_passe", "wachtwoord", "salasana", "parola",
@@ -379,10 +443,20 @@ def identity_in_text(as_pair: bool) -> Callable:
     """A user id mentioned in a message: as ``key=value`` (``user_id=123``) or in prose (``customer 9912 logged in``)."""
     def make(rng: random.Random) -> Sample:
         value = str(rng.randint(100000, 999999999))
-        forms = (f"user_id={value}", f"uid: {value}", f"userId={value}", f"enduser.id={value}") if as_pair else \
-            (f"customer {value} logged in", f"user {value} signed up", f"account {value} locked")
+        forms = (f"user_id={value}", f"uid: {value}", f"userId={value}", f"enduser.id={value}", f"customer_id={value}",
+                 f"user.id: {value}", f"member_id={value}") if as_pair else \
+            (f"customer {value} logged in", f"user {value} signed up", f"account {value} locked",
+             f"password reset requested by user {value}", f"order placed by customer #{value}",
+             f"Benutzer {value} angemeldet")
         return Sample("", "app.detail", value, rng.choice(forms), (value,))
     return make
+
+
+def identity_in_tag(rng: random.Random) -> Sample:
+    """A user id in the tag styles of log formats: ``[user:123]``, ``user#123``, ``(uid 123)``."""
+    value = str(rng.randint(100000, 999999999))
+    form = rng.choice((f"[user:{value}]", f"[uid:{value}]", f"user#{value}", f"(uid {value})"))
+    return Sample("", "app.detail", value, f"{form} checkout started", (value,))
 
 
 def query_parameter(rng: random.Random) -> Sample:
@@ -415,29 +489,56 @@ def ip(version: int) -> Callable:
     return make
 
 
-#: (country code, national number as written after it); trunk "0" is added for national writing outside NANP
-PHONES = (("44", "20 7946 0{n3}"), ("1", "(415) 555-01{n2}"), ("1", "212-555-01{n2}"), ("49", "30 {n8}"),
-          ("33", "1 42 68 {n2} {n2b}"), ("61", "2 9876 {n4}"), ("34", "912 345 {n3}"), ("31", "20 123 {n4}"),
-          ("44", "7400 {n3}{n3b}"))
+#: (region, country code, as written nationally, as written after +cc): numbers libphonenumber validates, in
+#: each country's own grouping (trunk 0, parentheses, dots, dashes); ``#`` is a random digit, the same in both
+PHONE_PLAN = (
+    ("GB", "44", "020 7946 0###", "20 7946 0###"), ("GB", "44", "0161 496 0###", "161 496 0###"),
+    ("GB", "44", "07400 ######", "7400 ######"),
+    ("US", "1", "(415) 555-01##", "415-555-01##"), ("US", "1", "212.555.01##", "(212) 555-01##"),
+    ("US", "1", "212-555-01##", "212 555 01##"),
+    ("DE", "49", "030 ########", "30 ########"), ("DE", "49", "0151 ########", "151 ########"),
+    ("DE", "49", "089 #######", "89 #######"),
+    ("FR", "33", "01 42 68 ## ##", "1 42 68 ## ##"), ("FR", "33", "06 12 ## ## ##", "6 12 ## ## ##"),
+    ("AU", "61", "(02) 9876 ####", "2 9876 ####"), ("AU", "61", "0412 ### ###", "412 ### ###"),
+    ("ES", "34", "912 345 ###", "912 345 ###"), ("ES", "34", "612 ### ###", "612 ## ## ##"),
+    ("IT", "39", "06 #### ####", "06 #### ####"), ("IT", "39", "312 ### ####", "312 ### ####"),
+    ("NL", "31", "020 123 ####", "20 123 ####"), ("NL", "31", "06 1234 ####", "6 1234 ####"),
+    ("IN", "91", "098765 #####", "98765 #####"), ("BR", "55", "(11) 9####-####", "11 9####-####"),
+    ("JP", "81", "03-1234-####", "3-1234-####"), ("JP", "81", "090-1234-####", "90-1234-####"),
+    ("MX", "52", "55 #### ####", "55 #### ####"), ("CH", "41", "044 668 ## ##", "44 668 ## ##"),
+    ("PL", "48", "512 ### ###", "512 ### ###"), ("ZA", "27", "021 ### ####", "21 ### ####"),
+    ("CN", "86", "138 #### ####", "138 #### ####"), ("SE", "46", "08-### ### ##", "8 ### ### ##"),
+    ("KR", "82", "010-5###-####", "10-5###-####"), ("IE", "353", "01 ### ####", "1 ### ####"),
+)
+PHONE_REGIONS = tuple(dict.fromkeys(p[0] for p in PHONE_PLAN))
+PHONE_WORDS = ("call me at", "phone:", "Tel.", "mobile", "Telefon", "téléphone", "teléfono", "cell", "whatsapp",
+               "contact number")
 
 
-def _fill(rng: random.Random, template: str) -> str:
-    return template.format(n2=rand(rng, 2, "0123456789"), n2b=rand(rng, 2, "0123456789"),
-                           n3=rand(rng, 3, "0123456789"), n3b=rand(rng, 3, "0123456789"), n4=rand(rng, 4, "0123456789"),
-                           n8=rng.choice("123456789") + rand(rng, 7, "0123456789"))
+def _digits(template: str, digits: list[str]) -> str:
+    it = iter(digits)
+    return "".join(next(it) if c == "#" else c for c in template)
 
 
-def phone(international: bool) -> Callable:
+def phone(style: str) -> Callable:
+    """``international`` (+44 20 7946 0958), ``e164`` (+442079460958, tel:+44-20-7946-0958) or ``national``
+    (020 7946 0958, next to a phone word). The needle is the national significant number."""
     def make(rng: random.Random) -> Sample:
-        cc, template = rng.choice(PHONES)
-        national = _fill(rng, template)
-        if international:
-            value = f"+{cc} {national}"
-            prose = f"{rng.choice(('call', 'sms to', 'contact', 'from'))} {value}"
+        region, cc, national_t, intl_t = rng.choice(PHONE_PLAN)
+        digits = [rng.choice("0123456789") for _ in range(national_t.count("#"))]
+        intl = _digits(intl_t, digits)
+        significant = "".join(c for c in intl if c.isdigit())
+        if style == "international":
+            value = f"+{cc} {intl}"
+            prose = f"{rng.choice(('call', 'sms to', 'contact', 'from', 'Tel:'))} {value}"
+        elif style == "e164":
+            value = rng.choice((f"+{cc}{significant}",
+                                "tel:+" + cc + "-" + "-".join(g for g in re.split(r"[\s().-]+", intl) if g)))
+            prose = f"{rng.choice(('sms sent to', 'caller', 'msisdn=', 'to:'))} {value}"
         else:
-            value = national if cc == "1" else f"0{national}"
-            prose = f"{rng.choice(('call me at', 'phone:', 'Tel.', 'mobile', 'Telefon'))} {value}"
-        return Sample("", "contact.phone", value, prose, ("".join(c for c in national if c.isdigit()),))
+            value = _digits(national_t, digits)
+            prose = f"{rng.choice(PHONE_WORDS)} {value}"
+        return Sample("", "contact.phone", value, prose, (significant,))
     return make
 
 
@@ -488,6 +589,51 @@ SQL_DOUBLE_QUOTED = ('SELECT * FROM users WHERE email = "{lit}"', 'UPDATE users 
 SQL_DOLLAR = ("SELECT * FROM notes WHERE body = $${lit}$$", "INSERT INTO t (v) VALUES ($tag${lit}$tag$)")
 CYPHER = ("MATCH (u:User {{email: '{lit}'}}) RETURN u.id", "MATCH (u:User) WHERE u.ssn = \"{lit}\" RETURN u",
           "CREATE (p:Person {{name: '{lit}', account: {num}}})")
+#: Query languages beside SQL, each under the attribute its instrumentations use, with the systems that speak it
+#: (#15 §4): literals must go, structure (labels, properties, functions) stays.
+QUERY_LANGUAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # Gremlin (Groovy) and SPARQL take '…' and "…" alike: one kind per quote style (dialect readers tell them apart)
+    "gremlin": (("g.V().has('person', 'email', '{lit}').values('name')",
+                 "g.addV('account').property('iban', '{lit}').property('limit', {num})"), ("neptune", "janusgraph", "cosmosdb")),
+    "gremlin_double_quoted": (('g.V().hasLabel("user").has("token", "{lit}").count()',
+                               'g.addV("account").property("iban", "{lit}").property("limit", {num})'),
+                              ("neptune", "janusgraph")),
+    "sparql": (('SELECT ?s WHERE {{ ?s foaf:mbox "{lit}" }}', 'INSERT DATA {{ ex:order42 ex:apiKey "{lit}" ; ex:limit {num} }}'),
+               ("neptune", "virtuoso", "graphdb")),
+    "sparql_single_quoted": (("SELECT ?name WHERE {{ ?p ex:ssn '{lit}' ; foaf:name ?name }} LIMIT 10",),
+                             ("neptune", "virtuoso", "graphdb")),
+    # argument names that are no secret words: the literal must go because it is a literal
+    "graphql": (('query {{ order(reference: "{lit}") {{ id total }} }}',
+                 'mutation {{ updateProfile(input: {{ nickname: "{lit}", zip: {num} }}) {{ ok }} }}',
+                 'query Search {{ orders(filter: {{ reference: "{lit}" }}, first: 20) {{ edges {{ node {{ id }} }} }} }}'),
+                ("graphql",)),
+    "influxql": (("SELECT mean(value) FROM logins WHERE user = '{lit}' AND time > now() - 1h",
+                  "SELECT count(*) FROM requests WHERE api_key = '{lit}' GROUP BY time(5m)"), ("influxdb",)),
+    "flux": (('from(bucket: "logins") |> range(start: -1h) |> filter(fn: (r) => r.user == "{lit}")',
+              'from(bucket: "req") |> range(start: -5m) |> filter(fn: (r) => r._field == "token" and r._value == "{lit}")'),
+             ("influxdb",)),
+    "promql": (('sum(rate(http_requests_total{{user_email="{lit}"}}[5m]))',
+                'count by (path) (http_requests_total{{session_id="{lit}", code="500"}})'), ("prometheus",)),
+}
+
+
+def query_language(language: str) -> Callable:
+    templates, systems = QUERY_LANGUAGES[language]
+
+    def make(rng: random.Random) -> Sample:
+        lit = mixed(rng, rng.randint(9, 14))
+        num = rng.choice("123456789") + rand(rng, rng.randint(8, 11), "0123456789")
+        statement = rng.choice(templates).format(lit=lit, num=num)
+        needles = tuple(n for n in (lit, num) if n in statement)
+        if language == "graphql":
+            op = statement.split(None, 1)[0]
+            return Sample("", "graphql.document", statement, "", needles, extras=(("graphql.operation.type", op),))
+        key = rng.choice(("db.statement", "db.query.text"))
+        system_key = "db.system" if key == "db.statement" else "db.system.name"
+        return Sample("", key, statement, "", needles, extras=((system_key, rng.choice(systems)),))
+    return make
+
+
 NOSQL = (("mongodb", '{{"find": "users", "filter": {{"email": "{lit}", "age": {{"$gt": {num}}}}}}}'),
          ("redis", "SET session:{key} {lit}"), ("redis", "AUTH {lit}"), ("redis", "HSET user:{key} email {lit}"),
          ("elasticsearch", '{{"query": {{"match": {{"last_name": "{lit}"}}}}}}'))
@@ -574,7 +720,7 @@ def register(kind: Kind) -> Kind:
 for _net, _claim in (("visa", "default"), ("mastercard", "default"), ("mastercard2", "default"), ("amex", "default"),
                      ("discover", "default"), ("jcb", "#16"), ("maestro", "#16"), ("maestro6", "#16"), ("unionpay", "#16"),
                      ("mir", "#16"), ("diners", "#16")):
-    register(_k(f"card_{_net}", _claim, card(_net, ASCII_SEPARATORS), path_ok=True))
+    register(_k(f"card_{_net}", _claim, card(_net, ASCII_SEPARATORS), path_ok=True, family="card"))
 register(_k("card_unicode_sep", "#16", card(None, UNICODE_SEPARATORS)))
 register(_k("card_fullwidth", "#16", card(None, ASCII_SEPARATORS, fullwidth=True)))
 register(_k("iban", "default", iban(False), caseless=True, path_ok=True))
@@ -586,8 +732,12 @@ for _style, _claim in (("ascii", "default"), ("tagged", "default"), ("mixed_case
 register(_k("ssn", "default", ssn_dashed))
 #: kinds that are secrets only with the words around them: written in messages, never alone under a neutral key
 IN_PROSE = frozenset({"plain", "upper", "percent", "double_percent", "json_ascii"})
+#: ORM and driver error texts: parameters are values there, redacted whatever they hold
+ORM_ENCODINGS = frozenset({"sqlalchemy", "sqlalchemy_tuple", "psycopg", "mysql_duplicate", "pg_failing_row"})
 register(_k("ssn_context", "#16", ssn_context, only=IN_PROSE))
 register(_k("uk_nino", "#16", uk_nino, caseless=True))
+for _scheme in ("uk_nhs", "es_dni", "in_aadhaar", "br_cpf", "ca_sin"):
+    register(_k(_scheme, "#16", national_id(_scheme), only=IN_PROSE, family="national_id"))
 register(_random("jwt", "default", jwt, path_ok=True))
 register(_random("bearer", "default", bearer(ALNUM + "._~+/-")))
 register(_random("bearer_letters", "#16", bearer("letters")))
@@ -595,7 +745,7 @@ register(_random("basic_auth", "default", basic_auth))
 register(_random("aws_secret", "default", aws_secret(False), keyed=True, caseless=True))
 register(_random("aws_secret_spaced", "#16", aws_secret(True), keyed=True))
 for _name, (_claim, _gen) in VENDOR_TOKENS.items():
-    register(_random(f"token_{_name}", _claim, token_kind(_gen), path_ok=True))
+    register(_random(f"token_{_name}", _claim, token_kind(_gen), path_ok=True, family=f"token {_claim}"))
 register(_random("azure_storage", "#16", azure_connection("storage")))
 register(_random("azure_servicebus", "#16", azure_connection("servicebus")))
 register(_random("generic_entropy", "#16", generic_entropy, only=IN_PROSE))
@@ -605,6 +755,8 @@ register(_random("dsn_reserved", "#15", dsn(True)))
 register(_random("secret_key", "default", keyed_secret(STD_SECRET_KEYS), keyed=True, caseless=True, password_like=True))
 register(_random("session_key", "default", keyed_secret(SESSION_KEYS), keyed=True, caseless=True))
 register(_random("secret_key_words", "#15", keyed_secret(WORD_SECRET_KEYS), keyed=True, caseless=True, password_like=True))
+register(_random("secret_key_concat_phrase", "#15", keyed_secret(CONCAT_PHRASE_KEYS), keyed=True, caseless=True,
+                 password_like=True))
 register(_random("secret_key_multilingual", "#16", keyed_secret(MULTILINGUAL_SECRET_KEYS), keyed=True, password_like=True))
 register(_random("secret_key_non_ascii", "#16", keyed_secret(NON_ASCII_SECRET_KEYS), keyed=True, password_like=True))
 register(_random("secret_key_unlisted", "#16", keyed_secret(UNLISTED_SECRET_KEYS), keyed=True, password_like=True))
@@ -616,14 +768,16 @@ register(_random("header_unlisted", "#15", header("unlisted"), keyed=True))
 register(_k("identity", "default", identity, keyed=True))
 register(_k("identity_in_text", "#16", identity_in_text(True), only=IN_PROSE))
 register(_k("identity_in_prose", "#16", identity_in_text(False), only=IN_PROSE))
+register(_k("identity_in_tag", "#16", identity_in_tag, only=IN_PROSE))
 register(_k("query_parameter", "#15", query_parameter, keyed=True, prose=False, flat_only=True,
             only=frozenset({"kv"})))
-register(_k("orm_parameter", "#15", orm_parameter, keyed=True, prose=False, only=frozenset({"sqlalchemy", "psycopg"}),
-            note="only a secret as an ORM/driver parameter: sqlalchemy/psycopg encodings only"))
+register(_k("orm_parameter", "#15", orm_parameter, keyed=True, prose=False, only=ORM_ENCODINGS,
+            note="only a secret as an ORM/driver parameter: the ORM/driver error encodings only"))
 register(_k("ipv4", "default", ip(4)))
 register(_k("ipv6", "default", ip(6)))
-register(_k("phone_intl", "#16", phone(True)))
-register(_k("phone_national", "#16", phone(False), only=IN_PROSE))
+register(_k("phone_intl", "#16", phone("international")))
+register(_k("phone_e164", "#16", phone("e164")))
+register(_k("phone_national", "#16", phone("national"), only=IN_PROSE))
 register(_random("sql_literal", "default", _sql(SQL_TEMPLATES, SQL_SYSTEMS), keyed=True, prose=False, flat_only=True))
 register(_random("sql_unknown_system", "#15", _sql(SQL_TEMPLATES, UNKNOWN_SQL_SYSTEMS), keyed=True, prose=False,
             flat_only=True))
@@ -638,6 +792,8 @@ register(_random("sql_double_quoted_other", "#15", _sql(SQL_DOUBLE_QUOTED, ("sql
 register(_random("sql_dollar", "#15", _sql(SQL_DOLLAR, ("postgresql", "cockroachdb")), keyed=True, prose=False,
             flat_only=True))
 register(_random("cypher", "#15", _sql(CYPHER, ("neo4j", "memgraph")), keyed=True, prose=False, flat_only=True))
+for _lang in QUERY_LANGUAGES:
+    register(_random(_lang, "#15", query_language(_lang), keyed=True, prose=False, flat_only=True))
 register(_random("nosql_literal", "default", nosql, keyed=True, prose=False, flat_only=True))
 register(_random("url_query", "default", url("query"), keyed=True))
 register(_random("url_query_reserved", "#15", url("query_reserved"), keyed=True))

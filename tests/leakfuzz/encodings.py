@@ -13,6 +13,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -72,6 +73,19 @@ def _structured(k: Kind) -> bool:
     return not k.flat_only
 
 
+def _truncated(s: Sample, rng: random.Random) -> str:
+    doc = json.dumps(_doc(s, rng) | {"items": [{"sku": "A-1", "qty": 2}] * 3}, ensure_ascii=False)
+    value_end = doc.index(json.dumps(s.value, ensure_ascii=False)) + len(json.dumps(s.value, ensure_ascii=False))
+    return doc[:value_end + rng.randint(3, 20)]
+
+
+def _flag_text(s: Sample, rng: random.Random) -> Text:
+    flag = "--" + _ident(s.key).lower().replace("_", "-")
+    # a value that starts with "-" must be attached with "=" (argparse and getopt read it as an option otherwise)
+    arg = f"{flag}={s.value}" if s.value.startswith("-") or rng.random() < 0.3 else f"{flag} {s.value}"
+    return Text(f"exec: /usr/bin/app sync {arg} --verbose")
+
+
 def _sqlalchemy(s: Sample, rng: random.Random) -> Text:
     col = _ident(s.key)
     return Text(f"(psycopg2.errors.UniqueViolation) duplicate key value violates unique constraint\n"
@@ -102,6 +116,11 @@ ENCODINGS: dict[str, Encoding] = {e.name: e for e in (
     Encoding("percent", Text, _prose, lambda s, r: Text(quote(s.prose, safe=""))),
     Encoding("double_percent", Text, _prose, lambda s, r: Text(quote(quote(s.prose, safe=""), safe="")),
              "percent-encoded twice (%2540)"),
+    Encoding("triple_percent", Text, _prose, lambda s, r: Text(quote(quote(quote(s.prose, safe=""), safe=""), safe="")),
+             "percent-encoded three times (%252540: the engine decodes three levels)"),
+    Encoding("percent_lower", Text, _prose,
+             lambda s, r: Text(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(s.prose, safe=""))),
+             "percent-encoded with lower-case hex (%2f, %40), as some clients write it"),
     Encoding("json_ascii", Text, _prose,
              lambda s, r: Text(json.dumps({"message": s.prose}, ensure_ascii=True).replace("/", "\\/")),
              "inside a JSON string, non-ASCII as \\uXXXX and / as \\/"),
@@ -113,6 +132,8 @@ ENCODINGS: dict[str, Encoding] = {e.name: e for e in (
     Encoding("nested_json", Text, _structured,
              lambda s, r: Text(json.dumps({"level": "info", "body": json.dumps(_doc(s, r))})),
              "a JSON document in a string field of another"),
+    Encoding("truncated_json", Text, _structured, lambda s, r: Text(_truncated(s, r)),
+             "a JSON document cut off after the value (a body capped at N bytes)"),
     Encoding("form", Text, _structured,
              lambda s, r: Text(urlencode([("grant_type", "password"), (s.key, s.value), ("page", "2")]))),
     Encoding("repr_dict", Text, _structured,
@@ -125,6 +146,13 @@ ENCODINGS: dict[str, Encoding] = {e.name: e for e in (
     Encoding("sqlalchemy", Text, _structured, _sqlalchemy, "[SQL: …] [parameters: {'col': …}] (named)"),
     Encoding("sqlalchemy_tuple", Text, _structured, _sqlalchemy_tuple, "[SQL: …] [parameters: (…, …)] (positional)"),
     Encoding("psycopg", Text, _structured, _psycopg, "DETAIL:  Key (col)=(…) already exists."),
+    Encoding("mysql_duplicate", Text, _structured, lambda s, r: Text(
+        f"(pymysql.err.IntegrityError) (1062, \"Duplicate entry '{s.value}' for key 'accounts.{_ident(s.key)}'\")"),
+             "MySQL: Duplicate entry '…' for key"),
+    Encoding("pg_failing_row", Text, _structured, lambda s, r: Text(
+        f'new row for relation "accounts" violates check constraint "accounts_{_ident(s.key)}_check"\n'
+        f"DETAIL:  Failing row contains ({r.randint(1, 9999)}, {s.value}, 2024-05-17 12:00:00+00)."),
+             "PostgreSQL: Failing row contains (…)"),
     Encoding("url_query", Text, lambda k: _structured(k) and not k.name.startswith(("url_", "webhook")),
              lambda s, r: Text(f"https://api.example.com/v1/{r.choice(('search', 'export'))}?"
                                f"{quote(s.key, safe='')}={quote(s.value, safe='')}&page=2")),
@@ -134,19 +162,21 @@ ENCODINGS: dict[str, Encoding] = {e.name: e for e in (
              "a URL path segment (numbers written without spaces, as in paths)"),
     Encoding("url_userinfo", Text, lambda k: k.password_like,
              lambda s, r: Text(f"https://{_ident(s.key)}:{quote(s.value, safe='')}@api.example.com/v1/sync")),
+    Encoding("flag_text", Text, lambda k: k.password_like, _flag_text, "--flag value in a logged command line"),
     Encoding("argv", Split, lambda k: k.password_like,
              lambda s, r: Split(("app", f"--{s.key}", s.value, "--verbose")), '["--password", "x"]'),
     Encoding("lines", Split, lambda k: bool(k.name == "pem"), lambda s, r: Split(s.parts), "one line per element"),
 )}
 
 
-def applicable(kind: Kind) -> list[str]:
+@cache
+def applicable(kind: Kind) -> tuple[str, ...]:
     """The encodings that make sense for ``kind`` (its ``only`` set wins; flat-only kinds take ``kv``)."""
     if kind.only:
-        return [n for n, e in ENCODINGS.items() if n in kind.only and e.applies(kind)]
+        return tuple(n for n, e in ENCODINGS.items() if n in kind.only and e.applies(kind))
     if kind.flat_only:
-        return ["kv"]
-    return [n for n, e in ENCODINGS.items() if e.applies(kind)]
+        return ("kv",)
+    return tuple(n for n, e in ENCODINGS.items() if e.applies(kind))
 
 
 def encode(sample: Sample, encoding: str, rng: random.Random, with_noise: bool) -> Payload:

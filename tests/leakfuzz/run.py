@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .carriers import CARRIERS
 from .cases import Case
-from .check import found, kept
+from .check import Haystack, found, kept
 from .doors import GATEWAY_TRANSPORTS, DoorOutput, GatewayDoor, run_offline, run_sdk
 from .wire import Record
 
@@ -31,6 +32,14 @@ class Loss:
     expected: str  # a benign value or "key=value" that did not come out unchanged
 
 
+@dataclass(frozen=True)
+class Broken:
+    case: Case
+    door: str
+    key: str  # the attribute (or "(body)") that held a JSON document before and does not parse after
+    exported: str
+
+
 @dataclass
 class Outcome:
     cases: list[Case]
@@ -39,6 +48,7 @@ class Outcome:
     losses: list[Loss] = field(default_factory=list)
     missing: dict[str, list[int]] = field(default_factory=dict)  # door -> cases with no record on the wire
     not_planted: list[Case] = field(default_factory=list)  # the raw (unredacted) export lacks the needle
+    broken: list[Broken] = field(default_factory=list)  # JSON documents that no longer parse
 
     def leaked(self) -> dict[int, set[str]]:
         out: dict[int, set[str]] = {}
@@ -55,9 +65,37 @@ def _strings(records: Iterable[Record]) -> list[str]:
     return out
 
 
+def _json_documents(records: Iterable[Record]) -> dict[str, str]:
+    """Record attributes (and log bodies) holding a JSON object or array, by key."""
+    out = {}
+    for r in records:
+        values = [*r.attributes.items(), ("(body)", r.body)]
+        for key, value in values:
+            if isinstance(value, str) and value[:1] in "{[" and _parses(value):
+                out[key] = value
+    return out
+
+
+def _parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _values(records: Iterable[Record]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for r in records:
+        out.update(r.attributes)
+        out["(body)"] = r.body
+    return out
+
+
 def judge(cases: Sequence[Case], outputs: dict[str, DoorOutput]) -> Outcome:
     outcome = Outcome(list(cases), outputs)
     raw = outputs.get("raw")
+    documents = {case.id: _json_documents(raw.by_case.get(case.id, [])) for case in cases} if raw else {}
     for door, out in outputs.items():
         if door == "raw":
             continue
@@ -68,15 +106,22 @@ def judge(cases: Sequence[Case], outputs: dict[str, DoorOutput]) -> Outcome:
             records = out.by_case.get(case.id, [])
             if not records:
                 outcome.missing.setdefault(door, []).append(case.id)
-            strings = _strings(records) + stray
+            strings = Haystack(_strings(records) + stray)
             for n in case.sample.needles:
-                where = found(n, strings)
+                where = strings.found(n)
                 if where is not None:
                     outcome.leaks.append(Leak(case, door, n, where))
                     break
+            if records and documents.get(case.id):
+                # "a JSON document stays valid JSON": a document may be dropped, never left unparseable
+                exported = _values(records)
+                for key in documents[case.id]:
+                    got = exported.get(key)
+                    if isinstance(got, str) and not _parses(got):
+                        outcome.broken.append(Broken(case, door, key, got))
             if records:
                 for k in case.sample.keeps:
-                    if not kept(k, strings):
+                    if not kept(k, strings.strings):
                         outcome.losses.append(Loss(case, door, k))
                 attrs: dict[str, Any] = {}
                 for r in records:

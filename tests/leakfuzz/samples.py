@@ -72,8 +72,15 @@ class Kind:
     #: when set, the only carriers it goes into (typed utility values are checked as top-level attributes)
     carriers: frozenset[str] = frozenset()
     benign: bool = False
+    #: kinds that differ only in what the detector validates (card networks, vendor tokens, national ids): a run
+    #: puts some member of the family into every carrier, and every member through every encoding
+    family: str = ""
     note: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def group(self) -> str:
+        return self.family or self.name
 
 
 # -- random building blocks ---------------------------------------------------------------------

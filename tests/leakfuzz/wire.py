@@ -30,6 +30,7 @@ class Record:
     strings: list[str]
     attributes: dict[str, Any] = field(default_factory=dict)
     context: list[str] = field(default_factory=list)  # scope + resource (+ metric name/description)
+    body: Any = None  # a log record's body
 
 
 def strings_of(msg: Message, out: list[str]) -> list[str]:
@@ -72,7 +73,10 @@ def records(signal: str, request: Message) -> Iterator[Record]:
                 ctx = strings_of(sx.scope, [sx.schema_url]) + res
                 for item in getattr(sx, items):
                     attrs = _attrs(item.attributes)
-                    yield Record(signal, _case(attrs), strings_of(item, []), attrs, ctx)
+                    record = Record(signal, _case(attrs), strings_of(item, []), attrs, ctx)
+                    if signal == "logs" and item.HasField("body"):
+                        record.body = any_to_py(item.body)
+                    yield record
     else:
         for rm in request.resource_metrics:
             res = strings_of(rm.resource, [rm.schema_url])
