@@ -132,13 +132,16 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         owner="core #15",
         example="unknown command 'JSON.SET', with args beginning with: 'session:MesNXDPvytXjnCoi4L03gvZSQ5QLJPht' "
                 "'$' '{\"email\": …}'"),
-    Gap("pydantic.validation_error", "password",
+    Gap("pydantic.validation_error|fastapi.validation_error", "password",
         cause="pydantic's ValidationError text puts the field name on its own line and the value on the next "
               "('password\\n  String should have at least 20 characters [type=…, input_value='…', …]'): "
-              "input_value is not read as the value of the field named above it",
+              "input_value is not read as the value of the field named above it; FastAPI's "
+              "RequestValidationError (str(exc), logged by the 422 handler its documentation shows) is the "
+              "same datum as a dict: 'loc': ('body', 'password') names the field, 'input': '…' holds it",
         owner="core #15",
         example="password\\n  String should have at least 20 characters [type=string_too_short, "
-                "input_value='hde3z5WtzT07-5', input_type=str]"),
+                "input_value='hde3z5WtzT07-5', input_type=str]; {'type': 'string_too_short', 'loc': ('body', "
+                "'password'), 'msg': 'String should have at least 12 characters', 'input': 'g0SS3iX4.5', …}"),
     Gap("grpc.metadata_abort", "token",
         cause="a credential written in prose after a secret word and a space ('invalid api key <token>') in "
               "a gRPC status detail (client exception message, status description, log): no generic "

@@ -79,3 +79,18 @@ def _(env):
 
     requests.post(f"{env.fastapi}/signup", json={"email": SIGNUP_MAIL.value, "password": SIGNUP_PW.value,
                                                   "age": 31}, timeout=10)
+
+
+VAL_PW = password("fastapi.validation", 10)
+VAL_MAIL = canary("email_ascii", "fastapi.validation")  # valid, so not echoed: not a secret of the case
+
+
+@case("fastapi.validation_error", library="fastapi", where="a signup with a too-short password and a non-numeric "
+      "age: the RequestValidationError handler from FastAPI's documentation logs str(exc) — each error's dict "
+      "with 'loc': ('body', 'password') and 'input': '<the value>'", secrets=[VAL_PW],
+      keeps=keep("string_too_short", "int_parsing", "/signup", attrs={STATUS: 422}))
+def _(env):
+    import requests
+
+    requests.post(f"{env.fastapi}/signup", json={"email": VAL_MAIL.value, "password": VAL_PW.value, "age": "thirty"},
+                  timeout=10)
