@@ -116,8 +116,7 @@ def test_known_gaps_still_leak(corpus):
     closed_losses = [g for g in KNOWN_LOSSES
                      if not any(g.excuses(x.case.name, x.keep.describe(), x.door, x.variant) for x in verdict.losses)]
     assert not closed + closed_losses, "known gaps that no longer leak/lose — remove them from " \
-        "tests/realworld/known_gaps.py:\n  " + "\n  ".join(f"{g.case} / {getattr(g, 'secret', '')}"
-                                                          f"{getattr(g, 'keep', '')}: {g.cause}"
+        "tests/realworld/known_gaps.py:\n  " + "\n  ".join(f"{g.case} / {g.secret}: {g.cause}"
                                                           for g in closed + closed_losses)
 
 

@@ -9,12 +9,12 @@ secret of any case could land. Needles are searched in every trivially decoded v
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from leakfuzz.check import found, kept, needle, views
 from leakfuzz.doors import DoorOutput
+from leakfuzz.run import _strings as strings  # every string of the records, scope and resource included
 from leakfuzz.wire import Record
 
 from .canaries import Secret
@@ -47,14 +47,6 @@ class Verdict:
     not_planted: list[str] = field(default_factory=list)  # "case: secret" absent from the raw export
     bad_keeps: list[str] = field(default_factory=list)  # keeps absent from the raw export (a wrong case)
     missing: list[str] = field(default_factory=list)  # "door: case" with no record in that door
-
-
-def strings(records: Iterable[Record]) -> list[str]:
-    out: list[str] = []
-    for r in records:
-        out.extend(r.strings)
-        out.extend(r.context)
-    return out
 
 
 class Haystack:
