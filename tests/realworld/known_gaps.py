@@ -107,6 +107,12 @@ KNOWN_GAPS: tuple[Gap, ...] = (
               "domain, Cyrillic, CJK) are kept whole in text (#16 E-mail); an upper-case ASCII one is found",
         owner="detectors #16",
         example="confirmation mail sent to jürgen.80071@bücher.de / иван.42234@почта.рф / 用户.7835@例子.中国"),
+    Gap("smtplib.debuglevel", "smtp_auth_plain",
+        cause="an SMTP 'AUTH PLAIN <base64>' (and 'AUTH LOGIN <base64 user>' with the password on the next "
+              "line) is not read as a credential, unlike 'Authorization: Basic <base64>': smtplib's debug "
+              "output (set_debuglevel(1)) carries the base64 of '\\0user\\0password'",
+        owner="detectors #16 (credentials in prose)",
+        example="send: 'AUTH PLAIN AGl2YW4uZXZhbnM3NTg2NUBnbWFpbC5jb20AaUp0bTNkMHlVMG5CSEU0SCE1\\r\\n'"),
     # -- reprs of the frameworks' own containers -------------------------------------------------------
     Gap("flask.login_form|fastapi.login_form|flask.request_headers", "password|token",
         cause="a multidict repr is a list of (key, value) pairs — Werkzeug's ImmutableMultiDict([…]) and "

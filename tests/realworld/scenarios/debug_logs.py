@@ -6,11 +6,12 @@ userinfo or a header value. Each is the library's own text: the cases only switc
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
 
-from ..canaries import canary, password, token
+from ..canaries import Secret, canary, password, token
 from ..cases import STATUS, case, keep
 from .http_clients import basic, closed_port
 
@@ -128,7 +129,6 @@ GU_MAIL = canary("email_ascii", "gunicorn.access")
       "user name: an e-mail), a token in the query and a Referer", secrets=[GU_TOKEN, GU_MAIL],
       keeps=keep('"GET /api/v1/invoices', "HTTP/1.1\" 200", "curl/8.5.0"))
 def _(env):
-    import base64
     import datetime
 
     from gunicorn.config import Config
@@ -335,3 +335,67 @@ def _(env):
         http.client.HTTPConnection.debuglevel = 0
     for line in out.getvalue().splitlines():
         logging.getLogger("stdout").info(line)
+
+
+SMTP_USER, SMTP_PW = canary("email_ascii", "smtp"), password("smtp")
+_PLAIN = base64.b64encode(f"\0{SMTP_USER}\0{SMTP_PW}".encode()).decode()
+SMTP_PLAIN = Secret(_PLAIN, (_PLAIN.rstrip("="),), "smtp_auth_plain")  # what the wire carries: base64
+
+
+class _Smtp:
+    """A minimal SMTP server on 127.0.0.1 (greeting, EHLO with AUTH, AUTH PLAIN, one message, QUIT)."""
+
+    def __enter__(self) -> _Smtp:
+        import socketserver
+        import threading
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                say = self.wfile.write
+                say(b"220 mail.example.com ESMTP\r\n")
+                data = False
+                for line in self.rfile:
+                    cmd = line.strip().upper()
+                    if data:
+                        if cmd == b".":
+                            data = False
+                            say(b"250 2.0.0 queued\r\n")
+                    elif cmd.startswith(b"EHLO"):
+                        say(b"250-mail.example.com\r\n250 AUTH PLAIN LOGIN\r\n")
+                    elif cmd.startswith(b"AUTH"):
+                        say(b"235 2.7.0 Authentication successful\r\n")
+                    elif cmd == b"DATA":
+                        data = True
+                        say(b"354 end with .\r\n")
+                    elif cmd == b"QUIT":
+                        say(b"221 bye\r\n")
+                        return
+                    else:
+                        say(b"250 OK\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@case("smtplib.debuglevel", library="smtplib", where="smtplib with set_debuglevel(1), as mailers are debugged: "
+      "its 'send: 'AUTH PLAIN <base64 of \\0user\\0password>'' line (stderr shipped as log lines, a "
+      "container's logs)", secrets=[SMTP_PLAIN], keeps=keep("AUTH PLAIN", "235 2.7.0", "mail.example.com"))
+def _(env):
+    import contextlib
+    import io
+    import smtplib
+
+    err = io.StringIO()
+    with _Smtp() as server, contextlib.redirect_stderr(err), smtplib.SMTP("127.0.0.1", server.port, timeout=5) as smtp:
+        smtp.set_debuglevel(1)
+        smtp.login(SMTP_USER.value, SMTP_PW.value)
+        smtp.sendmail("shop@example.com", ["ops@example.com"], "Subject: nightly report\r\n\r\nok\r\n")
+    for line in err.getvalue().splitlines():
+        logging.getLogger("stderr").info(line)
