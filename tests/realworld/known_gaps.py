@@ -74,12 +74,14 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         example="token request body=grant_type=authorization_code&code=LS5ib0OvhWiNb1xKjbatyIUyUe02ySzO9aofhpBR"
                 "&client_id=shop-web&client_secret=REDACTED&redirect_uri=…"),
     Gap("subprocess.called_process_error", "password",
-        cause="a password glued to a short option in a command line ('-p<password>', as mysql/mysqldump take "
-              "it) is kept; the DSN password and 'Authorization: Bearer …' in the same argv are redacted "
-              "(#16 credentials in prose: -p value / --password value)",
+        cause="command-line credentials are kept: a password glued to a short option ('-p<password>', as "
+              "mysql/mysqldump take it), after '-p ' (docker login) and as curl's '-u user:password'; the DSN "
+              "password and 'Authorization: Bearer …' in the same argv are redacted (#16 credentials in prose: "
+              "-p value / --password value)",
         owner="detectors #16",
         example="Command '['mysqldump', '-h', 'db.internal', '-u', 'root', '-pZSZ8e3VHzigaXfbM!2', 'shop']' "
-                "returned non-zero exit status 1."),
+                "returned non-zero exit status 1.; Command '['curl', '-sf', '-u', 'deploy:<password>', …]'; "
+                "Command '['docker', 'login', '-u', 'bot', '-p', '<password>', 'registry.example.com']'"),
     Gap("requests.invalid_header", "token",
         cause="requests' InvalidHeader repeats a header value without its name ('… in header value: "
               "'<value>\\n''): an opaque API key there has no context word and no shape (the Bearer one is "

@@ -183,11 +183,13 @@ def _(env):
 # -- error texts that repeat their input ---------------------------------------------------------------------
 SP_DSN_PW, SP_MYSQL_PW, SP_BEARER = password("subprocess.dsn"), password("subprocess.mysql"), \
     token("subprocess.bearer")
+SP_CURL_PW, SP_DOCKER_PW = password("subprocess.curl"), password("subprocess.docker")
 
 
 @case("subprocess.called_process_error", library="subprocess", where="CalledProcessError of backup and export "
-      "commands (pg_dump with a DSN, mysqldump -p<password>, curl -H 'Authorization: Bearer …'), logged with "
-      "logger.exception: its message is the argv list", secrets=[SP_DSN_PW, SP_MYSQL_PW, SP_BEARER],
+      "commands (pg_dump with a DSN, mysqldump -p<password>, curl -H 'Authorization: Bearer …', curl -u "
+      "user:password, docker login -p <password>), logged with logger.exception: its message is the argv list",
+      secrets=[SP_DSN_PW, SP_MYSQL_PW, SP_BEARER, SP_CURL_PW, SP_DOCKER_PW],
       keeps=keep("pg_dump", "mysqldump", "returned non-zero exit status 1", "db.internal"))
 def _(env):
     import shutil
@@ -196,7 +198,9 @@ def _(env):
     false = shutil.which("false") or "/bin/false"
     for argv in (["pg_dump", f"--dbname=postgresql://backup:{SP_DSN_PW}@db.internal:5432/shop", "--format=custom"],
                  ["mysqldump", "-h", "db.internal", "-u", "root", f"-p{SP_MYSQL_PW}", "shop"],
-                 ["curl", "-sf", "-H", f"Authorization: Bearer {SP_BEARER}", "https://api.example.com/v1/export"]):
+                 ["curl", "-sf", "-H", f"Authorization: Bearer {SP_BEARER}", "https://api.example.com/v1/export"],
+                 ["curl", "-sf", "-u", f"deploy:{SP_CURL_PW}", "https://ci.example.com/job/build"],
+                 ["docker", "login", "-u", "bot", "-p", SP_DOCKER_PW.value, "registry.example.com"]):
         try:
             subprocess.run(argv, executable=false, check=True)
         except subprocess.CalledProcessError:
