@@ -115,6 +115,13 @@ KNOWN_GAPS: tuple[Gap, ...] = (
               "output (set_debuglevel(1)) carries the base64 of '\\0user\\0password'",
         owner="detectors #16 (credentials in prose)",
         example="send: 'AUTH PLAIN AGl2YW4uZXZhbnM3NTg2NUBnbWFpbC5jb20AaUp0bTNkMHlVMG5CSEU0SCE1\\r\\n'"),
+    Gap("redis.session_keys", "token",
+        cause="a session token inside a cache key ('session:<token>', the key layout of Flask-Session and "
+              "Django's cache sessions) logged after 'key=' is kept: 'key' is no secret word and 'session:' is "
+              "not read as one (the redis instrumentation's db.statement does sanitise it: 'SET ? ? ? ?'); "
+              "the generic 'secret word + high-entropy value' rule of #16 would catch it",
+        owner="detectors #16",
+        example="cache miss key=session:R6MYIYhW0Kk3yRhEHpORyVGSdKVUZXsD ttl=60"),
     # -- reprs of the frameworks' own containers -------------------------------------------------------
     Gap("flask.login_form|fastapi.login_form|flask.request_headers", "password|token",
         cause="a multidict repr is a list of (key, value) pairs — Werkzeug's ImmutableMultiDict([…]) and "
@@ -169,6 +176,13 @@ KNOWN_GAPS: tuple[Gap, ...] = (
 )
 
 KNOWN_LOSSES: tuple[LossGap, ...] = (
+    LossGap("oauth.token_exchange", "'token_type=Bearer expires_in=3599'",
+            cause="'Bearer' followed by anything is read as 'Authorization: Bearer <credential>' even after "
+                  "token_type=: 'token_type=Bearer expires_in=3599' becomes 'token_type=REDACTED REDACTED3599' — "
+                  "the grant description is lost and the next key name is eaten (#15 §2 says this line survives)",
+            owner="core #15 (keynames/structure)",
+            example="token obtained token_type=Bearer expires_in=3599 → token obtained token_type=REDACTED "
+                    "REDACTED3599"),
     LossGap("lambda.event_logged", "\"'multiValueHeaders': {'X-Api-Key': [\"",
             cause="in a Python repr, a list under a secret key is redacted from its opening bracket: "
                   "{'X-Api-Key': ['…']} becomes {'X-Api-Key': REDACTED'REDACTED']} — no leak, but the repr is "

@@ -233,3 +233,26 @@ def _(env):
     import logging
 
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)  # echo=True set it to INFO for good
+
+
+RDS_TOKEN = token("redis.session")
+RDS_MAIL = canary("email_ascii", "redis.session")  # the instrumentation sanitises values: not exported
+
+
+@case("redis.session_keys", library="redis", where="session storage keyed by the session token ('session:<token>', "
+      "as Flask-Session and Django's cache backend do) holding the user's e-mail, and a cache-miss debug line "
+      "naming the key", secrets=[RDS_TOKEN], needs=("redis",),
+      keeps=keep("cache miss", attrs={DB_SYSTEM: "redis"}))
+def _(env):
+    import json
+
+    import redis
+
+    r = redis.Redis(host="localhost", port=env.redis_port)
+    key = f"session:{RDS_TOKEN}"
+    r.set(key, json.dumps({"email": RDS_MAIL.value, "cart": [1001, 1002]}), ex=60)
+    r.get(key)
+    r.delete(key)
+    if r.get(key) is None:
+        env.log.info("cache miss key=%s ttl=%d", key, 60)
+    r.close()

@@ -166,7 +166,7 @@ OA_ACCESS, OA_REFRESH = canary("token_google_oauth", "oauth.access"), token("oau
       "and client_secret) and its JSON answer (access_token, refresh_token), both logged while debugging a "
       "login integration: r.request.body and r.json()", secrets=[OA_CODE, OA_SECRET, OA_ACCESS, OA_REFRESH],
       keeps=keep("grant_type=authorization_code", "'expires_in': 3599", "'token_type': 'Bearer'",
-                 "openid email"))
+                 "token_type=Bearer expires_in=3599", "openid email"))
 def _(env):
     import requests
 
@@ -178,6 +178,8 @@ def _(env):
         "client_secret": OA_SECRET.value, "redirect_uri": "https://shop.example/auth/callback"})
     env.log.info("token request body=%s", r.request.body)
     env.log.info("token response %s", r.json())
+    answer = r.json()
+    env.log.info("token obtained token_type=%s expires_in=%s", answer["token_type"], answer["expires_in"])
 
 
 # -- error texts that repeat their input ---------------------------------------------------------------------
