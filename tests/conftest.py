@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 
@@ -10,6 +11,12 @@ import pytest
 os.environ.setdefault("OTEL_PRIVACY_HASH_KEY", "test-hash-key")
 # No product usage events from the test suite itself.
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# A run started in the background (`make test &`, nohup, some CI runners) inherits SIGINT *ignored*, and so would
+# every app the tests start — Python only turns SIGINT into KeyboardInterrupt when it is not ignored at start-up —
+# and their Ctrl-C tests would wait for an app that cannot hear it. The tests model an app run from a terminal:
+# Python's own handler here means SIGINT is back to its default action in every child after exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
