@@ -20,6 +20,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._yamlconfig import load_yaml, validation_messages
+from .scrub.genai import CONTENT_KEYS as _GENAI_CONTENT_KEYS
 
 __all__ = ["Policy", "PolicyError", "Rule", "PRESETS", "ACTIONS"]
 
@@ -37,6 +38,7 @@ Action = Literal[
     "url_path",  # path templating only
     "text",  # free-text detectors (text options)
     "count",  # a count (prompt_tokens): numbers kept, anything else redacted
+    "genai",  # GenAI conversation content (prompts, completions, tool calls): handled per `genai.content`
     "operation",  # an operation name (db.operation.name): its first word kept, anything after it dropped
     "host",  # this service's own host (server.address, Host header): kept when shaped like a host, else text
 ]
@@ -202,6 +204,51 @@ class StructureOptions(BaseModel):
     max_bytes: int = Field(1 << 20, ge=0, description="Longer strings get the detectors only.")
 
 
+# --- GenAI content (otel_privacy.genai) -----------------------------------------------------------------------
+class RecognizerOptions(BaseModel):
+    """A recogniser for what patterns cannot find (person names, postal addresses), run on GenAI text parts only.
+
+    ``use`` is ``presidio`` (a ``presidio_analyzer.AnalyzerEngine`` you install, with its language model) or
+    ``module:attribute`` naming a callable ``text -> [(start, end, entity), …]``, an object with Presidio's
+    ``analyze(text=, language=, entities=)``, or a class whose instances are either. If it cannot be loaded or
+    raises, the text it was given is replaced whole (fail closed).
+    """
+
+    model_config = ConfigDict(**_STRICT)
+    use: str = Field(min_length=1, description="`presidio` or `module:attribute`.")
+    language: str = "en"
+    entities: list[str] = Field(
+        default_factory=list, description="Entity types to replace (empty: every type the recogniser reports).")
+    min_score: float = Field(0.5, ge=0, le=1, description="Findings scored below this are ignored.")
+
+    @field_validator("use")
+    @classmethod
+    def _known_form(cls, v: str) -> str:
+        if v != "presidio" and not re.fullmatch(r"[\w.]+:[\w.]+", v):
+            raise ValueError(f"{v!r}: expected `presidio` or `module:attribute`")
+        return v
+
+
+class GenAIOptions(BaseModel):
+    """Prompts, completions and tool calls in GenAI telemetry (OTel GenAI conventions, OpenInference).
+
+    Metadata (model, operation, provider, finish reasons, token counts, tool names) is kept by the presets' rules;
+    this says what happens to the conversation itself.
+    """
+
+    model_config = ConfigDict(**_STRICT)
+    content: Literal["redact", "drop", "hash"] = Field(
+        "redact", description="redact: detectors (and the recogniser) on text, tool arguments redacted by key; "
+        "drop: text and arguments become `<dropped: N chars>` (roles, counts, lengths, tool names kept); "
+        "hash: text and arguments become keyed digests (equal prompts stay comparable).")
+    recognizer: RecognizerOptions | None = None
+
+    @field_validator("recognizer", mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        return {"use": v} if isinstance(v, str) else v
+
+
 class IpOptions(BaseModel):
     model_config = ConfigDict(**_STRICT)
     ipv4_prefix: int = Field(24, ge=0, le=32)
@@ -239,6 +286,7 @@ class Policy(BaseModel):
     ip: IpOptions = Field(default_factory=IpOptions)
     keys: KeyOptions = Field(default_factory=KeyOptions)
     structure: StructureOptions = Field(default_factory=StructureOptions)
+    genai: GenAIOptions = Field(default_factory=GenAIOptions)
     usage: dict[str, Any] = Field(default_factory=dict, description="Product usage events (see otel_privacy.usage).")
     perf: dict[str, Any] = Field(default_factory=dict, description="Performance capture (see otel_privacy.perf).")
 
@@ -432,12 +480,42 @@ SERVER_ADDRESS_KEYS = [
     "http.request.header.x[-_]forwarded[-_]host",
 ]
 
+# --- GenAI and OpenInference semantic conventions ------------------------------------------------------------
+# Metadata of LLM calls: what was asked of which model, how it ended and what it cost. Kept as written (typed:
+# token counts stay integers, `gen_ai.token.type` keeps metric series apart) and on strict's allow-list.
+GENAI_METADATA_KEYS = [
+    "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.system", "gen_ai.request.model",
+    "gen_ai.response.model", "gen_ai.response.id", "gen_ai.response.finish_reasons", "gen_ai.request.temperature",
+    "gen_ai.request.top_p", "gen_ai.request.top_k", "gen_ai.request.max_tokens", "gen_ai.request.frequency_penalty",
+    "gen_ai.request.presence_penalty", "gen_ai.request.stop_sequences", "gen_ai.request.seed",
+    "gen_ai.request.choice.count", "gen_ai.request.encoding_formats", "gen_ai.output.type",
+    "gen_ai.conversation.id", "gen_ai.agent.id", "gen_ai.agent.name", "gen_ai.tool.name", "gen_ai.tool.call.id",
+    "gen_ai.tool.type", "gen_ai.data_source.id", "gen_ai.usage.*", "gen_ai.token.type",
+    "gen_ai.embeddings.dimension.count", "gen_ai.evaluation.name", "gen_ai.evaluation.score.*",
+    "gen_ai.openai.request.service_tier", "gen_ai.openai.response.service_tier",
+    "gen_ai.openai.response.system_fingerprint", "gen_ai.openai.request.response_format",
+    "gen_ai.openai.request.seed", "openai.request.service_tier", "openai.response.service_tier",
+    "openai.response.system_fingerprint",
+    # OpenInference
+    "openinference.span.kind", "llm.model_name", "llm.system", "llm.provider", "llm.token_count.*", "llm.cost.*",
+    "llm.finish_reason", "input.mime_type", "output.mime_type", "embedding.model_name", "reranker.model_name",
+    "reranker.top_k", "llm.prompt_template.version", "tool.name", "tool_call.id", "tool_call.function.name",
+]
+# Conversation content: prompts, completions, tool calls and results, retrieved documents (see scrub/genai.py).
+GENAI_CONTENT_KEYS = list(_GENAI_CONTENT_KEYS)
+# Keys naming the end user on whose behalf a model was called (OpenAI `user=`): pseudonymised by their words.
+GENAI_USER_KEYS = ["gen_ai.request.user", "gen_ai.openai.request.user", "llm.user"]
+
 _DEFAULT: dict[str, Any] = {
     "name": "default",
     "rules": [
         # Counts of tokens are numbers, not credentials, even though the key says "token".
         {"match": ["gen_ai.usage.*", "gen_ai.request.max_tokens", "gen_ai.token.type", "llm.token_count.*",
                    "otel_privacy.*"], "action": "keep"},
+        # GenAI metadata kept as written; the conversation goes to the genai content mode.
+        {"match": GENAI_METADATA_KEYS, "action": "keep"},
+        {"match": GENAI_CONTENT_KEYS, "action": "genai"},
+        {"match": GENAI_USER_KEYS, "action": "hash"},
         # Bound query parameters are values: always redacted (db.query.parameter.<key>, semconv 1.26+).
         {"match": ["db.query.parameter", "db.query.parameter.*"], "action": "redact"},
         # The service's own address is not personal data; peers (clients) are truncated below.
@@ -473,6 +551,7 @@ STRICT_ALLOW = [
     "enduser.id", "enduser.pseudo.id", "user.id",
     "process.runtime.*", "process.pid", "os.type", "os.name", "os.version",
     "telemetry.*", "perf.*", "otel_privacy.perf.*",
+    *GENAI_METADATA_KEYS, *GENAI_CONTENT_KEYS, *GENAI_USER_KEYS, "gen_ai.tool.description", "gen_ai.agent.description",
 ]
 
 _STRICT_PRESET: dict[str, Any] = {
@@ -488,6 +567,7 @@ _STRICT_PRESET: dict[str, Any] = {
     ],
     "allow_keys": STRICT_ALLOW,
     "text": {"detectors": {"home_path": True}},
+    "genai": {"content": "drop"},
 }
 
 _OFF: dict[str, Any] = {"name": "off", "enabled": False, "record_summary": False, "default_action": "keep"}

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
+from .genai import GenAIContent
 from .policy import Policy
 from .scrub import identity as _identity
 from .scrub import keynames as _keys
@@ -127,18 +128,22 @@ class _Plan:
     ``on_str`` rewrites strings, ``on_scalar`` numbers (and booleans where the action replaces them);
     ``None`` lets the type pass. ``inherit``: a map's entries that no rule of their own claims take this plan
     (the entries of an identity map are pseudonymised too). ``default``: no rule or key word chose it.
+    ``on_tree``: maps and arrays go to this step whole instead of being walked entry by entry (GenAI messages,
+    whose fields mean something only next to their siblings).
     """
 
-    __slots__ = ("action", "on_str", "on_scalar", "keep_bool", "inherit", "default")
+    __slots__ = ("action", "on_str", "on_scalar", "keep_bool", "inherit", "default", "on_tree")
 
     def __init__(self, action: str, on_str: StrStep | None, on_scalar: Callable[[Any], Any] | None, *,
-                 keep_bool: bool = True, default: bool = False) -> None:
+                 keep_bool: bool = True, default: bool = False,
+                 on_tree: Callable[[Any, RecordContext], Any] | None = None) -> None:
         self.action = action
         self.on_str = on_str  # None: strings pass untouched
         self.on_scalar = on_scalar  # None: int/float pass untouched
         self.keep_bool = keep_bool  # False: booleans go to on_scalar as well
         self.inherit = action not in ("keep", "text", "drop", "redact")
         self.default = default
+        self.on_tree = on_tree
 
 
 class Redactor:
@@ -194,6 +199,7 @@ class Redactor:
         self._name_memo: dict[tuple[str, str | None], str] = {}
         self._pseudonymizer: _identity.Pseudonymizer | None = None
         self._pseudonymizer_lock = threading.Lock()
+        self.genai = GenAIContent(self)
 
     # -- public, value level -----------------------------------------------------------
     def new_record(self, attributes: Mapping[str, Any] | None = None) -> RecordContext:
@@ -364,7 +370,10 @@ class Redactor:
             return RedactedLog(body, dict(attributes or {}), event_name, 0)
         rec = self.new_record(attributes)
         attrs = self.redact_attributes(attributes, rec)
-        new_body = self.redact_body(body, rec) if body is not None else None
+        # A GenAI event's body is conversation content: walked as the carrier its event name names.
+        name_key = event_name or (attributes or {}).get("event.name")
+        body_key = name_key if isinstance(name_key, str) and self._plan_for(name_key).action == "genai" else None
+        new_body = self.redact_body(body, rec, body_key) if body is not None else None
         if new_body is DROP:
             new_body = None
         name = self.redact_text(event_name, rec) if event_name else event_name
@@ -476,6 +485,7 @@ class Redactor:
         replacement = self.replacement
         on_str: StrStep | None
         on_scalar: Callable[[Any], Any] | None = None
+        on_tree: Callable[[Any, RecordContext], Any] | None = None
         keep_bool = True
         if action == "keep" or action == "drop":
             on_str = None
@@ -503,9 +513,11 @@ class Redactor:
             on_str = self._url_step
         elif action == "url_path":
             on_str = self._url_path_step
+        elif action == "genai":  # conversation content: see otel_privacy.genai
+            on_str, on_scalar, on_tree = self.genai.steps(key)
         else:
             on_str = self._text_step
-        plan = _Plan(action, on_str, on_scalar, keep_bool=keep_bool, default=source == "default")
+        plan = _Plan(action, on_str, on_scalar, keep_bool=keep_bool, default=source == "default", on_tree=on_tree)
         cache = self._plans if allow_list else self._text_plans
         if len(cache) < _MAX_KEY_CACHE:  # keys are low-cardinality; bound it anyway
             cache[key] = plan
@@ -518,6 +530,8 @@ class Redactor:
             return value
         if action == "drop":
             return DROP
+        if plan.on_tree is not None and isinstance(value, _CONTAINERS):
+            return plan.on_tree(value, rec)
         cls = value.__class__
         if cls is str:
             return self._finish(plan.on_str(value, rec)) if plan.on_str is not None else value
