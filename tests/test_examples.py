@@ -24,6 +24,8 @@ def _run(script: str, receiver: CaptureReceiver) -> None:
     [
         ("sdk_quickstart.py", ["grace@example.com", "XK42"], [b"signup", b"quickstart", b"POST"]),
         ("manual_wiring.py", ["not-for-the-backend", "ops@example.com"], [b"job", b"jobs"]),
+        ("genai_chat.py", ["4539 1488 0343 6467", "dana.k@example.com", "ops-lead@acme.example"],
+         [b"gpt-4o-mini", b"gen_ai.input.messages", b'"role":', b"finish_reason"]),
     ],
 )
 def test_example_exports_redacted(script, secrets, kept):
