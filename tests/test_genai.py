@@ -425,3 +425,24 @@ def test_replace_spans_merges_overlaps():
 def test_walker_refuses_unknown_modes():
     with pytest.raises(ValueError, match="encrypt"):
         ContentWalker("encrypt")
+
+
+@pytest.mark.parametrize("mode", ["redact", "drop", "hash"])
+@pytest.mark.parametrize("limit", [1500, 16384])
+def test_a_long_conversation_is_cut_inside_and_stays_json(mode, limit):
+    """max_value_length cuts the longest texts of a document, never the document itself (which would break it)."""
+    history = [{"role": "user" if i % 2 == 0 else "assistant",
+                "parts": [{"type": "text", "content": f"turn {i}: " + "lorem ipsum dolor " * (40 + 30 * i)}]}
+               for i in range(12)]
+    history.append({"role": "user", "parts": [{"type": "text", "content": f"short, mail {EMAIL}"}]})
+    value = json.dumps(history)
+    assert len(value) > limit
+    out = Redactor({"genai": {"content": mode}, "max_value_length": max(limit, 16)}).redact_attributes(
+        {"gen_ai.input.messages": value})["gen_ai.input.messages"]
+    assert len(out) <= limit
+    parsed = json.loads(out)
+    assert [m["role"] for m in parsed] == [m["role"] for m in history]
+    assert EMAIL not in out
+    if mode == "redact":
+        assert parsed[-1]["parts"][0]["content"] == "short, mail REDACTED"  # short texts are not cut
+        assert parsed[-2]["parts"][0]["content"].endswith("…[truncated]")

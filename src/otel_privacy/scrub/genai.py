@@ -201,10 +201,11 @@ class Callbacks(Protocol):
 class ContentWalker:
     """Walks content carriers in one mode; every method returns a new value and never mutates its input."""
 
-    def __init__(self, mode: str = REDACT) -> None:
+    def __init__(self, mode: str = REDACT, max_length: int | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown GenAI content mode {mode!r}; choose one of {MODES}")
         self.mode = mode
+        self.max_length = max_length  # a JSON document longer than this is fitted by cutting its longest texts
 
     # -- entry ----------------------------------------------------------------------------------------------
     def carrier(self, kind: str, value: Any, cb: Callbacks, path: str = "") -> Any:
@@ -213,7 +214,12 @@ class ContentWalker:
         ``path``: the key path the engine should see for fields this module does not know (a flattened
         carrier's last segment).
         """
-        return self._value(kind, value, path, kind == TOOL, cb)
+        out = self._value(kind, value, path, kind == TOOL, cb)
+        if self.max_length is not None and isinstance(out, str) and len(out) > self.max_length:
+            tree = _parse(out)
+            if tree is not None:  # cut inside the document, not through it: a long conversation stays valid JSON
+                return _fit(tree, out, self.max_length)
+        return out
 
     # -- dispatch -------------------------------------------------------------------------------------------
     def _value(self, kind: str, value: Any, path: str, in_tool: bool, cb: Callbacks) -> Any:
@@ -249,7 +255,7 @@ class ContentWalker:
         if isinstance(value, (bytes, bytearray)):
             return self._blob(value, cb)
         if kind == TEXT and self.mode != REDACT:  # token ids given instead of text decode back into it
-            return dropped(len(str(value))) if self.mode == DROP else cb.digest(str(value))
+            return self._content(str(value), cb, str)
         return value  # numbers: counts, indices, scores
 
     def _tree(self, value: Any, kind: str, path: str, in_tool: bool, cb: Callbacks) -> Any:
@@ -288,11 +294,15 @@ class ContentWalker:
         parsed = _parse(value)
         if parsed is not None:  # a text part that holds a JSON document (a tool's answer): data, and still JSON
             return _dump(self._data(parsed, cb), value)
+        return self._content(value, cb, cb.text)
+
+    def _content(self, value: str, cb: Callbacks, redact: Callable[[str], str]) -> str:
+        """A piece of content as the mode says: its size (drop), its keyed digest (hash) or ``redact(value)``."""
         if self.mode == DROP:
             return dropped(len(value))
         if self.mode == HASH:
             return cb.digest(value)
-        return cb.text(value)
+        return redact(value)
 
     def _data(self, value: Any, cb: Callbacks) -> Any:
         """Tool arguments and results: redacted by key, or every leaf dropped or digested — keys and JSON kept."""
@@ -302,9 +312,7 @@ class ContentWalker:
             parsed = _parse(value)
             if parsed is not None:
                 return _dump(self._data(parsed, cb), value)
-            if self.mode == DROP:
-                return dropped(len(value))
-            return cb.digest(value) if self.mode == HASH else cb.data(value)
+            return self._content(value, cb, cb.data)
         if self.mode == REDACT:
             return cb.data(value) if isinstance(value, (Mapping, list, tuple)) else value
         if isinstance(value, Mapping):
@@ -313,17 +321,13 @@ class ContentWalker:
             out = [self._data(v, cb) for v in value]
             return tuple(out) if isinstance(value, tuple) else out
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return dropped(len(str(value))) if self.mode == DROP else cb.digest(str(value))
+            return self._content(str(value), cb, str)
         return value
 
     def _other(self, value: str, path: str, cb: Callbacks) -> str:
         if not value or is_dropped(value):
             return value
-        if self.mode == DROP:
-            return dropped(len(value))
-        if self.mode == HASH:
-            return cb.digest(value)
-        return cb.other(path, value)
+        return self._content(value, cb, lambda v: cb.other(path, v))
 
     def _identity(self, value: Any, cb: Callbacks) -> Any:
         if isinstance(value, str):
@@ -342,11 +346,7 @@ class ContentWalker:
         if value[:5].lower() == "data:":  # data:image/png;base64,…: the media type is metadata, the rest binary
             head, sep, body = value.partition(",")
             return head + sep + dropped(len(body)) if sep else dropped(len(value))
-        if self.mode == DROP:
-            return dropped(len(value))
-        if self.mode == HASH:
-            return cb.digest(value)
-        return cb.url(value)
+        return self._content(value, cb, cb.url)
 
     def _blob(self, value: Any, cb: Callbacks) -> Any:
         if isinstance(value, str):
@@ -411,6 +411,34 @@ def _dump(value: Any, like: str) -> str:
     ascii_only = like.isascii() and "\\u" in like
     return json.dumps(value, ensure_ascii=ascii_only, separators=(", ", ": ") if spaced else (",", ":"),
                       default=_json_default)
+
+
+_CUT = "…[truncated]"
+
+
+def _fit(tree: Any, like: str, limit: int) -> str:
+    """``tree`` as JSON of at most ``limit`` characters: every string longer than some length is cut to it (the
+    longest texts lose the most, the structure and short values stay). Longer than ``limit`` only when even
+    empty strings do not fit (a document of thousands of messages)."""
+    def cut(value: Any, n: int) -> Any:
+        if isinstance(value, str):
+            return value if len(value) <= n + len(_CUT) else value[:n] + _CUT
+        if isinstance(value, dict):
+            return {k: cut(v, n) for k, v in value.items()}
+        if isinstance(value, list):
+            return [cut(v, n) for v in value]
+        return value
+
+    lo, hi = 0, len(like)
+    best = _dump(cut(tree, 0), like)
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        text = _dump(cut(tree, mid), like)
+        if len(text) <= limit:
+            best, lo = text, mid + 1
+        else:
+            hi = mid - 1
+    return best
 
 
 def _canonical(value: Any) -> str:
