@@ -199,7 +199,7 @@ class Redactor:
         self._name_memo: dict[tuple[str, str | None], str] = {}
         self._pseudonymizer: _identity.Pseudonymizer | None = None
         self._pseudonymizer_lock = threading.Lock()
-        self.genai = GenAIContent(self)
+        self._genai = GenAIContent(self)  # GenAI conversation content (the genai action)
 
     # -- public, value level -----------------------------------------------------------
     def new_record(self, attributes: Mapping[str, Any] | None = None) -> RecordContext:
@@ -514,7 +514,7 @@ class Redactor:
         elif action == "url_path":
             on_str = self._url_path_step
         elif action == "genai":  # conversation content: see otel_privacy.genai
-            on_str, on_scalar, on_tree = self.genai.steps(key)
+            on_str, on_scalar, on_tree = self._genai.steps(key)
         else:
             on_str = self._text_step
         plan = _Plan(action, on_str, on_scalar, keep_bool=keep_bool, default=source == "default", on_tree=on_tree)
