@@ -273,3 +273,37 @@ def test_strict_allow_list_does_not_reach_into_text():
     assert out == f'done status=200 duration_ms=12 password=REDACTED user_id={strict.pseudonymize("7")} ' \
                   '{"order": 5, "token": "REDACTED"}'
     assert strict.redact_attributes({"app.custom": "v", "service.name": "s"}) == {"service.name": "s"}
+
+
+_LONG = "lorem ipsum dolor " * 60
+_FIT = 600
+
+
+@pytest.mark.parametrize(("name", "key", "value"), [
+    ("attribute", "http.request.body", json.dumps({"note": _LONG, "password": "hunter2", "n": 3, "ok": True})),
+    ("log-body", None, json.dumps({"note": _LONG, "password": "hunter2", "n": 3, "ok": True})),
+    ("indented", "app.payload", json.dumps({"note": _LONG, "password": "hunter2", "n": 3, "ok": True}, indent=2)),
+    ("array-compact", "app.items", json.dumps([{"n": 3, "ok": True, "password": "hunter2"}, _LONG, _LONG[:90]],
+                                              separators=(",", ":"))),
+    ("leading-space", "app.payload", "  " + json.dumps({"n": 3, "ok": True, "password": "hunter2", "note": _LONG})),
+])
+def test_a_json_document_over_max_value_length_is_cut_inside(name, key, value):
+    """max_value_length cuts the longest strings of a JSON document, never the document (it would stop parsing)."""
+    r = Redactor({"max_value_length": _FIT})
+    assert len(value) > _FIT
+    out = r.redact_value(key, value) if key else r.redact_body(value)
+    assert len(out) <= _FIT and "hunter2" not in out
+    doc = json.loads(out)
+    first = doc[0] if isinstance(doc, list) else doc
+    assert (first["n"], first["ok"], first["password"]) == (3, True, "REDACTED")
+    assert "…[truncated]" in out
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("text", "x" * 2000),
+    ("not-json", "{" + "x" * 2000),
+    ("too-many-entries", json.dumps(list(range(1000)))),  # even with every string empty it would not fit
+])
+def test_what_cannot_be_cut_inside_is_cut_at_the_limit(name, value):
+    out = Redactor({"max_value_length": _FIT}).redact_value("app.payload", value)
+    assert out == value[:_FIT] + "…[truncated]"

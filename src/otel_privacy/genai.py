@@ -107,7 +107,7 @@ class GenAIContent:
         self.r = redactor
         options = redactor.policy.genai
         self.mode = options.content
-        self.walker = ContentWalker(options.content, redactor.policy.max_value_length)
+        self.walker = ContentWalker(options.content)
         self._recognizer_options = options.recognizer
         self._recognizer: Recognizer | None = None
         self._recognizer_error: RecognizerError | None = None

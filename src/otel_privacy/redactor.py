@@ -38,7 +38,7 @@ from .scrub.querylang import FAILED as _QUERY_FAILED
 from .scrub.querylang import QUERY_SYSTEMS, language_for, obfuscate_query
 from .scrub.sql import FAILED as _SQL_FAILED
 from .scrub.sql import SqlObfuscator, SqlResult, dialect_for_system, is_low_cardinality_name, looks_like_sql
-from .scrub.structure import DOCUMENT, scrub_structure
+from .scrub.structure import DOCUMENT, fit_json, scrub_structure
 from .scrub.text import TextScanner
 from .scrub.url import UrlSanitizer
 
@@ -58,6 +58,7 @@ _MAX_KEY_CACHE = 8192
 _SCALARS = frozenset({bool, int, float})
 _CONTAINERS = (Mapping, list, tuple)
 _TEXT_MEMO_MAX_LEN = 256
+_JSON_OPEN = ("{", "[")  # how a JSON document starts (one that is too long is cut inside, see _finish)
 _TEXT_MEMO_SIZE = 16384
 _MAX_NESTING = 8  # strings inside structures inside strings: deeper ones get the detectors only
 # A percent-encoded run of text ("alice%40example.com", "%2540"): decoded before the detectors look again.
@@ -640,6 +641,11 @@ class Redactor:
 
     def _finish(self, value: str) -> str:
         if len(value) > self._max_len:
+            if value[:1] in _JSON_OPEN or value.lstrip()[:1] in _JSON_OPEN:
+                # a JSON document is cut inside (its longest texts), so it still parses
+                fitted = fit_json(value, self._max_len)
+                if fitted is not None and len(fitted) <= self._max_len:
+                    return fitted
             return value[: self._max_len] + "…[truncated]"
         return value
 

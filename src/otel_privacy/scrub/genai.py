@@ -32,6 +32,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from .structure import json_document, json_like
+
 __all__ = ["MODES", "REDACT", "DROP", "HASH", "Callbacks", "ContentWalker", "carrier", "flat_kind", "dropped",
            "is_dropped", "replace_spans", "EVENT_BODIES", "CONTENT_KEYS"]
 
@@ -113,7 +115,6 @@ CONTENT_KEYS = [*_CARRIERS, *(p + "*" for p in _FLAT_PREFIXES)]
 
 _NAME = re.compile(r"[A-Za-z_][\w.-]{0,63}")
 _DROPPED = re.compile(r"<dropped: \d+ (?:chars|values)>")
-_JSON_START = frozenset("{[")
 
 
 def dropped(n: int, unit: str = "chars") -> str:
@@ -201,11 +202,10 @@ class Callbacks(Protocol):
 class ContentWalker:
     """Walks content carriers in one mode; every method returns a new value and never mutates its input."""
 
-    def __init__(self, mode: str = REDACT, max_length: int | None = None) -> None:
+    def __init__(self, mode: str = REDACT) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown GenAI content mode {mode!r}; choose one of {MODES}")
         self.mode = mode
-        self.max_length = max_length  # a JSON document longer than this is fitted by cutting its longest texts
 
     # -- entry ----------------------------------------------------------------------------------------------
     def carrier(self, kind: str, value: Any, cb: Callbacks, path: str = "") -> Any:
@@ -214,12 +214,7 @@ class ContentWalker:
         ``path``: the key path the engine should see for fields this module does not know (a flattened
         carrier's last segment).
         """
-        out = self._value(kind, value, path, kind == TOOL, cb)
-        if self.max_length is not None and isinstance(out, str) and len(out) > self.max_length:
-            tree = _parse(out)
-            if tree is not None:  # cut inside the document, not through it: a long conversation stays valid JSON
-                return _fit(tree, out, self.max_length)
-        return out
+        return self._value(kind, value, path, kind == TOOL, cb)
 
     # -- dispatch -------------------------------------------------------------------------------------------
     def _value(self, kind: str, value: Any, path: str, in_tool: bool, cb: Callbacks) -> Any:
@@ -242,9 +237,9 @@ class ContentWalker:
         if isinstance(value, str):
             if kind == TEXT:
                 return self._text(value, cb)
-            parsed = _parse(value)
+            parsed = json_document(value)
             if parsed is not None:
-                return _dump(self._tree(parsed, kind, path, in_tool or kind == TOOL, cb), value)
+                return json_like(self._tree(parsed, kind, path, in_tool or kind == TOOL, cb), value)
             if kind == OTHER:
                 return self._other(value, path, cb)
             if kind == TOOL and (self.mode == REDACT or _NAME.fullmatch(value)):
@@ -291,9 +286,9 @@ class ContentWalker:
     def _text(self, value: str, cb: Callbacks) -> str:
         if not value or is_dropped(value):
             return value
-        parsed = _parse(value)
+        parsed = json_document(value)
         if parsed is not None:  # a text part that holds a JSON document (a tool's answer): data, and still JSON
-            return _dump(self._data(parsed, cb), value)
+            return json_like(self._data(parsed, cb), value)
         return self._content(value, cb, cb.text)
 
     def _content(self, value: str, cb: Callbacks, redact: Callable[[str], str]) -> str:
@@ -309,9 +304,9 @@ class ContentWalker:
         if isinstance(value, str):
             if not value or is_dropped(value):
                 return value
-            parsed = _parse(value)
+            parsed = json_document(value)
             if parsed is not None:
-                return _dump(self._data(parsed, cb), value)
+                return json_like(self._data(parsed, cb), value)
             return self._content(value, cb, cb.data)
         if self.mode == REDACT:
             return cb.data(value) if isinstance(value, (Mapping, list, tuple)) else value
@@ -373,9 +368,9 @@ class ContentWalker:
 
     def _definition(self, value: Any, cb: Callbacks, key: str = "") -> Any:
         if isinstance(value, str):
-            parsed = _parse(value)
+            parsed = json_document(value)
             if parsed is not None:
-                return _dump(self._definition(parsed, cb), value)
+                return json_like(self._definition(parsed, cb), value)
             return value if key in _DEFINITION_KEEP else cb.definition(value)
         if isinstance(value, Mapping):
             # a property of a schema is named by the developer: its name is kept, its description scanned
@@ -387,60 +382,6 @@ class ContentWalker:
 
 
 # -- JSON ----------------------------------------------------------------------------------------------------
-def _parse(text: str) -> Any:
-    """A JSON object or array in ``text`` (``None`` when it is not one: scalars are text)."""
-    stripped = text.lstrip()
-    if not stripped or stripped[0] not in _JSON_START:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, (dict, list)) else None
-
-
-def _dump(value: Any, like: str) -> str:
-    """``value`` as JSON in the separator and escaping style of the document it came from."""
-    if isinstance(value, str):
-        return value
-    i = like.find('":')
-    spaced = i >= 0 and like[i + 2: i + 3] == " "
-    if i < 0:
-        j = like.find(",")
-        spaced = j >= 0 and like[j + 1: j + 2] == " "
-    ascii_only = like.isascii() and "\\u" in like
-    return json.dumps(value, ensure_ascii=ascii_only, separators=(", ", ": ") if spaced else (",", ":"),
-                      default=_json_default)
-
-
-_CUT = "…[truncated]"
-
-
-def _fit(tree: Any, like: str, limit: int) -> str:
-    """``tree`` as JSON of at most ``limit`` characters: every string longer than some length is cut to it (the
-    longest texts lose the most, the structure and short values stay). Longer than ``limit`` only when even
-    empty strings do not fit (a document of thousands of messages)."""
-    def cut(value: Any, n: int) -> Any:
-        if isinstance(value, str):
-            return value if len(value) <= n + len(_CUT) else value[:n] + _CUT
-        if isinstance(value, dict):
-            return {k: cut(v, n) for k, v in value.items()}
-        if isinstance(value, list):
-            return [cut(v, n) for v in value]
-        return value
-
-    lo, hi = 0, len(like)
-    best = _dump(cut(tree, 0), like)
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        text = _dump(cut(tree, mid), like)
-        if len(text) <= limit:
-            best, lo = text, mid + 1
-        else:
-            hi = mid - 1
-    return best
-
-
 def _canonical(value: Any) -> str:
     """One text for equal content whatever its carrier (a dict, a tuple tree, or JSON with other spacing)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)

@@ -17,16 +17,22 @@ Two modes:
   re-serialised result (they could split a JSON string);
 * **embedded** — structures inside free text: only values whose key means something (the sink says so) and
   values holding escapes are rewritten; the caller's free-text detectors then scan the whole line.
+
+For callers that must read a whole JSON document by meaning (GenAI messages, whose fields mean something only
+next to their siblings) it also parses one (:func:`json_document`), writes it back in its own style
+(:func:`json_like`), and fits a document that is too long by cutting inside it (:func:`fit_json`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import quote_plus, unquote_plus
 
-__all__ = ["Sink", "scrub_structure", "DOCUMENT", "EMBEDDED", "PARAMETERS_PATH", "STATEMENT_PATH"]
+__all__ = ["Sink", "scrub_structure", "DOCUMENT", "EMBEDDED", "PARAMETERS_PATH", "STATEMENT_PATH", "json_document",
+           "json_like", "fit_json"]
 
 DOCUMENT = "document"
 EMBEDDED = "embedded"
@@ -617,3 +623,71 @@ def _escape_json_chars(decoded: str) -> str:
     """The inverse of :func:`_unescape_with_index` for what it decodes."""
     return decoded.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") \
         .replace("\r", "\\r")
+
+
+# -- whole JSON documents: parsed, re-serialised in their own style, fitted under a length -----------------------
+_TRUNCATED = "…[truncated]"
+
+
+def json_document(text: str) -> dict | list | None:
+    """The JSON object or array ``text`` is (``None`` when it is not one: scalars and other text are text)."""
+    stripped = text.lstrip()
+    if not stripped or stripped[0] not in "{[":
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, (dict, list)) else None
+
+
+def json_like(value: object, like: str) -> str:
+    """``value`` as JSON in the separator and escaping style of the document ``like`` it came from."""
+    if isinstance(value, str):
+        return value
+    i = like.find('":')
+    spaced = i >= 0 and like[i + 2: i + 3] == " "
+    if i < 0:
+        j = like.find(",")
+        spaced = j >= 0 and like[j + 1: j + 2] == " "
+    ascii_only = like.isascii() and "\\u" in like
+    return json.dumps(value, ensure_ascii=ascii_only, separators=(", ", ": ") if spaced else (",", ":"),
+                      default=_json_default)
+
+
+def fit_json(text: str, limit: int) -> str | None:
+    """The JSON document ``text`` in at most ``limit`` characters, cut *inside*: every string longer than some
+    length is cut to it and marked, so the longest texts lose the most and the structure, keys and short values
+    stay — a document cut through its middle would no longer parse. ``None`` when ``text`` is no JSON document;
+    longer than ``limit`` only when even empty strings do not fit (thousands of entries)."""
+    tree = json_document(text)
+    if tree is None:
+        return None
+
+    def cut(value: object, n: int) -> object:
+        if isinstance(value, str):
+            return value if len(value) <= n + len(_TRUNCATED) else value[:n] + _TRUNCATED
+        if isinstance(value, dict):
+            return {k: cut(v, n) for k, v in value.items()}
+        if isinstance(value, list):
+            return [cut(v, n) for v in value]
+        return value
+
+    lo, hi = 0, len(text)
+    best = json_like(cut(tree, 0), text)
+    while lo <= hi:  # the longest cut that fits
+        mid = (lo + hi) // 2
+        out = json_like(cut(tree, mid), text)
+        if len(out) <= limit:
+            best, lo = out, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")  # never str() it: bytes or objects could hold anything
