@@ -25,6 +25,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from otel_privacy.demo_genai import OpenAIServer
 from otel_privacy.gateway import Gateway, load_config
 from otel_privacy.otlp import any_to_py, kv_to_dict
 from otel_privacy.otlp_walk import data_points, iter_items
+from otel_privacy.policy import GENAI_METADATA_KEYS
 from otlp_sink import OtlpSink
 
 for _module in ("openai", "opentelemetry.instrumentation.openai_v2", "openinference.instrumentation.openai"):
@@ -53,6 +55,8 @@ POLICIES: dict[str, Any] = {
     "strict": "strict",
 }
 DOORS = ("sdk", "gateway")
+# A content mode no preset uses, through the gateway door only (a replay costs no app run).
+GATEWAY_POLICIES: dict[str, Any] = {"hash": {"genai": {"content": "hash"}}}
 # What each instrumentation writes the model and the token counts under.
 MODEL_KEYS = ("gen_ai.request.model", "llm.model_name", "embedding.model_name")
 TOKEN_KEYS = ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "llm.token_count.prompt",
@@ -149,15 +153,20 @@ def wires() -> Iterator[dict[tuple[str, str, str], Wire]]:
             out, _ = proc.communicate(timeout=240)
             assert proc.returncode == 0, f"{key}: {out[-3000:]}"
         for instrumentation in INSTRUMENTATIONS:
-            for policy in POLICIES:
+            for policy in (*POLICIES, *GATEWAY_POLICIES):
                 sink = sinks[(instrumentation, "gateway", policy)] = stack.enter_context(OtlpSink())
-                _replay(sinks[(instrumentation, "sdk", "off")], POLICIES[policy], sink)
+                _replay(sinks[(instrumentation, "sdk", "off")], _policy(policy), sink)
         result = {k: Wire.of(s) for k, s in sinks.items()}
         result[("usage", "", "")] = server.usage  # type: ignore[assignment]
         yield result
 
 
-CASES = [(i, d, p) for i in INSTRUMENTATIONS for d in DOORS for p in POLICIES]
+CASES = [(i, d, p) for i in INSTRUMENTATIONS for d in DOORS for p in POLICIES] + [
+    (i, "gateway", p) for i in INSTRUMENTATIONS for p in GATEWAY_POLICIES]
+
+
+def _policy(name: str) -> Any:
+    return POLICIES[name] if name in POLICIES else GATEWAY_POLICIES[name]
 
 
 def _case_id(case: tuple[str, str, str]) -> str:
@@ -178,12 +187,12 @@ def test_the_raw_export_carries_the_conversation(wires, instrumentation):
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
 def test_no_planted_value_reaches_the_wire(wires, case):
     wire = wires[case]
-    standalone = Redactor(POLICIES[case[2]])
+    standalone = Redactor(_policy(case[2]))
     leaks = []
     for name, (category, value) in app.PLANTED.items():
         if category == "pattern" and standalone.redact_text(f"note {value} end") == f"note {value} end" \
-                and case[2] != "strict":
-            continue  # no detector knows this shape yet (see genai_app.PLANTED); strict drops it regardless
+                and standalone.policy.genai.content == "redact":
+            continue  # no detector knows this shape yet (see genai_app.PLANTED); drop and hash remove it regardless
         if value.encode() in wire.raw:
             leaks.append(name)
     assert not leaks, f"{_case_id(case)} leaked {leaks}"
@@ -274,6 +283,61 @@ def test_default_keeps_the_conversation_readable(wires):
     user = json.loads(next(v for v in wire.values("gen_ai.input.messages") if isinstance(v, str)))[1]["parts"][0]
     user = user["content"]
     assert user == "I am REDACTED, write to REDACTED about my order."
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_genai_metadata_arrives_as_written(wires, case):
+    """Every metadata attribute of the GenAI conventions and OpenInference that the instrumentation wrote
+    (provider, operation, models, response ids, finish reasons, request parameters, token counts, tool names)
+    arrives with the same value and the same type."""
+    def metadata(w: Wire) -> list[tuple[str, str]]:
+        return sorted((k, str(v)) for k, v in w.attributes() if any(fnmatch(k, p) for p in GENAI_METADATA_KEYS))
+
+    want = metadata(wires[(case[0], "sdk", "off")])
+    assert len(want) >= 20, want  # the instrumentation wrote metadata: something is tested
+    assert metadata(wires[case]) == want
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_event_bodies_stay_structured(wires, case):
+    """A message event's body stays a map with the instrumentation's fields (not a Python repr of one)."""
+    def bodies(w: Wire) -> list[tuple[str, str, tuple[str, ...]]]:
+        return sorted((r.event_name, r.body.WhichOneof("value") or "",
+                       tuple(sorted(kv.key for kv in r.body.kvlist_value.values))) for r in w.logs)
+
+    want = bodies(wires[(case[0], "sdk", "off")])
+    if case[0] == "openai-v2":  # the legacy path writes its messages as events with map bodies
+        assert sum(kind == "kvlist_value" for _, kind, _ in want) >= 6, want
+    assert bodies(wires[case]) == want
+    reprs = [s[:80] for _, s in wires[case].strings() if s.startswith(("{'", "[{'"))]
+    assert not reprs, reprs
+
+
+def test_hash_mode_keeps_equal_prompts_comparable(wires):
+    """hash: each text becomes a keyed digest, the same for the same text in every carrier and request."""
+    def system_prompts(wire: Wire) -> list[str]:
+        found = []
+        for key in ("gen_ai.input.messages", "input.value"):
+            for v in wire.values(key):
+                doc = json.loads(v) if isinstance(v, str) else v
+                for m in doc.get("messages", []) if isinstance(doc, dict) else doc:
+                    if m["role"] == "system":
+                        found.append(m["parts"][0]["content"] if "parts" in m else m["content"])
+        found += [v for k, v in _flat(wire) if k.endswith(".message.content") and k.startswith("llm.input_messages.0.")]
+        return found
+
+    latest = system_prompts(wires[("openai-v2-latest", "gateway", "hash")])
+    openinference = system_prompts(wires[("openinference", "gateway", "hash")])
+    assert len(latest) >= 3 and len(openinference) >= 6, (latest, openinference)
+    digests = set(latest + openinference)
+    assert len(digests) == 1 and next(iter(digests)).startswith("h_"), digests
+    users = {m["parts"][0]["content"] for v in wires[("openai-v2-latest", "gateway", "hash")].values(
+        "gen_ai.input.messages") if isinstance(v, str) for m in json.loads(v) if m["role"] == "user"}
+    assert len(users) == 1 and users.isdisjoint(digests), users
+
+
+def _flat(wire: Wire) -> list[tuple[str, Any]]:
+    return [(k, any_to_py(v)) for k, v in wire.attributes()]
 
 
 def _is_json(text: str) -> bool:
