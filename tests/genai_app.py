@@ -1,7 +1,11 @@
 """An LLM app for the GenAI tests: the real ``openai`` client, a real instrumentation, exported through configure().
 
-    python genai_app.py --instrumentation openai-v2|openai-v2-latest|openinference --policy default \\
-        --endpoint http://127.0.0.1:4318 --openai-url http://127.0.0.1:8000/v1
+    python genai_app.py --instrumentation openai-v2|openai-v2-latest|openinference --openai-url URL \\
+        --run off=http://127.0.0.1:4318 --run default=http://127.0.0.1:4319 ...
+
+Each ``--run POLICY=ENDPOINT`` holds the conversation once more, in the same process (imports are most of an app
+run's cost), exported through its own ``configure()`` with that policy (a preset name or a JSON policy) to that
+endpoint; the instrumentation is attached to each run's providers and removed after it.
 
 One conversation exercises every content carrier: a system prompt and a user message full of planted personal
 data and secrets, a tool call whose arguments hold a password, the tool's answer (a JSON document with a card
@@ -83,8 +87,8 @@ def converse(client) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--instrumentation", required=True, choices=sorted(CONTENT_ENV))
-    parser.add_argument("--policy", required=True, help="a preset name or a JSON policy")
-    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--run", required=True, action="append", metavar="POLICY=ENDPOINT",
+                        help="a preset name or a JSON policy, and the OTLP/HTTP endpoint of that run")
     parser.add_argument("--openai-url", required=True)
     args = parser.parse_args()
     os.environ.update(CONTENT_ENV[args.instrumentation])
@@ -93,21 +97,22 @@ def main() -> None:
 
     from otel_privacy import configure
 
-    policy = json.loads(args.policy) if args.policy.startswith("{") else args.policy
-    providers = configure(policy, service_name="genai-app", endpoint=args.endpoint, capture_logging=False,
-                          metric_export_interval_ms=3_600_000)
     if args.instrumentation == "openinference":
         from openinference.instrumentation.openai import OpenAIInstrumentor
     else:
         from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=providers.tracer_provider, logger_provider=providers.logger_provider,
-                            meter_provider=providers.meter_provider)
-    try:
-        converse(openai.OpenAI(base_url=args.openai_url, api_key="sk-test-not-a-real-key", max_retries=0))
-    finally:
-        instrumentor.uninstrument()
-        providers.shutdown()
+    for run in args.run:
+        policy, _, endpoint = run.rpartition("=")
+        providers = configure(json.loads(policy) if policy.startswith("{") else policy, service_name="genai-app",
+                              endpoint=endpoint, capture_logging=False, metric_export_interval_ms=3_600_000)
+        instrumentor = OpenAIInstrumentor()
+        instrumentor.instrument(tracer_provider=providers.tracer_provider, logger_provider=providers.logger_provider,
+                                meter_provider=providers.meter_provider)
+        try:
+            converse(openai.OpenAI(base_url=args.openai_url, api_key="sk-test-not-a-real-key", max_retries=0))
+        finally:
+            instrumentor.uninstrument()
+            providers.shutdown()
 
 
 if __name__ == "__main__":

@@ -218,7 +218,8 @@ class OtlpSink:
 
     # -- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> OtlpSink:
-        threading.Thread(target=self._http.serve_forever, daemon=True).start()
+        # a short poll interval: shutdown() waits for the loop to notice, and suites close dozens of sinks
+        threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         self._grpc.start()
         return self
 

@@ -10,7 +10,8 @@ OpenAI-compatible server, instrumented by
 * OpenInference (``input.value`` / ``output.value`` request and response JSON, flattened ``llm.*_messages.*``,
   ``llm.invocation_parameters``, tool schemas, embeddings).
 
-Each runs once exporting through ``configure()`` with each policy (``off`` gives the raw baseline), and the raw
+Each holds the conversation once per policy (``off`` gives the raw baseline), each time exporting through its own
+``configure()`` (one app process per instrumentation: imports are most of its cost), and the raw
 export is replayed over OTLP/HTTP through the gateway with each policy. On every wire: no planted value, the
 metadata intact and typed (model, operation, finish reasons, integer token counts, token-type metric series,
 tool names, durations), and every JSON payload still parses.
@@ -112,13 +113,14 @@ class Wire:
         return [any_to_py(v) for k, v in self.attributes() if k == key]
 
 
-def _run_app(instrumentation: str, policy: Any, sink: OtlpSink, server: OpenAIServer) -> subprocess.Popen:
+def _run_app(instrumentation: str, runs: list[tuple[Any, OtlpSink]], server: OpenAIServer) -> subprocess.Popen:
+    """One app process per instrumentation, one conversation per (policy, sink) in it."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])),
                OTEL_BSP_SCHEDULE_DELAY="50", OTEL_BLRP_SCHEDULE_DELAY="50")
+    args = [f"{p if isinstance(p, str) else json.dumps(p)}={sink.endpoint}" for p, sink in runs]
     return subprocess.Popen(
         [sys.executable, str(TESTS / "genai_app.py"), "--instrumentation", instrumentation,
-         "--policy", policy if isinstance(policy, str) else json.dumps(policy), "--endpoint", sink.endpoint,
-         "--openai-url", server.base_url],
+         "--openai-url", server.base_url, *(x for a in args for x in ("--run", a))],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -148,7 +150,8 @@ def wires() -> Iterator[dict[tuple[str, str, str], Wire]]:
     with contextlib.ExitStack() as stack:
         server = stack.enter_context(OpenAIServer(reply=app.REPLY, tool_arguments=app.TOOL_ARGUMENTS))
         sinks = {(i, "sdk", p): stack.enter_context(OtlpSink()) for i in INSTRUMENTATIONS for p in ("off", *POLICIES)}
-        procs = {k: _run_app(k[0], POLICIES.get(k[2], k[2]), sink, server) for k, sink in sinks.items()}
+        procs = {i: _run_app(i, [(POLICIES.get(k[2], k[2]), s) for k, s in sinks.items() if k[0] == i], server)
+                 for i in INSTRUMENTATIONS}
         for key, proc in procs.items():
             out, _ = proc.communicate(timeout=240)
             assert proc.returncode == 0, f"{key}: {out[-3000:]}"

@@ -164,7 +164,7 @@ class OpenAIServer:
 
     # -- lifecycle --------------------------------------------------------------------------------------
     def __enter__(self) -> OpenAIServer:
-        threading.Thread(target=self._http.serve_forever, daemon=True).start()
+        threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
