@@ -371,16 +371,22 @@ class Redactor:
             return RedactedLog(body, dict(attributes or {}), event_name, 0)
         rec = self.new_record(attributes)
         attrs = self.redact_attributes(attributes, rec)
-        # A GenAI event's body is conversation content: walked as the carrier its event name names.
-        name_key = event_name or (attributes or {}).get("event.name")
-        body_key = name_key if isinstance(name_key, str) and self._plan_for(name_key).action == "genai" else None
-        new_body = self.redact_body(body, rec, body_key) if body is not None else None
+        new_body = self.redact_body(body, rec, self._body_key(event_name or (attributes or {}).get("event.name"))) \
+            if body is not None else None
         if new_body is DROP:
             new_body = None
         name = self.redact_text(event_name, rec) if event_name else event_name
         attrs.update(self.record_summary(rec))
         self._merge(rec)
         return RedactedLog(new_body, attrs, name, rec.count)
+
+    def _body_key(self, event_name: Any) -> str | None:
+        """The key a log record's body is redacted under, given its event name (the ``event_name`` field, else the
+        ``event.name`` attribute): a GenAI message event's body is conversation content, walked as the carrier its
+        name names; any other body is walked by its own keys (``None``)."""
+        if isinstance(event_name, str) and event_name and self._plan_for(event_name).action == "genai":
+            return event_name
+        return None
 
     def redact_resource(self, attributes: Mapping[str, Any] | None) -> dict[str, Any]:
         """Resource and scope attributes: redacted like any attributes, without a per-record summary."""
