@@ -1,19 +1,23 @@
-"""SQL obfuscation speed: our single-pass tokenizer vs sqlparse, sqlglot and a naive regex chain.
+"""SQL obfuscation speed: the C passes (scrub._sqlcore) against the Python engine, sqlglot and a naive re.sub.
 
-Corpus: a realistic mix of statements (point lookups, joins, inserts with several rows, updates,
-CTEs, IN-lists) with FRESH literals in every statement, so the raw-statement cache never hits ("cold";
-the per-shape summary cache does, as it does in an app with a bounded set of queries), the same with a
-unique table name in every statement so that no cache helps at all ("new shapes"), and the same
-statements repeated ("warm": what an app with prepared statements sees). Baselines, measured in the
-same run on the same statements:
-  * sqlparse: tokenize, replace literal tokens with ?, join;
-  * sqlglot: parse, replace literal nodes with placeholders, generate SQL;
-  * naive regex: one re.sub pass over strings and numbers — fast but wrong (dollar quotes,
-    unterminated strings, comments, identifiers like t1) and gives no summary;
-  * a dict lookup, the floor for the warm-cache path.
-Prints µs per statement (median of interleaved repeats, process CPU time) and ratios; writes
-results/bench_sql.json. Targets (issue 4): cold ≥ 30× faster than sqlglot and ≥ 5× faster than sqlparse,
-cold ≤ 3× the naive regex, warm cache in the 1 µs class (reported as a ratio to a dict lookup).
+Workloads, each a mix of realistic statements (point lookups, joins, multi-row inserts, updates, CTEs,
+IN-lists, deletes), through ``SqlObfuscator.obfuscate`` (what the redactor calls, caches included):
+  * known shape: FRESH literals in every statement, so the statement cache never hits; the shapes are
+    few, so the shape cache (which holds the summary) does, as in an app with a bounded set of queries;
+  * new shape: a unique table in every statement as well, so no cache helps at all (summary computed);
+  * repeated: the same statements again (prepared statements): one cache lookup.
+Baselines, measured in the same run on the same statements:
+  * the Python engine: the same passes in Python (the reference, and the fallback without a compiler);
+  * sqlglot: parse, replace literal nodes with placeholders, generate SQL (a real parser);
+  * naive re.sub: one pass over strings and numbers — fast but wrong (dollar quotes, comments, unterminated
+    strings, backslashes, identifiers like t1) and no summary;
+  * sqlparse: tokenize, replace literal tokens, join.
+Method: 11 interleaved rounds (each variant in turn, the order rotated each round), process CPU time per
+statement, median over rounds; ratios are medians of per-round pairs (both measured in the same round,
+which cancels the VM's drift). On a shared VM timings wobble; callgrind instructions per statement (if
+valgrind is installed) repeat exactly: C, the Python engine and the regex, on the known and new shapes.
+Targets (issue 20): C ≤ 2 µs per statement of a known shape with fresh literals, ≤ 5 µs for a new shape.
+Writes results/bench_sql.json.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ from __future__ import annotations
 import os
 import random
 import re
+import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _common import measure, write_result  # noqa: E402
+from _common import measure, paired_ratio, write_result  # noqa: E402
 
+from otel_privacy.scrub import sql  # noqa: E402
 from otel_privacy.scrub.sql import SqlObfuscator  # noqa: E402
 
 TEMPLATES = [
@@ -39,6 +46,7 @@ TEMPLATES = [
     "DELETE FROM sessions WHERE token = '{s}' OR expires_at < {n}",
     "SELECT p.name, s.qty FROM products p LEFT JOIN stock s ON s.product_id = p.id WHERE p.sku = '{s}'",
 ]
+ROUNDS = 11
 
 
 def corpus(n: int, seed: int) -> list[str]:
@@ -59,22 +67,22 @@ def new_shapes(statements: list[str]) -> list[str]:
     return [re.sub(r"\b(FROM|INTO|UPDATE|JOIN) (\w)", rf"\1 shard{i}.\2", s, count=1) for i, s in enumerate(statements)]
 
 
-def sqlparse_obfuscate(sql: str) -> str:
+def sqlparse_obfuscate(text: str) -> str:
     import sqlparse
     from sqlparse import tokens as T
 
     out = []
-    for tok in sqlparse.parse(sql)[0].flatten():
+    for tok in sqlparse.parse(text)[0].flatten():
         out.append("?" if tok.ttype in T.Literal.String.Single or tok.ttype in T.Literal.Number.Integer
                    or tok.ttype in T.Literal.Number.Float else tok.value)
     return "".join(out)
 
 
-def sqlglot_obfuscate(sql: str) -> str:
+def sqlglot_obfuscate(text: str) -> str:
     import sqlglot
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(sql)
+    tree = sqlglot.parse_one(text)
     tree = tree.transform(lambda node: exp.Placeholder() if isinstance(node, exp.Literal) else node)
     return tree.sql()
 
@@ -82,91 +90,149 @@ def sqlglot_obfuscate(sql: str) -> str:
 _NAIVE = re.compile(r"'[^']*'|\b\d+(?:\.\d+)?\b")
 
 
-def regex_chain(sql: str) -> str:
-    return _NAIVE.sub("?", sql)
+def naive_regex(text: str) -> str:
+    return _NAIVE.sub("?", text)
+
+
+def engine_run(statements: list[str], engine: str):
+    """Obfuscate every statement with a fresh obfuscator (so its statement cache is cold) on one engine."""
+    core = sql._CORE if engine == "c" else None
+
+    def run() -> int:
+        saved, sql._sqlcore = sql._sqlcore, core
+        try:
+            obf = SqlObfuscator(cache_size=4096)
+            for s in statements:
+                obf.obfuscate(s)
+        finally:
+            sql._sqlcore = saved
+        return len(statements)
+
+    return run
+
+
+def plain_run(fn, statements: list[str]):
+    def run() -> int:
+        for s in statements:
+            fn(s)
+        return len(statements)
+
+    return run
+
+
+# -- callgrind: instructions per statement ------------------------------------------------------------
+def child(variant: str, n: int) -> None:
+    """Run under callgrind (``--child``): n statements through one variant."""
+    kind, _, engine = variant.partition("_")
+    statements = corpus(n, 7) if kind == "known" else new_shapes(corpus(n, 7))
+    if engine == "regex":
+        for s in statements:
+            naive_regex(s)
+        return
+    sql._sqlcore = sql._CORE if engine == "c" else None
+    obf = SqlObfuscator(cache_size=4096)
+    for s in corpus(len(TEMPLATES) * 4, 8):  # the shapes are known (only the new-shape workload misses)
+        obf.obfuscate(s)
+    for s in statements:
+        obf.obfuscate(s)
+
+
+def instructions_per_statement() -> dict[str, float] | None:
+    if shutil.which("valgrind") is None:
+        return None
+
+    def total(variant: str, n: int) -> int:
+        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, "--child",
+               variant, str(n)]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+        return int(re.search(r"Collected : (\d+)", out.stderr).group(1))
+
+    small, large = 200, 1200  # the difference cancels start-up, imports and corpus building
+    variants = ["known_c", "new_c", "known_regex", "known_python", "new_python"]
+    if sql._CORE is None:
+        variants = [v for v in variants if not v.endswith("_c")]
+    counts = {}
+    for v in variants:
+        counts[v] = (total(v, large) - total(v, small)) / (large - small)
+    # building the corpus is in both runs' totals in proportion to n: measured alone and taken out
+    build = {k: (total(f"{k}_none", large) - total(f"{k}_none", small)) / (large - small) for k in ("known", "new")}
+    return {v: counts[v] - build[v.partition("_")[0]] for v in counts}
 
 
 def main() -> None:
-    cold = corpus(2000, 1)
-    warm = corpus(50, 2) * 40
-    slow = cold[:200]  # the parsers are slow; time them on a slice and report per statement
-
-    def ours_cold() -> int:
-        obf = SqlObfuscator(cache_size=4096)  # a fresh cache: every statement is a miss
-        for s in cold:
-            obf.obfuscate(s)
-        return len(cold)
-
-    unique = new_shapes(cold)
+    if sys.argv[1:2] == ["--child"]:
+        variant, n = sys.argv[2], int(sys.argv[3])
+        if variant.endswith("_none"):
+            corpus(n, 7) if variant.startswith("known") else new_shapes(corpus(n, 7))
+            return
+        child(variant, n)
+        return
+    known = corpus(2000, 1)
+    unique = new_shapes(known)
+    repeated = corpus(50, 2) * 40
+    slow = known[:200]  # the parsers are slow: timed on a slice, reported per statement
     assert len({SqlObfuscator().obfuscate(s).statement for s in unique}) == len(unique)
+    engines = ["c", "python"] if sql._CORE is not None else ["python"]
+    if sql._CORE is None:
+        print("scrub._sqlcore is not built (no compiler?): the Python engine only")
 
-    def ours_new_shapes() -> int:
-        obf = SqlObfuscator(cache_size=4096)  # neither the statement nor its shape was seen before
-        for s in unique:
-            obf.obfuscate(s)
-        return len(unique)
+    warm = {e: SqlObfuscator(cache_size=4096) for e in engines}
 
-    warm_obf = SqlObfuscator(cache_size=4096)
+    def repeated_run(engine: str):
+        core = sql._CORE if engine == "c" else None
 
-    def ours_warm() -> int:
-        for s in warm:
-            warm_obf.obfuscate(s)
-        return len(warm)
+        def run() -> int:
+            saved, sql._sqlcore = sql._sqlcore, core
+            try:
+                for s in repeated:
+                    warm[engine].obfuscate(s)
+            finally:
+                sql._sqlcore = saved
+            return len(repeated)
 
-    def run(fn, data):
-        def inner() -> int:
-            for s in data:
-                fn(s)
-            return len(data)
-        return inner
+        return run
 
-    table = {s: s for s in warm}
-
-    def dict_lookup() -> int:
-        get = table.get
-        for s in warm:
-            get(s)
-        return len(warm)
-
-    res = measure({
-        "dict_lookup": dict_lookup,
-        "ours_cold": ours_cold,
-        "ours_new_shapes": ours_new_shapes,
-        "ours_warm": ours_warm,
-        "regex_chain": run(regex_chain, cold),
-        "sqlparse": run(sqlparse_obfuscate, slow),
-        "sqlglot": run(sqlglot_obfuscate, slow),
-    }, repeats=5)
+    variants = {}
+    for e in engines:
+        variants[f"{e}_known_shape"] = engine_run(known, e)
+        variants[f"{e}_new_shape"] = engine_run(unique, e)
+        variants[f"{e}_repeated"] = repeated_run(e)
+    variants |= {"naive_regex": plain_run(naive_regex, known), "sqlglot": plain_run(sqlglot_obfuscate, slow),
+                 "sqlparse": plain_run(sqlparse_obfuscate, slow)}
+    res = measure(variants, repeats=ROUNDS, rotate=True)
     us = {k: v["cpu_s_per_op"] * 1e6 for k, v in res.items()}
     for k, v in us.items():
-        print(f"{k:15} {v:9.2f} µs/statement")
-    ratios = {
-        "sqlparse_over_ours_cold": us["sqlparse"] / us["ours_cold"],
-        "sqlglot_over_ours_cold": us["sqlglot"] / us["ours_cold"],
-        "ours_cold_over_regex_chain": us["ours_cold"] / us["regex_chain"],
-        "sqlparse_over_ours_new_shapes": us["sqlparse"] / us["ours_new_shapes"],
-        "sqlglot_over_ours_new_shapes": us["sqlglot"] / us["ours_new_shapes"],
-        "ours_new_shapes_over_regex_chain": us["ours_new_shapes"] / us["regex_chain"],
-        "ours_cold_over_warm": us["ours_cold"] / us["ours_warm"],
-        "ours_warm_over_dict_lookup": us["ours_warm"] / us["dict_lookup"],
-    }
-    print(f"ours is {ratios['sqlparse_over_ours_cold']:.0f}x faster than sqlparse, "
-          f"{ratios['sqlglot_over_ours_cold']:.0f}x faster than sqlglot, "
-          f"{ratios['ours_cold_over_regex_chain']:.1f}x the naive regex (which leaks and has no summary); "
-          f"cache hits are {ratios['ours_cold_over_warm']:.0f}x cheaper than misses and "
-          f"{ratios['ours_warm_over_dict_lookup']:.1f}x a dict lookup")
-    print(f"with a new query shape every statement (no cache at all): {ratios['sqlparse_over_ours_new_shapes']:.0f}x "
-          f"faster than sqlparse, {ratios['sqlglot_over_ours_new_shapes']:.0f}x faster than sqlglot, "
-          f"{ratios['ours_new_shapes_over_regex_chain']:.1f}x the naive regex")
-    targets = {"sqlglot_over_ours_cold": ratios["sqlglot_over_ours_cold"] >= 30,
-               "sqlparse_over_ours_cold": ratios["sqlparse_over_ours_cold"] >= 5,
-               "ours_cold_over_regex_chain": ratios["ours_cold_over_regex_chain"] <= 3,
-               "warm_us": us["ours_warm"] <= 1.5}
+        print(f"{k:20} {v:9.2f} µs/statement (median of {ROUNDS} rounds, process CPU)")
+    best = engines[0]
+    ratios = {}
+    for shape in ("known_shape", "new_shape"):
+        ours = f"{best}_{shape}"
+        ratios[f"python_over_{ours}"] = paired_ratio(res, f"python_{shape}", ours) if best == "c" else 1.0
+        ratios[f"sqlglot_over_{ours}"] = paired_ratio(res, "sqlglot", ours)
+        ratios[f"sqlparse_over_{ours}"] = paired_ratio(res, "sqlparse", ours)
+        ratios[f"{ours}_over_naive_regex"] = paired_ratio(res, ours, "naive_regex")
+    for shape in ("known_shape", "new_shape"):
+        ours = f"{best}_{shape}"
+        print(f"{shape.replace('_', ' ')} ({best}): {us[ours]:.2f} µs; the Python engine takes "
+              f"{ratios[f'python_over_{ours}']:.1f}x as long, sqlglot {ratios[f'sqlglot_over_{ours}']:.0f}x, "
+              f"sqlparse {ratios[f'sqlparse_over_{ours}']:.0f}x; {ratios[f'{ours}_over_naive_regex']:.2f}x the naive "
+              "re.sub (which leaks and has no summary)")
+    counted = instructions_per_statement()
+    if counted is None:
+        print("callgrind: valgrind not installed, instruction counts skipped")
+    else:
+        print("callgrind, instructions per statement (exact): "
+              + ", ".join(f"{k} {v:,.0f}" for k, v in counted.items()))
+    targets = {"known_shape_us_le_2": us[f"{best}_known_shape"] <= 2.0,
+               "new_shape_us_le_5": us[f"{best}_new_shape"] <= 5.0}
     print("targets met:", targets)
     path = write_result("bench_sql", {
-        "method": "median of 5 interleaved repeats, process CPU time per statement; fresh literals per statement "
-                  "(ours_cold), plus a unique table per statement (ours_new_shapes)",
-        "us_per_statement": us, "ratios": ratios, "targets_met": targets,
+        "method": f"{ROUNDS} interleaved rounds (order rotated), process CPU time per statement, median; ratios are "
+                  "medians of per-round pairs; fresh literals in every statement (known shape), plus a unique table "
+                  "per statement (new shape); callgrind instructions per statement from the difference of two runs",
+        "engine": best, "us_per_statement": us, "ratios": ratios, "callgrind_instructions_per_statement": counted,
+        "targets_met": targets,
     })
     print(f"wrote {path}")
 

@@ -8,8 +8,9 @@ import pytest
 
 from otel_privacy import Policy, Redactor
 from otel_privacy.scrub.sql import SqlObfuscator, dialect_for_system, is_low_cardinality_name, looks_like_sql
+from sql_engines import sql_engine  # noqa: F401  (autouse: every test on the C and the Python passes)
 
-OBF = SqlObfuscator()
+OBF = SqlObfuscator(cache_size=0)  # (no cache: each engine computes its own results)
 
 
 def test_options_collapse_booleans_comments_and_length():
@@ -186,3 +187,11 @@ def test_an_obfuscator_bug_fails_closed_and_is_counted(monkeypatch):
     # a statement used as a span name fails closed and is counted the same way
     assert r.redact_span_name("SELECT * FROM t WHERE a = 'secret-3'", {"db.system": "postgresql"}) == "?"
     assert r.stats["errors"] == 2
+
+
+def test_the_shape_cache_holds_no_long_statements():
+    obf = SqlObfuscator(cache_size=8, max_length=100)
+    long = "SELECT " + ", ".join(f"c{i}" for i in range(100)) + " FROM t WHERE a = 1"
+    result = obf.obfuscate(long)
+    assert result.statement.endswith("…") and result.summary == "SELECT t"
+    assert obf.cache_info()["shapes"] == 0  # (the statement cache has it; the shape cache keeps short ones only)

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otel_privacy.scrub.sql import DIALECTS, T_STRING, SqlObfuscator, scan, union
+from sql_engines import examples, sql_engine  # noqa: F401  (autouse: every test on the C and the Python passes)
 
 OBF = SqlObfuscator(cache_size=0)
 ALL = DIALECTS
@@ -149,7 +150,7 @@ def test_union_keeps_tokens_every_reading_agrees_on():
 
 
 # -- properties ------------------------------------------------------------------------------------
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 secret_words = st.text(alphabet=string.ascii_letters, min_size=5, max_size=10).map(lambda s: "Qz" + s)
 # noise that makes the two readings disagree: backslashes next to quotes, doubled quotes, comment markers
 noise = st.lists(st.sampled_from(["\\", "'", "''", "\\'", "\\\\", '"', " ", "-- ", "/*", "*/", "#", "x", "\n"]),

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from otel_privacy.scrub.sql import DIALECTS, SqlObfuscator
+from sql_engines import sql_engine  # noqa: F401  (autouse: every test on the C and the Python passes)
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "sql_corpus.yaml").read_text())
 OBF = SqlObfuscator(cache_size=0)

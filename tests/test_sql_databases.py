@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from otel_privacy import PrivacySpanProcessor
+from sql_engines import sql_engine  # noqa: F401  (autouse: every test on the C and the Python passes)
 
 SECRET_EMAIL = "carol.db@example.com"
 SECRET_NUMBER = "918273645"

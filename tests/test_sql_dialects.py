@@ -10,6 +10,7 @@ import pytest
 
 from otel_privacy import Redactor
 from otel_privacy.scrub.sql import SqlObfuscator, dialect_for_system
+from sql_engines import sql_engine  # noqa: F401  (autouse: every test on the C and the Python passes)
 
 OBF = SqlObfuscator(cache_size=0)
 DQ_STRING = ("mysql", "sqlite", "hive", "generic")  # "…" may be a string: a name only where nothing else fits

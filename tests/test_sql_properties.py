@@ -10,11 +10,13 @@ import string
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from otel_privacy.scrub import sql as sql_module
 from otel_privacy.scrub.sql import DIALECTS, SqlObfuscator
+from sql_engines import examples, sql_engine  # noqa: F401  (autouse: every test on the C and the Python passes)
 
 OBF = SqlObfuscator(cache_size=0)
 NO_COLLAPSE = SqlObfuscator(cache_size=0, collapse_lists=False)
-SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 dialects = st.sampled_from(DIALECTS)
 
@@ -183,10 +185,10 @@ def test_one_megabyte_statements():
     assert obf.obfuscate(big).statement == "SELECT * FROM t WHERE a IN (?)"
     unterminated = "SELECT '" + "x" * 1_000_000
     assert obf.obfuscate(unterminated).statement == "SELECT ?"
-    # Pathological shapes, every dialect: no quadratic blow-up, no exception, bounded output. (A quarter of a
-    # megabyte each: the Python passes take about a microsecond a token, and these are 56 statements of up to
-    # a quarter of a million tokens; a quadratic pass would still take hours.)
-    size = 250_000
+    # Pathological shapes, every dialect: no quadratic blow-up, no exception, bounded output. (A megabyte each
+    # in C; 50 kB in Python, whose passes take about a microsecond a token — 56 statements of up to a million
+    # or 50,000 tokens: a quadratic pass would take hours, or minutes past the test's timeout.)
+    size = 1_000_000 if sql_module._sqlcore is not None else 50_000  # (the engine sql_engine chose)
     for dialect in DIALECTS:
         for text in ("(" * size, "'" * (size + 1), "/*" * (size // 2), "$a$" * (size // 3), "-" * size,
                      "SELECT " + "a1, " * (size // 4), "\x00\xff" * (size // 2)):

@@ -21,17 +21,28 @@ consume the tokens:
    ``VALUES`` → one row.
 5. **Summary** — operations and tables (``db.query.summary``), joins, from the same tokens.
 
+:mod:`otel_privacy.scrub._sqlcore` (C, optional) implements the same passes, function for function; this
+module is the reference and the fallback, and the tests run both and compare them on generated statements.
+
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = ["FAILED", "SqlResult", "SqlObfuscator", "dialect_for_system", "is_low_cardinality_name", "looks_like_sql",
            "DIALECTS"]
+
+try:  # the same passes in C (setup.py builds it where a compiler exists)
+    from . import _sqlcore as _CORE
+except ImportError:  # no compiler at install time: the Python passes below, the reference
+    _CORE = None
+# The passes a SqlObfuscator runs: C when built. (The tests set this to None to run the Python ones too.)
+_sqlcore = _CORE
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +203,9 @@ def _fast_pattern(flags: int) -> tuple[re.Pattern[str], tuple[int, ...]]:
     kind ``kinds[i]``; kind -1 (one character) hands that position to the hand-written loop. (The loop alone
     gives the same tokens; this only makes the Python reference faster.)"""
     word = r"[A-Za-z0-9_$\x80-\U0010ffff]" if flags & HASH else r"[A-Za-z0-9_$#\x80-\U0010ffff]"
-    sq = r"'[^'\\]*(?:(?:''|\\[\s\S])[^'\\]*)*'" if flags & BS else r"'[^']*(?:''[^']*)*'"
-    dq = r'"[^"\\]*(?:(?:""|\\[\s\S])[^"\\]*)*"' if flags & BS and flags & DQS else r'"[^"]*(?:""[^"]*)*"'
+    # (a closing quote is never followed by another: the regex must not backtrack out of a doubled quote)
+    sq = r"'[^'\\]*(?:(?:''|\\[\s\S])[^'\\]*)*'(?!')" if flags & BS else r"'[^']*(?:''[^']*)*'(?!')"
+    dq = r'"[^"\\]*(?:(?:""|\\[\s\S])[^"\\]*)*"(?!")' if flags & BS and flags & DQS else r'"[^"]*(?:""[^"]*)*"(?!")'
     if flags & TRIPLE:
         sq = r"(?!''')" + sq
         dq = r'(?!""")' + dq
@@ -205,7 +217,7 @@ def _fast_pattern(flags: int) -> tuple[re.Pattern[str], tuple[int, ...]]:
         (T_NUMBER, rf"[0-9](?:{word}|\.)*(?!{word}|[-+.])"),
         (T_STRING, sq),
         (T_DQ, dq),
-        (T_QIDENT, r"`[^`]*(?:``[^`]*)*`"),
+        (T_QIDENT, r"`[^`]*(?:``[^`]*)*`(?!`)"),
         (T_PARAM, r"\?[0-9]*"),
         (T_OP, r"::|\.(?![0-9])|-(?!-)|/(?![*/])|[^ \t\n\r\f\vA-Za-z0-9_\x80-\U0010ffff" + specials + "]"),
         (-1, r"."),
@@ -228,6 +240,10 @@ _DECIMAL = re.compile(r"[0-9.]*")
 _HEXCHARS = frozenset("0123456789abcdefABCDEF")
 _Q_CLOSE = {"[": "]", "{": "}", "(": ")", "<": ">"}
 _STRING_PREFIXES = frozenset({"N", "E", "X", "B", "NQ"})  # N'…', E'…', X'…', B'…'; _charset'…' separately
+
+
+def _ascii_upper(word: str) -> str:
+    return word.upper() if word.isascii() else ""  # keywords are ASCII: "ſelect".upper() is "SELECT"
 
 
 def _is_word_char(c: str) -> bool:
@@ -347,7 +363,7 @@ def scan(text: str, flags: int) -> list[tuple[int, int, int]]:
                 continue
             end = word_run.match(text, pos + 1).end()
             if end < n and text[end] == "'":
-                word = text[pos:end].upper()
+                word = _ascii_upper(text[pos:end])
                 if flags & QQ and word in ("Q", "NQ") and end + 1 < n and text[end + 1] not in " \t\n\r\f\v'":
                     close = _Q_CLOSE.get(text[end + 1], text[end + 1]) + "'"
                     k = text.find(close, end + 2)
@@ -355,7 +371,7 @@ def scan(text: str, flags: int) -> list[tuple[int, int, int]]:
                     append((T_STRING, pos, stop))
                     pos = stop
                     continue
-                if word in _STRING_PREFIXES or word[0] == "_":
+                if word in _STRING_PREFIXES or word[:1] == "_":
                     stop = _quoted_end(text, end, "'", bs or (word == "E" and bool(flags & EBS)))
                     append((T_STRING, pos, stop))
                     pos = stop
@@ -683,7 +699,7 @@ def emit(text: str, toks: list[tuple[int, int, int]], obfuscate_booleans: bool,
             append((O_WS, " "))
         space = False
         if kind == T_WORD:
-            if obfuscate_booleans and e - s in (4, 5) and text[s:e].upper() in ("TRUE", "FALSE") \
+            if obfuscate_booleans and e - s in (4, 5) and _ascii_upper(text[s:e]) in ("TRUE", "FALSE") \
                     and not (s and text[s - 1] in ".$"):  # t.true is a column
                 append((O_Q, "?"))
             else:
@@ -756,7 +772,7 @@ def collapse(out: list[tuple[int, str]]) -> list[tuple[int, str]]:
         i += 1
         if tok[0] != O_WORD or len(tok[1]) not in (2, 6) or (len(result) > 1 and result[-2] == (O_OP, ".")):
             continue
-        word = tok[1].upper()
+        word = _ascii_upper(tok[1])
         if word == "IN":
             j = _skip_ws(out, i)
             if not _is_op(out, j, "("):
@@ -812,10 +828,6 @@ _ALIAS_STOP = frozenset({"WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CRO
                          "OFFSET", "FOR", "WINDOW", "DEFAULT", "EXCEPT", "INTERSECT", "AS", "USE", "FORCE", "WITH",
                          "STRAIGHT_JOIN", "PARTITION", "TABLESAMPLE", "DO"})
 _NOT_KEYWORD_AFTER = frozenset({"FOR", "ON", "KEY", "NO"})  # FOR UPDATE, ON DELETE CASCADE, ON DUPLICATE KEY UPDATE
-
-
-def _ascii_upper(word: str) -> str:
-    return word.upper() if word.isascii() else ""
 
 
 def _unquote(part: str) -> str:
@@ -891,9 +903,12 @@ def _ctes(sig: list[tuple[int, str]]) -> set[str]:
     return names
 
 
-def _summarize(out: list[tuple[int, str]],
-               relationships: bool) -> tuple[str | None, tuple[str, ...], str | None, tuple[str, ...]]:
-    """Operations and tables in order of appearance, and joins, from the obfuscated tokens."""
+def _summarize(out: list[tuple[int, str]] | bytes, relationships: bool,
+               statement: str = "") -> tuple[str | None, tuple[str, ...], str | None, tuple[str, ...]]:
+    """Operations and tables in order of appearance, and joins, from the obfuscated tokens (``_sqlcore``'s
+    packed ones are read by its ``summarize``)."""
+    if isinstance(out, bytes):
+        return _CORE.summarize(statement, out, relationships)
     sig: list[tuple[int, str]] = []
     after_dot: list[bool] = []  # the token right before (no space) is "."
     prev: tuple[int, str] | None = None
@@ -988,20 +1003,7 @@ def _join(left: str, right: str, aliases: dict[str, str]) -> str:
 
 
 # -- the engine ------------------------------------------------------------------------------------
-class _Shape:
-    """An obfuscated statement and its tokens, hashed and compared by the statement (a cache key)."""
-
-    __slots__ = ("statement", "tokens")
-
-    def __init__(self, statement: str, tokens: list[tuple[int, str]]) -> None:
-        self.statement = statement
-        self.tokens = tokens
-
-    def __hash__(self) -> int:
-        return hash(self.statement)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Shape) and other.statement == self.statement
+_OPT_COLLAPSE, _OPT_BOOLEANS, _OPT_KEEP_COMMENTS = 1, 2, 4  # _sqlcore.tokenize options
 
 
 class SqlObfuscator:
@@ -1027,15 +1029,20 @@ class SqlObfuscator:
         self.keep_comments = keep_comments
         self.max_length = max_length
         self.relationships = relationships
+        self._options = (_OPT_COLLAPSE if collapse_lists else 0) | (_OPT_BOOLEANS if obfuscate_booleans else 0) | (
+            _OPT_KEEP_COMMENTS if keep_comments else 0)
         self._cache_size = cache_size
         self.errors = 0  # statements that could not be obfuscated (each became FAILED)
         # functools.lru_cache: a C-implemented, thread-safe LRU (hits and misses cost well under a microsecond)
+        # The shape cache is keyed by the obfuscated statement alone (a str key: hashed and compared in C); on a
+        # miss, the summary needs that statement's tokens, which the calling thread leaves in self._pending.
+        self._pending = threading.local()
         if cache_size:
             self._cached = lru_cache(maxsize=cache_size)(self._safe_obfuscate)
-            self._shape = lru_cache(maxsize=cache_size)(self._summarized)
+            self._shape = lru_cache(maxsize=cache_size)(self._shape_miss)
         else:
             self._cached = self._safe_obfuscate
-            self._shape = self._summarized
+            self._shape = self._shape_miss
 
     # -- public ---------------------------------------------------------------------------
     def obfuscate(self, statement: str, dialect: str = "generic") -> SqlResult:
@@ -1059,15 +1066,22 @@ class SqlObfuscator:
             return FAILED
 
     def _obfuscate(self, text: str, dialect: str) -> SqlResult:
-        out = self._tokenize(text, dialect)
-        statement = "".join([t for _, t in out])
-        if self.collapse_lists and _COLLAPSIBLE.search(statement):
-            out = collapse(out)
-            statement = "".join([t for _, t in out])
-        return self._shape(_Shape(statement, out))
+        statement, tokens = self._tokenize(text, dialect)
+        if len(statement) > self.max_length:  # cached shapes stay small: a long one is summarised anew
+            return self._summarized(statement, tokens)
+        self._pending.tokens = tokens
+        return self._shape(statement)
 
-    def _tokenize(self, text: str, dialect: str) -> list[tuple[int, str]]:
-        """The obfuscated output tokens of ``text``: scanned under each relevant reading, merged, classified."""
+    def _shape_miss(self, statement: str) -> SqlResult:
+        return self._summarized(statement, self._pending.tokens)
+
+    def _tokenize(self, text: str, dialect: str) -> tuple[str, list[tuple[int, str]] | bytes]:
+        """The obfuscated statement (not yet truncated) and its tokens: scanned under each relevant reading,
+        merged, classified, emitted, lists collapsed. (Tokens: the Python passes' list, or _sqlcore's bytes.)"""
+        core = _sqlcore
+        if core is not None:
+            readings, dq_mode = _DIALECT_READINGS[dialect]
+            return core.tokenize(text, readings, dq_mode, self._options)
         readings, dq_mode = readings_for(dialect, text)
         toks = scan(text, readings[0])
         if len(readings) > 1:
@@ -1076,11 +1090,15 @@ class SqlObfuscator:
             toks = classify(text, toks)
         elif dq_mode == DQ_STRING:
             toks = [(T_STRING, s, e) if k == T_DQ else (k, s, e) for (k, s, e) in toks]
-        return emit(text, toks, self.obfuscate_booleans, self.keep_comments)
+        out = emit(text, toks, self.obfuscate_booleans, self.keep_comments)
+        statement = "".join([t for _, t in out])
+        if self.collapse_lists and _COLLAPSIBLE.search(statement):
+            out = collapse(out)
+            statement = "".join([t for _, t in out])
+        return statement, out
 
-    def _summarized(self, shape: _Shape) -> SqlResult:
-        operation, tables, summary, joins = _summarize(shape.tokens, self.relationships)
-        statement = shape.statement
+    def _summarized(self, statement: str, tokens: list[tuple[int, str]] | bytes) -> SqlResult:
+        operation, tables, summary, joins = _summarize(tokens, self.relationships, statement)
         if len(statement) > self.max_length:
             statement = statement[: self.max_length] + "…"
         return SqlResult(statement, operation, tables, summary, joins)
