@@ -195,3 +195,18 @@ def test_the_shape_cache_holds_no_long_statements():
     result = obf.obfuscate(long)
     assert result.statement.endswith("…") and result.summary == "SELECT t"
     assert obf.cache_info()["shapes"] == 0  # (the statement cache has it; the shape cache keeps short ones only)
+
+
+def test_a_summary_is_never_made_from_another_statements_tokens():
+    # The shape cache is keyed by the obfuscated statement; a miss reads the tokens the calling thread left.
+    # Were they replaced in between (a re-entrant call, e.g. from a signal handler), the statement fails
+    # closed rather than being summarised from another statement's tokens.
+    obf = SqlObfuscator(cache_size=8)
+    miss = obf._shape_miss
+
+    def reentrant(statement):
+        obf._pending.shape = ("SELECT * FROM other", obf._pending.shape[1])  # what a nested call leaves
+        return miss(statement)
+
+    obf._shape = reentrant
+    assert obf.obfuscate("SELECT a FROM t WHERE b = 1").statement == "?" and obf.errors == 1

@@ -1035,7 +1035,8 @@ class SqlObfuscator:
         self.errors = 0  # statements that could not be obfuscated (each became FAILED)
         # functools.lru_cache: a C-implemented, thread-safe LRU (hits and misses cost well under a microsecond)
         # The shape cache is keyed by the obfuscated statement alone (a str key: hashed and compared in C); on a
-        # miss, the summary needs that statement's tokens, which the calling thread leaves in self._pending.
+        # miss, the summary needs that statement's tokens, which the calling thread leaves in self._pending
+        # (per thread: lru_cache may run misses of several threads at once).
         self._pending = threading.local()
         if cache_size:
             self._cached = lru_cache(maxsize=cache_size)(self._safe_obfuscate)
@@ -1069,11 +1070,14 @@ class SqlObfuscator:
         statement, tokens = self._tokenize(text, dialect)
         if len(statement) > self.max_length:  # cached shapes stay small: a long one is summarised anew
             return self._summarized(statement, tokens)
-        self._pending.tokens = tokens
+        self._pending.shape = (statement, tokens)
         return self._shape(statement)
 
     def _shape_miss(self, statement: str) -> SqlResult:
-        return self._summarized(statement, self._pending.tokens)
+        pending, tokens = self._pending.shape
+        if pending is not statement:  # a call on this thread in between (a signal handler) replaced them: fail
+            raise RuntimeError("SqlObfuscator re-entered between tokenizing and summarising")  # (→ FAILED)
+        return self._summarized(statement, tokens)
 
     def _tokenize(self, text: str, dialect: str) -> tuple[str, list[tuple[int, str]] | bytes]:
         """The obfuscated statement (not yet truncated) and its tokens: scanned under each relevant reading,
