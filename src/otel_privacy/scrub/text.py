@@ -13,7 +13,8 @@ aws_key        AWS access key ids (``AKIA…``) and 40-character secret keys nex
 cloud_token    GitHub, GitLab, Slack, Stripe tokens and Google API keys
 private_key    PEM ``-----BEGIN … PRIVATE KEY-----`` blocks (to the end of text if unterminated)
 connection_string  passwords in ``scheme://user:pass@host`` and ``password=…`` / ``"secret": "…"``
-url            URLs and request targets (``/a?b=c``) in text → the URL sanitiser's output
+url            URLs (``https://…``, ``api.example.com/…``) and request targets (``/a?b=c``, ``GET /a``)
+               → the URL sanitiser's output
 ip             IPv4/IPv6 addresses → truncated to the policy's prefix, not removed
 home_path      the OS user name in ``/home/<user>``, ``/Users/<user>``, ``C:\\Users\\<user>``
 ============== =================================================================================
@@ -39,6 +40,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from . import url as _url
 
 try:  # one linear-time pass for every detector's trigger; the pure-Python gates below are the fallback
     import re2 as _re2
@@ -144,8 +147,6 @@ _KEY_VALUE = re.compile(
     r"|private[_\-]?key|access[_\-]?key)[\w.\-]*)[\"']?\s*[:=]\s*"
     r"(\"[^\"]*\"|'[^']*'|[^\s,;&'\"}\])]+)"
 )
-_URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]+")
-_TARGET = re.compile(r"(?<![\w/.:@\-])/[\w.~%!$'()*+,;=:@/\-]*\?[^\s\"'<>#]*")
 _SEPARATOR = re.compile(r"[ \-.]")
 # The IPv4 tail is tried first: "1:2:3:4:5:6:1.2.3.4" must not stop at "…:6:1" (then no address at all).
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d+\.\d+\.\d+\.\d+|[0-9A-Fa-f]{0,4})(?:%[\w.]+)?(?![\w:])")
@@ -155,14 +156,13 @@ _CARD_CHAIN = re.compile(r"\d+(?:[ \-]\d+)+")  # digit groups joined by single s
 _DIGIT_GROUP = re.compile(r"\d+")
 _SSN = re.compile(r"(\d{3})-(\d{2})-(\d{4})")
 _IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
-_TRAILING_PUNCT = ".,;:!?)]}'\""
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 # Triggers, in RE2 syntax, for ASCII text: every finding of a pass contains its pass's trigger, so a line that
 # matches no trigger of a pass cannot give that pass a finding. A looser trigger costs a pass; a tighter one leaks.
 _T_PEM = r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY"  # _PEM's prefix
-_T_URL = r"://|(?i:www\.)"  # _URL: scheme:// or www.
-_T_TARGET = r"/[\w.~%!$'()*+,;=:@/\-]*\?"  # _TARGET without its lookbehind
+_T_URL = _url.TRIGGER_URLS  # scheme:// or www., host.tld/ or a.b.c.d/ (the URL module's finders)
+_T_TARGET = _url.TRIGGER_TARGETS  # /path? or METHOD /path
 _T_JWT = r"eyJ"
 _T_AWS_SECRET = r"(?i)aws"
 _T_CLOUD = (r"gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_(?:live|test)_|AIza|A(?:KIA|SIA|BIA|CCA|ROA|IDA)|npm_"
@@ -220,8 +220,8 @@ class TextScanner:
         if "private_key" in on:
             add((1, "PRIVATE KEY", self._find_pem, _T_PEM))
         if "url" in on:
-            add((3, lambda t, lo, st: "://" in t or "www." in lo, self._find_urls, _T_URL))
-            add((1, "?", self._find_targets, _T_TARGET))
+            add((3, lambda t, lo, st: _url.gate_urls(t, lo), self._find_urls, _T_URL))
+            add((3, lambda t, lo, st: _url.gate_targets(t), self._find_targets, _T_TARGET))
         if "jwt" in on:
             add((1, "eyJ", self._simple(_JWT, "jwt"), _T_JWT))
         if "aws_key" in on:
@@ -345,27 +345,12 @@ class TextScanner:
         return [Finding("private_key", m.start(), m.end(), repl) for m in _PEM.finditer(text)]
 
     def _find_urls(self, text: str) -> Iterable[Finding]:
-        out = []
-        for m in _URL.finditer(text):
-            url = m.group(0).rstrip(_TRAILING_PUNCT)
-            if "(" not in url and url.endswith(")"):
-                url = url[:-1]
-            new = self.url.sanitize(url) if self.url is not None else url
-            if new != url:
-                out.append(Finding("url", m.start(), m.start() + len(url), new))
-        return out
+        url = self.url if self.url is not None else _url.default_sanitizer()
+        return [Finding("url", a, b, new) for a, b, new in url.find_urls(text)]
 
     def _find_targets(self, text: str) -> Iterable[Finding]:
-        out = []
-        for m in _TARGET.finditer(text):
-            target = m.group(0).rstrip(_TRAILING_PUNCT)
-            path, _, query = target.partition("?")
-            if not query:
-                continue
-            new_query = self.url.sanitize_query(query) if self.url is not None else self._repl("url")
-            if new_query != query:
-                out.append(Finding("url", m.start(), m.start() + len(target), f"{path}?{new_query}"))
-        return out
+        url = self.url if self.url is not None else _url.default_sanitizer()
+        return [Finding("url", a, b, new) for a, b, new in url.find_targets(text)]
 
     def _find_userinfo(self, text: str) -> Iterable[Finding]:
         repl = self._repl("connection_string")
