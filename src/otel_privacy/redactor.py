@@ -53,7 +53,9 @@ COUNT_KEY = "otel_privacy.redacted.count"
 POLICY_KEY = "otel_privacy.policy"
 
 _DB_SYSTEM_KEYS = ("db.system.name", "db.system")
-_HTTP_NAME = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT) (\S+)$")
+# "{method} {target}": standard and custom methods (PROPFIND, semconv's HTTP for unknown ones); the target is
+# a path, an absolute URL or a protocol-relative one (never a table name: "SELECT users" is no HTTP name).
+_HTTP_NAME = re.compile(r"^([A-Z][A-Z_\-]{1,19}) ((?:/|\*$|[A-Za-z][A-Za-z0-9+.\-]*://)\S*)$")
 _MAX_KEY_CACHE = 8192
 _SCALARS = frozenset({bool, int, float})
 _CONTAINERS = (Mapping, list, tuple)
@@ -787,10 +789,8 @@ class Redactor:
 
     def _scrub_name(self, name: str, rec: RecordContext) -> str:
         m = _HTTP_NAME.match(name)
-        if m:
-            target = m.group(2)
-            target = self.url.sanitize(target) if ("?" in target or "#" in target or "@" in target) else target
-            return f"{m.group(1)} {self.url.template_path(target)}"
+        if m:  # the URL sanitiser templates the path and keeps the host: GET https://…@api.example.com/v1/{id}
+            return f"{m.group(1)} {self.url.sanitize(m.group(2))}"
         if is_low_cardinality_name(name):
             return name
         if rec.db_system in NOSQL_SYSTEMS:
