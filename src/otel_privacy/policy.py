@@ -524,7 +524,8 @@ _DEFAULT: dict[str, Any] = {
         {"match": ["db.statement", "db.query.text", "graphql.document"], "action": "db_statement"},
         # SQLAlchemy writes "select /path/to/file.db" here; an operation is one word
         {"match": ["db.operation.name", "db.operation"], "action": "operation"},
-        {"match": ["url.full", "http.url", "http.target", "url.query"], "action": "url"},
+        {"match": ["url.full", "http.url", "http.target", "url.query", "url.original", "http.request.header.referer",
+                   "http.response.header.location"], "action": "url"},
         {"match": ["url.path"], "action": "url_path"},
         {"match": SENSITIVE_HEADERS, "action": "redact"},
         {"match": IDENTITY_KEYS, "action": "hash"},
