@@ -67,7 +67,7 @@ TEXT = [
      "DETAIL:  Key (email)=(REDACTED) already exists.\n\n"
      "[SQL: INSERT INTO users (email, name) VALUES (%(email)s, %(name)s) RETURNING users.id]\n"
      "[parameters: {'email': 'REDACTED', 'name': 'REDACTED'}]\n"
-     "(Background on this error at: https://sqlalche.me/e/20/gkpj)"),
+     "(Background on this error at: https://sqlalche.me/e/{id}/gkpj)"),  # URLs in text are templated (#15 §3)
     ("sqlalchemy-statement-literals-and-tuple-parameters",
      "[SQL: SELECT * FROM users WHERE name = 'Zed'] [parameters: ('Zed', 42)]",
      "[SQL: SELECT * FROM users WHERE name = ?] [parameters: ('REDACTED', 'REDACTED')]"),

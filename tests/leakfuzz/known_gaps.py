@@ -129,17 +129,6 @@ KNOWN_GAPS: tuple[Gap, ...] = tuple([
     *_group("span names 'WORD token' (an upper-case word and one token without a free-standing digit run) count as "
             "low-cardinality and are never scanned (#15 §3 span names)", "url #15",
             ("iban_compact", "span_name", "plain|upper", "IBAN NL15DIEW5436029746 (unchanged)")),
-    # -- #15 §3: URLs ----------------------------------------------------------------------------------
-    *_group("userinfo passwords holding / # ? @ are cut at the reserved character, the rest kept (#15 §3)",
-            "url #15",
-            ("url_userinfo_reserved|dsn_reserved", "*", "*", "mongodb+srv://admin:iIyHC8Cm?HZx4w3Fpw@cluster0…")),
-    *_group("query values holding / or : under url.query are kept (#15 §3)", "url #15",
-            ("query_string_reserved", "*", "*", "url.query = 'next=/account/d9Vh0uhis3&page=2'")),
-    *_group(";jsessionid= matrix parameters are kept in a URL under a URL key (url.full, http.url, http.target); "
-            "in free text they go (#15 §3)", "url #15",
-            ("url_matrix", "*", KEYED, "'http.url' = 'https://shop.example/api/callback;jsessionid=cCuh6fZKcf?page=2'")),
-    *_group("secret-bearing URL shapes (chat webhooks, bot tokens) are kept (#15 §3)", "url #15",
-            ("webhook_url", "*", "*", "https://hooks.slack.com/services/T…/B…/vAzIu21mtUss8erbNqYvbKqT")),
 ])
 
 BENIGN_GAPS: tuple[Gap, ...] = tuple([
