@@ -16,7 +16,7 @@ from otel_privacy.scrub.url import UrlSanitizer
 U = UrlSanitizer()
 
 
-def _with_detectors(**kw) -> UrlSanitizer:
+def with_detectors(**kw) -> UrlSanitizer:
     """A sanitiser whose segment scrubber is the default policy's free-text detectors (as the Redactor wires it)."""
     policy = Policy.preset("default")
     holder: dict[str, TextScanner] = {}
@@ -25,8 +25,8 @@ def _with_detectors(**kw) -> UrlSanitizer:
     return url
 
 
-D = _with_detectors()
-NO_TEMPLATES = _with_detectors(template_paths=False)
+D = with_detectors()
+NO_TEMPLATES = with_detectors(template_paths=False)
 
 
 def _cases(table):
@@ -322,7 +322,7 @@ def test_templating_can_be_switched_off_and_extended():
 
 
 def test_allow_listed_query_keys_keep_their_values_unless_a_detector_fires():
-    u = _with_detectors(allow_query_keys=["page", "Sort", "q"])
+    u = with_detectors(allow_query_keys=["page", "Sort", "q"])
     assert u.sanitize("/o?page=2&sort=asc&email=x") == "/o?page=2&sort=asc&email=REDACTED"
     assert u.sanitize("/o?q=alice%40example.com") == "/o?q=REDACTED"
     assert u.sanitize("/o?q=running+shoes") == "/o?q=running+shoes"

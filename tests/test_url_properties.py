@@ -21,27 +21,18 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from otel_privacy import Policy
-from otel_privacy.scrub.text import TextScanner
 from otel_privacy.scrub.url import UrlSanitizer
+from test_url import with_detectors
 
-SETTINGS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CANARY = "Qz7canaryXw"
 
 U = UrlSanitizer()
 KEPT_FRAGMENT = UrlSanitizer(drop_fragment=False)
 
 
-def _with_detectors(**kw) -> UrlSanitizer:
-    policy = Policy.preset("default")
-    holder: dict[str, TextScanner] = {}
-    url = UrlSanitizer(segment_scrubber=lambda s: holder["text"].scrub(s)[0], **kw)
-    holder["text"] = TextScanner(detectors=policy.text.detectors, url_sanitizer=url)
-    return url
-
-
-D = _with_detectors()
-D_NO_TEMPLATES = _with_detectors(template_paths=False)
+D = with_detectors()
+D_NO_TEMPLATES = with_detectors(template_paths=False)
 
 RESERVED = "/?#@\\:;=&%[]"
 words = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8)
