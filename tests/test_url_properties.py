@@ -179,3 +179,33 @@ def test_hosts_ports_words_and_keys_survive(scheme, host, port, segments, keys):
     kept_host = host if host not in ("10.1.2.3", "[2001:db8::1]") else {"10.1.2.3": "10.1.2.0"}.get(host, "[2001:db8::]")
     expected = f"{scheme}{kept_host}{port}{path}" + (f"?{'&'.join(f'{k}=REDACTED' for k in keys)}" if query else "")
     assert out == expected
+
+
+def _apply_found(u: UrlSanitizer, text: str) -> str:
+    """``text`` with every URL :meth:`UrlSanitizer.find_urls` finds replaced (as the text scanner does)."""
+    out, last = [], 0
+    for start, end, new in u.find_urls(text):
+        if start >= last:
+            out.append(text[last:start] + new)
+            last = end
+    return "".join(out) + text[last:]
+
+
+PROSE = st.sampled_from(["", "see ", "(", "[", '{"url": "', "url=", "GET ", "msg ", "\u00e9 "])
+CLOSE = st.sampled_from(["", ".", ")", "]", '"}', ",", " end", "}.", "?!", ");"])
+
+
+@SETTINGS
+@given(PROSE, st.one_of(urlish, st.tuples(schemes, hosts, ports, paths, st.sampled_from(["", "/{id}", "/(x)", "/[0]"]))
+                        .map("".join)), CLOSE, st.booleans())
+@example("", "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/aBcDeFgHiJkLmNoPqRsTuVwX", '"}', False)
+@example("see (", "https://en.wikipedia.org/wiki/Foo_(bar)/123", ").", False)
+@example("", "https://h.example/a/b", "", True)
+def test_urls_in_text_reach_a_fixed_point(before, url, after, json_escaped):
+    """Sanitising the URLs found in a line leaves nothing for a second pass to change (no doubled braces, no
+    half-sanitised URL), with the URL in prose, brackets, JSON or logfmt, JSON-escaped (https:\\/\\/…) too."""
+    if json_escaped:
+        url = url.replace("/", "\\/")
+    text = before + url + after
+    once = _apply_found(D, text)
+    assert _apply_found(D, once) == once, (text, once)

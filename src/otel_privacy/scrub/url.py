@@ -20,8 +20,10 @@ a user typed into a config file) the reading that removes more wins:
   secrets (``?eyJhbGci…``, ``?alice@example.com=``) are replaced too;
 * the **fragment** is dropped (OAuth implicit-flow tokens live there) or, if kept, scrubbed as a
   path and query;
-* **host**: kept, except IP literals (``10.1.2.3``, ``[2001:db8::1]``, WHATWG's ``2130706433``),
-  truncated by the ``ip_truncator``; a port that is not a number is replaced;
+* ``data:`` URIs keep their media type and lose their payload;
+* **host**: kept (IDN and punycode names as written), except IP literals (``10.1.2.3``,
+  ``[2001:db8::1]``, WHATWG's ``2130706433``), truncated by the ``ip_truncator``; a port that is not a
+  number is replaced;
 * **path segments**, percent-decoded up to three times (``%2540`` → ``%40`` → ``@``): a segment
   in which the ``segment_scrubber`` (the free-text detectors) or the built-in checks (e-mail
   addresses, Telegram bot tokens, ``user:pass@``) find anything becomes the placeholder whole;
@@ -103,11 +105,15 @@ _SLUG_PIECE = re.compile(r"[a-z]+\d{0,4}|\d{1,4}[a-z]{0,3}|[A-Z][a-z]+|[A-Z]{1,5
 _NAME_TEMPLATE = re.compile(r"\{[^{}/]*\}|:[A-Za-z_][A-Za-z0-9_]*|\*|<[^<>/]*>")  # route templates survive
 
 # -- URLs in free text ------------------------------------------------------------------------
-_TEXT_SCHEME_URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]+")
+# also JSON-escaped (PHP's json_encode writes https:\/\/host\/path)
+_TEXT_SCHEME_URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}:(?://|\\/\\/)|www\.)[^\s<>\"'`]+")
 _TEXT_HOST_URL = re.compile(
-    r"(?<![\w/.:@%\-])(?:(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+([a-z]{2,24}|[A-Z]{2,24})"
+    r"(?<![\w/.:@%\-])(?:(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+([a-z]{2,24}|[A-Z]{2,24}|[^\W\d_A-Za-z]{2,24})"
     r"|(?:\d{1,3}\.){3}\d{1,3})(?::\d{1,5})?/[^\s<>\"'`]*"
 )
+# data:[<media type>][;params][;base64],<data> — the payload is data (a file, a JSON document, a secret)
+_TEXT_DATA_URL = re.compile(r"(?<![\w\-])data:(?:[\w.+\-]+/[\w.+\-]+)?(?:;[\w.+\-]+(?:=[\w.+\-%]*)?)*,[^\s<>\"'`]+",
+                            re.IGNORECASE)
 _TEXT_TARGET = re.compile(r"(?<![\w/.:@\-])/[\w.~%!$'()*+,;=:@/\-{}]*\?[^\s\"'<>#]*")
 _TEXT_REQUEST = re.compile(r"(?<![\w\-])(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) (/[^\s<>\"'`]*)")
 # "name.ext/" in text is a file path far more often than a host: these need a query to count as URLs.
@@ -119,17 +125,18 @@ _FILE_EXTS = frozenset({
     "pem", "crt", "key", "pyi", "ipynb", "proto", "tf", "scss", "less", "map", "wasm", "dylib", "db", "sqlite",
 })
 _TRAILING_PUNCT = ".,;:!?)]}'\""
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
 _MEMO_SIZE = 4096
 
 #: Regular-expression triggers (RE2 syntax, ASCII text) of :meth:`find_urls` and :meth:`find_targets`:
 #: every finding contains its trigger. The text scanner's one-pass prefilter uses them.
-TRIGGER_URLS = r"://|(?i:www\.)|\.(?:[a-z]{2,24}|[A-Z]{2,24})(?::\d{1,5})?/|\d\.\d{1,3}(?::\d{1,5})?/"
+TRIGGER_URLS = r":(?://|\\/\\/)|(?i:www\.|data:)|\.(?:[a-z]{2,24}|[A-Z]{2,24})(?::\d{1,5})?/|\d\.\d{1,3}(?::\d{1,5})?/"
 TRIGGER_TARGETS = r"/[\w.~%!$'()*+,;=:@/\-{}]*\?|(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) /"
 
 
 def gate_urls(text: str, lower: str) -> bool:
     """Cheap test without RE2: can :meth:`UrlSanitizer.find_urls` find anything in ``text``?"""
-    return "/" in text and ("." in text or ":" in text) or "www." in lower
+    return "/" in text and ("." in text or ":" in text) or "www." in lower or "data:" in lower
 
 
 def gate_targets(text: str) -> bool:
@@ -200,6 +207,10 @@ class UrlSanitizer:
         """
         out: list[tuple[int, int, str]] = []
         spans = [self._found(text, m.start(), m.group(0), out) for m in _TEXT_SCHEME_URL.finditer(text)]
+        if "a:" in text or "A:" in text:  # data: URIs (any case)
+            for m in _TEXT_DATA_URL.finditer(text):
+                if not any(a <= m.start() < b for a, b in spans):
+                    spans.append(self._found(text, m.start(), m.group(0), out))
         if "/" in text:
             for m in _TEXT_HOST_URL.finditer(text):
                 tld = m.group(1)
@@ -228,10 +239,16 @@ class UrlSanitizer:
     def _found(self, text: str, start: int, match: str, out: list[tuple[int, int, str]]) -> tuple[int, int]:
         """Sanitise one match (trailing punctuation is prose); returns the span the match covers."""
         url = match.rstrip(_TRAILING_PUNCT)
-        if url.endswith(")") and "(" not in url:
-            url = url[:-1]
+        while len(url) < len(match) and match[len(url)] in _CLOSERS:  # a bracket opened inside the URL: {id}, (1)
+            close = match[len(url)]
+            if url.count(_CLOSERS[close]) <= url.count(close):
+                break
+            url += close
         if url:
-            new = self.sanitize(url)
+            if "\\/" in url:  # JSON-escaped: sanitised unescaped, written back escaped
+                new = self.sanitize(url.replace("\\/", "/")).replace("/", "\\/")
+            else:
+                new = self.sanitize(url)
             if new != url:
                 out.append((start, start + len(url), new))
         return start, start + len(match)
@@ -446,10 +463,10 @@ class UrlSanitizer:
             return name, False
         if _NAME_TEMPLATE.fullmatch(name) and not _looks_random(name):
             return name, False  # a route template ({id}, :orderId, <uid>), unless a token hides in that shape
-        if name.isalpha():  # the commonest segment, a word: only the secret-path context can touch it
-            if not secret_path or _is_word(name):
-                return name, True
-            return self.id_placeholder, False
+        if name.isalpha():  # the commonest segment, a word: only the secret-path context and noise can touch it
+            if secret_path and not _is_word(name) or self.template_paths and len(name) >= 20 and _looks_random(name):
+                return self.id_placeholder, False  # /reset/<letters>, a webhook's letters-only token (qWeRtY noise)
+            return name, True
         forms = _decoded(name)
         if self._holds_secret(forms):
             return self.id_placeholder, False
