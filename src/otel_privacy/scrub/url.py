@@ -115,7 +115,12 @@ _TEXT_HOST_URL = re.compile(
 _TEXT_DATA_URL = re.compile(r"(?<![\w\-])data:(?:[\w.+\-]+/[\w.+\-]+)?(?:;[\w.+\-]+(?:=[\w.+\-%]*)?)*,[^\s<>\"'`]+",
                             re.IGNORECASE)
 _TEXT_TARGET = re.compile(r"(?<![\w/.:@\-])/[\w.~%!$'()*+,;=:@/\-{}]*\?[^\s\"'<>#]*")
-_TEXT_REQUEST = re.compile(r"(?<![\w\-])(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) (/[^\s<>\"'`]*)")
+# A host URL needs ".tld/", ".tld:port/" or "d.ddd/": one cheap search before the costlier host pattern.
+_HOST_HINT = re.compile(r"\.[^\W\d_]{2,24}(?::\d{1,5})?/|\d\.\d{1,3}(?::\d{1,5})?/")
+# METHOD /path: the method is checked against _METHODS and must not end a longer word (a plain character class
+# first lets the regex engine skip ahead, which an alternation behind a look-behind does not).
+_TEXT_REQUEST = re.compile(r"([A-Z]{3,7}) (/[^\s<>\"'`]*)")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 # "name.ext/" in text is a file path far more often than a host: these need a query to count as URLs.
 _FILE_EXTS = frozenset({
     "py", "pyc", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "rs", "md", "sh", "rb", "pl", "so", "java", "class",
@@ -211,7 +216,7 @@ class UrlSanitizer:
             for m in _TEXT_DATA_URL.finditer(text):
                 if not any(a <= m.start() < b for a, b in spans):
                     spans.append(self._found(text, m.start(), m.group(0), out))
-        if "/" in text:
+        if "/" in text and _HOST_HINT.search(text):
             for m in _TEXT_HOST_URL.finditer(text):
                 tld = m.group(1)
                 if tld is not None and tld.lower() in _FILE_EXTS and "?" not in m.group(0):
@@ -225,7 +230,8 @@ class UrlSanitizer:
     def find_targets(self, text: str) -> list[tuple[int, int, str]]:
         """``(start, end, sanitised)`` for request targets in text: ``/path?query`` and ``GET /path``."""
         out: list[tuple[int, int, str]] = []
-        spans = [self._found(text, m.start(1), m.group(1), out) for m in _TEXT_REQUEST.finditer(text)] \
+        spans = [self._found(text, m.start(2), m.group(2), out) for m in _TEXT_REQUEST.finditer(text)
+                 if m.group(1) in _METHODS and not (m.start() and _word_end(text[m.start() - 1]))] \
             if " /" in text else []
         if "?" in text:
             for m in _TEXT_TARGET.finditer(text):
@@ -557,6 +563,11 @@ def _first_of(s: str, i: int, stops: re.Pattern[str]) -> int:
     """Index of the first character of the set ``stops`` in ``s`` at or after ``i``, or ``len(s)``."""
     m = stops.search(s, i)
     return m.start() if m else len(s)
+
+
+def _word_end(ch: str) -> bool:
+    """``ch`` continues a word (so a method name right after it is part of that word, not a request line)."""
+    return ch.isalnum() or ch == "_" or ch == "-"
 
 
 def _is_bare_query(s: str, i: int) -> bool:
