@@ -25,7 +25,7 @@ from conftest import LEAK_REPORT
 from leakfuzz.cases import Case
 from leakfuzz.corpus import corpus, probe_name, settings
 from leakfuzz.doors import GatewayDoor
-from leakfuzz.known_gaps import KNOWN_GAPS
+from leakfuzz.known_gaps import BENIGN_GAPS, KNOWN_GAPS
 from leakfuzz.report import describe_leaks, summary
 from leakfuzz.run import DOORS, Outcome, judge, run_doors
 from leakfuzz.shrink import shrink
@@ -107,6 +107,22 @@ def test_known_gaps_still_leak(fuzz):
             closed.append(f"{gap.kind} × {gap.carrier} × {gap.encoding} [{gap.doors}]: {gap.cause}{hint}")
     assert not closed, "known gaps whose probes no longer leak — remove (or narrow) them in " \
         "tests/leakfuzz/known_gaps.py:\n  " + "\n  ".join(closed)
+
+
+OWNERS = {"core #15", "url #15", "sql #15", "detectors #16", "genai #18"}
+
+
+@pytest.mark.parametrize("gaps", [KNOWN_GAPS, BENIGN_GAPS], ids=["leaks", "precision"])
+def test_known_gaps_are_explained(gaps):
+    """Each gap is a to-do with a root cause, an owner among the work streams and a minimal example."""
+    from leakfuzz.benign import BENIGN_KINDS
+    from leakfuzz.catalogue import KINDS
+    from leakfuzz.known_gaps import _match
+
+    for gap in gaps:
+        assert gap.cause and gap.example, gap
+        assert gap.owner in OWNERS, f"{gap.kind}: owner {gap.owner!r} is none of {sorted(OWNERS)}"
+        assert any(_match(gap.kind, k) for k in [*KINDS, *BENIGN_KINDS]), f"{gap.kind}: names no kind"
 
 
 def test_json_documents_stay_json(fuzz):

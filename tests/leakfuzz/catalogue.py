@@ -433,7 +433,8 @@ def header(family: str) -> Callable:
 
 
 def identity(rng: random.Random) -> Sample:
-    key = rng.choice(("enduser.id", "user.id", "user.email", "user.name", "enduser.pseudo.id"))
+    # "user": OpenAI's request parameter (llm.invocation_parameters, gen_ai request attributes)
+    key = rng.choice(("enduser.id", "user.id", "user.email", "user.name", "enduser.pseudo.id", "user"))
     value = {"user.email": f"{person(rng)}@example.com", "user.name": person(rng)}.get(
         key, rng.choice((f"cust-{rng.randint(10000, 9999999)}", str(rng.randint(100000, 999999999)), uuid(rng))))
     return Sample("", key, value, f"{key}={value}", (value,))
