@@ -394,6 +394,11 @@ SPAN_NAMES = [
     ("unknown-method", "HTTP /reset/Zm9vYmFy123", "HTTP /reset/{id}"),
     ("method-only", "GET", "GET"),
     ("sql-is-no-http", "SELECT users", "SELECT users"),
+    ("operation-and-table-kept", "SELECT shop.users", "SELECT shop.users"),
+    ("messaging-kept", "CONSUME orders.v1-events", "CONSUME orders.v1-events"),
+    # "WORD token" reads like "SELECT table" but is still scanned
+    ("word-and-iban", "IBAN NL15DIEW5436029746", "IBAN REDACTED"),
+    ("word-and-token", "TOKEN ghp_16C7e42F292c6912E7710c838347Ae178B4a", "TOKEN REDACTED"),
 ]
 
 

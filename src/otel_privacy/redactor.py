@@ -792,7 +792,9 @@ class Redactor:
         if m:  # the URL sanitiser templates the path and keeps the host: GET https://…@api.example.com/v1/{id}
             return f"{m.group(1)} {self.url.sanitize(m.group(2))}"
         if is_low_cardinality_name(name):
-            return name
+            # no statement or id to template, but a "WORD token" name can still hold a secret (IBAN NL15…):
+            # the detectors look once per name (memoised)
+            return self._text_step(name, rec)
         if rec.db_system in NOSQL_SYSTEMS:
             return self._statement_step(name, rec)
         if rec.db_system in QUERY_SYSTEMS:  # a graph or time-series query as the span name: its summary
