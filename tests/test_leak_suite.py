@@ -148,3 +148,25 @@ def test_duplicate_attribute_keys_in_protobuf_never_leak():
                             KeyValue(key="dup.note", value=py_to_any("plain"))])
     redact_request(Redactor("default"), request)
     assert hidden.encode() not in request.SerializeToString()
+
+
+def test_duplicate_keys_and_metadata_of_metrics_in_protobuf_never_leak():
+    """Data points and exemplars with a key twice, and a metric's metadata, are redacted too (the metrics path
+    used to skip a list it found unchanged, leaving a repeated key's unscanned first copy behind)."""
+    from opentelemetry.proto.common.v1.common_pb2 import KeyValue
+
+    from otel_privacy.otlp import py_to_any
+
+    corpus = Corpus()
+    request = build_requests(corpus)["metrics"]
+    metric = request.resource_metrics[0].scope_metrics[0].metrics[0]
+    point = metric.sum.data_points[0]
+    hidden = [corpus.canary(f"metrics_{where}", "email") for where in ("point", "exemplar", "metadata")]
+    point.attributes.extend([KeyValue(key="dup.note", value=py_to_any(f"mail {hidden[0]}")),
+                             KeyValue(key="dup.note", value=py_to_any("plain"))])
+    point.exemplars[0].filtered_attributes.extend([KeyValue(key="dup.note", value=py_to_any(f"mail {hidden[1]}")),
+                                                   KeyValue(key="dup.note", value=py_to_any("plain"))])
+    metric.metadata.append(KeyValue(key="owner.note", value=py_to_any(f"ask {hidden[2]}")))
+    assert redact_request(Redactor("default"), request) > 0
+    wire = request.SerializeToString()
+    assert [h for h in hidden if h.encode() in wire] == []

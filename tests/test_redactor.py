@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -198,3 +199,24 @@ SERVICE_AND_OPERATION = [
                          ids=[c[0] for c in SERVICE_AND_OPERATION])
 def test_own_host_and_operation_names(redactor, key, value, expected):
     assert redactor.redact_value(key, value) == expected
+
+
+def test_a_remembered_span_name_affects_its_record_as_a_new_one_does():
+    """The span-name memo replays what the first scan tallied and derived (it used to return the name only)."""
+    r = Redactor("default")
+    name = '{"db.statement": "SELECT a FROM users WHERE id = 1", "note": "alice@example.com"}'
+    seen = []
+    for _ in range(2):
+        rec = r.new_record({"db.system": "postgresql"})
+        before = r.snapshot_stats()
+        r.redact_span_name(name, None, rec)
+        seen.append((rec.derived, {k: v - before.get(k, 0) for k, v in r.snapshot_stats().items()}, rec.actions))
+    assert seen[0] == seen[1]
+    assert seen[0][2]  # something was really tallied
+
+
+def test_a_nan_metric_attribute_is_kept_and_not_counted():
+    from otel_privacy.metrics_redaction import redact_point
+
+    out = redact_point(Redactor("default"), {"ratio": float("nan"), "region": "eu"})
+    assert out.count == 0 and math.isnan(out.attributes["ratio"])

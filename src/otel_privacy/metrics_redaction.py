@@ -48,4 +48,6 @@ def redact_point(redactor: Redactor, attributes: Mapping[str, Any] | None,
 def _changed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> int:
     if not before:
         return 0
-    return sum(1 for k, v in before.items() if k not in after or after[k] != v or type(after[k]) is not type(v))
+    # the value itself (identity first: a NaN is kept, not changed, though it is unequal to itself)
+    return sum(1 for k, v in before.items()
+               if k not in after or (after[k] is not v and (after[k] != v or type(after[k]) is not type(v))))

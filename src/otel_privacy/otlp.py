@@ -111,7 +111,7 @@ def set_kv(container: Any, values: Mapping[str, Any], before: Mapping[str, Any] 
             py_to_any(v, container.add(key=k).value)
 
 
-def _redact_resource(redactor: Redactor, resource: Any, cache: dict[bytes, bytes]) -> None:
+def _redact_resource(redactor: Redactor, resource: Any, cache: dict) -> None:
     # Resources repeat across requests from the same service: cache by serialized bytes. The cache
     # belongs to one redactor (its caller's): it maps this redactor's input to this redactor's output.
     if not resource.attributes:
@@ -126,9 +126,18 @@ def _redact_resource(redactor: Redactor, resource: Any, cache: dict[bytes, bytes
         resource.ParseFromString(done)
 
 
-def _redact_scope(redactor: Redactor, scope: Any) -> None:
-    if scope.attributes:
+def _redact_scope(redactor: Redactor, scope: Any, cache: dict) -> None:
+    # Scopes repeat like resources (one per instrumentation library): cached the same way, by their bytes.
+    if not scope.attributes:
+        return
+    raw = ("scope", scope.SerializeToString(deterministic=True))
+    done = cache.get(raw)
+    if done is None:
         set_kv(scope.attributes, redactor.redact_resource(kv_to_dict(scope.attributes)))
+        if len(cache) < 1024:
+            cache[raw] = scope.SerializeToString(deterministic=True)
+    else:
+        scope.ParseFromString(done)
 
 
 def _redact_span(redactor: Redactor, span: Any) -> int:
@@ -167,20 +176,30 @@ def _redact_log(redactor: Redactor, lr: Any) -> int:
 
 
 def _redact_metric(redactor: Redactor, metric: Any) -> int:
-    """Description, data point attributes and exemplar attributes (see :mod:`.metrics_redaction`)."""
+    """Description, metadata, data point attributes and exemplar attributes (see :mod:`.metrics_redaction`).
+
+    A list is rewritten when anything in it changed, and always when a key is repeated in it: the merged
+    mapping holds the last value only, so an unscanned first copy must not stay behind.
+    """
     description = redact_description(redactor, metric.description)
     if description != metric.description:
         metric.description = description
     total = 0
+    if metric.metadata:  # free-form key/values about the metric: redacted like point attributes
+        before = kv_to_dict(metric.metadata)
+        out = redact_point(redactor, before)
+        if out.count or out.attributes.keys() != before.keys() or len(before) != len(metric.metadata):
+            set_kv(metric.metadata, out.attributes, before)
+        total += out.count
     for point in data_points(metric):
         before = kv_to_dict(point.attributes)
         exemplars = getattr(point, "exemplars", ())
         ex_before = [kv_to_dict(ex.filtered_attributes) for ex in exemplars]
         out = redact_point(redactor, before, ex_before)
-        if out.count or out.attributes.keys() != before.keys():
+        if out.count or out.attributes.keys() != before.keys() or len(before) != len(point.attributes):
             set_kv(point.attributes, out.attributes, before)
         for ex, new, old in zip(exemplars, out.exemplars, ex_before):
-            if new != old or new.keys() != old.keys():
+            if new != old or new.keys() != old.keys() or len(old) != len(ex.filtered_attributes):
                 set_kv(ex.filtered_attributes, new, old)
         total += out.count
     return total
@@ -203,7 +222,7 @@ def redact_request(redactor: Redactor, request: Any, resource_cache: dict | None
     for rg in resource_groups(signal, request):
         _redact_resource(redactor, rg.resource, cache)
         for sg in scope_groups(signal, rg):
-            _redact_scope(redactor, sg.scope)
+            _redact_scope(redactor, sg.scope, cache)
             for item in items(signal, sg):
                 total += redact_item(redactor, item)
     return total

@@ -199,7 +199,7 @@ class Redactor:
             typed_replacement=p.text.typed_replacement, url_sanitizer=self.url, ip_truncator=self.truncate_ip,
         )
         self._text_memo: dict[str, tuple[str, dict[str, int] | None]] = {}
-        self._name_memo: dict[tuple[str, str | None], str] = {}
+        self._name_memo: dict[tuple[str, str | None], tuple[str, dict[str, int] | None, dict | None]] = {}
         self._pseudonymizer: _identity.Pseudonymizer | None = None
         self._pseudonymizer_lock = threading.Lock()
         self._genai = GenAIContent(self)  # GenAI conversation content (the genai action)
@@ -776,16 +776,25 @@ class Redactor:
         return self._sql_step(value, rec, dialect)
 
     def _name_step(self, name: str, rec: RecordContext) -> str:
-        # Span names are low-cardinality by convention: memoise per (name, db system).
+        # Span names are low-cardinality by convention: memoise per (name, db system), with what the scan
+        # tallied and derived, so a remembered name affects its record as a new one would.
         memo_key = (name, rec.db_system)
         hit = self._name_memo.get(memo_key)
         if hit is None:
-            hit = self._scrub_name(name, rec)
+            scratch = RecordContext(rec.db_system)
+            hit = (self._scrub_name(name, scratch), scratch.actions, scratch.derived)
             if len(name) <= _TEXT_MEMO_MAX_LEN:
                 if len(self._name_memo) >= _TEXT_MEMO_SIZE:
                     self._name_memo.clear()
                 self._name_memo[memo_key] = hit
-        return hit
+        out, found, derived = hit
+        if found:
+            for what, n in found.items():
+                rec.tally(what, n)
+        if derived:
+            for key, value in derived.items():
+                rec.derive(key, value)
+        return out
 
     def _scrub_name(self, name: str, rec: RecordContext) -> str:
         m = _HTTP_NAME.match(name)
