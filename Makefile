@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test bench compare lint format system-deps proto clean
 
-$(STAMP): pyproject.toml setup.py constraints.txt src/otel_privacy/perf/_speedups.c src/otel_privacy/scrub/_sqlcore.c
+$(STAMP): pyproject.toml setup.py constraints.txt src/otel_privacy/perf/_speedups.c src/otel_privacy/scrub/_sqlcore.c src/otel_privacy/_wirecore.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c constraints.txt -e '.[dev]'
@@ -41,4 +41,4 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format src tests benchmarks examples
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info src/*.egg-info src/otel_privacy/perf/*.so src/otel_privacy/scrub/*.so
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info src/*.egg-info src/otel_privacy/perf/*.so src/otel_privacy/scrub/*.so src/otel_privacy/*.so

@@ -9,6 +9,7 @@ need redis-server      # the real-world corpus (tests/test_realworld_corpus.py) 
 need chromium          # headless browser for the HTML report test (otel-privacy inspect --html)
 need chromium-driver
 need gcc               # builds the optional C hot path of otel_privacy.perf (tests check that it is built)
+need libssl-dev        # OpenSSL's SHA-256 for the wire core's HMAC pseudonyms (otel_privacy._wirecore)
 py="${PYTHON:-python3}"
 if ! "$py" -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
   need python3-dev     # the interpreter's headers, for the same build

@@ -120,8 +120,9 @@ def _redact_resource(redactor: Redactor, resource: Any, cache: dict) -> None:
     done = cache.get(raw)
     if done is None:
         set_kv(resource.attributes, redactor.redact_resource(kv_to_dict(resource.attributes)))
-        if len(cache) < 1024:
-            cache[raw] = resource.SerializeToString(deterministic=True)
+        if len(cache) >= 1024:  # bounded: refills with what is current
+            cache.clear()
+        cache[raw] = resource.SerializeToString(deterministic=True)
     else:
         resource.ParseFromString(done)
 
@@ -134,8 +135,9 @@ def _redact_scope(redactor: Redactor, scope: Any, cache: dict) -> None:
     done = cache.get(raw)
     if done is None:
         set_kv(scope.attributes, redactor.redact_resource(kv_to_dict(scope.attributes)))
-        if len(cache) < 1024:
-            cache[raw] = scope.SerializeToString(deterministic=True)
+        if len(cache) >= 1024:  # bounded: refills with what is current
+            cache.clear()
+        cache[raw] = scope.SerializeToString(deterministic=True)
     else:
         scope.ParseFromString(done)
 

@@ -36,9 +36,9 @@ from google.protobuf.message import DecodeError
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
-from .otlp import any_to_py, kv_to_dict, py_to_any, set_kv
+from .otlp import any_to_py, kv_to_dict, py_to_any, redact_request, set_kv
 from .otlp_json import REQUEST_TYPES
-from .otlp_walk import count_records
+from .otlp_walk import count_records, signal_of
 from .redactor import COUNT_KEY, DROP, POLICY_KEY, RecordContext, Redactor, _Plan, _unique
 
 __all__ = ["WireError", "WireRedactor", "WireResult", "compiled_core_available"]
@@ -219,8 +219,7 @@ class _Engine:
         self.enabled = redactor.enabled
         self.summary = redactor.enabled and redactor.policy.record_summary
         self.fingerprint = redactor.fingerprint
-        self._resources: dict[bytes, bytes] = {}
-        self._scopes: dict[bytes, bytes] = {}
+        self._cache: dict[Any, bytes] = {}  # resource and scope bytes → redacted bytes
         self._lock = threading.Lock()
         p = redactor.policy
         replacement = redactor._finish(redactor.replacement)
@@ -230,6 +229,7 @@ class _Engine:
         native_hash = ident.algorithm == "hmac-sha256" and len(ident.prefix) + ident.length <= p.max_value_length \
             and ident.length <= 64
         self.native = {"replacement": replacement.encode("utf-8"), "hash": native_hash,
+                       "redact": replacement == redactor.replacement,  # numbers get the unfinished one
                        "prefix": ident.prefix.encode("utf-8"), "length": ident.length,
                        "ipv4_prefix": p.ip.ipv4_prefix, "max_len": p.max_value_length}
 
@@ -293,35 +293,36 @@ class _Engine:
         out = None if new is None or new is DROP else encode_any(new)
         return (out, *self._done(rec, errors))
 
-    def description(self, text: str) -> str:
-        """A metric description (free text, its own record: not counted, as in the metrics path)."""
-        return self.r.redact_text(text)
-
     # -- resource and scope: redacted once, cached by their bytes --------------------------------
     def resource(self, raw: bytes) -> bytes:
-        return self._cached(self._resources, raw, Resource, "attributes")
+        return self._cached(raw, raw, Resource)
 
     def scope(self, raw: bytes) -> bytes:
-        return self._cached(self._scopes, raw, InstrumentationScope, "attributes")
+        return self._cached(("scope", raw), raw, InstrumentationScope)
 
-    def _cached(self, cache: dict[bytes, bytes], raw: bytes, cls: Any, field: str) -> bytes:
-        done = cache.get(raw)
+    def _cached(self, key: Any, raw: bytes, cls: Any) -> bytes:
+        """As the reference caches them (one bounded dict, cleared when full), so both redact the same ones."""
+        done = self._cache.get(key)
         if done is not None:
             return done
         msg = cls.FromString(raw)
-        attrs = getattr(msg, field)
-        if not attrs:
-            done = raw
-        else:
-            set_kv(attrs, self.r.redact_resource(kv_to_dict(attrs)))
-            done = msg.SerializeToString()
+        if not msg.attributes:
+            return raw
+        set_kv(msg.attributes, self.r.redact_resource(kv_to_dict(msg.attributes)))
+        done = msg.SerializeToString()
         with self._lock:
-            if len(cache) >= 4096:  # resources and scopes are few; bound it anyway
-                cache.clear()
-            cache[raw] = done
+            if len(self._cache) >= 1024:
+                self._cache.clear()
+            self._cache[key] = done
         return done
 
     def merge(self, rec: RecordContext) -> None:
+        self.r._merge(rec)
+
+    def merge_actions(self, actions: dict[str, int]) -> None:
+        """The C core's tallies of a whole request, merged at once."""
+        rec = RecordContext()
+        rec.actions = dict(actions)
         self.r._merge(rec)
 
 
@@ -655,8 +656,10 @@ class _PyWalker:
             raise _NonCanonical("two data members")
         replaced: dict[int, bytes | None] = {}
         description = _text(buf, desc_f)
-        if description:
-            new = self.e.description(description)
+        if description:  # free text in a record of its own (not counted, as in the metrics path)
+            rec = RecordContext()
+            new = self._text(description, rec)
+            self.e.merge(rec)
             if new != description:
                 replaced[desc_f[2]] = _len_field(b"\x12", new.encode("utf-8"))
         replaced_md, appended = self._point_list(buf, fields, 12)
@@ -840,12 +843,16 @@ class WireRedactor:
         except _NonCanonical:
             return WireResult(*self._py.redact(code, message.SerializeToString()))
 
-    def redact_message(self, request: Any) -> int:
-        """Redact an export request *message* in place through the wire walker (the message round trip costs a
-        serialize and a parse; doors that hold bytes should call :meth:`redact`)."""
-        from .otlp_walk import signal_of
+    def redact_message(self, request: Any, signal: str | None = None) -> int:
+        """Redact an export request *message* in place; returns the values changed.
 
-        result = self.redact(signal_of(request), request.SerializeToString())
+        With the compiled core: serialized, redacted as bytes, parsed back (doors that hold bytes should call
+        :meth:`redact` and skip the round trip). Without it, the reference path on the message itself
+        (:func:`otel_privacy.otlp.redact_request`, which the Python walker equals), as it is faster there.
+        """
+        if self._core is None:
+            return redact_request(self.redactor, request, self._engine._cache)
+        result = self.redact(signal or signal_of(request), request.SerializeToString())
         request.ParseFromString(result.data)
         return result.changed
 
