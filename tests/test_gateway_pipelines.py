@@ -219,7 +219,7 @@ def test_one_processor_id_in_two_pipelines_is_two_instances():
         gw = Gateway(load_config(cfg))
         first, second = (p.processors[0] for p in gw.pipelines.values())
         assert first is not second and first.redactor is not second.redactor
-        assert first._resource_cache is not second._resource_cache
+        assert first._walker is not second._walker and first._walker._engine._cache is not second._walker._engine._cache
         assert gw.exporters["otlphttp"] is gw.pipelines["traces"].exporters[0] is gw.pipelines["traces/copy"].exporters[0]
 
 

@@ -214,14 +214,14 @@ class Hold:
 
         self.inside = threading.Semaphore(0)
         self.release = threading.Event()
-        real = processors.redact_request
+        real = processors.WireRedactor.redact_message  # the privacy processor's one redaction entry point
 
         def held(*args, **kwargs):
             self.inside.release()
             self.release.wait(30)
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(processors, "redact_request", held)
+        monkeypatch.setattr(processors.WireRedactor, "redact_message", held)
 
     def wait_inside(self, n: int) -> None:
         for _ in range(n):
@@ -264,14 +264,14 @@ def test_memory_limit_reserves_before_it_accepts(monkeypatch):
     down = ReservedPort()
     limit = 1024 * 1024
     started = threading.Barrier(12, timeout=2)
-    real = processors.redact_request
+    real = processors.WireRedactor.redact_message  # the privacy processor's one redaction entry point
 
     def together(*args, **kwargs):  # let every admitted request redact at the same time
         with contextlib.suppress(threading.BrokenBarrierError):
             started.wait()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(processors, "redact_request", together)
+    monkeypatch.setattr(processors.WireRedactor, "redact_message", together)
     cfg = _cfg({"otlphttp": {"endpoint": down.endpoint, "retry_on_failure": {"initial_interval": "10s"}}},
                {"memory_limiter": {"limit_mib": 1}, "privacy": {"policy": "default"}},
                {"max_concurrent_requests": 64})

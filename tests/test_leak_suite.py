@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import grpc
+import pytest
 import requests
 import yaml
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
@@ -27,6 +28,7 @@ from otel_privacy import RedactingMetricExporter, Redactor, configure
 from otel_privacy.demo import CaptureReceiver
 from otel_privacy.otlp import redact_request
 from otel_privacy.otlp_json import dumps
+from otel_privacy.wire import WireRedactor, compiled_core_available
 from otlp_sink import OtlpSink, free_port, readable, wait_until_serving
 
 
@@ -44,11 +46,13 @@ def check_door(door: str, corpus: Corpus, wire: bytes, utility: tuple[str, ...] 
     assert pseudonyms > 0, "stable pseudonymous ids must survive"
 
 
-def test_sdk_door(tmp_path):
+@pytest.mark.parametrize("redact_at", ["export", "processor"])
+def test_sdk_door(tmp_path, redact_at):
     corpus = Corpus()
     with CaptureReceiver() as receiver:
         providers = configure("default", service_name="corpus-svc", endpoint=receiver.endpoint, set_global=False,
-                              metrics_enabled=False, resource_attributes={"deployment.note": corpus.text("resource")})
+                              metrics_enabled=False, resource_attributes={"deployment.note": corpus.text("resource")},
+                              redact_at=redact_at)
         reader = PeriodicExportingMetricReader(
             RedactingMetricExporter(OTLPMetricExporter(endpoint=f"{receiver.endpoint}/v1/metrics"),
                                     redactor=providers.redactor), export_interval_millis=3_600_000)
@@ -58,7 +62,7 @@ def test_sdk_door(tmp_path):
         mp.shutdown()
         providers.shutdown()
         assert receiver.bodies["traces"] and receiver.bodies["logs"] and receiver.bodies["metrics"]
-        check_door("sdk (OTLP/HTTP)", corpus, receiver.raw())
+        check_door(f"sdk (OTLP/HTTP, at {redact_at})", corpus, receiver.raw())
 
 
 def test_engine_on_otlp_protobuf():
@@ -121,6 +125,14 @@ def test_json_output_is_read_with_bytes_values_decoded():
     request = build_requests(corpus)["logs"]  # its body carries a canary as bytes
     assert "log_bytes/token" not in corpus.leaks(dumps(request))  # base64 in the JSON text...
     assert "log_bytes/token" in corpus.leaks(readable(dumps(request)))  # ...found once decoded
+@pytest.mark.parametrize("compiled", [True, False], ids=["wire-c", "wire-python"])
+def test_wire_engine_on_otlp_bytes(compiled):
+    if compiled and not compiled_core_available():
+        pytest.skip("the compiled wire core is not built")
+    corpus = Corpus()
+    walker = WireRedactor(Redactor("default"), compiled=compiled)
+    out = b"".join(walker.redact(s, r.SerializeToString()).data for s, r in build_requests(corpus).items())
+    check_door(f"wire engine ({'C' if compiled else 'Python'})", corpus, out)
 
 
 def test_offline_cli_door(tmp_path):

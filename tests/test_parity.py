@@ -17,6 +17,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from leak_corpus import Corpus, emit_sdk
 from otel_privacy import PrivacyLogProcessor, PrivacySpanProcessor, Redactor
 from otel_privacy.otlp import redact_request
+from otel_privacy.wire import WireRedactor, compiled_core_available
+
+
+def _faces() -> list[bool]:
+    return [False, True] if compiled_core_available() else [False]
 
 
 def test_sdk_and_protobuf_paths_give_identical_bytes():
@@ -46,9 +51,15 @@ def test_sdk_and_protobuf_paths_give_identical_bytes():
         via_sdk = encode(list(redacted))
         via_gateway = encode(list(raw))
         assert via_gateway.SerializeToString() != via_sdk.SerializeToString()  # the raw input really differs
+        raw_bytes = via_gateway.SerializeToString()
         redact_request(gw_redactor, via_gateway)
         assert via_gateway == via_sdk
         assert via_gateway.SerializeToString() == via_sdk.SerializeToString()
+        # the wire engine (the gateway's, the CLI's and configure()'s export path), both faces, agrees too
+        signal = "traces" if encode is encode_spans else "logs"
+        for compiled in _faces():
+            out = WireRedactor(Redactor("default"), compiled=compiled).redact(signal, raw_bytes).data
+            assert type(via_sdk).FromString(out) == via_sdk
 
 
 def test_sdk_and_protobuf_paths_give_identical_metric_bytes():
@@ -95,6 +106,10 @@ def test_sdk_and_protobuf_paths_give_identical_metric_bytes():
     [point] = via_gateway.resource_metrics[0].scope_metrics[0].metrics[0].histogram.data_points
     assert point.exemplars and point.exemplars[0].filtered_attributes  # the exemplar path is really exercised
     assert via_gateway.SerializeToString() != via_sdk.SerializeToString()
+    raw_bytes = via_gateway.SerializeToString()
+    for compiled in _faces():
+        out = WireRedactor(Redactor("default"), compiled=compiled).redact("metrics", raw_bytes).data
+        assert type(via_sdk).FromString(out) == via_sdk
     assert redact_request(Redactor("default"), via_gateway) > 0
     assert via_gateway == via_sdk
     assert via_gateway.SerializeToString() == via_sdk.SerializeToString()

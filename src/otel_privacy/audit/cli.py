@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from .._extras import require
-from ..otlp import redact_request
 from ..policy import Policy, PolicyError
 from ..redactor import Redactor
+from ..wire import WireRedactor
 from .otlp_files import FORMATS, Batch, OtlpFileError, read_requests, write_requests
 
 __all__ = ["register"]
@@ -63,8 +63,8 @@ def _scan(args: argparse.Namespace) -> int:
 def _redact(args: argparse.Namespace) -> int:
     redactor = _redactor(args.policy)
     batches = list(read_requests(args.input, fmt=args.input_format, signal=args.signal))
-    cache: dict = {}
-    changed = sum(redact_request(redactor, b.request, cache) for b in batches)
+    walker = WireRedactor(redactor)  # the gateway's engine: each request redacted as OTLP bytes
+    changed = sum(walker.redact_message(b.request, b.signal) for b in batches)
     fmt = args.output_format or _format_for(args.output, batches)
     write_requests(batches, args.output, fmt)
     print(f"otel-privacy redact: {len(batches)} request(s), {changed} value(s) redacted "

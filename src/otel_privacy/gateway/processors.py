@@ -23,10 +23,11 @@ from typing import Any, Literal, Protocol
 from pydantic import Field, ValidationError, model_validator
 
 from .._yamlconfig import Lines, format_loc, line_for, validation_messages
-from ..otlp import any_to_py, py_to_any, redact_request
+from ..otlp import any_to_py, py_to_any
 from ..otlp_walk import count_records, iter_records, prune_empty, record_containers, resource_groups
 from ..policy import Policy, PolicyError
 from ..redactor import Redactor
+from ..wire import WireRedactor
 from .components import ComponentConfig, ComponentId, Delivery, Duration, Factory, Host, Refused
 
 __all__ = ["Consumer", "PipelineInfo", "FACTORIES"]
@@ -125,12 +126,10 @@ class PrivacyProcessor(Processor):
                  pipeline: PipelineInfo) -> None:
         super().__init__(cid, host, next, pipeline)
         self.redactor = Redactor(Policy.load(cfg.policy))
-        self._resource_cache: dict[bytes, bytes] = {}
+        self._walker = WireRedactor(self.redactor)  # this processor's own caches: resources, key plans, values
 
     def consume(self, request: Any, delivery: Delivery) -> Future | None:
-        if len(self._resource_cache) > 4096:
-            self._resource_cache.clear()
-        changed = redact_request(self.redactor, request, self._resource_cache)  # the one redaction entry point
+        changed = self._walker.redact_message(request, self.signal)  # the one redaction entry point
         if changed:
             self.host.metrics.add("redacted_values", changed, signal=self.signal, pipeline=self.pipeline.id)
         return self.next.consume(request, delivery)

@@ -44,6 +44,7 @@ from .shutdown import (
     resolve_handle_signals,
     resolve_shutdown_timeout,
 )
+from .wire_export import export_redaction
 
 __all__ = ["configure", "PrivacyProviders"]
 
@@ -165,6 +166,7 @@ def configure(
     set_global: bool = True,
     shutdown_timeout: float | None = None,
     handle_signals: bool | None = None,
+    redact_at: str | None = None,
 ) -> PrivacyProviders:
     """Set up tracer, logger and meter providers whose every exporter sees only redacted data.
 
@@ -185,6 +187,10 @@ def configure(
             ``OTEL_PRIVACY_SHUTDOWN_TIMEOUT`` or 5. What could not be sent by then is reported in one warning.
         handle_signals: chain SIGTERM/SIGINT handlers that flush before the app's own action (or the
             default one) runs; default ``OTEL_PRIVACY_HANDLE_SIGNALS``, else on when ``set_global``.
+        redact_at: ``export``: OTLP exporters redact each encoded request in their own thread with the gateway's
+            wire engine, nothing is copied per record on the app's thread; other exporters (console, extra ones)
+            get the privacy processors. ``processor``: the processors everywhere. Default
+            ``OTEL_PRIVACY_REDACT_AT``, else ``export`` where the compiled wire core is built.
     """
     redactor = Redactor(Policy.load(policy if policy is not None else os.environ.get("OTEL_PRIVACY_POLICY")))
     protocol = (protocol or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "http/protobuf").lower()
@@ -205,14 +211,16 @@ def configure(
         stop.deliveries.append(delivery)
         stop.exporters.append(accounted)
         return delivery, accounted
+    at_export = export_redaction(redactor, redact_at)
 
     if traces:
         tp = TracerProvider(resource=resource, shutdown_on_exit=False)
         result.tracer_provider = tp
         for exporter in _exporters("traces", protocol, endpoint, headers, console, span_exporters):
+            hooked = at_export(exporter, "traces")  # the OTLP exporter itself, before it is wrapped for accounting
             delivery, accounted = pipeline("traces", "span", exporter)
-            tp.add_span_processor(PrivacySpanProcessor(
-                CountingProcessor(BatchSpanProcessor(accounted), delivery), redactor=redactor))
+            processor = CountingProcessor(BatchSpanProcessor(accounted), delivery)
+            tp.add_span_processor(processor if hooked else PrivacySpanProcessor(processor, redactor=redactor))
         if set_global:
             trace.set_tracer_provider(tp)
 
@@ -220,9 +228,10 @@ def configure(
         lp = LoggerProvider(resource=resource, shutdown_on_exit=False)
         result.logger_provider = lp
         for exporter in _exporters("logs", protocol, endpoint, headers, console, log_exporters):
+            hooked = at_export(exporter, "logs")
             delivery, accounted = pipeline("logs", "log record", exporter)
-            lp.add_log_record_processor(PrivacyLogProcessor(
-                CountingProcessor(BatchLogRecordProcessor(accounted), delivery), redactor=redactor))
+            processor = CountingProcessor(BatchLogRecordProcessor(accounted), delivery)
+            lp.add_log_record_processor(processor if hooked else PrivacyLogProcessor(processor, redactor=redactor))
         if set_global:
             set_logger_provider(lp)
         if capture_logging:
@@ -232,7 +241,7 @@ def configure(
         interval = metric_export_interval_ms or int(os.environ.get("OTEL_METRIC_EXPORT_INTERVAL", "60000"))
         readers = [
             PeriodicExportingMetricReader(
-                RedactingMetricExporter(pipeline("metrics", "metric point", e)[1], redactor=redactor),
+                _metric_exporter(e, at_export(e, "metrics"), pipeline, redactor),
                 export_interval_millis=interval,
             )
             for e in _exporters("metrics", protocol, endpoint, headers, console, metric_exporters)
@@ -265,3 +274,9 @@ def _install_perf(result: PrivacyProviders, perf: Any, redactor: Redactor) -> No
         result.extras.append(install_perf(result.tracer_provider, result.meter_provider, cfg, redactor))
     except Exception as exc:  # noqa: BLE001
         _log.warning("otel-privacy: performance capture not installed: %r", exc)
+
+
+def _metric_exporter(exporter: Any, hooked: bool, pipeline: Any, redactor: Redactor) -> Any:
+    """Accounted, and behind the metrics redaction unless the exporter redacts each request it sends."""
+    accounted = pipeline("metrics", "metric point", exporter)[1]
+    return accounted if hooked else RedactingMetricExporter(accounted, redactor=redactor)
