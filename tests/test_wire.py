@@ -90,7 +90,7 @@ def _faces() -> list[str]:
 
 @pytest.mark.parametrize("signal", sorted(REQUESTS))
 @pytest.mark.parametrize("policy", POLICIES)
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_wire_output_equals_the_reference(policy, signal, data):
     """Each generated request through both faces: each equals the reference, and the two are byte-identical."""
@@ -227,7 +227,7 @@ def test_fuzzed_requests_raise_wire_error_exactly_when_protobuf_refuses_them(fac
     seeds = [(s, r.SerializeToString()) for s, r in build_requests(corpus).items()]
     p = Pair("default", face)
     refused = accepted = 0
-    for i in range(1500 if face == "c" else 600):
+    for i in range(900 if face == "c" else 400):
         signal, data = seeds[i % len(seeds)]
         data = _mutate(rnd, data)
         try:
