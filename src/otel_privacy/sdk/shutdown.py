@@ -91,7 +91,8 @@ class Delivery:
 
 
 class CountingProcessor:
-    """Between the privacy processor and the batch processor: counts what enters the queue."""
+    """In front of the batch processor (behind the privacy processor, where records are redacted as copies):
+    counts what enters the queue. Where the exporter redacts at export it sits on the provider itself."""
 
     def __init__(self, downstream: Any, delivery: Delivery) -> None:
         self.downstream = downstream
@@ -99,6 +100,12 @@ class CountingProcessor:
 
     def on_start(self, span: Any, parent_context: Any = None) -> None:
         self.downstream.on_start(span, parent_context=parent_context)
+
+    def _on_ending(self, span: Any) -> None:
+        # SDK >= 1.33 calls this on every processor of the provider while the span is still writable
+        hook = getattr(self.downstream, "_on_ending", None)
+        if hook is not None:
+            hook(span)
 
     def on_end(self, span: Any) -> None:
         if span.context is not None and span.context.trace_flags.sampled:  # the batch processor drops the rest
