@@ -38,7 +38,7 @@ def test_configure_perf_end_to_end_through_the_privacy_processor(tmp_path):
         providers.force_flush()
         spans = {s.name: s for s in exporter.get_finished_spans()}
         req = spans["request"]
-        assert req.attributes[PREFIX + "cpu.thread_ms"] > 0 and req.attributes["otel_privacy.policy"]
+        assert req.attributes[PREFIX + "cpu.thread_ms"] > 0 and req.resource.attributes["otel_privacy.policy"]
         inner = next(s for n, s in spans.items() if n.endswith("work"))
         assert any(e.name == "otel_privacy.profile" for e in inner.events)  # samples go to the innermost span
         assert inner.attributes["otel_privacy.args.password.value"] == "REDACTED"

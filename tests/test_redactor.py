@@ -119,7 +119,7 @@ def test_span_summary_counts_every_change_and_names_the_policy(redactor):
     )
     assert out.count == 5
     assert out.attributes[COUNT_KEY] == 5
-    assert out.attributes[POLICY_KEY] == redactor.fingerprint
+    assert POLICY_KEY not in out.attributes  # once per resource instead (below)
     assert out.events[0][1]["exception.message"] == "token for REDACTED"
     assert re.fullmatch(r"u_[0-9a-f]{16}", out.links[0]["peer.email"])  # an e-mail key: a pseudonym
     assert out.status_description == "failed for REDACTED"
@@ -220,3 +220,26 @@ def test_a_nan_metric_attribute_is_kept_and_not_counted():
 
     out = redact_point(Redactor("default"), {"ratio": float("nan"), "region": "eu"})
     assert out.count == 0 and math.isnan(out.attributes["ratio"])
+
+
+SUMMARY_PLACEMENT = [
+    # (name, summary options, count on a changed record, count on an unchanged one, policy on records, on resources)
+    ("default: count where redacted, policy on the resource", {}, 1, None, False, True),
+    ("count on every record", {"count": "always"}, 1, 0, False, True),
+    ("policy on every record", {"policy": "record"}, 1, None, True, False),
+    ("the placement before the option", {"count": "always", "policy": "record"}, 1, 0, True, False),
+]
+
+
+@pytest.mark.parametrize(("options", "changed", "unchanged", "on_record", "on_resource"),
+                         [c[1:] for c in SUMMARY_PLACEMENT], ids=[c[0] for c in SUMMARY_PLACEMENT])
+def test_where_the_record_summary_goes(options, changed, unchanged, on_record, on_resource):
+    r = Redactor({"summary": options})
+    red = r.redact_span("s", {"note": "mail bob@example.com"}).attributes
+    plain = r.redact_span("s", {"note": "fine"}).attributes
+    assert red.get(COUNT_KEY) == changed and plain.get(COUNT_KEY) == unchanged
+    assert (POLICY_KEY in red, POLICY_KEY in plain) == (on_record, on_record)
+    assert (r.redact_resource({"service.name": "svc"}).get(POLICY_KEY) == r.fingerprint) is on_resource
+    assert POLICY_KEY not in r.redact_scope({"lib.note": "x"})
+    off = Redactor({"summary": options, "record_summary": False})
+    assert off.record_summary(off.new_record()) == {} and off.resource_summary() == {}

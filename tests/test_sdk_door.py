@@ -30,6 +30,7 @@ from otel_privacy import (
     configure,
 )
 from otel_privacy.demo import PLANTED, CaptureReceiver, run_scenario, start_shop
+from otel_privacy.otlp import kv_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,7 +95,11 @@ def test_configure_exports_only_redacted_bytes_over_otlp_http(receiver):
     assert attrs["note"] == "owner REDACTED"
     assert attrs["db.password"] == "REDACTED"
     assert attrs["otel_privacy.redacted.count"] >= 6
-    assert attrs["otel_privacy.policy"] == providers.redactor.fingerprint
+    # the policy fingerprint is on the resource, once, not on every span (Policy.summary.policy = "resource")
+    assert "otel_privacy.policy" not in attrs
+    resources = [kv_to_dict(rs.resource.attributes) for body in receiver.bodies["traces"]
+                 for rs in ExportTraceServiceRequest.FromString(body).resource_spans]
+    assert resources and all(r["otel_privacy.policy"] == providers.redactor.fingerprint for r in resources)
     assert b"checkout-svc" in wire  # the service name is useful and kept
     assert any("REDACTED" in str(b) for b in receiver.log_bodies())
 
@@ -298,3 +303,23 @@ print(",".join(sorted({{m.split(".")[0] if not m.startswith("otel_privacy") else
     loaded = set(res.stdout.strip().split(","))
     assert "otel_privacy.sdk" in loaded and receiver.spans()  # it really ran and exported
     assert not loaded & {"aiohttp", "rich", "otel_privacy.gateway", "otel_privacy.audit"}, loaded
+
+
+def test_the_processor_passes_on_spans_it_need_not_change():
+    """A span with nothing to redact is not copied: the span itself goes on when the resource is unchanged too,
+    else a copy that shares the span's own attributes and carries the redacted resource (the policy on it)."""
+    for policy, same_object in (({"record_summary": False}, True), ("default", False)):
+        raw, redacted = InMemorySpanExporter(), InMemorySpanExporter()
+        tp = TracerProvider(resource=Resource.create({"service.name": "svc"}))
+        tp.add_span_processor(SimpleSpanProcessor(raw))
+        tp.add_span_processor(PrivacySpanProcessor(SimpleSpanProcessor(redacted), redactor=Redactor(policy)))
+        tracer = tp.get_tracer("t")
+        with tracer.start_as_current_span("GET /health") as span:
+            span.set_attribute("http.request.method", "GET")
+        with tracer.start_as_current_span("notify") as span:
+            span.set_attribute("note", "mail bob@example.com")
+        (plain_in, secret_in), (plain_out, secret_out) = raw.get_finished_spans(), redacted.get_finished_spans()
+        assert (plain_out is plain_in) is same_object
+        assert dict(plain_out.attributes) == dict(plain_in.attributes)
+        assert secret_out is not secret_in and secret_out.attributes["note"] == "mail REDACTED"
+        assert ("otel_privacy.policy" in plain_out.resource.attributes) is not same_object

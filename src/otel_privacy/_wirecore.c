@@ -198,7 +198,8 @@ typedef struct {
     PyObject *engine, *wire_error;
     PyObject *m_key, *m_str_value, *m_any_value, *m_name, *m_text, *m_body, *m_resource, *m_scope,
              *m_merge, *m_hash_key;
-    int summary;
+    int summary_count;           /* 0: never, 1: where something changed, 2: always */
+    int summary_policy_record, resource_summary;
     PyObject *fingerprint_any;   /* bytes: AnyValue{string_value: fingerprint} */
     PyObject *any_replacement;   /* bytes: AnyValue{string_value: replacement} */
     PyObject *replacement;       /* bytes: the replacement, UTF-8 */
@@ -1421,27 +1422,36 @@ redact_entries(Req *r, Entries *es, Rec *rec, Appended *app)
 
 static PyObject *S_COUNT_KEY, *S_POLICY_KEY;
 
-/* The record summary (count, policy) appended; a record that already has them goes to the Python walker. */
+static int
+has_key(Req *r, Entries *es, PyObject *key)
+{
+    for (size_t i = 0; i < es->n; i++) {
+        if (key_is(r, &es->v[i], PyBytes_AS_STRING(key), (size_t)PyBytes_GET_SIZE(key)))
+            return 1;
+    }
+    return 0;
+}
+
+/* Redactor.record_summary appended; a record that already has a key it writes goes to the Python walker. */
 static int
 add_summary(Req *r, Entries *es, Rec *rec, Appended *app)
 {
     Walker *w = r->w;
-    if (!w->summary)
-        return OK;
-    for (size_t i = 0; i < es->n; i++) {
-        if (key_is(r, &es->v[i], PyBytes_AS_STRING(S_COUNT_KEY), (size_t)PyBytes_GET_SIZE(S_COUNT_KEY)) ||
-            key_is(r, &es->v[i], PyBytes_AS_STRING(S_POLICY_KEY), (size_t)PyBytes_GET_SIZE(S_POLICY_KEY)))
-            return BAIL;
+    int count = w->summary_count == 2 || (w->summary_count == 1 && rec->count > 0);
+    if ((count && has_key(r, es, S_COUNT_KEY)) || (w->summary_policy_record && has_key(r, es, S_POLICY_KEY)))
+        return BAIL;
+    int rc = OK;
+    if (count) {
+        uint8_t any[11];
+        any[0] = 0x18;
+        put_varint_at(any + 1, (uint64_t)rec->count);
+        PyObject *v = PyBytes_FromStringAndSize((const char *)any, 1 + (Py_ssize_t)varint_size((uint64_t)rec->count));
+        if (v == NULL)
+            return ERR;
+        rc = appended_add(app, S_COUNT_KEY, v);
+        Py_DECREF(v);
     }
-    uint8_t any[11];
-    any[0] = 0x18;
-    put_varint_at(any + 1, (uint64_t)rec->count);
-    PyObject *count = PyBytes_FromStringAndSize((const char *)any, 1 + (Py_ssize_t)varint_size((uint64_t)rec->count));
-    if (count == NULL)
-        return ERR;
-    int rc = appended_add(app, S_COUNT_KEY, count);
-    Py_DECREF(count);
-    if (rc == OK)
+    if (rc == OK && w->summary_policy_record)
         rc = appended_add(app, S_POLICY_KEY, w->fingerprint_any);
     return rc;
 }
@@ -2059,10 +2069,12 @@ walk_metric(Req *r, Buf *o, size_t s, size_t e, int depth)
 static int
 via_engine(Req *r, Buf *o, PyObject *method, const Field *x, int type, int depth)
 {
-    int rc = validate_message(r, type, x->vs, x->ve, depth);
+    int rc = x ? validate_message(r, type, x->vs, x->ve, depth) : OK;
     if (rc != OK)
         return rc;
-    PyObject *raw = PyBytes_FromStringAndSize((const char *)r->buf + x->vs, (Py_ssize_t)(x->ve - x->vs));
+    /* no field: a resource group without a resource, which the reference gives the resource summary */
+    PyObject *raw = x ? PyBytes_FromStringAndSize((const char *)r->buf + x->vs, (Py_ssize_t)(x->ve - x->vs))
+                      : PyBytes_FromStringAndSize("", 0);
     if (raw == NULL)
         return ERR;
     PyObject *args[1] = {raw};
@@ -2142,6 +2154,8 @@ walk_group(Req *r, Buf *o, size_t s, size_t e, int depth, int signal)
                 rc = copy_field(r, o, x);
         }
     }
+    if (rc == OK && resource == NULL && r->w->resource_summary)
+        rc = via_engine(r, o, r->w->m_resource, NULL, M_RESOURCE, depth + 1);
     fields_free(&f);
     return rc;
 }
@@ -2273,11 +2287,21 @@ Walker_init(Walker *w, PyObject *args, PyObject *kwds)
     METHOD(m_merge, "merge_actions");
     METHOD(m_hash_key, "hash_key");
 #undef METHOD
-    PyObject *summary = PyObject_GetAttrString(engine, "summary");
-    if (summary == NULL)
+    PyObject *v0;
+    if ((v0 = PyObject_GetAttrString(engine, "summary_count")) == NULL)
         return -1;
-    w->summary = PyObject_IsTrue(summary);
-    Py_DECREF(summary);
+    w->summary_count = (int)PyLong_AsLong(v0);
+    Py_DECREF(v0);
+    if ((v0 = PyObject_GetAttrString(engine, "summary_policy_record")) == NULL)
+        return -1;
+    w->summary_policy_record = PyObject_IsTrue(v0);
+    Py_DECREF(v0);
+    if ((v0 = PyObject_GetAttrString(engine, "resource_summary")) == NULL)
+        return -1;
+    w->resource_summary = PyObject_IsTrue(v0);
+    Py_DECREF(v0);
+    if (PyErr_Occurred())
+        return -1;
     PyObject *fp = PyObject_GetAttrString(engine, "fingerprint");
     if (fp == NULL)
         return -1;

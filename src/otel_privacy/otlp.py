@@ -114,7 +114,8 @@ def set_kv(container: Any, values: Mapping[str, Any], before: Mapping[str, Any] 
 def _redact_resource(redactor: Redactor, resource: Any, cache: dict) -> None:
     # Resources repeat across requests from the same service: cache by serialized bytes. The cache
     # belongs to one redactor (its caller's): it maps this redactor's input to this redactor's output.
-    if not resource.attributes:
+    # A resource without attributes still gets the resource summary (the policy fingerprint), if any.
+    if not resource.attributes and not redactor.resource_summary():
         return
     raw = resource.SerializeToString(deterministic=True)
     done = cache.get(raw)
@@ -134,7 +135,7 @@ def _redact_scope(redactor: Redactor, scope: Any, cache: dict) -> None:
     raw = ("scope", scope.SerializeToString(deterministic=True))
     done = cache.get(raw)
     if done is None:
-        set_kv(scope.attributes, redactor.redact_resource(kv_to_dict(scope.attributes)))
+        set_kv(scope.attributes, redactor.redact_scope(kv_to_dict(scope.attributes)))
         if len(cache) >= 1024:  # bounded: refills with what is current
             cache.clear()
         cache[raw] = scope.SerializeToString(deterministic=True)

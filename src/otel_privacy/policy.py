@@ -255,6 +255,18 @@ class IpOptions(BaseModel):
     ipv6_prefix: int = Field(48, ge=0, le=128)
 
 
+class SummaryOptions(BaseModel):
+    """Where a door writes what it did: a few bytes per record add up over millions of spans."""
+
+    model_config = ConfigDict(**_STRICT)
+    count: Literal["redacted", "always"] = Field(
+        "redacted", description="`otel_privacy.redacted.count` on records where something was redacted (`redacted`) "
+        "or on every record, 0 included (`always`, the placement before this option).")
+    policy: Literal["resource", "record"] = Field(
+        "resource", description="`otel_privacy.policy` once per resource (`resource`) or on every record "
+        "(`record`, the placement before this option).")
+
+
 class Policy(BaseModel):
     """A compiled-ready privacy policy. Build with :meth:`load`, :meth:`from_dict` or :meth:`preset`."""
 
@@ -276,8 +288,9 @@ class Policy(BaseModel):
     )
     default_action: Action = "text"
     record_summary: bool = Field(
-        True, description="Add otel_privacy.redacted.count and otel_privacy.policy to records."
+        True, description="Add otel_privacy.redacted.count and otel_privacy.policy (where: see `summary`)."
     )
+    summary: SummaryOptions = Field(default_factory=SummaryOptions)
     max_value_length: int = Field(16384, ge=16, description="Longer strings are truncated after scrubbing.")
     text: TextOptions = Field(default_factory=TextOptions)
     url: UrlOptions = Field(default_factory=UrlOptions)

@@ -391,14 +391,33 @@ class Redactor:
         return None
 
     def redact_resource(self, attributes: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Resource and scope attributes: redacted like any attributes, without a per-record summary."""
+        """Resource attributes: redacted like any attributes, plus the :meth:`resource_summary`."""
+        out = self.redact_attributes(attributes)
+        out.update(self.resource_summary())
+        return out
+
+    def redact_scope(self, attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Instrumentation scope attributes: redacted like any attributes, without a summary."""
         return self.redact_attributes(attributes)
 
     def record_summary(self, record: RecordContext) -> dict[str, Any]:
-        """Attributes a door adds to every redacted record: the count and the policy fingerprint."""
+        """Attributes a door adds to a record: the count of values changed (by default only where something
+        was) and the policy fingerprint (by default on the resource instead; see ``Policy.summary``)."""
         if not self.enabled or not self.policy.record_summary:
             return {}
-        return {COUNT_KEY: record.count, POLICY_KEY: self.fingerprint}
+        where = self.policy.summary
+        out: dict[str, Any] = {}
+        if record.count or where.count == "always":
+            out[COUNT_KEY] = record.count
+        if where.policy == "record":
+            out[POLICY_KEY] = self.fingerprint
+        return out
+
+    def resource_summary(self) -> dict[str, Any]:
+        """Attributes a door adds to every resource: the policy fingerprint, unless it goes on every record."""
+        if not self.enabled or not self.policy.record_summary or self.policy.summary.policy != "resource":
+            return {}
+        return {POLICY_KEY: self.fingerprint}
 
     def truncate_ip(self, value: str) -> str | None:
         return truncate_ip(value, self._ip4, self._ip6)

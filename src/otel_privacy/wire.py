@@ -39,7 +39,7 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from .otlp import any_to_py, kv_to_dict, py_to_any, redact_request, set_kv
 from .otlp_json import REQUEST_TYPES
 from .otlp_walk import count_records, signal_of
-from .redactor import COUNT_KEY, DROP, POLICY_KEY, RecordContext, Redactor, _Plan, _unique
+from .redactor import DROP, RecordContext, Redactor, _Plan, _unique
 
 __all__ = ["WireError", "WireRedactor", "WireResult", "compiled_core_available"]
 
@@ -217,7 +217,12 @@ class _Engine:
     def __init__(self, redactor: Redactor) -> None:
         self.r = redactor
         self.enabled = redactor.enabled
-        self.summary = redactor.enabled and redactor.policy.record_summary
+        summary = redactor.enabled and redactor.policy.record_summary
+        where = redactor.policy.summary
+        # what the C core writes itself: the count (0: never, 1: where something changed, 2: always), the policy
+        self.summary_count = 0 if not summary else 2 if where.count == "always" else 1
+        self.summary_policy_record = summary and where.policy == "record"
+        self.resource_summary = bool(redactor.resource_summary())
         self.fingerprint = redactor.fingerprint
         self._cache: dict[Any, bytes] = {}  # resource and scope bytes → redacted bytes
         self._lock = threading.Lock()
@@ -295,20 +300,22 @@ class _Engine:
 
     # -- resource and scope: redacted once, cached by their bytes --------------------------------
     def resource(self, raw: bytes) -> bytes:
-        return self._cached(raw, raw, Resource)
+        """A resource (``b""`` for a resource group without one) with its attributes redacted and the
+        resource summary added."""
+        return self._cached(raw, raw, Resource, self.r.redact_resource, self.resource_summary)
 
     def scope(self, raw: bytes) -> bytes:
-        return self._cached(("scope", raw), raw, InstrumentationScope)
+        return self._cached(("scope", raw), raw, InstrumentationScope, self.r.redact_scope, False)
 
-    def _cached(self, key: Any, raw: bytes, cls: Any) -> bytes:
+    def _cached(self, key: Any, raw: bytes, cls: Any, redact: Callable[[Any], dict], always: bool) -> bytes:
         """As the reference caches them (one bounded dict, cleared when full), so both redact the same ones."""
         done = self._cache.get(key)
         if done is not None:
             return done
         msg = cls.FromString(raw)
-        if not msg.attributes:
+        if not msg.attributes and not always:
             return raw
-        set_kv(msg.attributes, self.r.redact_resource(kv_to_dict(msg.attributes)))
+        set_kv(msg.attributes, redact(kv_to_dict(msg.attributes)))
         done = msg.SerializeToString()
         with self._lock:
             if len(self._cache) >= 1024:
@@ -407,7 +414,7 @@ class _PyWalker:
         """A resource group (``ResourceSpans`` …): the resource through the engine's cache, then its scope groups."""
         parts = []
         fields = _fields(buf, s, e)
-        _single(fields, 1)
+        resource = _single(fields, 1)
         for fn, wt, ts, vs, ve in fields:
             if wt == 2 and fn == 1:
                 parts.append(_len_field(b"\x0a", self.e.resource(buf[vs:ve])))
@@ -415,6 +422,8 @@ class _PyWalker:
                 parts.append(_len_field(b"\x12", scope_group(buf, vs, ve)))
             else:
                 parts.append(buf[ts:ve])
+        if resource is None and self.e.resource_summary:  # the reference gives every group a resource then
+            parts.append(_len_field(b"\x0a", self.e.resource(b"")))
         return b"".join(parts)
 
     def _scope_group(self, buf: bytes, s: int, e: int, item: Callable[[bytes, int, int], bytes]) -> bytes:
@@ -494,9 +503,8 @@ class _PyWalker:
         return before, out
 
     def _summary(self, rec: RecordContext, out: dict) -> None:
-        if self.e.summary:
-            out[COUNT_KEY] = _New(rec.count, None, None)
-            out[POLICY_KEY] = _New(self.e.fingerprint, None, None)
+        for key, value in self.e.r.record_summary(rec).items():
+            out[key] = _New(value, None, None)
 
     def _emit_entries(self, buf: bytes, entries: list[_Entry], before: dict, out: dict,
                       tag: bytes) -> tuple[dict[int, bytes | None], list[bytes]]:

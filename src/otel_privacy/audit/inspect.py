@@ -85,8 +85,9 @@ def inspect_batches(batches: list[Batch], redactor: Redactor, *, assume_sent: bo
     stats = redactor.snapshot_stats()
     rules: Counter[str] = Counter({k: v - before_stats.get(k, 0) for k, v in stats.items()
                                    if v - before_stats.get(k, 0) > 0 and k != "errors"})
-    if already:
-        rules = Counter(s.attributes.get(POLICY_KEY, "?") for s in spans)
+    if already:  # the policy each record went through: on the record, or (by default) on its resource
+        rules = Counter(_policy_of(rg, span) for batch in batches if batch.signal == "traces"
+                        for rg, _, span in iter_items("traces", batch.request))
     by_id = {s.span_id: s for s in spans}
     traces: dict[str, list[SpanView]] = defaultdict(list)
     for s in sorted(spans, key=lambda s: s.start):
@@ -106,11 +107,19 @@ def _body(lr: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=repr)
 
 
+def _policy_of(resource_group: Any, record: Any) -> str:
+    for kvs in (record.attributes, resource_group.resource.attributes):
+        for kv in kvs:
+            if kv.key == POLICY_KEY:
+                return kv.value.string_value
+    return "?"
+
+
 def _looks_redacted(batches: list[Batch]) -> bool:
     for batch in batches:
         if batch.signal == "traces":
-            for _, _, span in iter_items("traces", batch.request):
-                return any(kv.key == POLICY_KEY for kv in span.attributes)
+            for rg, _, span in iter_items("traces", batch.request):
+                return _policy_of(rg, span) != "?"
     return False
 
 

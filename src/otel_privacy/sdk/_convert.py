@@ -90,7 +90,9 @@ class RecordCopier:
         hit = self._resources.get(id(resource))
         if hit is not None and hit[0] is resource:
             return hit[1]
-        redacted = Resource(self.redactor.redact_resource(resource.attributes), resource.schema_url)
+        attributes = self.redactor.redact_resource(resource.attributes)
+        # unchanged (nothing to redact, no summary on resources): the original, so spans need no copy for it
+        redacted = resource if attributes == dict(resource.attributes) else Resource(attributes, resource.schema_url)
         if len(self._resources) < 256:  # providers have one resource; bound it anyway
             self._resources[id(resource)] = (resource, redacted)  # keep the original alive: ids stay unique
         return redacted
@@ -101,41 +103,53 @@ class RecordCopier:
         hit = self._scopes.get(id(scope))
         if hit is not None and hit[0] is scope:
             return hit[1]
-        redacted = InstrumentationScope(scope.name, scope.version, scope.schema_url,
-                                        self.redactor.redact_resource(scope.attributes))
+        attributes = self.redactor.redact_scope(scope.attributes)
+        redacted = scope if attributes == dict(scope.attributes) else InstrumentationScope(
+            scope.name, scope.version, scope.schema_url, attributes)
         if len(self._scopes) < 1024:
             self._scopes[id(scope)] = (scope, redacted)
         return redacted
 
     def span(self, span: ReadableSpan) -> ReadableSpan:
+        """The span redacted: a copy where anything changed, the span itself where nothing did."""
         r = self.redactor
         status = span.status
         src_events, src_links = span.events, span.links
-        out = r.redact_span(
-            span.name,
-            _plain(getattr(span, "_attributes", None)) or span.attributes,
-            [(ev.name, _plain(ev.attributes)) for ev in src_events],
-            [_plain(link.attributes) for link in src_links],
-            status.description,
-        )
-        events = [Event(name, attrs, ev.timestamp) for ev, (name, attrs) in zip(src_events, out.events)]
-        links = [Link(link.context, attrs) for link, attrs in zip(src_links, out.links)]
-        if out.status_description != status.description:
-            status = Status(status.status_code, out.status_description)
+        src_attrs = _plain(getattr(span, "_attributes", None)) or span.attributes
+        src_event_attrs = [_plain(ev.attributes) for ev in src_events]
+        src_link_attrs = [_plain(link.attributes) for link in src_links]
+        out = r.redact_span(span.name, src_attrs, [(ev.name, a) for ev, a in zip(src_events, src_event_attrs)],
+                            src_link_attrs, status.description)
+        resource = self.resource(span.resource)
+        scope = self.scope(span.instrumentation_scope)
+        # nothing changed (no value counted, no attribute derived or added): pass the span's own parts on
+        same = out.count == 0 and len(out.attributes) == len(src_attrs or ()) and all(
+            len(a) == len(b or ()) for (_, a), b in zip(out.events, src_event_attrs)) and all(
+            len(a) == len(b or ()) for a, b in zip(out.links, src_link_attrs))
+        if same:
+            if resource is span.resource and scope is span.instrumentation_scope:
+                return span
+            attributes, events, links = span.attributes, src_events, src_links
+        else:
+            attributes = out.attributes
+            events = [Event(name, attrs, ev.timestamp) for ev, (name, attrs) in zip(src_events, out.events)]
+            links = [Link(link.context, attrs) for link, attrs in zip(src_links, out.links)]
+            if out.status_description != status.description:
+                status = Status(status.status_code, out.status_description)
         return _RedactedReadableSpan(
             (span.dropped_attributes, span.dropped_events, span.dropped_links),
             name=out.name,
             context=span.context,
             parent=span.parent,
-            resource=self.resource(span.resource),
-            attributes=out.attributes,
+            resource=resource,
+            attributes=attributes,
             events=events,
             links=links,
             kind=span.kind,
             status=status,
             start_time=span.start_time,
             end_time=span.end_time,
-            instrumentation_scope=self.scope(span.instrumentation_scope),
+            instrumentation_scope=scope,
         )
 
     def _log_record(self, lr: Any) -> Any:
