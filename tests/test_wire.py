@@ -313,11 +313,34 @@ assert not walker.compiled
 corpus = Corpus()
 out = b"".join(walker.redact(s, r.SerializeToString()).data for s, r in build_requests(corpus).items())
 assert corpus.leaks(out) == [] and b"corpus-svc" in out
+from otel_privacy import PrivacySpanProcessor, configure
+providers = configure("default", service_name="svc", endpoint="http://127.0.0.1:9", set_global=False,
+                      metrics_enabled=False, logs=False)  # the processors redact: the Python walker is not the fast path
+assert any(isinstance(p, PrivacySpanProcessor) for p in providers.tracer_provider._active_span_processor._span_processors)
+providers.shutdown()
 print("ok")
 """
+    tests = os.path.dirname(os.path.abspath(__file__))  # for leak_corpus
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         env=dict(os.environ))
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")])))
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
+
+
+def test_the_build_goes_on_without_a_compiler(tmp_path):
+    # `pip install` on a machine without a C compiler: both extensions fail to build, the build does not
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--build-lib", str(tmp_path / "lib"),
+                          "--build-temp", str(tmp_path / "tmp")], cwd=root, capture_output=True, text=True,
+                         timeout=120, env=dict(os.environ, CC="/bin/false", LDSHARED="/bin/false"))
+    assert res.returncode == 0, res.stderr
+    for extension in ("otel_privacy.perf._speedups", "otel_privacy._wirecore"):
+        assert f'building extension "{extension}" failed' in res.stderr
+    assert not list(tmp_path.rglob("*.so"))
 
 
 def test_the_core_built_without_openssl_asks_the_engine_for_pseudonyms(tmp_path, monkeypatch):

@@ -8,12 +8,14 @@ result is the gateway's by construction (the parity test of the processors keeps
 :func:`redact_at_export` hooks an exporter of ``opentelemetry-exporter-otlp`` (HTTP or gRPC) where it
 has its encoded request in hand; it returns False for any other exporter (console, a vendor's, a
 version whose internals differ), and the caller redacts with the processors instead. A request that
-cannot be redacted is not sent (the export fails and is counted; the application never sees it).
+cannot be redacted is not sent: the exporter returns its FAILURE result, as for a backend that refused
+it (counted as failed by the SDK and the loss report, logged once), and nothing is raised to the caller.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from ..otlp_json import REQUEST_TYPES
@@ -29,6 +31,16 @@ class ExportRedactionFailed(RuntimeError):
     """An encoded request could not be redacted, so it was not sent (fail closed)."""
 
 
+@dataclass(frozen=True)
+class _NotSent:
+    """What the OTLP/HTTP client returns for an attempt that failed without a response (its result's fields)."""
+
+    error: Exception
+    success: bool = False
+    status_code: int | None = None
+    reason: str | None = "not redacted, not sent"
+
+
 class _RedactingHttpClient:
     """The OTLP/HTTP exporter's transport, with each serialized request redacted before it goes out."""
 
@@ -36,7 +48,11 @@ class _RedactingHttpClient:
         self._inner, self._walker, self._signal, self._safety = inner, walker, signal, safety
 
     def export(self, data: bytes, *args: Any, **kwargs: Any) -> Any:
-        return self._inner.export(_redacted(self._walker, self._signal, data, self._safety), *args, **kwargs)
+        try:
+            redacted = _redacted(self._walker, self._signal, data, self._safety)
+        except ExportRedactionFailed as exc:  # the exporter reports FAILURE, as for a refused request
+            return _NotSent(exc)
+        return self._inner.export(redacted, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:  # shutdown, session, … as the exporter expects them
         return getattr(self._inner, name)
@@ -66,7 +82,9 @@ def redact_at_export(exporter: Any, signal: str, walker: WireRedactor, safety: S
         return True
     if module.startswith("opentelemetry.exporter.otlp.proto.grpc."):
         translate = getattr(exporter, "_translate_data", None)
-        if translate is None:
+        export = getattr(exporter, "export", None)
+        failure = getattr(getattr(exporter, "_result", None), "FAILURE", None)
+        if translate is None or export is None or failure is None:
             return False
         request_type = REQUEST_TYPES[signal]
 
@@ -75,7 +93,14 @@ def redact_at_export(exporter: Any, signal: str, walker: WireRedactor, safety: S
             encoded = translate(data, *args, **kwargs).SerializeToString()
             return request_type.FromString(_redacted(walker, signal, encoded, safety))
 
-        exporter._translate_data = _translate_data
+        def export_or_fail(data: Any, *args: Any, **kwargs: Any) -> Any:
+            # on the instance, in front of every export path (the log exporter calls the mixin's _export directly)
+            try:
+                return export(data, *args, **kwargs)
+            except ExportRedactionFailed:  # not sent: the exporter's FAILURE, nothing raised to the SDK or the app
+                return failure
+
+        exporter._translate_data, exporter.export = _translate_data, export_or_fail
         return True
     return False
 
