@@ -102,13 +102,14 @@ def attribute_breakdown(n: int = 3000) -> dict[str, float]:
     return out
 
 
-def start_gateway(cfg: dict, tmp: str) -> tuple[subprocess.Popen, int]:
+def start_gateway(cfg: dict, tmp: str, workers: int = 1) -> tuple[subprocess.Popen, int]:
+    """A gateway process (one worker unless asked: CPU per span is read from that one process)."""
     port = free_port()
     cfg["receivers"]["otlp"]["protocols"]["http"]["endpoint"] = f"127.0.0.1:{port}"
     path = Path(tmp) / f"gw-{port}.yaml"
     path.write_text(yaml.safe_dump(cfg))
-    proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(path),
+                             "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
             if requests.get(f"http://127.0.0.1:{port}/health", timeout=0.5).status_code == 200:

@@ -31,7 +31,7 @@ def _write_config(path, http_port: int, backend: str, storage: str | None) -> No
 
 def _start(config_path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(config_path),
-                             "--drain-timeout", "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             "--drain-timeout", "10", "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=dict(os.environ))
 
 

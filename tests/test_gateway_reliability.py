@@ -307,7 +307,7 @@ def test_shutdown_with_requests_in_flight_logs_no_pending_task_errors(tmp_path):
         "service": {"pipelines": {"traces": {"receivers": ["otlp"], "processors": ["privacy", "batch"],
                                              "exporters": ["debug"]}}},
     }))
-    proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(cfg)],
+    proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(cfg), "--workers", "1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ))
     sockets = []
     try:

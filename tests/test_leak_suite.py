@@ -90,7 +90,7 @@ def test_gateway_door_as_a_process_over_grpc_and_http(tmp_path):
             "service": {"pipelines": {s: {"receivers": ["otlp"], "processors": ["privacy"], "exporters": ["otlp"]}
                                       for s in methods}},
         }))
-        proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(cfg)],
+        proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(cfg), "--workers", "1"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ))
         try:
             wait_until_serving(f"http://127.0.0.1:{http_port}/health", proc, lambda: proc.stderr.read().decode())

@@ -163,7 +163,8 @@ class GatewayDoor:
         path = Path(self._tmp.name) / "gateway.yaml"
         path.write_text(yaml.safe_dump(cfg))
         log = open(self._log, "wb")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(path)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(path),
+                                      "--workers", "1"],
                                      stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
         log.close()
         wait_until_serving(f"http://127.0.0.1:{self.port}/health", self.proc, self.output)

@@ -223,6 +223,7 @@ class OtlpReceiver:
         self._executor: Any = None
         self._draining: Callable[[], bool] = lambda: False
         self._errors_logged: set[str] = set()
+        self.reuse_port = False  # gateway --workers N: every worker binds the same ports (SO_REUSEPORT)
 
     def attach(self, signal: str, pipeline: Any) -> None:
         self.consumers.setdefault(signal, []).append(pipeline)
@@ -323,7 +324,7 @@ class OtlpReceiver:
         host, port = split_host_port(proto.endpoint)
         # No maximum_concurrent_rpcs: the receiver's own gate refuses first, with RetryInfo.
         server = aio.server(options=[("grpc.max_receive_message_length", self.cfg.max_decompressed_bytes),
-                                     ("grpc.so_reuseport", 0)])
+                                     ("grpc.so_reuseport", int(self.reuse_port))])
         for signal in self.consumers:
             server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
                 GRPC_SERVICES[signal], {"Export": self._grpc_handler(signal)}),))
@@ -421,7 +422,8 @@ class OtlpReceiver:
                 ssl_ctx.verify_mode = ssl.CERT_REQUIRED
         host, port = split_host_port(proto.endpoint)
         try:
-            self._runner, self.http_port = await serve_http(self._http_app(add_ops_routes), host, port, ssl_ctx)
+            self._runner, self.http_port = await serve_http(self._http_app(add_ops_routes), host, port, ssl_ctx,
+                                                         reuse_port=self.reuse_port)
         except OSError as exc:
             raise OSError(f"receiver {self.id}: cannot bind OTLP/HTTP to {proto.endpoint}: {exc}") from None
 
@@ -442,15 +444,18 @@ class OtlpReceiver:
                 await self._runner.cleanup()
 
 
-async def serve_http(app: Any, host: str, port: int, ssl_context: Any = None) -> tuple[Any, int]:
-    """Serve ``app`` on ``host:port``; returns the runner and the bound port."""
+async def serve_http(app: Any, host: str, port: int, ssl_context: Any = None,
+                     reuse_port: bool = False) -> tuple[Any, int]:
+    """Serve ``app`` on ``host:port``; returns the runner and the bound port (``reuse_port``: shared with the
+    other workers of the gateway)."""
     from aiohttp import web
 
     # auto_decompress=False: the receiver decompresses itself, with its own limit (gzip bombs);
     # shutdown_timeout: in-flight requests get a short grace at stop, never a minute.
     runner = web.AppRunner(app, access_log=None, handle_signals=False, auto_decompress=False, shutdown_timeout=2.0)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, reuse_address=True)
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, reuse_address=True,
+                       reuse_port=reuse_port or None)
     try:
         await site.start()
     except BaseException:

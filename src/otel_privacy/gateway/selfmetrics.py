@@ -5,9 +5,13 @@ from __future__ import annotations
 import collections
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["SelfMetrics"]
+__all__ = ["SelfMetrics", "Series"]
+
+Labels = tuple[tuple[str, str], ...]
+Series = tuple[str, Labels, float]  # (name, sorted labels, value)
 
 
 class SelfMetrics:
@@ -26,12 +30,15 @@ class SelfMetrics:
         "partial_rejected": "Records the backend reported as rejected (partial success), by exporter.",
         "queue_size": "Batches waiting in the sending queue, by exporter.",
         "queue_bytes": "Bytes waiting in the sending queue, by exporter.",
+        "workers_reporting": "Worker processes whose series this scrape shows (gateway --workers N).",
     }
-    GAUGES = frozenset({"queue_size", "queue_bytes"})
+    GAUGES = frozenset({"queue_size", "queue_bytes", "workers_reporting"})
 
-    def __init__(self) -> None:
+    def __init__(self, worker: str | None = None) -> None:
+        """``worker``: this process's index under ``gateway --workers N``, a ``worker`` label on every series."""
+        self.worker = worker
         self._lock = threading.Lock()
-        self._values: dict[tuple[str, tuple[tuple[str, str], ...]], float] = collections.defaultdict(float)
+        self._values: dict[tuple[str, Labels], float] = collections.defaultdict(float)
 
     def add(self, name: str, value: float = 1, **labels: str) -> None:
         key = (name, tuple(sorted(labels.items())))
@@ -49,6 +56,14 @@ class SelfMetrics:
         with self._lock:
             return sum(v for (n, lab), v in self._values.items() if n == name and want <= set(lab))
 
+    def series(self) -> list[Series]:
+        """Every series as ``(name, labels, value)``, with this worker's label (what its peers merge in)."""
+        with self._lock:
+            items = list(self._values.items())
+        if self.worker is None:
+            return [(name, labels, value) for (name, labels), value in items]
+        return [(name, tuple(sorted((*labels, ("worker", self.worker)))), value) for (name, labels), value in items]
+
     def otlp_request(self, version: str, start_ns: int) -> Any:
         """The counters (cumulative monotonic sums) and gauges as an OTLP ``ExportMetricsServiceRequest``."""
         from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
@@ -56,8 +71,6 @@ class SelfMetrics:
 
         from ..otlp import py_to_any
 
-        with self._lock:
-            items = sorted(self._values.items())
         now = time.time_ns()
         req = ExportMetricsServiceRequest()
         rm = req.resource_metrics.add()
@@ -66,7 +79,7 @@ class SelfMetrics:
         sm = rm.scope_metrics.add()
         sm.scope.name, sm.scope.version = "otel_privacy.gateway", version
         metrics: dict[str, Any] = {}
-        for (name, labels), value in items:
+        for name, labels, value in sorted(self.series()):
             metric = metrics.get(name)
             if metric is None:
                 metric = metrics[name] = sm.metrics.add(name=f"otel_privacy.gateway.{name}",
@@ -84,12 +97,11 @@ class SelfMetrics:
                 point.attributes.append(KeyValue(key=k, value=py_to_any(v)))
         return req
 
-    def prometheus(self) -> str:
-        with self._lock:
-            items = sorted(self._values.items())
+    def prometheus(self, peers: Iterable[Series] = ()) -> str:
+        """The Prometheus text format; ``peers``: other workers' :meth:`series`, merged into the same families."""
         lines: list[str] = []
         seen: set[str] = set()
-        for (name, labels), value in items:
+        for name, labels, value in sorted([*self.series(), *peers]):  # by name: a family's lines stay together
             full = self.PREFIX + name + ("" if name in self.GAUGES else "_total")
             if full not in seen:
                 seen.add(full)

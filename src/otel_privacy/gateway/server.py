@@ -9,6 +9,10 @@ pool of worker threads.
 :class:`Gateway` ``.start()`` binds (port 0 picks a free port; see ``grpc_port``/``http_port`` or
 ``receivers[id]``), ``.stop(timeout)`` stops the receivers, flushes the batches and drains the
 queues, ``.run()`` blocks until SIGTERM/SIGINT.
+
+As one of the processes of ``gateway --workers N`` (``worker=``, see :mod:`.workers`) it binds its ports
+with ``SO_REUSEPORT``, labels its series with its index, answers its peers' ``/metrics`` questions on a
+unix socket, and stops when its parent is gone.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal as signal_mod
 import threading
 import time
@@ -30,7 +35,8 @@ from .factories import factory
 from .pipeline import ExporterFanout, Pipeline
 from .processors import PipelineInfo, PrivacyProcessor
 from .receivers import serve_http
-from .selfmetrics import SelfMetrics
+from .selfmetrics import SelfMetrics, Series
+from .workers import WorkerSpec
 
 __all__ = ["Gateway"]
 
@@ -40,11 +46,12 @@ _log = logging.getLogger("otel_privacy.gateway")
 class Gateway:
     """An OTLP privacy gateway built from a :class:`GatewayConfig` (or a path / dict)."""
 
-    def __init__(self, config: GatewayConfig | str | Path | dict[str, Any]) -> None:
+    def __init__(self, config: GatewayConfig | str | Path | dict[str, Any], worker: WorkerSpec | None = None) -> None:
         self.config = config if isinstance(config, GatewayConfig) else load_config(config)
         cfg = self.config
         _log.setLevel(cfg.service.telemetry.log_level.upper())
-        self.metrics = SelfMetrics()
+        self.worker = worker
+        self.metrics = SelfMetrics(worker=str(worker.index) if worker is not None else None)
         self.host = Host(self.metrics)
         self.telemetry_port: int | None = None
         self._draining = False
@@ -54,6 +61,7 @@ class Gateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self._telemetry_runner: Any = None
+        self._peer_runner: Any = None
         self._workers: futures.ThreadPoolExecutor | None = None
         self.usage: Any = None
 
@@ -77,6 +85,8 @@ class Gateway:
             pipeline = self.pipelines[pid] = Pipeline(pid, signal, chain, fanout, exporters)
             for rid in p.receivers:
                 self.receivers[rid].attach(signal, pipeline)
+        for receiver in self.receivers.values():
+            receiver.reuse_port = worker is not None  # the workers of one gateway bind the same ports
 
     # -- what tests and operators look at ---------------------------------------------------
     @property
@@ -120,13 +130,54 @@ class Gateway:
                                       "pipelines": sorted(self.pipelines)})
 
         async def metrics(request: web.Request) -> web.Response:
-            return web.Response(text=self.metrics.prometheus(), content_type="text/plain")
+            return web.Response(text=self.metrics.prometheus(await self._peer_series()), content_type="text/plain")
 
         app.router.add_get("/health", health)
         app.router.add_get("/metrics", metrics)
 
+    async def _peer_series(self) -> list[Series]:
+        """Under ``--workers N``: the other workers' series, asked for now (a worker that does not answer in
+        a second is left out; ``workers_reporting`` says how many are in)."""
+        if self.worker is None:
+            return []
+        import aiohttp
+
+        async def ask(index: int) -> list[Series] | None:
+            path = self.worker.socket_path(index)
+            try:
+                async with (aiohttp.ClientSession(connector=aiohttp.UnixConnector(path=str(path)),
+                                                  timeout=aiohttp.ClientTimeout(total=1.0)) as session,
+                            session.get("http://worker/series") as response):
+                    rows = await response.json()
+                return [(str(n), tuple((str(k), str(v)) for k, v in labels), float(value)) for n, labels, value in rows]
+            except (OSError, ValueError, TypeError, asyncio.TimeoutError, aiohttp.ClientError):
+                return None
+
+        answers = await asyncio.gather(*(ask(i) for i in range(self.worker.count) if i != self.worker.index))
+        got = [a for a in answers if a is not None]
+        reporting = ("workers_reporting", (("worker", str(self.worker.index)),), float(1 + len(got)))
+        return [reporting, *(row for rows in got for row in rows)]
+
+    async def _serve_peers(self) -> None:
+        """Answer the other workers' ``/metrics`` with this worker's series, on a unix socket of the run directory."""
+        from aiohttp import web
+
+        assert self.worker is not None
+
+        async def series(request: web.Request) -> web.Response:
+            return web.json_response(self.metrics.series())
+
+        app = web.Application()
+        app.router.add_get("/series", series)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        await web.UnixSite(runner, str(self.worker.socket_path(self.worker.index))).start()
+        self._peer_runner = runner
+
     async def _boot(self) -> None:
         assert self._workers is not None
+        if self.worker is not None:
+            await self._serve_peers()
         for receiver in self.receivers.values():
             await receiver.start(self._workers, self._add_ops_routes, lambda: self._draining)
         address = self.config.service.telemetry.metrics_address
@@ -139,16 +190,18 @@ class Gateway:
             self._add_ops_routes(app)
             host, port = split_host_port(address)
             try:
-                self._telemetry_runner, self.telemetry_port = await serve_http(app, host, port)
+                self._telemetry_runner, self.telemetry_port = await serve_http(app, host, port,
+                                                                               reuse_port=self.worker is not None)
             except OSError as exc:
                 raise OSError(f"cannot serve telemetry on {address}: {exc}") from None
 
     async def _shutdown_loop(self, grace: float) -> None:
         for receiver in self.receivers.values():
             await receiver.stop(grace)
-        if self._telemetry_runner is not None:
-            with contextlib.suppress(Exception):
-                await self._telemetry_runner.cleanup()
+        for runner in (self._telemetry_runner, self._peer_runner):
+            if runner is not None:
+                with contextlib.suppress(Exception):
+                    await runner.cleanup()
         # whatever is still pending (a client that never finished its body …) is cancelled and awaited,
         # so no task is left to be destroyed with the loop
         tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -268,5 +321,11 @@ class Gateway:
         signal_mod.signal(signal_mod.SIGTERM, on_signal)
         signal_mod.signal(signal_mod.SIGINT, on_signal)
         self.start()
-        done.wait()
+        if self.worker is None:
+            done.wait()
+        else:  # a worker whose parent is gone (SIGKILL) drains and exits rather than serve on alone
+            while not done.wait(0.5):
+                if os.getppid() != self.worker.parent_pid:
+                    _log.warning("gateway: worker %d lost its parent; draining", self.worker.index)
+                    break
         self.stop(drain_timeout)
