@@ -108,9 +108,13 @@ def start_gateway(cfg: dict, tmp: str, workers: int = 1) -> tuple[subprocess.Pop
     cfg["receivers"]["otlp"]["protocols"]["http"]["endpoint"] = f"127.0.0.1:{port}"
     path = Path(tmp) / f"gw-{port}.yaml"
     path.write_text(yaml.safe_dump(cfg))
-    proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(path),
-                             "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = path.with_suffix(".log")
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "otel_privacy.gateway", "--config", str(path),
+                                 "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=err)
     for _ in range(300):
+        if proc.poll() is not None:
+            raise RuntimeError(f"gateway exited ({proc.returncode}): {log.read_text()[-2000:]}")
         try:
             if requests.get(f"http://127.0.0.1:{port}/health", timeout=0.5).status_code == 200:
                 return proc, port
@@ -121,9 +125,10 @@ def start_gateway(cfg: dict, tmp: str, workers: int = 1) -> tuple[subprocess.Pop
 
 def gateway_config(backend: str, limit_mib: int = 256, privacy: bool = True) -> dict:
     processors = ["memory_limiter", "privacy"] if privacy else ["memory_limiter"]
+    configs = {"memory_limiter": {"limit_mib": limit_mib}, "privacy": {"policy": "default"}}
     return {
         "receivers": {"otlp": {"protocols": {"http": {"endpoint": "127.0.0.1:0"}}}},
-        "processors": {"memory_limiter": {"limit_mib": limit_mib}, "privacy": {"policy": "default"}},
+        "processors": {p: configs[p] for p in processors},  # a processor no pipeline uses is a config error
         "exporters": {"otlphttp": {"endpoint": backend, "compression": "none",
                                    "sending_queue": {"queue_size": 100000},
                                    "retry_on_failure": {"initial_interval": "5s"}}},

@@ -177,12 +177,15 @@ def supervise(worker_args: list[str], count: int, drain_timeout: float) -> int:
         if stopping:  # a signal while the workers were being started: the late ones hear it too
             forward(stopping[0], None)
         deadline: float | None = None
-        while any(p.poll() is None for p in procs):
-            ended = next((p for p in procs if p.returncode is not None), None)
-            if ended is not None and not stopping:
+        while True:
+            running = [p.poll() is None for p in procs]
+            ended = next((p for p, alive in zip(procs, running) if not alive), None)
+            if ended is not None and not stopping:  # also when every worker ended at once (a port none could bind)
                 status = _status(ended.returncode)
                 _log.error("gateway: worker %d exited with status %d; stopping the others", procs.index(ended), status)
                 forward(signal_mod.SIGTERM, None)
+            if not any(running):
+                break
             if stopping and deadline is None:
                 deadline = time.monotonic() + drain_timeout + 15.0  # a drain, then the receivers' grace
             if deadline is not None and time.monotonic() > deadline:
