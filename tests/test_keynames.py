@@ -35,7 +35,8 @@ CLASSES = [
     ("set-cookie", SECRET), ("Passwort", SECRET), ("contraseña", SECRET), ("mot_de_passe", SECRET), ("senha", SECRET),
     ("clientSecret", SECRET), ("AWS_SECRET_ACCESS_KEY", SECRET), ("x-amz-security-token", SECRET),
     ("proxy-authorization", SECRET), ("password_hash", SECRET), ("tokenId", SECRET), ("stripeKey", SECRET),
-    ("verification_code", SECRET), ("one_time_password", SECRET), ("cvv", SECRET), ("dbpass", SECRET),
+    ("recoverycode", SECRET), ("MFACODE", SECRET), ("seedphrase", SECRET), ("x-hmac", SECRET),
+    ("x-vercel-protection-bypass", SECRET), ("hmac_algorithm", NONE), ("verification_code", SECRET), ("one_time_password", SECRET), ("cvv", SECRET), ("dbpass", SECRET),
     ("auth", SECRET), ("credentials.user", SECRET),
     # counts of tokens are numbers, not credentials
     ("llm.token_count.prompt", COUNT), ("prompt_tokens", COUNT), ("max_tokens", COUNT), ("tokens_used", COUNT),

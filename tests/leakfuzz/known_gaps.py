@@ -112,14 +112,6 @@ KNOWN_GAPS: tuple[Gap, ...] = tuple([
             ("identity_in_tag", "*", NOT_ORM, "[user:826505851] checkout started / user#826505851 (unchanged)")),
     *_group("credentials in prose: values with spaces or commas are cut at the first space (#16)", "detectors #16",
             ("secret_with_spaces", "*", "plain|json_ascii|" + PERCENT, "passwd=589Rfu 6Pi8rs, 8D2gIR")),
-    # -- #15 §2: key names are not read as words --------------------------------------------------------
-    # -- #15 §2: key names ----------------------------------------------------------------------------
-    *_group("credential headers whose names hold no secret word and no listed vendor phrase "
-            "(x-vercel-protection-bypass, x-hmac) (#15 §2)", "core #15",
-            ("header_unlisted", "*", "*", "'http.request.header.x-hmac' = 't5HRVh1crUb87PO5T8FYNTdccGAMb1qV'")),
-    *_group("two-word secret phrases written as one word are not split: recoverycode, MFACODE, seedphrase "
-            "(recoveryCode and recovery_code are) (#15 §2)", "core #15",
-            ("secret_key_concat_phrase", "*", NOT_ORM, "RECOVERYCODE=53C9RVCIZ0Z9JUFX (unchanged)")),
     # -- #15 §1: structure the engine does not parse ---------------------------------------------------
     *_group("a password split from its --flag across adjacent array elements is not found (argv; PEM lines are) (#15 §1)", "core #15",
             ("*", "*", "argv", '["app", "--password", "x9!…", "--verbose"]')),

@@ -64,7 +64,7 @@ SECRET_WORDS = frozenset({
     "password", "passwords", "passwd", "pwd", "passphrase", "passcode", "passkey", "secret", "secrets", "token",
     "credential", "credentials", "creds", "cookie", "cookies", "session", "otp", "totp", "hotp", "pin", "cvv",
     "cvc", "cvv2", "cvc2", "authorization", "bearer", "jwt", "apikey", "privatekey", "privkey", "sessionid",
-    "signature", "dsn", "connectionstring", "connstr", "mnemonic",
+    "signature", "dsn", "connectionstring", "connstr", "mnemonic", "hmac",
     # German, Spanish, Portuguese, French, Italian, Dutch, Polish, Swedish, Danish/Norwegian, Finnish,
     # Hungarian, Czech, Turkish, Russian, Chinese, Japanese, Korean
     "passwort", "kennwort", "geheimnis", "contraseña", "contrasena", "clave", "senha", "motdepasse", "mdp",
@@ -82,7 +82,10 @@ _SECRET_PHRASES = (("mot", "de", "passe"), ("one", "time", "password"), ("securi
                    ("scope", "token"), ("signoz", "access"), ("axiom", "token"), ("uptrace", "dsn"), ("insert", "key"),
                    ("license", "key"), ("x", "goog", "api"), ("x", "amz", "security"), ("x", "ms", "token"),
                    ("ocp", "apim", "subscription"), ("x", "functions"), ("x", "vault"), ("x", "consul", "token"),
-                   ("x", "nomad", "token"), ("x", "gitlab", "token"), ("x", "shopify", "access"))
+                   ("x", "nomad", "token"), ("x", "gitlab", "token"), ("x", "shopify", "access"),
+                   ("protection", "bypass"))
+# The same phrases written as one word: "recoverycode", "MFACODE", "seedphrase", "clientsecret"
+_JOINED_PHRASES = frozenset("".join(p) for p in _SECRET_PHRASES if p[0] != "x")
 # Concatenations: "resettoken", "userpwd", "clientsecret" end in a strong stem; "tokenid", "passwordhash"
 # start with one; "smtppass", "dbpass" need a known prefix ("bypass", "compass" have none).
 _STRONG_TAILS = ("password", "passwd", "passwort", "pwd", "token", "secret", "credential", "credentials",
@@ -250,6 +253,8 @@ def _secret_compound(w: str) -> bool:
     """A concatenation that holds a secret word: ``resettoken``, ``userpwd``, ``tokenid``, ``smtppass``, ``apikey``."""
     if len(w) < 5 or not w.isalpha():
         return False
+    if w in _JOINED_PHRASES:
+        return True
     for tail in _STRONG_TAILS:
         if w.endswith(tail) and w != tail:
             return True
