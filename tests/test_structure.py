@@ -139,6 +139,8 @@ def test_an_identity_map_pseudonymises_its_leaves():
 ARRAYS = [
     ("argv", ["--password", "hunter2", "--port", "80"], ["--password", "REDACTED", "--port", "80"]),
     ("argv-identity", ["--user", "bob", "-v"], ["--user", P("bob"), "-v"]),
+    ("argv-any-flag-spelling", ["--client.secret", "a1", "--пароль", "b2", "--contraseña", "c3", "-1", "x"],
+     ["--client.secret", "REDACTED", "--пароль", "REDACTED", "--contraseña", "REDACTED", "-1", "x"]),
     ("pem-split-into-lines",
      ["-----BEGIN RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEA7", "-----END RSA PRIVATE KEY-----", "ok"],
      ["REDACTED", "REDACTED", "REDACTED", "ok"]),

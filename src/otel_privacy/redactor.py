@@ -66,7 +66,7 @@ _MAX_NESTING = 8  # strings inside structures inside strings: deeper ones get th
 # A percent-encoded run of text ("alice%40example.com", "%2540"): decoded before the detectors look again.
 _PERCENT_RUN = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_FLAG_ARG = re.compile(r"--?([A-Za-z][\w-]+)")
+_FLAG_ARG = re.compile(r"--?([^\W\d_][^=]*)")  # -p, --password, --client.secret, --пароль (not "-1", "--")
 
 StrStep = Callable[[str, "RecordContext"], str]
 

@@ -113,8 +113,6 @@ KNOWN_GAPS: tuple[Gap, ...] = tuple([
     *_group("credentials in prose: values with spaces or commas are cut at the first space (#16)", "detectors #16",
             ("secret_with_spaces", "*", "plain|json_ascii|" + PERCENT, "passwd=589Rfu 6Pi8rs, 8D2gIR")),
     # -- #15 §1: structure the engine does not parse ---------------------------------------------------
-    *_group("a password split from its --flag across adjacent array elements is not found (argv; PEM lines are) (#15 §1)", "core #15",
-            ("*", "*", "argv", '["app", "--password", "x9!…", "--verbose"]')),
     *_group("bytes values are read as Latin-1: UTF-8 text in a bytes log body loses its non-ASCII key words",
             "core #15",
             ("secret_key_non_ascii", "log_body_bytes", NOT_ORM, 'b\'{"lösenord": "2MjdwR22iV%u!v^Pr7QLUA"}\'')),
