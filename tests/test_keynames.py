@@ -36,7 +36,9 @@ CLASSES = [
     ("clientSecret", SECRET), ("AWS_SECRET_ACCESS_KEY", SECRET), ("x-amz-security-token", SECRET),
     ("proxy-authorization", SECRET), ("password_hash", SECRET), ("tokenId", SECRET), ("stripeKey", SECRET),
     ("recoverycode", SECRET), ("MFACODE", SECRET), ("seedphrase", SECRET), ("x-hmac", SECRET),
-    ("x-vercel-protection-bypass", SECRET), ("hmac_algorithm", NONE), ("verification_code", SECRET), ("one_time_password", SECRET), ("cvv", SECRET), ("dbpass", SECRET),
+    ("x-vercel-protection-bypass", SECRET), ("hmac_algorithm", NONE), ("verification_code", SECRET),
+    ("reset_code", SECRET), ("code_verifier", SECRET), ("sms_code", SECRET), ("one_time_password", SECRET),
+    ("cvv", SECRET), ("dbpass", SECRET),
     ("auth", SECRET), ("credentials.user", SECRET),
     # counts of tokens are numbers, not credentials
     ("llm.token_count.prompt", COUNT), ("prompt_tokens", COUNT), ("max_tokens", COUNT), ("tokens_used", COUNT),

@@ -96,12 +96,80 @@ TEXT = [
      "User(id=3, url_query='state=REDACTED&page=REDACTED')"),
     ("vendor-header-without-a-secret-word", "x-honeycomb-team: Jh7onLnmIp5BTQNq", "x-honeycomb-team: REDACTED"),
     ("numbers-stay", "[1, 2, 3]", "[1, 2, 3]"),
+    # lists of (key, value) pairs: how multidicts and header lists print themselves
+    ("multidict-pairs", "form ImmutableMultiDict([('user', 'bo'), ('password', 'Tr0ub4dor'), ('remember', '1')])",
+     f"form ImmutableMultiDict([('user', '{P('bo')}'), ('password', 'REDACTED'), ('remember', '1')])"),
+    ("json-header-pairs", '[["authorization", "Bearer abc.def"], ["accept", "*/*"]]',
+     '[["authorization", "REDACTED"], ["accept", "*/*"]]'),
+    ("three-tuples-are-not-pairs", "[('password', 'a', 'b')] [(1, 2)]", "[('password', 'a', 'b')] [(1, 2)]"),
+    # SQL written into text
+    ("sqlalchemy-echo-parameters", "[generated in 0.00043s] ('zed@example.com', 'p8sQeTnU2sWq')",
+     "[generated in 0.00043s] ('REDACTED', 'REDACTED')"),
+    ("sqlalchemy-echo-cached", "[cached since 12.02s ago] {'token_1': 'p8sQeTnU2sWq'}",
+     "[cached since 12.02s ago] {'token_1': 'REDACTED'}"),
+    ("django-query-log",
+     "(0.002) INSERT INTO reset (email, token) VALUES ('zed@example.com', 'p8sQeTnU2sWq'); "
+     "args=['zed@example.com', 'p8sQeTnU2sWq']; alias=default",
+     "(0.002) INSERT INTO reset (email, token) VALUES (?, ?); args=['REDACTED', 'REDACTED']; alias=default"),
+    ("statement-in-a-message", "query failed: SELECT id FROM users WHERE name = 'Zed' AND pin = 4921\nnext 42",
+     "query failed: SELECT id FROM users WHERE name = ? AND pin = ?\nnext 42"),
+    ("lower-case-statement-needs-its-where", "delete from sessions where token = 'p8sQeTnU2sWq'",
+     "delete from sessions where token = ?"),
+    ("prose-with-sql-words-stays", "select 5 items from the cart, update the plan with 2 seats",
+     "select 5 items from the cart, update the plan with 2 seats"),
+    ("postgres-echoes-an-unreadable-value", 'invalid input syntax for type uuid: "p8sQeTnU2sWq"\nCONTEXT: x',
+     'invalid input syntax for type uuid: "REDACTED"\nCONTEXT: x'),
+    ("oauth-form-code-is-the-authorization-code",
+     "body=grant_type=authorization_code&code=p8sQeTnU2sWq&client_id=web",
+     "body=grant_type=authorization_code&code=REDACTED&client_id=web"),
+    ("a-code-elsewhere-is-not", "a=1&code=200&b=2", "a=1&code=200&b=2"),
+    # XML elements by name (attributes are pairs)
+    ("xml-elements-by-name",
+     '<wsse:Username>zed</wsse:Username><wsse:Password Type="PasswordText">p8sQ$eTnU2sWq</wsse:Password>'
+     "<apiKey>EdZ68OJ71YArzxwQf6</apiKey><status>ok</status>",
+     f'<wsse:Username>{P("zed")}</wsse:Username><wsse:Password Type="PasswordText">REDACTED</wsse:Password>'
+     "<apiKey>REDACTED</apiKey><status>ok</status>"),
+    ("xml-attributes", '<auth token="p8sQeTnU2sWq" kind="basic"/>', '<auth token="REDACTED" kind="basic"/>'),
+    # validation errors: the input is the value of the field they name
+    ("fastapi-validation-error-json",
+     '{"detail":[{"type":"string_too_short","loc":["body","password"],"msg":"short","input":"p8sQeTnU2s"}]}',
+     '{"detail":[{"type":"string_too_short","loc":["body","password"],"msg":"short","input":"REDACTED"}]}'),
+    ("pydantic-errors-repr", "[{'type': 'missing', 'loc': ('token',), 'input': 'p8sQeTnU2s'}, {'loc': ('n',), "
+     "'input': 'Bo'}]", "[{'type': 'missing', 'loc': ('token',), 'input': 'REDACTED'}, {'loc': ('n',), "
+     "'input': 'Bo'}]"),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), [c[1:] for c in TEXT], ids=[c[0] for c in TEXT])
 def test_structures_in_text(text, expected):
     assert R.redact_text(text) == expected
+
+
+def test_what_real_libraries_print_loses_the_keyed_values():
+    """The reprs and error texts of the libraries themselves, not our idea of them."""
+    import pydantic
+    from starlette.datastructures import FormData, Headers
+    from werkzeug.datastructures import EnvironHeaders, ImmutableMultiDict
+
+    secret = "p8sQ$eTnU2sWq-91"
+    texts = [repr(ImmutableMultiDict([("username", "zed"), ("password", secret)])),
+             repr(EnvironHeaders({"HTTP_X_API_KEY": secret, "HTTP_ACCEPT": "*/*"})),
+             repr(FormData([("password", secret), ("page", "2")])),
+             repr(Headers({"authorization": f"Bearer {secret}", "x-api-key": secret}))]
+
+    class Login(pydantic.BaseModel):
+        password: pydantic.constr(min_length=40)
+        user: dict[str, pydantic.constr(min_length=40)]
+
+    try:
+        Login(password=secret, user={"api_key": secret})
+    except pydantic.ValidationError as exc:
+        texts += [str(exc), repr(exc.errors()), exc.json()]
+    assert len(texts) == 7
+    for text in texts:
+        out = R.redact_text(text)
+        assert secret not in out, (text, out)
+        assert "REDACTED" in out, text
 
 
 def test_map_attributes_are_walked_with_key_paths():

@@ -934,8 +934,15 @@ class _StructureSink:
             new = r.replacement
         elif bare and action != "hash" and _NUMERIC.fullmatch(value):
             return None  # a number under a count, URL or IP key
+        elif plan.on_str is None:
+            new = value
         else:
-            new = plan.on_str(value, self.rec) if plan.on_str is not None else value
+            # a statement inside text is obfuscated, but it is not this record's operation: what the step
+            # derives (db.query.summary, db.operation.name) stays out of the record; its counts go in
+            scratch = RecordContext(self.rec.db_system)
+            new = plan.on_str(value, scratch)
+            for name, n in (scratch.actions or {}).items():
+                self.rec.tally(name, n)
         if new == value:
             return None
         if action != "text":

@@ -77,6 +77,9 @@ WEAK_SECRET_WORDS = frozenset({"pass", "auth", "sid", "pat"})
 _SECRET_PHRASES = (("mot", "de", "passe"), ("one", "time", "password"), ("security", "code"), ("mfa", "code"),
                    ("verification", "code"), ("auth", "code"), ("access", "code"), ("recovery", "code"),
                    ("backup", "code"), ("client", "secret"), ("connection", "string"), ("seed", "phrase"),
+                   ("reset", "code"), ("confirmation", "code"), ("activation", "code"), ("login", "code"),
+                   ("sms", "code"), ("magic", "code"), ("device", "code"), ("two", "factor", "code"),
+                   ("code", "verifier"),
                    # vendor credential headers whose names hold no secret word
                    ("honeycomb", "team"), ("honeycomb", "dataset", "key"), ("sf", "token"), ("lightstep", "access"),
                    ("scope", "token"), ("signoz", "access"), ("axiom", "token"), ("uptrace", "dsn"), ("insert", "key"),

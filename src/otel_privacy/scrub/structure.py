@@ -46,6 +46,8 @@ _BARE_STOP = frozenset(" \t\r\n,:=}])'\"{[(")
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 _STR_PREFIX = re.compile(r"(?:[bBuUrRfF]|[bB][rR]|[rR][bB])?(?=['\"])")
 _BARE_KEY = re.compile(r"[^\s:,}\\\"']+")
+# The head of a (key, value) pair in a list: an opening bracket, a quoted name, a comma.
+_PAIR_HEAD = re.compile(r"""[(\[][ \t]*(['"])([A-Za-z_][\w.\-]{0,63})\1[ \t]*,""")
 _KWARG = re.compile(r"([A-Za-z_]\w*)\s*=(?!=)")
 # A form body: keys are names (a URL before its "?" is not one: "https://x/?q=1&p=2" is a URL, not a form)
 _FORM = re.compile(r"[\w.\-\[\]%+*~]+=[^\s&]*(?:&[\w.\-\[\]%+*~]+=[^\s&]*)+")
@@ -57,7 +59,35 @@ _PARAM_SCHEMES = frozenset({"digest", "oauth", "aws4-hmac-sha256", "hmac", "hmac
                             "sharedkey", "sharedkeylite", "mac", "hawk"})
 # Where a structure may start in free text. Every branch starts with a literal, so the regex engine skips
 # everything else with a table lookup; what precedes a "(" (a callee) is read backwards by hand.
-_STRUCT = re.compile(r"[{\[(]|Key \((?=[^()]*\)=\()|Failing row contains \(|Duplicate entry '")
+_STRUCT = re.compile(
+    # SQLAlchemy's engine log: each statement's bound parameters on a line of their own
+    r"\[(?:generated in|cached since|no key|raw sql|dialect \w+ does not support caching)[^\]\n]{0,80}\] ?(?=[(\[{])"
+    r"|[{\[(]|Key \((?=[^()]*\)=\()|Failing row contains \(|Duplicate entry '"
+    # PostgreSQL echoes a value it could not read: invalid input syntax for type uuid: "…"
+    r'|invalid input (?:syntax|value) for [^:"\n]{1,80}: "'
+    # an XML element with text: <wsse:Password …>…</wsse:Password>, <apiKey>…</apiKey> (attributes are pairs)
+    r"|<(?=[A-Za-z_][\w.\-:]*(?:\s[^<>]*)?>[^<]*</)"
+    # a SQL statement written into text (Django's query log, driver errors, "executing: …"), confirmed below
+    r"|(?<![\w.])(?:SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO|MERGE\s+INTO|WITH"
+    r"|select|insert\s+into|update|delete\s+from|with)\b")
+# What makes a keyword the start of a statement: its partner later on the line. Upper case is how ORMs and
+# drivers write SQL; hand-written lower case must also have its WHERE / VALUES / SET.
+_SQL_CONFIRM = {
+    "SELECT": re.compile(r"\bFROM\b"), "INSERT": re.compile(r"\b(?:VALUES|SELECT|DEFAULT VALUES)\b"),
+    "UPDATE": re.compile(r"\bSET\b"), "DELETE": re.compile(r"\S"), "REPLACE": re.compile(r"\bVALUES\b"),
+    "MERGE": re.compile(r"\bUSING\b"), "WITH": re.compile(r"\bAS\s*\(\s*(?:SELECT|INSERT|UPDATE|DELETE)\b"),
+    "select": re.compile(r"\bfrom\b.*\b(?:where|join|limit|order by|group by)\b"),
+    "insert": re.compile(r"\bvalues\b"), "update": re.compile(r"\bset\b.*\bwhere\b"),
+    "delete": re.compile(r"\bwhere\b"),
+    "with": re.compile(r"\bas\s*\(\s*select\b"),
+}
+# A validation error's location: the last name in "loc" (["body", "password"], ('password',)) …
+_LOC = re.compile(r"""\s*[\[(][^\])]*?(?:"([^"\\]*)"|'([^'\\]*)')\s*,?\s*[\])]""")
+# … or, in pydantic's text, the line above the message: "password", "user.password", "items.0.token"
+_LOC_LINE = re.compile(r"(?:^|\n)([A-Za-z_][\w.\-\[\]]*)[ \t]*\Z")
+_XML_ELEMENT = re.compile(r"<(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)(?:\s[^<>]*)?>([^<]*)</(?:\1:)?\2\s*>")
+# Where a statement in text ends: the end of its line, or Django's "; args=…; alias=…" after it.
+_SQL_END = re.compile(r"\n|; (?=(?:args|params|alias|duration)=)")
 # key=value, key: value and --flag value. A pair is found whole — its key is the longest run of key characters
 # before the separator (then an optional quote and blanks) — and a ":" only counts before a blank, a quote or
 # the end ("12:30", "db:5432", "https://" are not pairs). The look-behind and the possessive run keep it linear.
@@ -120,16 +150,23 @@ def scrub_structure(text: str, sink: Sink, *, max_bytes: int = 1 << 20) -> tuple
     return text, None
 
 
+_OAUTH_FIELDS = ("grant_type=", "redirect_uri=", "response_type=", "code_verifier=", "client_id=")
+
+
 def _scrub_form(text: str, sink: Sink) -> str:
     """``a=1&b=2`` (``application/x-www-form-urlencoded``): every value by its decoded key, re-encoded."""
     lead = text[: len(text) - len(text.lstrip())]
     trail = text[len(text.rstrip()):]
     parts = []
-    for part in text.strip().split("&"):
+    pairs = text.strip().split("&")
+    # an OAuth token request or authorization response: its bare "code" is the authorization code
+    oauth = any(p.startswith(_OAUTH_FIELDS) for p in pairs)
+    for part in pairs:
         k, _, v = part.partition("=")
         key, value = unquote_plus(k), unquote_plus(v)
         new_key = sink.key(key)
-        new = sink.value(key, value, False, DOCUMENT) if value else None
+        path = "authorization_code" if oauth and key == "code" else key
+        new = sink.value(path, value, False, DOCUMENT) if value else None
         parts.append(f"{quote_plus(new_key) if new_key is not None else k}="
                      f"{quote_plus(new, safe='') if new is not None else v}")
     return lead + "&".join(parts) + trail
@@ -165,7 +202,7 @@ class _Scanner:
     def embedded(self) -> bool:
         text = self.text
         structures = ("{" in text or "[" in text or "(" in text or "Key (" in text or "Failing row" in text
-                      or "Duplicate entry" in text)
+                      or "Duplicate entry" in text or "</" in text or "invalid input" in text or _has_sql_word(text))
         pairs = "=" in text or ":" in text or "--" in text
         if structures and pairs:  # both kinds, in text order (a structure first where both start at one place)
             found = sorted([(m.start(), 0, m) for m in _STRUCT.finditer(text)]
@@ -193,6 +230,17 @@ class _Scanner:
             return self._sql(start + 6)
         if c == "[" and text.startswith("[parameters: ", start):
             return self._rest_values(start + 13, "]")
+        if c == "<":
+            return self._xml_element(start)
+        if c == "[" and m.end() - start > 1:  # SQLAlchemy: [generated in 0.0004s] ('…', '…')
+            return self._rest_values(m.end(), ")")
+        if c == "i" and text.startswith("invalid input", start):
+            close = _string_end(text, m.end(), '"')
+            self._replace_value(m.end(), close - 1 if text[close - 1] == '"' else close,
+                                text[m.end():close - 1 if text[close - 1] == '"' else close], PARAMETERS_PATH, None)
+            return close
+        if c.isalpha() and c not in "KFD" or text.startswith(("DELETE", "delete"), start):
+            return self._statement_in_text(m)
         if c in "{[":
             if nxt == "\\":
                 j = start + 1
@@ -200,14 +248,15 @@ class _Scanner:
                     j += 1
                 return self._escaped(start) if text[j: j + 1] == '"' else -1
             j = _skip_ws(text, start + 1)
-            return self.value(start, self.base, 0) if j < self.n and text[j] in _JSON_START else -1
+            return self.value(start, self.base, 0) if j < self.n and (text[j] in _JSON_START or text[j] == "(") else -1
         if c == "(":
             k = start
             while k > 0 and (text[k - 1].isalnum() or text[k - 1] in "_."):
                 k -= 1
             j = _skip_ws(text, start + 1)
             if k < start and (text[k].isalpha() or text[k] == "_"):
-                if text[j: j + 1] in ("'", '"') or _KWARG.match(text, j):  # User(email='…'), Decimal('9.99')
+                # User(email='…'), Decimal('9.99'), ImmutableMultiDict([('password', '…')])
+                if text[j: j + 1] in ("'", '"', "[", "{") or _KWARG.match(text, j):
                     return self.value(k, self.base, 0)
                 return -1
             return self.value(start, self.base, 0) if text[j: j + 1] in ("'", '"') else -1  # ('a', 'b')
@@ -236,6 +285,12 @@ class _Scanner:
             k += 1  # a key starts with a letter or "_"; what precedes it must not be part of a word or path
         if k >= key_end or (text[k - 1] in _NOT_BEFORE_KEY if k > 0 else False):
             return -1
+        key = text[k:key_end]
+        if key == "input_value":  # pydantic's ValidationError: the field's location is the line above
+            line = text.rfind("\n", 0, k)
+            loc = _LOC_LINE.search(text, 0, line) if line > 0 and text[line + 1: line + 2] in (" ", "\t") else None
+            if loc is not None:
+                key = loc.group(1)
         if text[sep] == "=" and "&" in text:  # a form body inside a line: "… grant_type=password&card=4111+1111…"
             f = _FORM.match(text, k)
             if f is not None:
@@ -243,7 +298,7 @@ class _Scanner:
                 if new != f.group():
                     self.edits.append((k, f.end(), new))
                 return f.end()
-        return self._value_for(text[k:key_end], _skip_ws_inline(text, sep + 1))
+        return self._value_for(key, _skip_ws_inline(text, sep + 1))
 
     def _value_for(self, key: str, i: int) -> int:
         text = self.text
@@ -290,6 +345,40 @@ class _Scanner:
         new = self.sink.value(STATEMENT_PATH, text[start:end], False, self.mode)
         if new is not None:
             self.edits.append((start, end, new))
+        return end
+
+    def _xml_element(self, start: int) -> int:
+        """``<apiKey>…</apiKey>``: the element's text goes by its (local) name, as a JSON value by its key.
+
+        Returns just past the ``<``: the attributes (read as pairs) and whatever the text holds are still read."""
+        x = _XML_ELEMENT.match(self.text, start)
+        if x is not None and x.group(3).strip():
+            path = f"{self.base}.{x.group(2)}" if self.base else x.group(2)
+            if self.sink.wants(path):
+                raw = x.group(3)
+                body = raw.strip()
+                new = self.sink.value(path, _xml_unescape(body), False, self.mode)
+                if new is not None:
+                    at = x.start(3) + raw.index(body)
+                    self.edits.append((at, at + len(body), _xml_escape(new)))
+        return start + 1
+
+    def _statement_in_text(self, m: re.Match[str]) -> int:
+        """A SQL statement inside a log line gets the statement rule (obfuscation) up to the end of its line;
+        Django's ``(0.002) SELECT …; args=(…); alias=default`` hands its parameters over too."""
+        text, start = self.text, m.start()
+        e = _SQL_END.search(text, m.end())
+        end = e.start() if e is not None else self.n
+        word = m.group().split(None, 1)[0]
+        if not _SQL_CONFIRM[word].search(text, m.end(), end):
+            return -1
+        while end > start and text[end - 1] in " \t\r":
+            end -= 1
+        new = self.sink.value(STATEMENT_PATH, text[start:end], False, self.mode)
+        if new is not None:
+            self.edits.append((start, end, new))
+        if text.startswith("; args=", end) or text.startswith("; params=", end):
+            return self._rest_values(text.index("=", end) + 1, ")")
         return end
 
     def _rest_values(self, start: int, close: str) -> int:
@@ -364,6 +453,7 @@ class _Scanner:
     def _object(self, i: int, path: str, depth: int) -> int:
         text, n = self.text, self.n
         renamed: set[str] = set()  # keys rewritten in this object: two must not collide
+        field = None  # a validation error's "loc": its "input" is the value of that field
         while True:
             i = self._member(i, "}")
             if i < 0:
@@ -395,6 +485,11 @@ class _Scanner:
                 return n
             if text[i] not in ":=":
                 return -1
+            if key == "loc":
+                loc = _LOC.match(text, i + 1)
+                field = loc.group(1) or loc.group(2) if loc is not None else None
+            elif field is not None and (key == "input" or key == "input_value"):
+                key = field  # pydantic / FastAPI: {'loc': ('body', 'password'), 'input': '…'}
             child = f"{path}.{key}" if path else key
             i = self._after(self.value(i + 1, child, depth), "}")
             if i < 0:
@@ -408,9 +503,38 @@ class _Scanner:
                 return -i - 1
             if text[i] in "}])":
                 return -1
-            i = self._after(self.value(i, path, depth), close)
+            end = self._pair(i, path, depth) if text[i] in "([" else -1
+            i = self._after(end if end >= 0 else self.value(i, path, depth), close)
             if i < 0:
                 return -1
+
+    def _pair(self, i: int, path: str, depth: int) -> int:
+        """A member ``('password', '…')`` / ``["Authorization", "…"]`` of a list: a key and its value.
+
+        A list of 2-tuples whose first element is a name is how multidicts print themselves (Werkzeug's
+        ``ImmutableMultiDict([…])`` and ``EnvironHeaders([…])``, Starlette's ``FormData([…])``, header lists):
+        the second element goes by the key. Anything else (no name first, three elements) is -1: the caller
+        reads it as a plain sequence."""
+        text, n = self.text, self.n
+        m = _PAIR_HEAD.match(text, i)
+        if m is None:
+            return -1
+        key = m.group(2)
+        undo = len(self.edits)  # not a pair after all: its edits go, the plain reading makes its own
+        if self.mode == DOCUMENT:
+            new_key = self.sink.key(key)
+            if new_key is not None:
+                self.edits.append((m.start(2), m.end(2), _escape(new_key, m.group(1), self.python)))
+        j = self.value(m.end(), f"{path}.{key}" if path else key, depth + 1)
+        if j >= 0:
+            j = _skip_ws(text, j)
+            if j >= n:
+                self.truncated = True
+                return n
+            if text[j] == (")" if text[i] == "(" else "]"):
+                return j + 1
+        del self.edits[undo:]
+        return -1
 
     def _call(self, i: int, path: str, depth: int) -> int:
         """``User(id=1, email='a@b.c')``, ``Decimal('9.99')``: keyword arguments by name, positional by ``path``."""
@@ -491,6 +615,25 @@ class _Scanner:
 
 def _position(found: tuple[int, int, re.Match[str]]) -> tuple[int, int]:
     return found[0], found[1]
+
+
+def _xml_unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+            .replace("&amp;", "&"))
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_SQL_WORDS = ("SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "WITH", "select", "insert", "update",
+              "delete", "with")
+
+
+def _has_sql_word(text: str) -> bool:
+    return any(w in text for w in _SQL_WORDS)
 
 
 def _pair_at(m: re.Match[str]) -> int:
