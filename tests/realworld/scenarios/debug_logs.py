@@ -296,7 +296,8 @@ SOAP_PW, SOAP_KEY, SOAP_CARD = password("soap"), token("soap.key"), canary("card
 @case("soap.envelope_logged", library="xml.etree", where="a SOAP envelope built with ElementTree and logged the "
       "way zeep's transport logger does ('HTTP Post to <url>:\\n<envelope>'): WS-Security "
       "<wsse:Password>, an <apiKey> element and a <cardNumber>", secrets=[SOAP_PW, SOAP_KEY, SOAP_CARD],
-      keeps=keep("HTTP Post to", "svc-shop", "AuthorizePayment"))
+      # (<wsse:Username> is read by its name now: an identity, pseudonymised like a "username" JSON key)
+      keeps=keep("HTTP Post to", "AuthorizePayment"))
 def _(env):
     import xml.etree.ElementTree as ET
 
