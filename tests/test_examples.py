@@ -26,6 +26,10 @@ def _run(script: str, receiver: CaptureReceiver) -> None:
         ("manual_wiring.py", ["not-for-the-backend", "ops@example.com"], [b"job", b"jobs"]),
         ("genai_chat.py", ["4539 1488 0343 6467", "dana.k@example.com", "ops-lead@acme.example"],
          [b"gpt-4o-mini", b"gen_ai.input.messages", b'"role":', b"finish_reason"]),
+        ("log_lines.py", ["ines@example.com", "pbkdf2-Wq9zLm2", "Tr0ub4dor-11", "k7Qp2Zr9Xw",
+                          "DE44500105175407324931", "s0ap-Pa55"],
+         [b"already exists", b"ImmutableMultiDict", b"validation error", b"UPDATE accounts SET iban = ?",
+          b"<Amount>12.50</Amount>"]),
     ],
 )
 def test_example_exports_redacted(script, secrets, kept):
