@@ -42,37 +42,12 @@ class LossGap(Gap):
 
 KNOWN_GAPS: tuple[Gap, ...] = (
     # -- bound parameters under the dbapi instrumentation's own key ------------------------------------
-    Gap("psycopg.parameters|psycopg.failing_row|psycopg.invalid_input", "password|token|value",
-        cause="db.statement.parameters (opentelemetry-instrumentation-dbapi with capture_parameters=True: "
-              "str() of the parameter tuple) gets only the free-text detectors; the values are bound "
-              "parameters and should always be redacted like db.query.parameter.<key> (#15 §2)",
-        owner="core #15",
-        example="db.statement.parameters = \"('alice@example.org', 'ptHdC7JlLwnkhVfs*4')\" → "
-                "\"('REDACTED', 'ptHdC7JlLwnkhVfs*4')\""),
-    Gap("sqlalchemy.echo", "token",
-        cause="SQLAlchemy's engine logger (echo=True, or logging.getLogger('sqlalchemy.engine') at INFO) writes "
-              "each statement's bound parameters on a line of their own, '[generated in …s] (…)' / "
-              "'[cached since …s ago] (…)': a tuple of values with no key, which only the detectors see — "
-              "bound parameters, like db.statement.parameters, should always be redacted",
-        owner="core #15",
-        example="[generated in 0.03620s] ('alice@example.org', '4K06kDuAPaqvKj1SiOTv9w4xlk4kd1tF') → "
-                "[generated in 0.03620s] ('REDACTED', '4K06kDuAPaqvKj1SiOTv9w4xlk4kd1tF')"),
     Gap("django.db_debug_log", "token",
-        cause="SQL inside log text is not obfuscated, only the detectors see it: Django's django.db.backends "
-              "debug line interpolates the parameters into the statement (last_executed_query) and repeats "
-              "them as args=[…] (and as the record's params/sql extras) — a statement in a log body should get "
-              "the db.statement treatment, its parameter list the bound-parameter one",
-        owner="core #15 (sql in text)",
-        example="(0.002) INSERT INTO dj_reset_tokens (email, token) VALUES ('REDACTED', "
-                "'5tABwMyu14mXGBe4WIf0h01VpaNb6ahq'); args=['REDACTED', '5tABwMyu14mXGBe4WIf0h01VpaNb6ahq']; "
-                "alias=default"),
-    Gap("oauth.token_exchange", "token",
-        cause="the key 'code' (an OAuth authorization code, in a form body or key=value text) is not a secret "
-              "word: client_secret, access_token and refresh_token are redacted, code=… is kept (in a URL query "
-              "every value is redacted, so only text and bodies are hit)",
-        owner="core #15 (keynames)",
-        example="token request body=grant_type=authorization_code&code=LS5ib0OvhWiNb1xKjbatyIUyUe02ySzO9aofhpBR"
-                "&client_id=shop-web&client_secret=REDACTED&redirect_uri=…"),
+        cause="Django's django.db.backends debug record carries the bound parameters a second time as the "
+              "record's extra 'params' (and the statement as 'sql'): an attribute named 'params' is not known "
+              "as bound parameters (the message line itself — statement obfuscated, args=[…] redacted — is)",
+        owner="core #15",
+        example="log record attribute params = ['REDACTED', '5tABwMyu14mXGBe4WIf0h01VpaNb6ahq']"),
     Gap("subprocess.called_process_error", "password",
         cause="command-line credentials are kept: a password glued to a short option ('-p<password>', as "
               "mysql/mysqldump take it), after '-p ' (docker login) and as curl's '-u user:password'; the DSN "
@@ -89,14 +64,6 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         owner="detectors #16",
         example="Invalid leading whitespace, reserved character(s), or return character(s) in header value: "
                 "'7Yeapz5XUI4r1U4NzS8fAkFRpOHuHLdU\\n'"),
-    Gap("soap.envelope_logged", "password|token",
-        cause="XML in text is not read by element name: <wsse:Password>…</wsse:Password> and <apiKey>…</apiKey> "
-              "keep their text (the card number in <cardNumber> is found by its detector); SOAP envelopes are "
-              "what zeep's transport logger and most enterprise integrations log — elements and attributes "
-              "named like secrets should get the key rules, as JSON keys do",
-        owner="core #15 (structure)",
-        example='<wsse:Password Type="PasswordText">Hulvc7sAKR8Q68Zy$9</wsse:Password> … '
-                "<apiKey>EdZ68OJ71YArzxwQf6XJDT82nYqDunmc</apiKey>"),
     Gap("logging.phone_numbers", "phone_intl",
         cause="no phone-number detector yet (#16): an international number in prose is kept whole, and after "
               "'phone=' only its first space-separated part is redacted (the key=value reading stops at the "
@@ -122,16 +89,6 @@ KNOWN_GAPS: tuple[Gap, ...] = (
               "the generic 'secret word + high-entropy value' rule of #16 would catch it",
         owner="detectors #16",
         example="cache miss key=session:R6MYIYhW0Kk3yRhEHpORyVGSdKVUZXsD ttl=60"),
-    # -- reprs of the frameworks' own containers -------------------------------------------------------
-    Gap("flask.login_form|fastapi.login_form|flask.request_headers", "password|token",
-        cause="a multidict repr is a list of (key, value) pairs — Werkzeug's ImmutableMultiDict([…]) and "
-              "EnvironHeaders([…]), Starlette's FormData([…]) — and a 2-tuple whose first element is a key "
-              "name is not read as key=value: the password and the X-Api-Key value are kept (Django's "
-              "<QueryDict: {…}>, aiohttp's <MultiDictProxy('k': 'v')> and Starlette's Headers({…}) are "
-              "redacted)",
-        owner="core #15",
-        example="login attempt ImmutableMultiDict([('username', 'REDACTED'), ('password', '5UfbQ824CVievoce$0'), "
-                "('remember', '1')])"),
     # -- texts that echo what they were given -------------------------------------------------------
     Gap("redis.unknown_command", "token",
         cause="redis-server's error 'unknown command …, with args beginning with: '<arg>' …' (exception.message, "
@@ -140,16 +97,6 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         owner="core #15",
         example="unknown command 'JSON.SET', with args beginning with: 'session:MesNXDPvytXjnCoi4L03gvZSQ5QLJPht' "
                 "'$' '{\"email\": …}'"),
-    Gap("pydantic.validation_error|fastapi.validation_error", "password",
-        cause="pydantic's ValidationError text puts the field name on its own line and the value on the next "
-              "('password\\n  String should have at least 20 characters [type=…, input_value='…', …]'): "
-              "input_value is not read as the value of the field named above it; FastAPI's "
-              "RequestValidationError (str(exc), logged by the 422 handler its documentation shows) is the "
-              "same datum as a dict: 'loc': ('body', 'password') names the field, 'input': '…' holds it",
-        owner="core #15",
-        example="password\\n  String should have at least 20 characters [type=string_too_short, "
-                "input_value='hde3z5WtzT07-5', input_type=str]; {'type': 'string_too_short', 'loc': ('body', "
-                "'password'), 'msg': 'String should have at least 12 characters', 'input': 'g0SS3iX4.5', …}"),
     Gap("grpc.metadata_abort", "token",
         cause="a credential written in prose after a secret word and a space ('invalid api key <token>') in "
               "a gRPC status detail (client exception message, status description, log): no generic "
