@@ -41,13 +41,6 @@ class LossGap(Gap):
 
 
 KNOWN_GAPS: tuple[Gap, ...] = (
-    # -- bound parameters under the dbapi instrumentation's own key ------------------------------------
-    Gap("django.db_debug_log", "token",
-        cause="Django's django.db.backends debug record carries the bound parameters a second time as the "
-              "record's extra 'params' (and the statement as 'sql'): an attribute named 'params' is not known "
-              "as bound parameters (the message line itself — statement obfuscated, args=[…] redacted — is)",
-        owner="core #15",
-        example="log record attribute params = ['REDACTED', '5tABwMyu14mXGBe4WIf0h01VpaNb6ahq']"),
     Gap("subprocess.called_process_error", "password",
         cause="command-line credentials are kept: a password glued to a short option ('-p<password>', as "
               "mysql/mysqldump take it), after '-p ' (docker login) and as curl's '-u user:password'; the DSN "
