@@ -119,6 +119,8 @@ TEXT = [
      "select 5 items from the cart, update the plan with 2 seats"),
     ("postgres-echoes-an-unreadable-value", 'invalid input syntax for type uuid: "p8sQeTnU2sWq"\nCONTEXT: x',
      'invalid input syntax for type uuid: "REDACTED"\nCONTEXT: x'),
+    ("redis-echoes-refused-arguments", "unknown command 'JSON.SET', with args beginning with: 'sess:p8sQeTnU2s' '$'",
+     "unknown command 'JSON.SET', with args beginning with: REDACTED"),
     ("oauth-form-code-is-the-authorization-code",
      "body=grant_type=authorization_code&code=p8sQeTnU2sWq&client_id=web",
      "body=grant_type=authorization_code&code=REDACTED&client_id=web"),

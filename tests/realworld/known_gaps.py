@@ -83,13 +83,6 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         owner="detectors #16",
         example="cache miss key=session:R6MYIYhW0Kk3yRhEHpORyVGSdKVUZXsD ttl=60"),
     # -- texts that echo what they were given -------------------------------------------------------
-    Gap("redis.unknown_command", "token",
-        cause="redis-server's error 'unknown command …, with args beginning with: '<arg>' …' (exception.message, "
-              "the stack trace, the log record) echoes the command's arguments; they are values and are kept "
-              "(the instrumentation sanitises db.statement, the error text nobody reads as a command)",
-        owner="core #15",
-        example="unknown command 'JSON.SET', with args beginning with: 'session:MesNXDPvytXjnCoi4L03gvZSQ5QLJPht' "
-                "'$' '{\"email\": …}'"),
     Gap("grpc.metadata_abort", "token",
         cause="a credential written in prose after a secret word and a space ('invalid api key <token>') in "
               "a gRPC status detail (client exception message, status description, log): no generic "

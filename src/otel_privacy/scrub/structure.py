@@ -65,6 +65,8 @@ _STRUCT = re.compile(
     r"|[{\[(]|Key \((?=[^()]*\)=\()|Failing row contains \(|Duplicate entry '"
     # PostgreSQL echoes a value it could not read: invalid input syntax for type uuid: "…"
     r'|invalid input (?:syntax|value) for [^:"\n]{1,80}: "'
+    # Redis echoes the arguments of a command it refused: unknown command 'X', with args beginning with: '…'
+    r"|with args beginning with: "
     # an XML element with text: <wsse:Password …>…</wsse:Password>, <apiKey>…</apiKey> (attributes are pairs)
     r"|<(?=[A-Za-z_][\w.\-:]*(?:\s[^<>]*)?>[^<]*</)"
     # a SQL statement written into text (Django's query log, driver errors, "executing: …"), confirmed below
@@ -202,7 +204,8 @@ class _Scanner:
     def embedded(self) -> bool:
         text = self.text
         structures = ("{" in text or "[" in text or "(" in text or "Key (" in text or "Failing row" in text
-                      or "Duplicate entry" in text or "</" in text or "invalid input" in text or _has_sql_word(text))
+                      or "Duplicate entry" in text or "</" in text or "invalid input" in text or "with args" in text
+                      or _has_sql_word(text))
         pairs = "=" in text or ":" in text or "--" in text
         if structures and pairs:  # both kinds, in text order (a structure first where both start at one place)
             found = sorted([(m.start(), 0, m) for m in _STRUCT.finditer(text)]
@@ -234,6 +237,12 @@ class _Scanner:
             return self._xml_element(start)
         if c == "[" and m.end() - start > 1:  # SQLAlchemy: [generated in 0.0004s] ('…', '…')
             return self._rest_values(m.end(), ")")
+        if c == "w" and text.startswith("with args beginning with: ", start):
+            end = text.find("\n", m.end())
+            end = self.n if end < 0 else end
+            if end > m.end():
+                self._replace_value(m.end(), end, text[m.end():end], PARAMETERS_PATH, None)
+            return end
         if c == "i" and text.startswith("invalid input", start):
             close = _string_end(text, m.end(), '"')
             self._replace_value(m.end(), close - 1 if text[close - 1] == '"' else close,
