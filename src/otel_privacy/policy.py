@@ -531,9 +531,7 @@ _DEFAULT: dict[str, Any] = {
         {"match": GENAI_USER_KEYS, "action": "hash"},
         # Bound query parameters are values: always redacted (db.query.parameter.<key>, semconv 1.26+).
         # (db.statement.parameters: opentelemetry-instrumentation-dbapi's capture_parameters=True, str() of the tuple)
-        # (params: Django's django.db.backends log record carries the bound parameters as its extra "params")
-        {"match": ["db.query.parameter", "db.query.parameter.*", "db.statement.parameters", "params"],
-         "action": "redact"},
+        {"match": ["db.query.parameter", "db.query.parameter.*", "db.statement.parameters"], "action": "redact"},
         # The service's own address is not personal data; peers (clients) are truncated below.
         {"match": SERVER_ADDRESS_KEYS, "action": "host"},
         # (graphql.document: GraphQL, recognised by its shape: literals → ?, fields and arguments kept)

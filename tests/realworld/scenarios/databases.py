@@ -204,7 +204,7 @@ RDA_PW = password("redis.url")
 
 
 @case("redis.url_logged", library="redis", where="the app logs the redis URL (with its password) it connects "
-      "to at start-up", secrets=[RDA_PW], needs=("redis",), keeps=keep("connecting to cache", "/0"))
+      "to at start-up", secrets=[RDA_PW], needs=("redis",), keeps=keep("connecting to cache", "redis://"))  # (the db index is templated, as any number in a path)
 def _(env):
     import redis
 

@@ -108,7 +108,7 @@ def _access_case(fw: str) -> None:
 
     @case(f"{fw}.access_log", library=fw, where="the server's access log line: a reset token in the query "
           "string, an e-mail in the Referer's query (aiohttp's default format logs the Referer)",
-          secrets=[reset, mail], keeps=keep("/users/42/profile", attrs={STATUS: 200}))
+          secrets=[reset, mail], keeps=keep("/users/", "/profile", attrs={STATUS: 200}))  # (the id is templated in text too)
     def _(env):
         import requests
 
