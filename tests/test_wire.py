@@ -313,34 +313,11 @@ assert not walker.compiled
 corpus = Corpus()
 out = b"".join(walker.redact(s, r.SerializeToString()).data for s, r in build_requests(corpus).items())
 assert corpus.leaks(out) == [] and b"corpus-svc" in out
-from otel_privacy import PrivacySpanProcessor, configure
-providers = configure("default", service_name="svc", endpoint="http://127.0.0.1:9", set_global=False,
-                      metrics_enabled=False, logs=False)  # the processors redact: the Python walker is not the fast path
-assert any(isinstance(p, PrivacySpanProcessor) for p in providers.tracer_provider._active_span_processor._span_processors)
-providers.shutdown()
 print("ok")
 """
-    tests = os.path.dirname(os.path.abspath(__file__))  # for leak_corpus
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         env=dict(os.environ, PYTHONPATH=os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")])))
+                         env=dict(os.environ))
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
-
-
-def test_the_build_goes_on_without_a_compiler(tmp_path):
-    # `pip install` on a machine without a C compiler: both extensions fail to build, the build does not
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    res = subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--build-lib", str(tmp_path / "lib"),
-                          "--build-temp", str(tmp_path / "tmp")], cwd=root, capture_output=True, text=True,
-                         timeout=120, env=dict(os.environ, CC="/bin/false", LDSHARED="/bin/false"))
-    assert res.returncode == 0, res.stderr
-    for extension in ("otel_privacy.perf._speedups", "otel_privacy._wirecore"):
-        assert f'building extension "{extension}" failed' in res.stderr
-    assert not list(tmp_path.rglob("*.so"))
 
 
 def test_the_core_built_without_openssl_asks_the_engine_for_pseudonyms(tmp_path, monkeypatch):
@@ -370,3 +347,46 @@ def test_the_core_built_without_openssl_asks_the_engine_for_pseudonyms(tmp_path,
     for signal, request in build_requests(corpus).items():
         p.check(signal, request.SerializeToString())
     assert p.walker.fallbacks == 0
+
+
+# -- GenAI message events: the event name says the body is conversation content ----------------------------------
+
+def _genai_logs() -> bytes:
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+    from otel_privacy.otlp import py_to_any
+
+    message = {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {
+        "name": "lookup", "arguments": '{"email": "bob@example.org", "password": "hunter2"}'}}]}
+    records = [  # (event_name field, event.name attribute, body)
+        ("gen_ai.user.message", None, {"content": "I am Priya, mail alice@example.com"}),
+        ("gen_ai.assistant.message", None, message),
+        ("gen_ai.choice", None, {"index": 0, "finish_reason": "stop", "message": {"content": "call 4111 1111 1111 1111"}}),
+        ("", "gen_ai.system.message", {"content": "key ghp_abcdefghijklmnopqrstuvwxyz0123456789"}),
+        ("gen_ai.user.message", None, "a plain string body, mail alice@example.com"),
+        ("app.event", None, {"content": "not conversation, mail alice@example.com"}),
+        ("", None, "no event at all, mail alice@example.com"),
+    ]
+    req = ExportLogsServiceRequest()
+    scope = req.resource_logs.add().scope_logs.add()
+    for name, attr, body in records:
+        lr = scope.log_records.add(event_name=name)
+        if attr:
+            lr.attributes.add(key="event.name").value.string_value = attr
+        lr.body.CopyFrom(py_to_any(body))
+    return req.SerializeToString()
+
+
+@pytest.mark.parametrize("policy", ["default", "strict", "hash"])
+def test_genai_event_bodies_are_read_as_conversation_content(face, policy):
+    """A body whose event name (the field, else the ``event.name`` attribute) is a GenAI message event is walked
+    as that carrier in both walkers, as the reference does; the same record twice hits the memo the same way."""
+    p = Pair({"genai": {"content": "hash"}} if policy == "hash" else policy, face)  # type: ignore[arg-type]
+    data = _genai_logs()
+    out = p.check("logs", data)
+    assert p.check("logs", data) == out
+    for planted in (b"alice@example.com", b"hunter2", b"4111 1111 1111 1111", b"ghp_abcdefghij", b"bob@example.org"):
+        assert planted not in out, planted
+    assert b"lookup" in out and b"assistant" in out
+    if policy != "default":  # the mode of the GenAI walker, not the generic one
+        assert (b"<dropped: " if policy == "strict" else b"h_") in out

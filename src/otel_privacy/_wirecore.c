@@ -1762,11 +1762,29 @@ walk_log(Req *r, Buf *o, size_t s, size_t e, int depth)
         rc = db_system(r, &es, &rec, NULL);
     if (rc == OK)
         rc = redact_entries(r, &es, &rec, &app);
+    /* the event name (the field, else the last event.name attribute) may make the body conversation content:
+     * such bodies go to the engine with it (Redactor._body_key), never through the plain text step */
+    const uint8_t *ev = NULL;
+    size_t evn = 0;
+    if (name_f != NULL && name_f->ve > name_f->vs) {
+        ev = r->buf + name_f->vs;
+        evn = name_f->ve - name_f->vs;
+    }
+    else {
+        for (size_t i = 0; i < es.n; i++) {
+            Entry *x = &es.v[i];
+            if (key_is(r, x, "event.name", 10)) {
+                int str = x->kind == K_STR;
+                ev = str ? r->buf + x->ms : NULL;
+                evn = str ? x->me - x->ms : 0;
+            }
+        }
+    }
     if (rc == OK && body_f != NULL) {
         int kind;
         size_t ms, me, nfields;
         rc = any_value(r, body_f->vs, body_f->ve, depth + 1, &kind, &ms, &me, &nfields);
-        if (rc == OK && kind == K_STR && nfields == 1) {
+        if (rc == OK && evn == 0 && kind == K_STR && nfields == 1) {
             /* a plain string body: the text step, re-encoded as the reference always re-encodes bodies */
             PyObject *text = NULL;
             if (me > ms)
@@ -1782,7 +1800,8 @@ walk_log(Req *r, Buf *o, size_t s, size_t e, int depth)
             const uint8_t *raw = r->buf + body_f->vs;
             size_t rn = body_f->ve - body_f->vs;
             uint64_t h = 0;
-            MemoSlot *m = rn <= MEMO_MAX_VALUE ? memo_find(w, 'b', (const uint8_t *)"", 0, rec.dbp, (size_t)rec.dbn, raw, rn, &h)
+            const uint8_t *mk = evn ? ev : (const uint8_t *)"";
+            MemoSlot *m = rn <= MEMO_MAX_VALUE ? memo_find(w, 'b', mk, evn, rec.dbp, (size_t)rec.dbn, raw, rn, &h)
                                                : NULL;
             if (m != NULL) {
                 body_removed = m->res;
@@ -1791,16 +1810,18 @@ walk_log(Req *r, Buf *o, size_t s, size_t e, int depth)
             }
             else {
                 PyObject *b = PyBytes_FromStringAndSize((const char *)raw, (Py_ssize_t)rn);
+                PyObject *name = evn ? PyUnicode_DecodeUTF8((const char *)ev, (Py_ssize_t)evn, "strict") : Py_NewRef(Py_None);
                 PyObject *t = NULL;
-                if (b == NULL)
+                if (b == NULL || name == NULL)
                     rc = ERR;
                 else {
-                    PyObject *args[2] = {b, db_arg(&rec)};
-                    t = call(w->m_body, args, 2);
-                    Py_DECREF(b);
+                    PyObject *args[3] = {b, db_arg(&rec), name};
+                    t = call(w->m_body, args, 3);
                     if (t == NULL)
                         rc = ERR;
                 }
+                Py_XDECREF(b);
+                Py_XDECREF(name);
                 long count;
                 PyObject *actions, *derived;
                 int cacheable;
@@ -1811,7 +1832,7 @@ walk_log(Req *r, Buf *o, size_t s, size_t e, int depth)
                     body_removed = out == Py_None;
                     new_body = body_removed ? NULL : Py_NewRef(out);
                     if (cacheable && rn <= MEMO_MAX_VALUE)
-                        memo_store(w, h, 'b', (const uint8_t *)"", 0, rec.dbp, (size_t)rec.dbn, raw, rn, body_removed, new_body,
+                        memo_store(w, h, 'b', mk, evn, rec.dbp, (size_t)rec.dbn, raw, rn, body_removed, new_body,
                                    count, actions, derived);
                     rc = replay(r, &rec, count, actions, derived);
                 }

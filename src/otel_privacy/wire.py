@@ -290,11 +290,12 @@ class _Engine:
         new = self.r.redact_text(text, rec)
         return (new, *self._done(rec, errors))
 
-    def body(self, raw: bytes, db_system: str | None) -> tuple:
-        """A log body (any AnyValue) → its new encoding, or None when it goes."""
+    def body(self, raw: bytes, db_system: str | None, event_name: str | None = None) -> tuple:
+        """A log body (any AnyValue) → its new encoding, or None when it goes; ``event_name`` may say it is
+        conversation content (``Redactor._body_key``)."""
         rec, errors = self._scratch(db_system)
         value = _decode_any(raw)
-        new = self.r.redact_body(value, rec) if value is not None else None
+        new = self.r.redact_body(value, rec, self.r._body_key(event_name)) if value is not None else None
         out = None if new is None or new is DROP else encode_any(new)
         return (out, *self._done(rec, errors))
 
@@ -632,10 +633,10 @@ class _PyWalker:
         rec = RecordContext(_db_system(buf, entries))
         before, out = self._redact_entries(buf, entries, rec)
         replaced: dict[int, bytes | None] = {}
-        if body_f is not None:
-            new_body = self._body(buf, body_f[3], body_f[4], rec)
-            replaced[body_f[2]] = None if new_body is None else _len_field(b"\x2a", new_body)
         name = _text(buf, name_f)
+        if body_f is not None:
+            new_body = self._body(buf, body_f[3], body_f[4], rec, name or _event_name(buf, entries))
+            replaced[body_f[2]] = None if new_body is None else _len_field(b"\x2a", new_body)
         if name:
             new_name = self._text(name, rec)
             if new_name != name:
@@ -647,14 +648,14 @@ class _PyWalker:
         replaced.update(attr_replaced)
         return _replace(buf, fields, replaced, appended)
 
-    def _body(self, buf: bytes, s: int, e: int, rec: RecordContext) -> bytes | None:
+    def _body(self, buf: bytes, s: int, e: int, rec: RecordContext, event_name: str) -> bytes | None:
         """A log body is always re-encoded (as the reference does), so both walkers get it from the engine."""
         raw = buf[s:e]
         kind, member = _any_member(buf, s, e)
-        if kind == K_STR and len(_fields(buf, s, e)) == 1:  # a plain string: the text step, through the memo
+        if not event_name and kind == K_STR and len(_fields(buf, s, e)) == 1:  # plain text: the memoised text step
             text = _text(buf, member)
             return encode_str_any(self._text(text, rec) if text else text)
-        return self._memo_get("b", None, rec, raw, self.e.body, raw, rec.db_system)[0]
+        return self._memo_get("b", event_name, rec, raw, self.e.body, raw, rec.db_system, event_name or None)[0]
 
     def _metric(self, buf: bytes, s: int, e: int) -> bytes:
         fields = _fields(buf, s, e)
@@ -740,6 +741,15 @@ def _any_member(buf: bytes, s: int, e: int) -> tuple[int, Field | None]:
                 raise _NonCanonical("two AnyValue members")
             kind, found = member[1], f
     return kind, found
+
+
+def _event_name(buf: bytes, entries: list[_Entry]) -> str:
+    """A log record's ``event.name`` attribute (the last of a repeated key, as a dict keeps it), else ``""``."""
+    name = ""
+    for ent in entries:
+        if ent.key == "event.name":
+            name = _text(buf, ent.member) if ent.kind == K_STR else ""
+    return name
 
 
 def _db_system(buf: bytes, entries: list[_Entry]) -> str | None:
