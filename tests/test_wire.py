@@ -315,8 +315,10 @@ out = b"".join(walker.redact(s, r.SerializeToString()).data for s, r in build_re
 assert corpus.leaks(out) == [] and b"corpus-svc" in out
 print("ok")
 """
+    tests_dir = os.path.dirname(os.path.abspath(__file__))  # leak_corpus lives beside this file
+    path = os.pathsep.join(p for p in (tests_dir, os.environ.get("PYTHONPATH", "")) if p)
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         env=dict(os.environ))
+                         env=dict(os.environ, PYTHONPATH=path))
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
 
 
