@@ -15,8 +15,10 @@ from otel_privacy.scrub.url import UrlSanitizer
 R = Redactor("default")
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# Surrounding text: printable, with separators so a planted value is a token of its own.
-filler = st.text(alphabet=string.ascii_letters + " ,;:()[]{}=\"'\n\t", max_size=60)
+# Surrounding text: printable, with separators so a planted value is a token of its own; non-ASCII letters,
+# spaces and dashes too (such text is read folded, on the pure-Python path).
+NON_ASCII = "éüßçñøÅЖжяΩ中文日本語한국어\u00a0\u2009—–"
+filler = st.text(alphabet=string.ascii_letters + " ,;:()[]{}=\"'\n\t" + NON_ASCII, max_size=60)
 sep = st.sampled_from([" ", ": ", "=", "(", " <", "\n", "\t", ", "])
 
 
@@ -42,7 +44,23 @@ tokens = st.one_of(
     st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=10, max_size=30)
     .map(lambda s: f"eyJhbGciOiJIUzI1NiJ9.eyJ{s}.sig{s[:5]}"),
 )
-secrets = st.one_of(emails, cards, tokens)
+
+
+def _phone_examples() -> list[str]:
+    import phonenumbers as pn
+
+    out = []
+    for region in sorted(pn.SUPPORTED_REGIONS):
+        for kind in (pn.PhoneNumberType.MOBILE, pn.PhoneNumberType.FIXED_LINE):
+            number = pn.example_number_for_type(region, kind)
+            if number is not None and pn.is_valid_number(number):
+                out += [pn.format_number(number, pn.PhoneNumberFormat.INTERNATIONAL),
+                        pn.format_number(number, pn.PhoneNumberFormat.E164)]
+    return out
+
+
+phones = st.sampled_from(_phone_examples())
+secrets = st.one_of(emails, cards, tokens, phones)
 
 
 @SETTINGS

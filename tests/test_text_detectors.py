@@ -78,7 +78,7 @@ BENIGN = [
     "Basic authentication failed, token expired",
     "password reset requested",
     "token: REDACTED",
-    "phone extension 555-123-4567",
+    "extension 555-123-4567",  # an SSN look-alike (a phone word would make it a phone number)
     "ssn-like but invalid 000-12-3456 and 666-12-3456",
     "GB00 fake iban that fails mod97 GB82WEST12345698765433",
     "build v2.10.3.4 id a1b2c3d4 12345 ref X9 1234 5678",

@@ -15,7 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otel_privacy import Policy, Redactor
+from otel_privacy.scrub.phone import CONTEXT_WORDS
 from otel_privacy.scrub.text import TextScanner
+from test_detectors_phone import LOOK_ALIKES as PHONE_LOOK_ALIKES
+from test_detectors_phone import PHONES
 from test_text_detectors import BENIGN, POSITIVES
 
 POLICIES = {
@@ -28,14 +31,8 @@ POLICIES = {
 
 
 def _pair(policy: Policy) -> tuple[TextScanner, TextScanner]:
-    def build(prefilter: bool) -> TextScanner:
-        r = Redactor(policy)
-        t = policy.text
-        return TextScanner(detectors=t.detectors, custom=t.custom, replacement=policy.replacement,
-                           typed_replacement=t.typed_replacement, url_sanitizer=r.url, ip_truncator=r.truncate_ip,
-                           prefilter=prefilter)
-
-    fast, slow = build(True), build(False)
+    scanner = Redactor(policy).text
+    fast, slow = scanner.variant(prefilter=True), scanner.variant(prefilter=False)
     assert fast.prefilter and not slow.prefilter
     return fast, slow
 
@@ -53,14 +50,18 @@ EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
     "card 4222-2222-2222-2 x", "iban FR1420041010050500013M02606", "iban NL91ABNA0417164300 ok",
     "-----BEGIN PRIVATE KEY-----\nabc", "-----BEGIN PGP PRIVATE KEY BLOCK-----\nabc", "see www.example.com/?a=b",
     "/?q=1", "/x/y.z?q=1", "ftp://u:p@h", "a+b://u:p@h/", "BEARER abcdefgh1", "Token 12345678", "pwd: x1",
-    "PASSWD=x", "credentials='a b'", "access-key=z", "private_key: k", "api_key=k", "auth-key=k",
+    "PASSWD=x", "credentials='a b'", "token: x1", "access-key=z", "private_key: k", "api_key=k", "auth-key=k",
     "AWS_SECRET_ACCESS_KEY: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "::1", "1:2:3:4:5:6:7:8", "fe80::1%eth0",
     "/Users/bob/x", "/home/bob/x", "C:\\Users\\bob", "%@a.io", "_@a.io",
+    "niue +683 4002 ok", "(+44) 20-7946-0958", "tel:+1.415.555.0100",
+] + [f"{sep}{word}: 020 7946 0958" for word in CONTEXT_WORDS if word.isascii() for sep in ("", "my ")] + [
+    "contact_tel=020 7946 0958", "PHONE (415) 555-0100", "smartphone 0612345678",
 ]
 
 # Secrets, their near misses, and the pieces triggers are made of: glued together they make the
 # boundary cases (a trigger split across fragments, a detector match that starts mid-fragment).
-TABLE = [text for _, text, _, _ in POSITIVES] + BENIGN + EDGES
+TABLE = ([text for _, text, _, _ in POSITIVES + PHONES] + BENIGN + [text for _, text in PHONE_LOOK_ALIKES]
+         + EDGES)
 FRAGMENTS = TABLE + [
     "4111", "1111 ", "-", " ", "4111111111111111", "378282246310005", "123-45-", "6789", "10.0.", "1.2", ".3.4",
     "::", ":", "1:2:3:4:5:6:", "fe80::1%eth0", "DE89", " 3704 0044", "GB82WEST1234569876543", "AB12 3456 ",
@@ -140,3 +141,76 @@ def test_an_ipv6_address_with_an_ipv4_tail_is_truncated_whole():
     # six groups and an IPv4 tail: neither "::" nor seven colons; used to leave the first 96 bits
     out, found = Redactor("default").text.scrub("peer 2001:db8:1:2:3:4:192.0.2.33 ok")
     assert out == "peer 2001:db8:1:: ok", found
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """Every variant of ``pattern`` with one alternative of one alternation removed (a tighter trigger).
+
+    A top-level pattern with no alternation becomes one that never matches. A leading ``(?i)`` is kept.
+    """
+    flags = "(?i)" if pattern.startswith("(?i)") else ""
+    body = pattern[len(flags):]
+    groups: list[list[int]] = [[-1]]  # per open group: positions of its "|" (the first entry: group start)
+    spans: list[tuple[int, list[int], int]] = []  # (group start, bars, group end)
+    i, in_class = 0, False
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if body[i + 1:i + 2] == "]":
+                i += 1
+        elif c == "(":
+            skip = 3 if body.startswith("(?:", i) or body.startswith("(?i", i) else 1
+            if body.startswith("(?i:", i):
+                skip = 4
+            groups.append([i + skip - 1])
+            i += skip
+            continue
+        elif c == ")":
+            g = groups.pop()
+            spans.append((g[0], g[1:], i))
+        elif c == "|":
+            groups[-1].append(i)
+        i += 1
+    top = groups.pop()
+    spans.append((top[0], top[1:], len(body)))
+    mutants = []
+    for start, bars, end in spans:
+        if not bars:
+            if start == -1:
+                mutants.append(r"[^\s\S]")
+            continue
+        edges = [start, *bars, end]
+        for k in range(len(edges) - 1):
+            a, b = edges[k], edges[k + 1]
+            cut = body[:a + 1] + body[b + 1:] if k == 0 else body[:a] + body[b:]
+            mutants.append(flags + cut)
+    return mutants
+
+
+def test_the_alternative_remover_sees_every_branch():
+    assert _alternatives("(?i)ab|c(?:d|e)") == ["(?i)ab|c(?:e)", "(?i)ab|c(?:d)", "(?i)c(?:d|e)", "(?i)ab"]
+    assert _alternatives(r"[|(]x") == [r"[^\s\S]"]
+
+
+MUTATION_TEXTS = TABLE + [f"{t} and more" for t in EDGES]
+
+
+def test_removing_any_branch_of_any_trigger_loses_a_finding():
+    """The differential tests only guard the triggers if their cases reach every branch: prove they do."""
+    fast, slow = PAIRS["strict"]
+    expected = {text: slow.find(text) for text in MUTATION_TEXTS}
+    survivors = []
+    for i, trigger in enumerate(fast.triggers):
+        for mutant in _alternatives(trigger):
+            triggers = list(fast.triggers)
+            triggers[i] = mutant
+            tighter = fast.with_triggers(triggers)
+            if all(tighter.find(text) == found for text, found in expected.items()):
+                survivors.append((i, mutant[:120]))
+    assert survivors == []

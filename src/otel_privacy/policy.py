@@ -103,7 +103,10 @@ DETECTORS = (
     "url",
     "ip",
     "home_path",
+    "phone",
 )
+#: Regions whose national phone formats are read next to a phone word (kept in step with scrub/phone.py).
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU")
 
 
 class TextOptions(BaseModel):
@@ -119,6 +122,31 @@ class TextOptions(BaseModel):
     typed_replacement: bool = Field(
         False, description="Replace with `<email>`, `<credit_card>`… instead of the plain replacement."
     )
+    phone_regions: list[str] = Field(
+        default_factory=lambda: list(PHONE_REGIONS),
+        description="`phone`: regions (ISO 3166 alpha-2) whose national formats are read after a phone word; "
+        "international `+CC …` numbers are read in any region.",
+    )
+    phone_context_words: list[str] = Field(
+        default_factory=list, description="`phone`: words besides the built-in ones (phone, tel, mobile, fax, "
+        "Telefon, téléphone, …) after which a national-format number counts as a phone number.",
+    )
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _regions(cls, v: list[str]) -> list[str]:
+        regions = [r.strip().upper() for r in v]
+        if regions == list(PHONE_REGIONS):
+            return regions
+        try:
+            from phonenumbers import SUPPORTED_REGIONS  # noqa: PLC0415 - only for non-default regions
+        except ImportError:  # pragma: no cover - phonenumbers is a default dependency
+            SUPPORTED_REGIONS = None
+        bad = [r for r in regions if not re.fullmatch(r"[A-Z]{2}", r)
+               or SUPPORTED_REGIONS is not None and r not in SUPPORTED_REGIONS]
+        if bad:
+            raise ValueError(f"unknown phone region(s) {bad}: use ISO 3166 alpha-2 codes such as US, GB, DE")
+        return regions
 
     @field_validator("detectors")
     @classmethod

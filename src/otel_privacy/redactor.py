@@ -197,6 +197,7 @@ class Redactor:
         self.text = TextScanner(
             detectors=p.text.detectors, custom=p.text.custom, replacement=p.replacement,
             typed_replacement=p.text.typed_replacement, url_sanitizer=self.url, ip_truncator=self.truncate_ip,
+            phone_regions=p.text.phone_regions, phone_context_words=p.text.phone_context_words,
         )
         self._text_memo: dict[str, tuple[str, dict[str, int] | None]] = {}
         self._name_memo: dict[tuple[str, str | None], tuple[str, dict[str, int] | None, dict | None]] = {}

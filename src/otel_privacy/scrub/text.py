@@ -17,7 +17,13 @@ url            URLs (``https://…``, ``api.example.com/…``) and request targe
                → the URL sanitiser's output
 ip             IPv4/IPv6 addresses → truncated to the policy's prefix, not removed
 home_path      the OS user name in ``/home/<user>``, ``/Users/<user>``, ``C:\\Users\\<user>``
+phone          international numbers anywhere, national ones after a phone word (``scrub/phone.py``)
 ============== =================================================================================
+
+Unicode: text that is not ASCII is first folded one character for one (``scrub/fold.py``: full-width and
+other decimal digits, Unicode spaces and dashes, full-width letters and ``＠``), so every detector reads
+``４１１１\u00a0１１１１…`` like ``4111 1111…``; findings are spans of the original text. Folded text that is
+ASCII takes the RE2 path like any ASCII line.
 
 Speed: each pass has a *trigger* — a pattern every one of its findings must contain (``@``,
 ``://``, ``eyJ``, ``PRIVATE KEY``, a token prefix, a digit shape such as ``ddd-dd-dddd``). When
@@ -27,7 +33,8 @@ can find anything, and a benign line costs that one pass and nothing else. Witho
 non-ASCII text, where Python's and RE2's character classes differ) cheap substring tests gate
 every pass instead, and digit-based detectors share one pass whose pattern starts with ``\\d``.
 A trigger may fire on text the detector then rejects; it never misses text the detector would
-take (``tests/test_text_prefilter.py`` checks both paths give identical findings).
+take (``tests/test_text_prefilter.py`` checks both paths give identical findings, and that removing any
+branch of any trigger makes them differ on its table).
 Benign look-alikes (UUIDs, trace ids, timestamps, versions, ports, order numbers that fail the
 Luhn check, commit hashes) survive because matches are validated, not just pattern-matched.
 """
@@ -37,11 +44,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import url as _url
+from .fold import fold
+from .phone import DEFAULT_REGIONS, TRIGGER_INTERNATIONAL, PhoneFinder
 
 try:  # one linear-time pass for every detector's trigger; the pure-Python gates below are the fallback
     import re2 as _re2
@@ -199,7 +208,10 @@ class TextScanner:
         url_sanitizer: Any = None,
         ip_truncator: Callable[[str], str | None] | None = None,
         prefilter: bool | None = None,
+        phone_regions: Sequence[str] = DEFAULT_REGIONS,
+        phone_context_words: Iterable[str] = (),
     ) -> None:
+        self._options = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         self.replacement = replacement
         self.typed = typed_replacement
         self.url = url_sanitizer
@@ -212,6 +224,7 @@ class TextScanner:
             self._custom.append((name, re.compile(pattern), repl))
         safe = {replacement.lower(), *_ALREADY_SAFE}
         self._safe_values = frozenset(safe)
+        self._phones = PhoneFinder(phone_regions, phone_context_words) if "phone" in on else None
         # (gate kind, gate, finder, trigger): kind 0 runs always, 1 when the gate string is in the text, 2 when it
         # is in the lower-cased text, 3 when gate(text, lower, per-call state) says so. Plain substring gates are
         # tested inline (no call). With RE2 the triggers decide instead (each implies its gate).
@@ -241,10 +254,26 @@ class TextScanner:
             add((3, lambda t, lo, st: "::" in t or t.count(":") >= 6, self._find_ipv6, _T_IPV6))
         if "home_path" in on:
             add((3, lambda t, lo, st: "Users" in t or "/home/" in t, self._find_home, _T_HOME))
+        if self._phones is not None:
+            add((1, "+", self._find_international_phones, TRIGGER_INTERNATIONAL))
+            add((0, None, self._find_national_phones, self._phones.trigger_national))
         self._passes = [p[:3] for p in passes]
+        #: Each pass's RE2 trigger, in pass order (the prefilter tests mutate them one branch at a time).
+        self.triggers: tuple[str, ...] = tuple(p[3] for p in passes)
         if prefilter is None:
             prefilter = os.environ.get("OTEL_PRIVACY_TEXT_PREFILTER", "true").strip().lower() not in _FALSE
-        self._triggers = _compile_triggers([p[3] for p in passes]) if prefilter and passes else None
+        self._triggers = _compile_triggers(list(self.triggers)) if prefilter and passes else None
+
+    def variant(self, **overrides: Any) -> TextScanner:
+        """A scanner built with the same arguments as this one except ``overrides`` (``prefilter=False``, …)."""
+        return TextScanner(**{**self._options, **overrides})
+
+    def with_triggers(self, triggers: Sequence[str]) -> TextScanner:
+        """This scanner with other RE2 triggers for its passes (tests check a tighter trigger loses findings)."""
+        clone = self.variant(prefilter=False)
+        clone.triggers = tuple(triggers)
+        clone._triggers = _compile_triggers(list(triggers))
+        return clone
 
     @property
     def prefilter(self) -> bool:
@@ -256,33 +285,36 @@ class TextScanner:
         """All non-overlapping findings in ``text``, in order (earliest, then longest, wins)."""
         if not text:
             return []
+        # Non-ASCII text is read folded (full-width digits, Unicode spaces and dashes → ASCII, one for one): the
+        # detectors see "4111 1111 …" where the text has "４１１１\u00a0１１１１ …", and the spans are the same.
+        scan = text if text.isascii() else fold(text)
         found: list[Finding] = []
         hits: Any = None
         triggers = self._triggers
-        if triggers is not None and text.isascii():
+        if triggers is not None and scan.isascii():
             try:
-                hits = triggers(text) or ()
+                hits = triggers(scan) or ()
             except Exception:  # noqa: BLE001 - the accelerator must never cost a finding: the gates decide
                 hits = None
         if hits is not None:  # each trigger implies its pass's gate: run the triggered passes directly
             if hits:
                 passes = self._passes
                 for i in sorted(hits):
-                    found.extend(passes[i][2](text))
+                    found.extend(passes[i][2](scan))
         else:
-            lower = text.lower()
+            lower = scan.lower()
             state: dict[str, bool] = {}
             for kind, gate, finder in self._passes:
                 if kind == 1:
-                    if gate not in text:
+                    if gate not in scan:
                         continue
                 elif kind == 2:
                     if gate not in lower:
                         continue
-                elif kind == 3 and not gate(text, lower, state):
+                elif kind == 3 and not gate(scan, lower, state):
                     continue
-                found.extend(finder(text))
-        for name, rx, repl in self._custom:
+                found.extend(finder(scan))
+        for name, rx, repl in self._custom:  # users' own patterns see the text as it was written
             for m in rx.finditer(text):
                 if m.end() > m.start():
                     found.append(Finding(name, m.start(), m.end(), repl if repl is not None else self._repl(name)))
@@ -481,6 +513,14 @@ class TextScanner:
             truncated = self.ip_truncator(candidate) if self.ip_truncator else None
             out.append(Finding("ip", m.start(), m.end(), truncated if truncated is not None else self._repl("ip")))
         return out
+
+    def _find_international_phones(self, text: str) -> Iterable[Finding]:
+        repl = self._repl("phone")
+        return [Finding("phone", a, b, repl) for a, b in self._phones.international(text)]
+
+    def _find_national_phones(self, text: str) -> Iterable[Finding]:
+        repl = self._repl("phone")
+        return [Finding("phone", a, b, repl) for a, b in self._phones.national(text)]
 
     def _find_home(self, text: str) -> Iterable[Finding]:
         repl = "<user>" if self.typed else self.replacement

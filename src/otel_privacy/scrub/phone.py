@@ -1,0 +1,157 @@
+"""Phone numbers in free text, validated with Google's libphonenumber metadata (the ``phonenumbers`` package).
+
+Two shapes are read:
+
+* **international** numbers (``+44 20 7946 0958``, ``+1 (415) 555-0100``) anywhere in text: the ``+`` and
+  the country code say how to read the rest;
+* **national** numbers (``(415) 555-0100``, ``020 7946 0958``, ``06 12 34 56 78``) only shortly after a
+  phone word (``phone``, ``tel``, ``mobile``, ``fax``, ``Telefon``, ``téléphone``, ``电话``, …), read in each
+  of the configured regions.
+
+A candidate is a run of digits joined by spaces, dashes, dots, slashes or parentheses; it is a phone number
+only if libphonenumber says it is a *valid* number (right length and number ranges for its country, not just
+a plausible length). When the whole run is not valid, trailing digit groups are dropped one by one
+(``+44 20 7946 0958 2026`` is the number followed by a year). National candidates must also look like
+numbers people write — nine digits or more, or a leading trunk ``0`` or ``(`` — and never like dates, clock
+times or IPv4 addresses, because with several regions almost any ten digits are valid somewhere.
+
+``phonenumbers`` is imported on the first candidate, so processes that never see one do not load it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+__all__ = ["PhoneFinder", "DEFAULT_REGIONS", "CONTEXT_WORDS", "TRIGGER_INTERNATIONAL", "trigger_national"]
+
+#: Regions whose national formats are read next to a phone word (ISO 3166 alpha-2, as libphonenumber names them).
+DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU")
+
+#: Words after which a national-format number is read as a phone number. A word matches at a word start
+#: (``user_phone``, ``phoneNumber`` and ``smartphone`` too: ``phone`` matches anywhere); ``tel`` and ``cell``
+#: only as whole words, so ``telemetry``, ``hotel`` and ``cells`` do not count.
+#: Words that another word already covers are left out (``telephone``: ``phone``; ``Telefonnummer``: ``telefon``).
+CONTEXT_WORDS: tuple[str, ...] = (
+    "phone", "tel", "mobil", "cell", "fax", "sms", "whatsapp", "msisdn", "handy", "telefon", "rufnummer",
+    "téléphone", "portable", "teléfono", "celular", "móvil", "movil", "telemóvel", "cellulare", "gsm",
+    "телефон", "тел", "電話", "电话", "手机", "携帯", "전화", "هاتف",
+)
+_WHOLE_WORD = frozenset({"tel", "cell", "gsm", "тел", "sms", "fax", "handy", "portable"})
+
+# Digits with at most three separator characters between them: "+44 (0) 20 7946 0958", "+1-415-555-0100".
+_SEP = r"[ \-.()/]"
+_INTERNATIONAL = re.compile(r"(?<![\w+/])\+ ?\(?\d(?:" + _SEP + r"{0,3}\d){6,17}")
+_NATIONAL = re.compile(r"(?<![\w.+\-])\(?\d(?:" + _SEP + r"{0,3}\d){6,16}(?![\w])")
+_GROUP_GAP = re.compile(_SEP + r"+(?=\d)")
+# Shapes that are never phone numbers, whatever the metadata says.
+_DATE = re.compile(r"\d{4}[\-./]\d{1,2}[\-./]\d{1,2}|\d{1,2}[\-./]\d{1,2}[\-./]\d{4}")
+_IPV4_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+#: RE2 trigger of the international pass: every finding contains it (its candidate without the lookbehind).
+TRIGGER_INTERNATIONAL = r"\+ ?\(?\d(?:" + _SEP + r"{0,3}\d){6}"
+_WINDOW = 48  # characters after a phone word where a number is looked for
+_MIN_DIGITS, _MAX_DIGITS = 7, 17
+
+
+def trigger_national(words: Iterable[str]) -> str:
+    """RE2 trigger of the national pass: the phone words, with boundaries RE2 can express (a superset)."""
+    ascii_words = sorted({w.lower() for w in words if w.isascii()}, key=len, reverse=True)
+    alts = []
+    for w in ascii_words:
+        body = re.escape(w)
+        if w == "phone":
+            alts.append(body)
+        elif w in _WHOLE_WORD:
+            alts.append(f"(?:^|[^a-z]){body}[^a-z]")  # a number follows the word, so never at the end
+        else:
+            alts.append(f"(?:^|[^a-z]){body}")
+    return "(?i)" + "|".join(alts) if alts else r"[^\s\S]"
+
+
+@lru_cache(maxsize=4096)
+def _valid(candidate: str, region: str | None) -> bool:
+    import phonenumbers  # noqa: PLC0415 - loaded on the first candidate only (~50 ms, most processes never need it)
+
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(candidate, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+class PhoneFinder:
+    """Find phone numbers: international ones anywhere, national ones after a phone word (see the module doc)."""
+
+    def __init__(self, regions: Sequence[str] = DEFAULT_REGIONS, context_words: Iterable[str] = ()) -> None:
+        self.regions = tuple(r.upper() for r in regions)
+        words = (*CONTEXT_WORDS, *(w.strip().lower() for w in context_words if w.strip()))
+        self.words = tuple(dict.fromkeys(words))
+        # Words are looked for in the lower-cased text (a plain alternation: ~50x faster in Python's engine
+        # than one with a lookbehind per word); their boundaries are checked in code.
+        self._words = re.compile("|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True)))
+        self.trigger_national = trigger_national(self.words)
+
+    def international(self, text: str) -> list[tuple[int, int]]:
+        out = []
+        for m in _INTERNATIONAL.finditer(text):
+            end = _longest_valid(text, m.start(), m.end(), (None,))
+            if end:
+                out.append((m.start(), end))
+        return out
+
+    def national(self, text: str) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        lower = text.lower()
+        if len(lower) != len(text):  # "İ" lower-cases to two characters: keep positions with a per-char lower
+            lower = "".join(c.lower()[:1] for c in text)
+        last = 0
+        for cm in self._words.finditer(lower):
+            a, b = cm.span()
+            word = cm.group(0)
+            if word != "phone" and a and lower[a - 1].isalpha():
+                continue
+            if word in _WHOLE_WORD and b < len(lower) and lower[b].isalpha():
+                continue
+            pos = max(b, last)
+            limit = b + _WINDOW
+            while (m := _NATIONAL.search(text, pos)) is not None and m.start() <= limit:
+                if "\n" in text[b:m.start()]:
+                    break
+                start, end = m.span()
+                if text[start] == "(" and ")" not in text[start:end]:
+                    start += 1  # "(phone 020 …" : a parenthesis that opens the prose, not an area code
+                valid_end = _national_end(text, start, end, self.regions)
+                if valid_end:
+                    out.append((start, valid_end))
+                pos = last = m.end()
+                limit = pos + 16  # "phone 020 7946 0958 or 020 7946 0959": numbers listed after one word
+        return out
+
+
+def _national_end(text: str, start: int, end: int, regions: tuple[str, ...]) -> int:
+    candidate = text[start:end]
+    if _DATE.fullmatch(candidate) or _IPV4_SHAPE.fullmatch(candidate):
+        return 0
+    after = text[end:end + 2]
+    if after[:1] == ":" and after[1:2].isdigit():  # a clock time follows: "2026-11-23 06:16:55"
+        return 0
+    digits = sum(c.isdigit() for c in candidate)
+    if digits < 9 and candidate[0] not in "0(":
+        return 0
+    return _longest_valid(text, start, end, regions)
+
+
+def _longest_valid(text: str, start: int, end: int, regions: Sequence[str | None]) -> int:
+    """End of the longest prefix of ``text[start:end]`` made of whole digit groups that is a valid number, or 0."""
+    cuts = [end] + [g.start() for g in reversed(list(_GROUP_GAP.finditer(text, start, end)))]
+    for cut in cuts:
+        candidate = text[start:cut].rstrip(" -./(")
+        digits = sum(c.isdigit() for c in candidate)
+        if digits < _MIN_DIGITS:
+            return 0
+        if digits > _MAX_DIGITS:
+            continue
+        if any(_valid(candidate, region) for region in regions):
+            return start + len(candidate)
+    return 0
