@@ -14,6 +14,12 @@ POSITIVES = [
     ("email", "contact alice@example.com now", "alice@example.com", "contact"),
     ("email", "to: Bob.Smith+tag@mail.corp.example.co.uk;", "Bob.Smith+tag@mail.corp.example.co.uk", "to:"),
     ("email", "cc dev+@example.com", "dev+@example.com", "cc"),  # punctuation right before the @
+    ("email", "mail jürgen@bücher.de ok", "jürgen@bücher.de", "ok"),  # internationalised: any script, IDN
+    ("email", "почта юрий@почта.рф ok", "юрий@почта.рф", "почта"),
+    ("email", "to: 用户@例子.中国", "用户@例子.中国", "to:"),
+    ("email", "FROM: ALICE+Tag@Example.COM;", "ALICE+Tag@Example.COM", "FROM:"),
+    ("email", "idn x.y@xn--bcher-kva.example ok", "x.y@xn--bcher-kva", "ok"),
+    ("email", "ｍａｉｌ：ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "ａｌｉｃｅ", "ｍａｉｌ"),  # full-width, folded
     ("credit_card", "card 4111111111111111 ok", "4111111111111111", "card"),
     ("credit_card", "visa 4111 1111 1111 1111 exp 2027", "4111 1111 1111 1111", "exp 2027"),
     ("credit_card", "mc 5500-0000-0000-0004.", "5500-0000-0000-0004", "mc"),
@@ -84,6 +90,7 @@ BENIGN = [
     "build v2.10.3.4 id a1b2c3d4 12345 ref X9 1234 5678",
     "SELECT * FROM users WHERE id = ?",
     "GET /orders/{id} 200",
+    "@decorator applied to handler; user@localhost; a@b",
     "the quick brown fox jumps over the lazy dog",
     "",
 ]
@@ -167,5 +174,5 @@ def test_malformed_and_huge_text_never_raises():
     junk = "\x00\udcff" + "@" * 1000 + "://" * 1000 + "4" * 5000 + "eyJ" * 500 + "-----BEGIN PRIVATE KEY-----"
     out, _ = R.text.scrub(junk)
     assert "-----BEGIN PRIVATE KEY-----" not in out
-    big = ("benign log line with 12:34:56 and user 42 " * 30000)[:1_000_000]
+    big = ("benign log line with 12:34:56 and worker 42 " * 30000)[:1_000_000]
     assert R.text.scrub(big)[0] == big

@@ -104,6 +104,10 @@ DETECTORS = (
     "ip",
     "home_path",
     "phone",
+    "generic_secret",
+    "cookie",
+    "uk_nino",
+    "identity",
 )
 #: Regions whose national phone formats are read next to a phone word (kept in step with scrub/phone.py).
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU")
@@ -126,6 +130,16 @@ class TextOptions(BaseModel):
         default_factory=lambda: list(PHONE_REGIONS),
         description="`phone`: regions (ISO 3166 alpha-2) whose national formats are read after a phone word; "
         "international `+CC …` numbers are read in any region.",
+    )
+    entropy_threshold: float = Field(
+        3.5, ge=2.0, le=6.0, description="`generic_secret`: bits per character a token of 20+ characters after a "
+        "secret word must reach to count as generated (hex-only tokens: 0.5 less). Lower finds more, and more "
+        "look-alikes.",
+    )
+    secret_words: list[str] = Field(
+        default_factory=list, description="`generic_secret`: words besides the built-in ones (password, token, "
+        "secret, api key, Passwort, contraseña, mot de passe, пароль, 密码, …) after which a random-looking token "
+        "is a secret.",
     )
     phone_context_words: list[str] = Field(
         default_factory=list, description="`phone`: words besides the built-in ones (phone, tel, mobile, fax, "

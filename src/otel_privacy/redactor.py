@@ -194,10 +194,24 @@ class Redactor:
             relationships=p.sql.relationships,
         )
         self._ip4, self._ip6 = p.ip.ipv4_prefix, p.ip.ipv6_prefix
+        hash_rules = [patterns for patterns, action in self._rules if action == "hash"]
+        words_hash = self._vocabulary is not None and p.keys.identity_action == "hash"
+
+        def hashes_key(key: str) -> bool:
+            """Would an attribute named ``key`` be pseudonymised (by a hash rule or read as an identity word)?
+            Strict mode's allow-list is not asked: it decides what is exported, not what is an identity."""
+            return any(_match_any(m, key) for m in hash_rules) or (
+                words_hash and self._vocabulary.classify(key) == _keys.IDENTITY)
+
+        self._hashes_key = hashes_key
         self.text = TextScanner(
             detectors=p.text.detectors, custom=p.text.custom, replacement=p.replacement,
             typed_replacement=p.text.typed_replacement, url_sanitizer=self.url, ip_truncator=self.truncate_ip,
             phone_regions=p.text.phone_regions, phone_context_words=p.text.phone_context_words,
+            entropy_threshold=p.text.entropy_threshold, secret_words=p.text.secret_words,
+            vocabulary=self._vocabulary or _keys.DEFAULT_VOCABULARY, pseudonym_shape=self._pseudonym_shape.pattern,
+            # identities in prose get the pseudonym an attribute of the same key would get
+            pseudonymize=self.pseudonymize, identity_key=self._hashes_key, identity_words=_identity_words(p),
         )
         self._text_memo: dict[str, tuple[str, dict[str, int] | None]] = {}
         self._name_memo: dict[tuple[str, str | None], tuple[str, dict[str, int] | None, dict | None]] = {}
@@ -974,6 +988,22 @@ def _unique(key: str, taken: Mapping[str, Any]) -> str:
 def _normal_key(key: str) -> str:
     """``url_query``, ``URL-Query`` → ``url.query`` (glob classes such as ``[-_]`` become ``[..]``, still matching)."""
     return key.replace("_", ".").replace("-", ".").lower()
+
+
+def _identity_words(policy: Policy) -> set[str]:
+    """Words of the keys the policy's hash rules name (``enduser.id`` → enduser): prose mentions are looked for
+    by these and the built-in identity words."""
+    words: set[str] = set()
+    for rule in policy.rules:
+        if rule.action == "hash":
+            for pattern in rule.match:
+                words.update(w.lower() for w in re.split(r"[^A-Za-z]+", re.sub(r"\[[^\]]*\]", "-", pattern))
+                             if len(w) >= 3 and w.lower() not in _GENERIC_KEY_WORDS)
+    return words
+
+
+_GENERIC_KEY_WORDS = frozenset({"http", "request", "response", "header", "app", "attribute", "attributes", "name",
+                                "email", "emails", "mail", "hash", "full", "pseudo"})
 
 
 def _match_any(patterns: Sequence[str], key: str) -> bool:

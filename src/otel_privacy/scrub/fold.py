@@ -9,7 +9,8 @@ digits, the Unicode decimal value) gives it:
 * every space separator (Zs) and format character (Cf: zero-width space, soft hyphen, BOM) → a space;
 * every dash (Pd) and the minus sign → ``-``;
 * any other character whose NFKC form is one ASCII character (``Ａ`` → ``A``, ``＠`` → ``@``, ``K`` → ``K``)
-  → that character.
+  → that character; and Turkish ``İ`` → ``I`` (Python lower-cases it to two characters, RE2 to none, so
+  case-insensitive word matches would differ between the two).
 
 Everything else stays as it is. The mapping is one character to one character, so positions in the folded
 text are positions in the original: detectors run on the folded text and replace spans of the original.
@@ -35,6 +36,8 @@ def _fold_char(code: int) -> int:
     ch = chr(code)
     if code < 128:
         return code
+    if code == 0x130:  # "İ": lower-cases to two characters in Python, to none in RE2's case folding
+        return 73
     decimal = unicodedata.decimal(ch, None)
     if decimal is not None:
         return 48 + decimal

@@ -56,15 +56,25 @@ _MIN_DIGITS, _MAX_DIGITS = 7, 17
 
 
 def trigger_national(words: Iterable[str]) -> str:
-    """RE2 trigger of the national pass: the phone words, with boundaries RE2 can express (a superset)."""
-    ascii_words = sorted({w.lower() for w in words if w.isascii()}, key=len, reverse=True)
+    """RE2 trigger of the national pass: the phone words, with the boundaries RE2 can express (a superset).
+
+    The finder takes a word not preceded by a letter (``phone``: anywhere); in RE2 ``[^a-z]`` under ``(?i)``
+    is "not an ASCII letter", which every non-letter and every non-ASCII letter is. Non-ASCII words go in
+    bare. A whole word needs a character after it (a number follows), so ``$`` is never needed.
+    """
     alts = []
-    for w in ascii_words:
+    words = {w.lower() for w in words}
+    bare = {w for w in words if w == "phone" or not w.isascii()}
+    whole = [w for w in _WHOLE_WORD if w.isascii()]
+    for w in sorted(words, key=len, reverse=True):
+        if any(x != w and x in w for x in bare) or any(w.startswith(x) and not w[len(x):][:1].isascii()
+                                                        for x in whole):
+            continue  # another word's trigger fires on it ("téléphone": phone, "teléfono": "tel" + é, телефон: тел)
         body = re.escape(w)
-        if w == "phone":
+        if w == "phone" or not w.isascii():
             alts.append(body)
         elif w in _WHOLE_WORD:
-            alts.append(f"(?:^|[^a-z]){body}[^a-z]")  # a number follows the word, so never at the end
+            alts.append(f"(?:^|[^a-z]){body}[^a-z]")
         else:
             alts.append(f"(?:^|[^a-z]){body}")
     return "(?i)" + "|".join(alts) if alts else r"[^\s\S]"

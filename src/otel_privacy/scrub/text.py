@@ -10,7 +10,8 @@ us_ssn         ``AAA-GG-SSSS`` with the SSA's never-issued ranges excluded
 jwt            ``eyJ….eyJ….sig``
 bearer         ``Bearer …`` / ``Basic …`` / ``Token …`` credentials (the scheme word is kept)
 aws_key        AWS access key ids (``AKIA…``) and 40-character secret keys next to an AWS name
-cloud_token    GitHub, GitLab, Slack, Stripe tokens and Google API keys
+cloud_token    vendors' API keys and tokens by their documented prefixes (``scrub/vendors.py``: GitHub, GitLab,
+               Slack, Stripe, OpenAI, Anthropic, Hugging Face, Shopify, Twilio, Azure, DigitalOcean, …)
 private_key    PEM ``-----BEGIN … PRIVATE KEY-----`` blocks (to the end of text if unterminated)
 connection_string  passwords in ``scheme://user:pass@host`` and ``password=…`` / ``"secret": "…"``
 url            URLs (``https://…``, ``api.example.com/…``) and request targets (``/a?b=c``, ``GET /a``)
@@ -22,19 +23,18 @@ phone          international numbers anywhere, national ones after a phone word 
 
 Unicode: text that is not ASCII is first folded one character for one (``scrub/fold.py``: full-width and
 other decimal digits, Unicode spaces and dashes, full-width letters and ``＠``), so every detector reads
-``４１１１\u00a0１１１１…`` like ``4111 1111…``; findings are spans of the original text. Folded text that is
-ASCII takes the RE2 path like any ASCII line.
+``４１１１\u00a0１１１１…`` like ``4111 1111…``; findings are spans of the original text.
 
 Speed: each pass has a *trigger* — a pattern every one of its findings must contain (``@``,
 ``://``, ``eyJ``, ``PRIVATE KEY``, a token prefix, a digit shape such as ``ddd-dd-dddd``). When
 `google-re2 <https://pypi.org/project/google-re2/>`_ is installed (a default dependency), all
-triggers form one ``re2.Set``: a single linear-time pass over an ASCII line says which detectors
-can find anything, and a benign line costs that one pass and nothing else. Without RE2 (or for
-non-ASCII text, where Python's and RE2's character classes differ) cheap substring tests gate
+triggers form one ``re2.Set``: a single linear-time pass over a line (ASCII or not) says which
+detectors can find anything, and a benign line costs that one pass and nothing else. Without RE2
+(or when the set cannot answer: lone surrogates, a DFA out of memory) cheap substring tests gate
 every pass instead, and digit-based detectors share one pass whose pattern starts with ``\\d``.
 A trigger may fire on text the detector then rejects; it never misses text the detector would
-take (``tests/test_text_prefilter.py`` checks both paths give identical findings, and that removing any
-branch of any trigger makes them differ on its table).
+take (``tests/test_text_prefilter.py`` checks both paths give identical findings on ASCII and
+non-ASCII text, and that removing any branch of any trigger makes them differ on its table).
 Benign look-alikes (UUIDs, trace ids, timestamps, versions, ports, order numbers that fail the
 Luhn check, commit hashes) survive because matches are validated, not just pattern-matched.
 """
@@ -49,8 +49,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import url as _url
+from .credentials import (
+    DEFAULT_ENTROPY_THRESHOLD,
+    TRIGGER_COOKIES,
+    TRIGGER_FLAGS,
+    TRIGGER_KEY_VALUE,
+    KeyValues,
+    SecretWords,
+    find_cookies,
+    find_flags,
+    looks_random,
+)
 from .fold import fold
+from .keynames import DEFAULT_VOCABULARY, KeyVocabulary
+from .mentions import IdentityMentions
+from .national_ids import TRIGGER_NINO, TRIGGER_SSN_CONTEXT, find_nino, find_ssn_in_context, ssn_valid
 from .phone import DEFAULT_REGIONS, TRIGGER_INTERNATIONAL, PhoneFinder
+from .vendors import VENDOR_TOKENS, VendorToken
 
 try:  # one linear-time pass for every detector's trigger; the pure-Python gates below are the fallback
     import re2 as _re2
@@ -94,16 +109,16 @@ _IBAN_LENGTHS = {
     "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24,
     "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23,
     "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    # added to the registry since 2020
+    "BI": 27, "BY": 28, "DJ": 27, "FK": 18, "HN": 28, "LY": 25, "MN": 20, "NI": 28, "OM": 23, "RU": 33, "SD": 18,
+    "SO": 23, "YE": 30,
 }
 
 
 def iban_valid(iban: str) -> bool:
-    """ISO 13616 mod-97 check (spaces ignored) plus the country's registered length."""
+    """ISO 13616 mod-97 check (spaces ignored, any case) for a registered country at its registered length."""
     s = iban.replace(" ", "").upper()
-    if len(s) < 15 or len(s) > 34 or not s[:2].isalpha() or not s[2:4].isdigit():
-        return False
-    expected = _IBAN_LENGTHS.get(s[:2])
-    if expected is not None and len(s) != expected:
+    if _IBAN_LENGTHS.get(s[:2]) != len(s) or not s[2:4].isdigit():
         return False
     rearranged = s[4:] + s[:4]
     try:
@@ -112,29 +127,27 @@ def iban_valid(iban: str) -> bool:
         return False
 
 
-_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|3[068]|6(?:011|5|4[4-9]|2)|35|50|5[6-8]")
+# Issuer identification ranges of every network: Visa 4; Mastercard 51–55 and 2221–2720; Mir 2200–2204; Maestro
+# 50, 56–58, 6x; Amex 34, 37; Diners 30, 36, 38, 39; JCB 3528–3589; Discover 6011, 644–649, 65; UnionPay 62, 81;
+# RuPay 60, 65, 81, 82; Troy 9792 (the 2x and 6x ranges are taken whole: a Luhn check follows).
+_CARD_PREFIX = re.compile(r"4|5[0-8]|2[2-7]|3[04-9]|6|8[12]|9792")
 
 
 def _card_valid(digits: str) -> bool:
     return 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) is not None and luhn_valid(digits)
 
 
-def _ssn_valid(area: str, group: str, serial: str) -> bool:
-    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
-
-
 # -- patterns -------------------------------------------------------------------------------
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# E-mail addresses are found at their "@": the local part is read backwards (at most RFC 5321's 64 characters,
+# so a long word before a stray "@" costs 64 steps, not a regex retried at each of its characters) and the
+# domain forwards. Letters of any script on both sides (jürgen@bücher.de, юрий@почта.рф), IDN (xn--) TLDs.
+_EMAIL_LOCAL = re.compile(r"[\w.%+\-]{1,64}\Z")
+_EMAIL_DOMAIN = re.compile(r"[^\W_](?:[\w\-]*[^\W_])?(?:\.[\w\-]+)*\.(?:xn--[\w\-]+|[^\W\d_]{2,})")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
-_BEARER = re.compile(r"\b((?i:bearer|basic|token)\s+)([A-Za-z0-9._~+/\-]{8,}=*)")
+_BEARER = re.compile(r"\b((?i:bearer|basic|token|api-?key|ssws|splunk)\s+)([A-Za-z0-9._~+/\-]{8,}=*)")
+_AUTH_HEADER = re.compile(r"(?i)(?:proxy-)?authori[sz]ation[\"']?\s*[:=]\s*[\"']?\Z")
 _AWS_SECRET = re.compile(
-    r"(?i:aws[\w.\-]*?(?:secret|key)[\w.\-]*)[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
-)
-# Every branch starts with a literal, so the engine only stops at g, x, s, r, A, n and S.
-_CLOUD = re.compile(
-    r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_\-]{20,}"
-    r"|xox[abposr]-[A-Za-z0-9\-]{10,}|sk_(?:live|test)_[A-Za-z0-9]{16,}|rk_(?:live|test)_[A-Za-z0-9]{16,}"
-    r"|AIza[0-9A-Za-z_\-]{35}|A(?:KIA|SIA|BIA|CCA|ROA|IDA)[A-Z0-9]{16}(?![A-Za-z0-9])|npm_[A-Za-z0-9]{36}|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"
+    r"(?i:aws[\w.\-]*?(?:secret|key)[\w.\-]*)[\"']?(?:\s*[:=]\s*|\s+)[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
 )
 _PEM = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\Z)",
                   re.S)
@@ -144,18 +157,10 @@ _USERINFO = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:([^\s@/]+)@")
 # skips every other character with one table lookup (a branch starting with [A-Z] would stop it at every
 # capital); an IBAN is found at its check digits and its country code is checked by a lookbehind.
 _DIGITS = re.compile(
-    r"\d(?:(?<=[A-Z]{2}\d)(\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])"  # IBAN: CC|99 BBAN
+    r"\d(?:(?<=[A-Za-z]{2}\d)(\d(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,4})?)(?![A-Za-z0-9])"  # IBAN: CC|99 BBAN
     r"|[\d\- .]{5,}\d)"  # a digit run of 7+ chars: cards, SSNs, IPv4 — validated in code
 )
-_SECRET_WORDS = re.compile(r"pass|pwd|secret|token|api[_\-]?key|credential|auth|private[_\-]?key|access[_\-]?key"
-                           r"|bearer|basic")
-# Anchored at the keyword, not at the start of the key ("db_password"): only the value is replaced, and a
-# lazy key prefix tried at every word start would cost twice as much.
-_KEY_VALUE = re.compile(
-    r"(?i:(?:passw(?:or)?d|pwd|secret|token|api[_\-]?key|credentials?|auth[_\-]?key"
-    r"|private[_\-]?key|access[_\-]?key)[\w.\-]*)[\"']?\s*[:=]\s*"
-    r"(\"[^\"]*\"|'[^']*'|[^\s,;&'\"}\])]+)"
-)
+_SCHEME_WORDS = re.compile(r"bearer|basic|token|api-?key|ssws|splunk")  # the bearer pass's gate
 _SEPARATOR = re.compile(r"[ \-.]")
 # The IPv4 tail is tried first: "1:2:3:4:5:6:1.2.3.4" must not stop at "…:6:1" (then no address at all).
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d+\.\d+\.\d+\.\d+|[0-9A-Fa-f]{0,4})(?:%[\w.]+)?(?![\w:])")
@@ -165,28 +170,31 @@ _CARD_CHAIN = re.compile(r"\d+(?:[ \-]\d+)+")  # digit groups joined by single s
 _DIGIT_GROUP = re.compile(r"\d+")
 _SSN = re.compile(r"(\d{3})-(\d{2})-(\d{4})")
 _IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
+# The rest of a value after its replacement: groups of digits and capitals ("REDACTED 345 678", "REDACTED) 555-0100",
+# "REDACTED WEST 1234 5698"), each after one to three separators, the whole ending a word.
+_TAIL = re.compile(r"(?:[ \-.()/]{1,3}[0-9A-Z]{1,12})+(?![\w@])")
+_AFTER_KEY_SEPARATOR = re.compile(r"[:=][ \t]*\Z")
 _FALSE = frozenset({"0", "false", "no", "off"})
 
-# Triggers, in RE2 syntax, for ASCII text: every finding of a pass contains its pass's trigger, so a line that
-# matches no trigger of a pass cannot give that pass a finding. A looser trigger costs a pass; a tighter one leaks.
+# Triggers, in RE2 syntax: every finding of a pass contains its pass's trigger, so a text that matches no trigger
+# of a pass cannot give that pass a finding. A looser trigger costs a pass; a tighter one leaks. RE2's \w, \d, \s
+# and \b are ASCII-only where Python's are Unicode: a trigger spells out [^\x00-\x7f] wherever the detector's own
+# class would take a non-ASCII character (digits need not: text is folded, so every digit is ASCII).
 _T_PEM = r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY"  # _PEM's prefix
 _T_URL = _url.TRIGGER_URLS  # scheme:// or www., host.tld/ or a.b.c.d/ (the URL module's finders)
 _T_TARGET = _url.TRIGGER_TARGETS  # /path? or METHOD /path
 _T_JWT = r"eyJ"
 _T_AWS_SECRET = r"(?i)aws"
-_T_CLOUD = (r"gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_(?:live|test)_|AIza|A(?:KIA|SIA|BIA|CCA|ROA|IDA)|npm_"
-            r"|SG\.")  # each _CLOUD branch's literal prefix
 _T_DIGITS = {  # what _find_digits reports for each detector contains:
     "ip": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d",  # an _IPV4 match
     "us_ssn": r"\d{3}-\d\d-\d{4}",  # an _SSN match
     "credit_card": r"\d(?:[ \-]?\d){12}",  # 13 digits, single separators between (runs and whole-group chains)
-    "iban": r"[A-Z]{2}\d\d ?[A-Z0-9]{4}",  # country code, check digits, first BBAN group
+    # a registered country code (any case) starting a word, check digits, first BBAN group
+    "iban": r"\b(?i:" + "|".join(sorted(_IBAN_LENGTHS)) + r")\d\d ?[A-Za-z0-9]{4}",
 }
-_T_BEARER = r"(?i)\b(?:bearer|basic|token)"
+_T_BEARER = r"(?i)\b(?:bearer|basic|token|api-?key|ssws|splunk)"
 _T_USERINFO = r"://[^\s:/@]*:[^\s@/]+@"  # RE2's \s is narrower, so [^\s…] is wider: still a superset
-_T_KEY_VALUE = (r"(?i)passw(?:or)?d|pwd|secret|token|api[_\-]?key|credential|auth[_\-]?key|private[_\-]?key"
-                r"|access[_\-]?key")  # _KEY_VALUE's keywords
-_T_EMAIL = r"[A-Za-z0-9._%+\-]@[A-Za-z0-9]"
+_T_EMAIL = r"(?:[\w.%+\-]|[^\x00-\x7f])@(?:[A-Za-z0-9]|[^\x00-\x7f])"
 _T_IPV6 = r"::|(?:[^:]*:){6}"  # a valid IPv6 address has "::", 7 colons, or 6 and an IPv4 tail
 _T_HOME = r"Users|/home/"
 
@@ -210,6 +218,13 @@ class TextScanner:
         prefilter: bool | None = None,
         phone_regions: Sequence[str] = DEFAULT_REGIONS,
         phone_context_words: Iterable[str] = (),
+        entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD,
+        secret_words: Iterable[str] = (),
+        vocabulary: KeyVocabulary = DEFAULT_VOCABULARY,
+        pseudonymize: Callable[[str], str] | None = None,
+        identity_key: Callable[[str], bool] | None = None,
+        identity_words: Iterable[str] = (),
+        pseudonym_shape: str | None = None,
     ) -> None:
         self._options = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         self.replacement = replacement
@@ -224,7 +239,14 @@ class TextScanner:
             self._custom.append((name, re.compile(pattern), repl))
         safe = {replacement.lower(), *_ALREADY_SAFE}
         self._safe_values = frozenset(safe)
+        self._pseudonym = re.compile(pseudonym_shape) if pseudonym_shape else None
         self._phones = PhoneFinder(phone_regions, phone_context_words) if "phone" in on else None
+        self._key_values = KeyValues(replacement=replacement, vocabulary=vocabulary, is_safe=self.is_safe)
+        self._secret_words = SecretWords(threshold=entropy_threshold, extra_words=secret_words, vocabulary=vocabulary,
+                                         is_safe=self.is_safe) if "generic_secret" in on else None
+        self._mentions = IdentityMentions(is_identity_key=identity_key, pseudonymize=pseudonymize,
+                                          words=identity_words, is_safe=self.is_safe) \
+            if "identity" in on and pseudonymize is not None and identity_key is not None else None
         # (gate kind, gate, finder, trigger): kind 0 runs always, 1 when the gate string is in the text, 2 when it
         # is in the lower-cased text, 3 when gate(text, lower, per-call state) says so. Plain substring gates are
         # tested inline (no call). With RE2 the triggers decide instead (each implies its gate).
@@ -239,15 +261,35 @@ class TextScanner:
             add((1, "eyJ", self._simple(_JWT, "jwt"), _T_JWT))
         if "aws_key" in on:
             add((2, "aws", self._find_aws_secret, _T_AWS_SECRET))
-        if on & {"cloud_token", "aws_key"}:
-            add((0, None, self._find_cloud, _T_CLOUD))
+        for token in VENDOR_TOKENS:  # one pass per format: the trigger set runs only the formats a line holds
+            if token.detector in on:
+                lits = token.literals
+                finder = self._vendor_finder(token)
+                if len(lits) == 1:
+                    add((1, lits[0], finder, token.trigger))
+                else:
+                    add((3, lambda t, lo, st, lits=lits: any(x in t for x in lits), finder, token.trigger))
         if on & _T_DIGITS.keys():
             add((0, None, self._find_digits, "|".join(t for name, t in _T_DIGITS.items() if name in on)))
         if "bearer" in on:
-            add((3, _has_secret_word, self._find_bearer, _T_BEARER))
+            add((3, lambda t, lo, st: _SCHEME_WORDS.search(lo) is not None, self._find_bearer, _T_BEARER))
         if "connection_string" in on:
             add((3, lambda t, lo, st: "://" in t and "@" in t, self._find_userinfo, _T_USERINFO))
-            add((3, _has_secret_word, self._find_key_values, _T_KEY_VALUE))
+            add((0, None, self._spans("connection_string", self._key_values.find), TRIGGER_KEY_VALUE))
+            add((1, "-", self._spans("connection_string", find_flags), TRIGGER_FLAGS))
+        if self._secret_words is not None:
+            add((0, None, self._spans("generic_secret", self._secret_words.find), self._secret_words.trigger))
+        if "cookie" in on:
+            add((2, "cookie", self._spans("cookie", lambda t: find_cookies(t, self.is_safe)), TRIGGER_COOKIES))
+        if "uk_nino" in on:
+            add((0, None, self._spans("uk_nino", find_nino), TRIGGER_NINO))
+        if "us_ssn" in on:
+            add((3, lambda t, lo, st: "ssn" in lo or "social" in lo, self._spans("us_ssn", find_ssn_in_context),
+                 TRIGGER_SSN_CONTEXT))
+        if self._mentions is not None:
+            add((0, None, self._find_mentions, self._mentions.trigger))
+        if replacement:  # "phone: REDACTED 345 678": the rest of a value another pass cut at a space
+            add((1, replacement, self._find_replaced_tails, re.escape(replacement) + r"[ \-.()/]"))
         if "email" in on:
             add((1, "@", self._find_emails, _T_EMAIL))
         if "ip" in on:
@@ -275,6 +317,12 @@ class TextScanner:
         clone._triggers = _compile_triggers(list(triggers))
         return clone
 
+    def is_safe(self, value: str) -> bool:
+        """Already safe: the replacement, a placeholder (``***``, ``<redacted>``) or exactly a keyed pseudonym."""
+        v = value.strip().lower()
+        return v in self._safe_values or (self._pseudonym is not None and self._pseudonym.fullmatch(value.strip())
+                                          is not None)
+
     @property
     def prefilter(self) -> bool:
         """Whether the one-pass RE2 trigger set is in use (google-re2 installed and not switched off)."""
@@ -291,10 +339,10 @@ class TextScanner:
         found: list[Finding] = []
         hits: Any = None
         triggers = self._triggers
-        if triggers is not None and scan.isascii():
+        if triggers is not None:
             try:
-                hits = triggers(scan) or ()
-            except Exception:  # noqa: BLE001 - the accelerator must never cost a finding: the gates decide
+                hits = triggers(scan)
+            except Exception:  # noqa: BLE001 - the accelerator must never cost a finding (e.g. lone surrogates)
                 hits = None
         if hits is not None:  # each trigger implies its pass's gate: run the triggered passes directly
             if hits:
@@ -365,11 +413,19 @@ class TextScanner:
     def _find_emails(self, text: str) -> Iterable[Finding]:
         repl = self._repl("email")
         out = []
-        for m in _EMAIL.finditer(text):
-            local = m.group(0).partition("@")[0]
-            if local.endswith(self.replacement):  # "REDACTED:REDACTED@host" from the URL sanitiser
+        pos = 0
+        while (at := text.find("@", pos)) >= 0:
+            pos = at + 1
+            local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+            if local is None:
                 continue
-            out.append(Finding("email", m.start(), m.end(), repl))
+            domain = _EMAIL_DOMAIN.match(text, pos)
+            if domain is None:
+                continue
+            if local.group(0).endswith(self.replacement):  # "REDACTED:REDACTED@host" from the URL sanitiser
+                continue
+            out.append(Finding("email", local.start(), domain.end(), repl))
+            pos = domain.end()
         return out
 
     def _find_pem(self, text: str) -> Iterable[Finding]:
@@ -388,18 +444,31 @@ class TextScanner:
         repl = self._repl("connection_string")
         return [Finding("connection_string", m.start(1), m.end(1), repl) for m in _USERINFO.finditer(text)]
 
-    def _find_key_values(self, text: str) -> Iterable[Finding]:
-        repl = self._repl("connection_string")
+    def _spans(self, name: str, find: Callable[[str], Iterable[tuple[int, int]]]) -> Callable[[str], list[Finding]]:
+        """A finder that reports ``(start, end)`` spans, as findings of detector ``name``."""
+        repl = self._repl(name)
+
+        def run(text: str) -> list[Finding]:
+            return [Finding(name, a, b, repl) for a, b in find(text)]
+
+        run.__name__ = f"_find_{name}"
+        return run
+
+    def _find_mentions(self, text: str) -> Iterable[Finding]:
+        return [Finding("identity", a, b, new) for a, b, new in self._mentions.find(text)]
+
+    def _find_replaced_tails(self, text: str) -> Iterable[Finding]:
         out = []
-        for m in _KEY_VALUE.finditer(text):
-            value = m.group(1)
-            inner = value[1:-1] if value[:1] in "\"'" and len(value) >= 2 else value
-            if inner.lower() in self._safe_values or inner.startswith("<") and inner.endswith(">"):
-                continue
-            start, end = m.span(1)
-            if value[:1] in "\"'" and len(value) >= 2:
-                start, end = start + 1, end - 1
-            out.append(Finding("connection_string", start, end, repl))
+        repl = self.replacement
+        pos = 0
+        while (at := text.find(repl, pos)) >= 0:
+            pos = at + len(repl)
+            if not _AFTER_KEY_SEPARATOR.search(text, max(0, at - 4), at):
+                continue  # only the value of a key ("phone: REDACTED …"), not prose around a replacement
+            m = _TAIL.match(text, pos)
+            if m and sum(c.isdigit() for c in m.group(0)) >= 2:
+                out.append(Finding("replaced_tail", at, m.end(), repl))
+                pos = m.end()
         return out
 
     def _find_bearer(self, text: str) -> Iterable[Finding]:
@@ -407,24 +476,45 @@ class TextScanner:
         out = []
         for m in _BEARER.finditer(text):
             cred = m.group(2)
-            # Prose ("Basic authentication", "token expired") has no digits or token punctuation.
-            if any(c.isdigit() or c in "._~+/=-" for c in cred) and cred.lower() not in self._safe_values:
-                out.append(Finding("bearer", m.start(2), m.end(2), repl))
+            end = m.end(2)
+            if cred.endswith("=") and end < len(text) and text[end].isalnum():
+                continue  # "Bearer expires_in=3600": the next key=value pair, not a credential
+            if self.is_safe(cred):
+                continue
+            # Prose ("Basic authentication", "token expired") has no digits or token punctuation; a credential of
+            # letters only has both cases inside, or stands after an Authorization header.
+            header = _AUTH_HEADER.search(text, max(0, m.start() - 40), m.start()) is not None
+            if not header:
+                if m.group(1)[:5].lower() == "token" and not looks_random(cred):
+                    continue  # "token service.auth.handler_v2": "token" starts prose far more often than a header
+                letters_only = not any(c.isdigit() or c in ".~+/=" for c in cred)  # "-", "_": identifiers have them
+                if letters_only and not (len(cred) >= 12 and any(c.isupper() for c in cred[1:])
+                                         and any(c.islower() for c in cred)):
+                    continue
+            out.append(Finding("bearer", m.start(2), end, repl))
         return out
 
     def _find_aws_secret(self, text: str) -> Iterable[Finding]:
         repl = self._repl("aws_key")
         return [Finding("aws_key", m.start(1), m.end(1), repl) for m in _AWS_SECRET.finditer(text)]
 
-    def _find_cloud(self, text: str) -> Iterable[Finding]:
-        out = []
-        on = self.enabled
-        for m in _CLOUD.finditer(text):
-            token = m.group(0)
-            name = "aws_key" if token[0] == "A" and token[1] != "I" else "cloud_token"
-            if name in on and _word_start(text, m.start()):
-                out.append(Finding(name, m.start(), m.end(), self._repl(name)))
-        return out
+    def _vendor_finder(self, token: VendorToken) -> Callable[[str], Iterable[Finding]]:
+        rx, name, word_start = token.compile(), token.detector, token.word_start
+        repl = self._repl(name)
+        group = rx.groups > 0
+
+        def find(text: str) -> list[Finding]:
+            out = []
+            for m in rx.finditer(text):
+                if word_start and not _word_start(text, m.start()):
+                    continue
+                a, b = m.span(1) if group else m.span()
+                if text[a:b].lower() not in self._safe_values:
+                    out.append(Finding(name, a, b, repl))
+            return out
+
+        find.__name__ = f"_find_{name}"
+        return find
 
     def _find_digits(self, text: str) -> Iterable[Finding]:
         out: list[Finding] = []
@@ -436,9 +526,10 @@ class TextScanner:
             start, end = m.span()
             if m.lastindex:  # an IBAN candidate: the country code sits before the match
                 cc = start - 2
-                if iban and iban_valid(text[cc:end]) and _word_start(text, cc):
-                    out.append(Finding("iban", cc, end, self._repl("iban")))
-                    pos = end
+                iban_end = _iban_end(text, cc, end) if iban and _word_start(text, cc) else 0
+                if iban_end:
+                    out.append(Finding("iban", cc, iban_end, self._repl("iban")))
+                    pos = iban_end
                     continue
             elif not (start and (text[start - 1].isalnum() or text[start - 1] == "_")):
                 run = m.group(0)
@@ -461,7 +552,7 @@ class TextScanner:
         if len(run) >= 11 and "-" in run and "us_ssn" in on:
             for s in _SSN.finditer(run):
                 a, b = start + s.start(), start + s.end()
-                if _bounded(text, a, b) and _ssn_valid(*s.groups()):
+                if _bounded(text, a, b) and ssn_valid(*s.groups()):
                     out.append(Finding("us_ssn", a, b, self._repl("us_ssn")))
         if len(run) >= 13 and "credit_card" in on and len(run) - dots - run.count(" ") - run.count("-") >= 13:
             self._cards(text, run, start, out)
@@ -527,26 +618,49 @@ class TextScanner:
         return [Finding("home_path", m.start(1), m.end(1), repl) for m in _HOME.finditer(text)]
 
 
-def _compile_triggers(triggers: list[str]) -> Callable[[str], Any] | None:
-    """One ``re2.Set`` over the passes' triggers: ``match(text)`` lists the passes that may find something."""
+_RE2_MAX_MEM = 64 << 20  # the DFA's state cache grows lazily; a set that runs out of it matches nothing
+
+
+def _compile_triggers(triggers: list[str]) -> Callable[[str], list[int] | None] | None:
+    """One ``re2.Set`` over the passes' triggers: ``match(text)`` lists the passes that may find something.
+
+    RE2's ``Set::Match`` reports nothing at all when its DFA runs out of memory, which would look like "no
+    trigger" and skip every pass. A last pattern that matches any non-empty text tells the two apart: without
+    its index the answer is ``None`` (unknown) and the caller falls back to the pure-Python gates.
+    """
     if _re2 is None:
         return None
     try:
-        rset = _re2.Set.SearchSet()
+        options = _re2.Options()
+        options.max_mem = _RE2_MAX_MEM
+        options.log_errors = False
+        rset = _re2.Set.SearchSet(options)
         for trigger in triggers:
             rset.Add(trigger)
+        sentinel = rset.Add(r"(?s).")
         rset.Compile()
     except Exception:  # noqa: BLE001 - an RE2 build without a feature we use: the Python gates still work
         return None
-    return rset.Match
+    match = rset.Match
+
+    def passes(text: str) -> list[int] | None:
+        hits = match(text)
+        if not hits or sentinel not in hits:
+            return None
+        hits.remove(sentinel)
+        return hits
+
+    return passes
 
 
-def _has_secret_word(text: str, lower: str, state: dict[str, bool]) -> bool:
-    """Keyword gate shared by the bearer and key=value passes: one search per text, not two."""
-    hit = state.get("kw")
-    if hit is None:
-        hit = state["kw"] = _SECRET_WORDS.search(lower) is not None
-    return hit
+def _iban_end(text: str, cc: int, end: int) -> int:
+    """End of the valid IBAN at ``cc`` within ``text[cc:end]``, or 0. The candidate may have taken a short word
+    after it as its last group ("DE89 3704 0044 0532 0130 00 ok"): shorter ends at a space are tried too."""
+    while end > cc:
+        if iban_valid(text[cc:end]):
+            return end
+        end = text.rfind(" ", cc, end)
+    return 0
 
 
 def _word_start(text: str, a: int) -> bool:

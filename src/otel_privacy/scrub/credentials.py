@@ -1,0 +1,392 @@
+"""Credentials written into prose and command lines, found by the words in front of them.
+
+* :class:`KeyValues` — ``password=…``, ``Passwort: …``, ``"secret": "…"``: the value after a secret key, up
+  to the delimiter the text really uses (``;`` in a connection string, the end of the line in YAML, ``.env``
+  or INI lines, otherwise the end of the word), so ``Password=P@ss w0rd,x;`` loses all of ``P@ss w0rd,x``.
+  Keys are read as words (:mod:`.keynames`): counts (``prompt_tokens=812``) and descriptions of a secret
+  (``token_type=Bearer``) are not secrets.
+* :class:`SecretWords` — the generic rule: after a secret word (``password``, ``token``, ``api key``,
+  ``Passwort``, ``contraseña``, ``mot de passe``, ``пароль``, ``密码``, …) and an optional ``:``/``=``/``is``, a
+  token of 20 or more characters that *looks random* (:func:`looks_random`: Shannon entropy over a
+  threshold, letters mixed with digits, not a dotted or dashed identifier), or — after a password word — a
+  word of six or more characters with a digit or a symbol (``password Summer2024!``).
+* :func:`find_flags` — ``--password value``, ``--api-key=value`` and ``-p value`` / ``-pvalue`` after the
+  MySQL, MariaDB, MongoDB and sshpass commands (elsewhere ``-p`` is a port or ``mkdir -p``).
+* :func:`find_cookies` — ``Cookie:`` and ``Set-Cookie:`` header lines: every cookie value (names and cookie
+  attributes such as ``Path`` and ``Expires`` stay).
+
+Values that are already safe (the replacement text, placeholders, keyed pseudonyms) are never taken again;
+a replacement followed by more of the value it replaced (``Password=REDACTED w0rd,x;``, left by a pass that
+cut the value at a space) loses the rest too.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from .keynames import COUNT, DEFAULT_VOCABULARY, METADATA_WORDS, SECRET, SECRET_WORDS, KeyVocabulary, key_words
+
+__all__ = ["KeyValues", "SecretWords", "drop_covered_words", "find_flags", "find_cookies", "looks_random",
+           "shannon_entropy", "PASSWORD_WORDS", "TRIGGER_FLAGS", "TRIGGER_COOKIES", "DEFAULT_ENTROPY_THRESHOLD"]
+
+DEFAULT_ENTROPY_THRESHOLD = 3.5
+
+#: Words whose value may be a short, human-chosen secret: after these, ``Summer2024!`` is taken too.
+PASSWORD_WORDS = frozenset({
+    "password", "passwords", "passwd", "pwd", "passphrase", "passcode", "passwort", "kennwort", "contraseña",
+    "contrasena", "senha", "motdepasse", "mot de passe", "mdp", "wachtwoord", "haslo", "hasło", "lösenord",
+    "losenord", "adgangskode", "passord", "salasana", "jelszo", "jelszó", "heslo", "sifre", "şifre", "parola",
+    "clave", "пароль", "密码", "密碼", "口令", "パスワード", "비밀번호",
+})
+# "<qualifier> key" in prose ("api key", "access-key", "signing key"): "key" alone is a cache key or a map key.
+_KEY_QUALIFIERS = ("api", "access", "secret", "private", "signing", "encryption", "master", "client", "app", "auth",
+                   "account", "license", "licence", "subscription", "storage", "service", "webhook", "deploy", "ssh",
+                   "session", "consumer", "shared", "ingest", "admin")
+_PHRASES = ("mot de passe", "client secret", "one time password", "clé api", "clave de api", "chave de api",
+            "api-schlüssel")
+# Extra words for prose in other languages that keys.SECRET_WORDS (a vocabulary of key names) leaves out.
+_PROSE_WORDS = ("jeton", "geheim", "geheimnis", "segredo", "chiave", "chave", "ключ", "секрет", "令牌", "密钥", "秘密",
+                "トークン", "토큰", "schlüssel", "clé")
+_WEAK = frozenset({"pin", "cvv", "cvc", "dsn", "jwt", "otp", "session", "signature", "cookie", "cookies", "bearer",
+                   "authorization"})  # left to their own detectors or too common in prose for the short-value rule
+
+
+def shannon_entropy(s: str) -> float:
+    """Bits per character of ``s`` (0 for an empty string)."""
+    n = len(s)
+    if not n:
+        return 0.0
+    return -sum(c / n * math.log2(c / n) for c in Counter(s).values())
+
+
+_SEGMENTS = re.compile(r"[._\-/:~+]")
+_HEX = frozenset("0123456789abcdefABCDEF-")
+
+
+def looks_random(token: str, threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> bool:
+    """A token of 20+ characters that reads like a generated secret rather than a name, a path or a date.
+
+    Random tokens mix letters with digits (or both cases), are not made of words and short numbers joined by
+    dots or dashes (``expired_at_2026_11_23``, ``com.example.OrderHandler``), and have Shannon entropy of at
+    least ``threshold`` bits per character — ``threshold - 0.5`` for hex digits, whose alphabet is smaller
+    (a random 32-character hex string has ~3.6 bits, a base62 one ~4.5, an English identifier ~3.5).
+    """
+    if len(token) < 20:
+        return False
+    digits = sum(c.isdigit() for c in token)
+    upper = sum(c.isupper() for c in token)
+    lower = sum(c.islower() for c in token)
+    if not upper and not lower:
+        return False  # digits and punctuation: numbers, dates, IP lists
+    if not digits and (upper < 2 or lower < 2 or sum(a.isupper() != b.isupper() for a, b in zip(token, token[1:])
+                                                     if a.isalpha() and b.isalpha()) < 4):
+        return False  # letters only: random only with several case changes (not "Authentication")
+    segments = [s for s in _SEGMENTS.split(token) if s]
+    if len(segments) >= 3 and all(s.isalpha() or s.isdigit() or len(s) <= 3 for s in segments):
+        return False  # words, numbers and short parts joined: a name, a date, a version
+    limit = threshold - 0.5 if all(c in _HEX for c in token) else threshold
+    return shannon_entropy(token) >= limit
+
+
+def _word_pattern(word: str) -> str:
+    return re.escape(word).replace("\\ ", "[ _\\-]?")  # "api key": also api_key, api-key, apikey
+
+
+def drop_covered_words(words: Iterable[str]) -> frozenset[str]:
+    """``words`` without those another one already finds inside them (``passwords``: ``password``; ``motdepasse``:
+    ``mot de passe``): a search for the rest finds the same places, and a trigger has no branch that never fires
+    alone."""
+    words = set(words)
+    compiled = {w: re.compile(_word_pattern(w)) for w in words}
+    return frozenset(w for w in words if not any(u != w and compiled[u].search(w) for u in words))
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(_word_pattern(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+class SecretWords:
+    """The generic rule (module docstring): secret word, optional separator, a random-looking token."""
+
+    def __init__(self, *, threshold: float = DEFAULT_ENTROPY_THRESHOLD, extra_words: Iterable[str] = (),
+                 vocabulary: KeyVocabulary = DEFAULT_VOCABULARY, is_safe: Callable[[str], bool] = lambda v: False,
+                 ) -> None:
+        self.threshold = threshold
+        self.vocabulary = vocabulary
+        self.is_safe = is_safe
+        # Words of the key vocabulary are checked against it (prompt_tokens counts, token_type describes); the
+        # prose words, phrases and the policy's own words are taken as they are.
+        trusted = set(_PROSE_WORDS) | PASSWORD_WORDS | set(_PHRASES) | {f"{q} key" for q in _KEY_QUALIFIERS}
+        trusted |= {w.strip().lower() for w in extra_words if w.strip()}
+        words = drop_covered_words({w for w in SECRET_WORDS if w not in _WEAK} | trusted)
+        self.words = words
+        self._trusted = frozenset(trusted)
+        self._words = re.compile(_alternation(words))
+        self.trigger = "(?i)" + _alternation(words)
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        lower = _lower(text)
+        out: list[tuple[int, int]] = []
+        n = len(text)
+        pos = 0
+        for m in self._words.finditer(lower):
+            a, b = m.span()
+            if a < pos:
+                continue
+            word = m.group(0)
+            if " " in word or "-" in word or "_" in word:
+                key, ke = text[a:b], b  # a phrase: "api key", "mot de passe"
+            else:
+                ks, ke = a, b
+                while ks > 0 and (text[ks - 1].isalnum() or text[ks - 1] in "_.-"):
+                    ks -= 1
+                while ke < n and (text[ke].isalnum() or text[ke] in "_.-"):
+                    ke += 1
+                key = text[ks:ke]
+            if word not in self._trusted and self.vocabulary.classify(key) != SECRET:
+                continue  # prompt_tokens, token_type, password_policy: a count or a description
+            v = _AFTER_WORD.match(text, ke)
+            if v is None:
+                continue
+            token = v.group(3).rstrip(".,:")
+            if not token or self.is_safe(token):
+                continue
+            spaced = v.group(1) is None and v.group(2) is None
+            short_ok = _is_password_word(word) and len(token) >= 6 and _has_digit_or_symbol(token)
+            if not (looks_random(token, self.threshold) or short_ok):
+                continue
+            if spaced and token.lower() in _PROSE:
+                continue
+            start = v.start(3)
+            out.append((start, start + len(token)))
+            pos = start + len(token)
+        return out
+
+
+def _is_password_word(word: str) -> bool:
+    return word in PASSWORD_WORDS or word.endswith(("password", "passwd", "pwd", "passwort"))
+
+
+def _has_digit_or_symbol(token: str) -> bool:
+    return any(c.isdigit() or not (c.isalnum() or c in "-_.'") for c in token) or (
+        any(c.isupper() for c in token[1:]) and any(c.islower() for c in token))
+
+
+# After the key: a separator (group 1: ":", "=", "=>") or a verb (group 2: "is", "ist", "est", "es", "é", …) or just
+# a space, an optional quote, then the token (group 3).
+_AFTER_WORD = re.compile(
+    r"[\"']?(?:\s*([:=]|=>|->)\s*|\s+(?:(is|was|ist|war|est|es|era|é|è|är|er|on|jest|je|это|是|は)\s*[:=]?\s*)?)"
+    r"[\"'`]?([^\s\"'`,;<>(){}\[\]|]+)")
+# Words after a secret word in prose that say something about it, never are it.
+_PROSE = frozenset({"expired", "invalid", "missing", "required", "revoked", "rotated", "refreshed", "reset",
+                    "incorrect", "accepted", "rejected", "changed", "updated", "created", "verified", "provided"})
+
+
+def _lower(text: str) -> str:
+    lower = text.lower()
+    if len(lower) != len(text):  # "İ" lower-cases to two characters: keep positions
+        lower = "".join(c.lower()[:1] for c in text)
+    return lower
+
+
+# -- key=value ---------------------------------------------------------------------------------------------
+_KV_WORDS = sorted(drop_covered_words({
+                    "authorization", "authorisation", "password", "passwd", "pwd", "passwort", "kennwort", "secret",
+                    "token", "credential", "apikey",
+                    "api_key", "api-key", "auth_key", "auth-key", "authkey", "private_key", "private-key",
+                    "privatekey", "access_key", "access-key", "accesskey", "passphrase", "contraseña", "contrasena",
+                    "senha", "motdepasse", "mot de passe", "wachtwoord", "haslo", "hasło", "lösenord", "losenord",
+                    "adgangskode", "passord", "salasana", "jelszo", "jelszó", "heslo", "sifre", "şifre", "пароль",
+                    "密码", "密碼", "パスワード", "비밀번호", "geheimnis", "secreto", "segredo", "segreto", "токен",
+                    "mdp", "clave"}), key=len, reverse=True)
+_KV_KEY = re.compile(_alternation(_KV_WORDS))
+_KV_SEP = re.compile(r"[\w.\-]*[\"']?[ \t]*[:=][ \t]*")
+#: RE2 trigger of the key=value pass: its words (the pass searches the lower-cased text; RE2 folds case).
+TRIGGER_KEY_VALUE = "(?i)" + _alternation(_KV_WORDS)
+_NEXT_PAIR = re.compile(r"[ \t]+[\w.\-]+[ \t]*[=:]")
+_WORD_END = re.compile(r"[^\s&;'\"<>)\]}|]*")
+_AUTH_KEY = re.compile(r"(?i)authori[sz]ation")
+_SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "apikey", "api-key", "ssws", "splunk", "dpop",
+                      "mac", "hoba", "ntlm", "aws4-hmac-sha256", "gnap"})
+_NEXT_WORD = re.compile(r"[ \t]+[^\s;'\"<>|]+")
+
+
+class KeyValues:
+    """Values after secret keys, to their real delimiter (see the module docstring)."""
+
+    def __init__(self, *, replacement: str, vocabulary: KeyVocabulary = DEFAULT_VOCABULARY,
+                 is_safe: Callable[[str], bool] = lambda v: False) -> None:
+        self.replacement = replacement
+        self.vocabulary = vocabulary
+        self.is_safe = is_safe
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        lower = _lower(text)
+        n = len(text)
+        out: list[tuple[int, int]] = []
+        pos = 0
+        for m in _KV_KEY.finditer(lower):
+            a, b = m.span()
+            if a < pos:
+                continue
+            sep = _KV_SEP.match(text, b)
+            if sep is None:
+                continue
+            ks = a
+            while ks > 0 and (text[ks - 1].isalnum() or text[ks - 1] in "_.-"):
+                ks -= 1
+            key = text[ks:sep.end()].rstrip(" \t:=\"'")
+            vstart = sep.end()
+            if vstart >= n:
+                continue
+            span = self._value(text, ks, vstart, n)
+            if span is None:
+                continue
+            s, e = span
+            value = text[s:e]
+            kind = self.vocabulary.classify(key)
+            if kind == COUNT:
+                if value.strip().rstrip(",;").replace(".", "", 1).isdigit():
+                    continue  # prompt_tokens=812: a count of secrets, not one
+            elif kind != SECRET and (any(w in METADATA_WORDS for w in key_words(key))
+                                     or not _is_keyword_tail(key, m.group(0))):
+                continue  # token_type=Bearer, password_policy=strict, SharedSecretIssuer=owner: descriptions
+            safe = self._safe_prefix(value)
+            if safe == len(value):
+                continue
+            if safe and not any(c.isalnum() for c in value[safe:]):
+                continue
+            out.append((s, e))
+            pos = e
+        return out
+
+    def _safe_prefix(self, value: str) -> int:
+        """Length of the already-safe start of ``value`` (the whole value, a leading replacement, or 0)."""
+        inner = value.strip()
+        if self.is_safe(inner) or (inner.startswith("<") and inner.endswith(">")):
+            return len(value)
+        if self.replacement and value.startswith(self.replacement):
+            return len(self.replacement)
+        return 0
+
+    def _value(self, text: str, key_start: int, vstart: int, n: int) -> tuple[int, int] | None:
+        q = text[vstart]
+        if q in "\"'":
+            end = text.find(q, vstart + 1)
+            return (vstart + 1, end if end > 0 else n) if end != vstart + 1 else None
+        if _AUTH_KEY.search(text, key_start, vstart):
+            return self._credential(text, vstart)
+        line_end = text.find("\n", vstart)
+        if line_end < 0:
+            line_end = n
+        semi = text.find(";", vstart, line_end)
+        eq = text.find("=", vstart, line_end)
+        before = text[:key_start].rstrip(" \t")
+        if semi >= 0 and (before.endswith(";") or eq < 0 or semi < eq):
+            end = semi  # Server=db;Password=P@ss w0rd,x;Database=shop
+        elif not text[text.rfind("\n", 0, key_start) + 1:key_start].strip():
+            nxt = _NEXT_PAIR.search(text, vstart, line_end)  # a line of its own: YAML, .env, INI
+            end = nxt.start() if nxt else line_end
+        else:
+            end = _word_end(text, vstart)  # prose: to the end of the word
+        while end > vstart and text[end - 1] in " \t\r":
+            end -= 1
+        return (vstart, end) if end > vstart else None
+
+    def _credential(self, text: str, vstart: int) -> tuple[int, int] | None:
+        """``Authorization: Bearer <credential>``: the credential after the scheme (or after what replaced it)."""
+        end = _word_end(text, vstart)
+        first = text[vstart:end]
+        if first.lower() not in _SCHEMES and first != self.replacement:
+            return (vstart, end) if end > vstart else None
+        nxt = _NEXT_WORD.match(text, end)
+        if nxt is None:
+            return None if first.lower() in _SCHEMES else (vstart, end)
+        cred_start = nxt.end() - len(nxt.group().lstrip())
+        return (cred_start, nxt.end()) if first.lower() in _SCHEMES else (vstart, nxt.end())
+
+
+def _word_end(text: str, i: int) -> int:
+    end = _WORD_END.match(text, i).end()
+    while end > i and text[end - 1] in ".,:" and (end == len(text) or text[end].isspace()):
+        end -= 1
+    return end
+
+
+def _is_keyword_tail(key: str, word: str) -> bool:
+    """The key ends in its secret word (``db_password``, ``x-auth-token``): a secret whatever the vocabulary says."""
+    return key.lower().rstrip("s").endswith(word.rstrip("s"))
+
+
+# -- command lines -------------------------------------------------------------------------------------------
+_FLAG = re.compile(
+    r"(?<![\w-])--?(?:[\w]+-)*(?:password|passwd|pass|pwd|secret|token|api-?key|access-?key|secret-?key|auth-?token"
+    r"|client-?secret|credentials?|private-?key-?pass(?:word)?)(?:=|[ \t]+)(?!-)([^\s\"']+|\"[^\"]*\"|'[^']*')",
+    re.I)
+_P_FLAG_COMMANDS = re.compile(r"\b(?:mysql\w*|mariadb\w*|mongo\w*|sshpass)\b")
+_P_FLAG = re.compile(r"(?<![\w-])-p(?:[ \t]+(?!-)([^\s\"']+|'[^']*'|\"[^\"]*\")|([^\s\"'][^\s]*))")
+#: RE2 triggers of the command-line pass: a long secret flag, or one of the commands whose -p is a password.
+TRIGGER_FLAGS = (r"(?i)-(?:[\w]+-)*(?:pass|pwd|secret|token|api-?key|access-?key|auth-?token|credential)"
+                 r"|mysql|mariadb|mongo|sshpass")  # "pass": password, passwd, private-key-pass; "secret": secret-key
+
+
+def find_flags(text: str) -> list[tuple[int, int]]:
+    """``--password value``, ``--api-key=value``; ``-p value`` / ``-pvalue`` after mysql, mongo, sshpass, …"""
+    out = []
+    for m in _FLAG.finditer(text):
+        a, b = m.span(1)
+        if text[a] in "\"'":
+            a, b = a + 1, b - 1
+        if b > a:
+            out.append((a, b))
+    cmd = _P_FLAG_COMMANDS.search(text)
+    if cmd is not None:
+        for m in _P_FLAG.finditer(text, cmd.end()):
+            g = 1 if m.group(1) is not None else 2
+            a, b = m.span(g)
+            if text[a] in "\"'":
+                a, b = a + 1, b - 1
+            if b > a and not text[a:b].isdigit():  # a port
+                out.append((a, b))
+    return out
+
+
+# -- cookies ---------------------------------------------------------------------------------------------------
+_COOKIE_LINE = re.compile(r"(?i)\b(set-)?cookie2?[ \t]*:[ \t]*([^\r\n]*)")
+_COOKIE_PAIR = re.compile(r"[ \t]*([^=;,\s]+)[ \t]*=[ \t]*(\"[^\"]*\"|[^;\r\n]*)")
+_COOKIE_ATTRIBUTES = frozenset({"path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority",
+                                "partitioned", "version", "comment"})
+#: RE2 trigger of the cookie pass.
+TRIGGER_COOKIES = r"(?i)cookie2?[ \t]*:"
+
+
+def find_cookies(text: str, is_safe: Callable[[str], bool] = lambda v: False) -> list[tuple[int, int]]:
+    """Cookie values in ``Cookie:`` / ``Set-Cookie:`` lines (names and attributes are kept)."""
+    out = []
+    for line in _COOKIE_LINE.finditer(text):
+        set_cookie = line.group(1) is not None
+        pos, end = line.start(2), line.end(2)
+        first = True
+        while pos < end:
+            semi = text.find(";", pos, end)
+            part_end = semi if semi >= 0 else end
+            pair = _COOKIE_PAIR.match(text, pos, part_end)
+            if pair is not None:
+                name = pair.group(1).lower()
+                a, b = pair.span(2)
+                while b > a and text[b - 1] in " \t":
+                    b -= 1
+                if text[a:a + 1] == '"' and b - a >= 2:
+                    a, b = a + 1, b - 1
+                attribute = set_cookie and not first and name in _COOKIE_ATTRIBUTES
+                if b > a and not attribute and not is_safe(text[a:b]):
+                    out.append((a, b))
+            elif first and text[pos:part_end].strip() and not is_safe(text[pos:part_end].strip()):
+                a = pos + len(text[pos:part_end]) - len(text[pos:part_end].lstrip())
+                out.append((a, part_end - (len(text[pos:part_end]) - len(text[pos:part_end].rstrip()))))
+            first = False
+            pos = part_end + 1
+    return out

@@ -1,0 +1,98 @@
+"""Identities mentioned in prose — ``customer 9912 logged in``, ``for user 42``, ``uid 42``, ``user #42`` —
+become the keyed pseudonym the attribute would get, so a trace and its logs still join on the user.
+
+The engine says which keys are identity keys (its policy's ``hash`` rules and keys read as words:
+``user``, ``uid``, ``user_id``, ``userId``, ``customer_id``, …) and how to pseudonymise; this module only
+reads text. A mention is a key — a word holding one of the identity words — then a space (or ``:``/``=``,
+``#``, ``id``, ``no.``), then the value. After a bare person word (``user``, ``customer``) the value must
+look like an id: digits (``9912``; not ``3 of 5``), a prefixed id (``usr_8f3k2``, ``cus_N3xT7``, ``U123``;
+not ``sha256`` or ``v2``), a UUID or a hex id — after an id key (``uid``, ``user_id``) too; after a name key
+(``username``, ``login``) a plain word is taken as well (``username alice``).
+E-mail addresses are left to the e-mail detector; values that are already pseudonyms or replacements are
+left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from .credentials import drop_covered_words
+
+__all__ = ["IdentityMentions", "IDENTITY_WORDS"]
+
+#: Words one of which every identity key in prose holds (the engine adds the words of its hash rules).
+IDENTITY_WORDS = frozenset({
+    "user", "enduser", "customer", "member", "patient", "subscriber", "person", "buyer", "student", "employee",
+    "uid", "userid", "username", "customerid", "memberid", "benutzer", "kunde", "utilisateur", "usuario",
+    "cliente", "utente", "gebruiker", "пользователь", "клиент", "用户", "客户", "ユーザー", "顧客", "사용자",
+})
+# The engine reads keys in English: other languages' words are asked about as the English word they mean.
+_TRANSLATIONS = {"benutzer": "user", "kunde": "customer", "utilisateur": "user", "usuario": "user",
+                 "cliente": "customer", "utente": "user", "gebruiker": "user", "пользователь": "user",
+                 "клиент": "customer", "用户": "user", "客户": "customer", "ユーザー": "user", "顧客": "customer",
+                 "사용자": "user"}
+# After the key: ":"/"=" or spaces, an optional "id"/"ID"/"no."/"number"/"#", then the value (group 1).
+_AFTER_KEY = re.compile(r"(?:[ \t]*[:=][ \t]*|[ \t]+)(?:(?:id|ID|Id|no\.?|No\.?|nr\.?|number)[ \t]*[:=#]?[ \t]*)?#?"
+                        r"([^\W_][\w\-]*)(?![\w@.\-]*@)")
+_ID_LIKE = re.compile(
+    r"\d+|[A-Za-z]\d{2,}|[A-Za-z]{1,10}[_\-](?=[\w\-]*\d)[\w\-]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}")
+_NAME_KEY = re.compile(r"(?i)(?:name|login|handle|upn)$")  # keys whose values are names, not ids
+_NOT_AN_ID_AFTER = re.compile(r"[ \t]*(?:of|/|out of|von|de|sur|из)[ \t]*\d")  # "user 3 of 5", "3/5"
+_PROSE = frozenset({"id", "ids", "is", "was", "not", "none", "null", "nil", "unknown", "missing", "anonymous",
+                    "agent", "logged", "login", "session", "the", "a", "an", "and", "or", "to", "from", "with", "for",
+                    "in", "on", "has", "had", "name", "names", "count", "found", "exists", "invalid", "true", "false"})
+
+
+class IdentityMentions:
+    """Find identity mentions and give each the pseudonym ``pseudonymize(value)``."""
+
+    def __init__(self, *, is_identity_key: Callable[[str], bool], pseudonymize: Callable[[str], str],
+                 words: Iterable[str] = (), is_safe: Callable[[str], bool] = lambda v: False) -> None:
+        self.is_identity_key = is_identity_key
+        self.pseudonymize = pseudonymize
+        self.is_safe = is_safe
+        # built-in words only where the engine reads them (or "<word>_id") as an identity key ("member": as
+        # member_id); the words of the engine's own hash rules as they are ("tenant" for a tenant.owner rule)
+        useful = {w for w in IDENTITY_WORDS
+                  if any(is_identity_key(_TRANSLATIONS.get(k, k)) for k in (w, f"{w}_id", f"{w}.id"))}
+        self.words = drop_covered_words(useful | {w.lower() for w in words if len(w) >= 3})
+        alts = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
+        self._words = re.compile(alts)
+        self.trigger = "(?i)" + alts if alts else r"[^\s\S]"
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        lower = text.lower()
+        if len(lower) != len(text):
+            lower = "".join(c.lower()[:1] for c in text)
+        n = len(text)
+        out: list[tuple[int, int, str]] = []
+        pos = 0
+        for m in self._words.finditer(lower):
+            a, b = m.span()
+            if a < pos:
+                continue
+            ks, ke = a, b
+            while ks > 0 and (text[ks - 1].isalnum() or text[ks - 1] in "_.-"):
+                ks -= 1
+            while ke < n and (text[ke].isalnum() or text[ke] in "_.-"):
+                ke += 1
+            key = text[ks:ke].strip(".-")
+            if not key or not self.is_identity_key(_TRANSLATIONS.get(key.lower(), key)):
+                continue
+            v = _AFTER_KEY.match(text, ke)
+            if v is None:
+                continue
+            value = v.group(1)
+            if self.is_safe(value) or value.lower() in _PROSE:
+                continue
+            if _ID_LIKE.fullmatch(value) is None and not (_NAME_KEY.search(key) and not value.isupper()):
+                continue  # "user agent", "user_id WHERE": only a name key (username, login) takes a plain word
+            if value.isdigit() and _NOT_AN_ID_AFTER.match(text, v.end()):
+                continue
+            if value.isdigit() and v.end() < n and text[v.end()] == ":" and text[v.end() + 1:v.end() + 2].isdigit():
+                continue  # "user 12:30"
+            out.append((v.start(1), v.end(1), self.pseudonymize(value)))
+            pos = v.end(1)
+        return out

@@ -1,0 +1,87 @@
+"""Identities mentioned in prose get the keyed pseudonym the attribute would get, so traces and logs join."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from otel_privacy import Policy, Redactor
+
+R = Redactor({"identity": {"key": "test-key"}})
+
+# (name, text, the identity, the key whose attribute must give the same pseudonym)
+MENTIONS = [
+    ("customer-logged-in", "customer 9912 logged in", "9912", "enduser.id"),
+    ("for-user", "refund approved for user 42.", "42", "user.id"),
+    ("uid", "uid 42 changed plan", "42", "user.id"),
+    ("user-hash", "quota exceeded by user #1337", "1337", "user.id"),
+    ("user-id-word", "user id 77 not found", "77", "user.id"),
+    ("user-ID-colon", "user ID: 5150 locked", "5150", "user.id"),
+    ("user_id-space", "user_id 123 deleted", "123", "user.id"),
+    ("userId-camel", "userId usr_8f3k2 suspended", "usr_8f3k2", "user.id"),
+    ("customer-prefixed", "charged customer cus_N3xT7Qp9 twice", "cus_N3xT7Qp9", "user.id"),
+    ("user-uuid", "user 123e4567-e89b-12d3-a456-426614174000 merged", "123e4567-e89b-12d3-a456-426614174000",
+     "user.id"),
+    ("enduser.id-text", "enduser.id 8812 in session", "8812", "enduser.id"),
+    ("username-word", "username alice_w changed e-mail", "alice_w", "user.name"),
+    ("german", "Kunde 4711 hat bestellt", "4711", "user.id"),
+    ("cjk", "用户 10086 登录", "10086", "user.id"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "identity", "key"), MENTIONS, ids=[m[0] for m in MENTIONS])
+def test_identities_in_prose_get_the_attributes_pseudonym(name, text, identity, key):
+    out = R.redact_text(text)
+    pseudonym = R.redact_value(key, identity)
+    assert pseudonym == R.pseudonymize(identity)
+    assert pseudonym in out, out
+    assert out.replace(pseudonym, identity) == text
+
+
+LOOK_ALIKES = [
+    ("no-id", "user logged in; customer support ticket opened"),
+    ("index-of", "processing user 3 of 5, user 4/5"),
+    ("clock", "user 12:30 session"),
+    ("units", "user 42ms latency, customer 2fa enabled"),
+    ("algorithm-names", "user sha256 digest, customer v2 api, user utf8 names"),
+    ("email-is-the-email-detector", "user alice@example.com"),
+    ("plural", "users 42 active, customers 17"),
+    ("user-agent", "user agent Mozilla/5.0 (X11; Linux x86_64)"),
+    ("already-pseudonym", f"user {R.pseudonymize('42')} again"),
+    ("already-redacted", "user REDACTED ok"),
+    ("not-identity-keys", "worker 42, account 7, member 8, client 9"),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), LOOK_ALIKES, ids=[n for n, _ in LOOK_ALIKES])
+def test_identity_look_alikes_survive(name, text):
+    out, found = R.text.scrub(text)
+    assert "identity" not in found, out
+
+
+def test_policy_hash_rules_name_identity_keys():
+    """A key the policy hashes is an identity key in prose too."""
+    r = Redactor({"identity": {"key": "test-key"}, "rules": [{"match": "tenant.owner", "action": "hash"}]})
+    out = r.redact_text("billing tenant.owner 4411 overdue")
+    assert out == f"billing tenant.owner {r.pseudonymize('4411')} overdue"
+    assert R.redact_text("billing tenant.owner 4411 overdue") == "billing tenant.owner 4411 overdue"
+
+
+def test_identity_detector_can_be_switched_off():
+    r = Redactor(Policy.from_dict({"identity": {"key": "k"}, "text": {"detectors": {"identity": False}}}))
+    assert r.text.scrub("customer 9912 logged in")[0] == "customer 9912 logged in"
+
+
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(st.sampled_from(["user", "customer", "uid", "user_id", "userId", "enduser.id", "Kunde", "用户"]),
+       st.sampled_from([" ", " #", " id ", ": ", "="]), st.integers(1, 10**9), st.text("abc .,é中", max_size=20))
+def test_mentions_are_pseudonymised_and_idempotent(word, sep, number, after):
+    text = f"event {word}{sep}{number} {after}"
+    once = R.redact_text(text)
+    assert f"{sep}{number} " not in once
+    assert R.pseudonymize(str(number)) in once
+    assert R.redact_text(once) == once
