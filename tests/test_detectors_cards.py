@@ -33,13 +33,15 @@ SEPARATORS = [("space", " "), ("dash", "-"), ("nbsp", "\u00a0"), ("thin-space", 
 
 
 @pytest.mark.parametrize(("name", "prefix", "length"), NETWORKS, ids=[n[0] for n in NETWORKS])
-@pytest.mark.parametrize(("sep_name", "sep"), SEPARATORS, ids=[s[0] for s in SEPARATORS])
-def test_every_network_with_every_separator(name, prefix, length, sep_name, sep):
+def test_every_network_with_every_separator(name, prefix, length):
     number = card(prefix, length)
-    grouped = sep.join(number[i:i + 4] for i in range(0, len(number), 4))
-    out, found = R.text.scrub(f"paid with {grouped} today")
-    assert out == "paid with REDACTED today", (grouped, out)
-    assert found == {"credit_card": 1}
+    missed = []
+    for sep_name, sep in SEPARATORS:
+        grouped = sep.join(number[i:i + 4] for i in range(0, len(number), 4))
+        out, found = R.text.scrub(f"paid with {grouped} today")
+        if out != "paid with REDACTED today" or found != {"credit_card": 1}:
+            missed.append((sep_name, out, found))
+    assert missed == []
 
 
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

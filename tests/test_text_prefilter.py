@@ -121,14 +121,14 @@ fragment_text = st.lists(
     st.one_of(st.sampled_from(FRAGMENTS), st.text(alphabet=string.printable, max_size=8),
               st.text(alphabet=DENSE, max_size=16)), max_size=12,
 ).map("".join)
-SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.parametrize("policy", list(PAIRS))
-@pytest.mark.parametrize("text", TABLE)
-def test_table_cases_find_the_same_with_and_without_the_prefilter(policy, text):
+def test_table_cases_find_the_same_with_and_without_the_prefilter(policy):
     fast, slow = PAIRS[policy]
-    assert fast.find(text) == slow.find(text)
+    differ = [(text, fast.find(text), slow.find(text)) for text in TABLE if fast.find(text) != slow.find(text)]
+    assert differ == []
 
 
 @SETTINGS
@@ -290,12 +290,13 @@ PREFIX, SUFFIX = "Grüße, 世界\n", "\n— Ende 中文"  # on lines of their o
 
 
 @pytest.mark.parametrize("prefilter", [True, False], ids=["re2", "python"])
-@pytest.mark.parametrize("text", [t for t in TABLE if t.isascii() and not ("BEGIN" in t and "END" not in t)])
-def test_secrets_in_non_ascii_surroundings_go_as_in_ascii_ones(prefilter, text):
+def test_secrets_in_non_ascii_surroundings_go_as_in_ascii_ones(prefilter):
     """The same line with non-ASCII words around it: the same parts replaced, whichever path reads it."""
     fast, slow = PAIRS["strict"]
     scanner = fast if prefilter else slow
-    assert scanner.scrub(PREFIX + text + SUFFIX)[0] == PREFIX + scanner.scrub(text)[0] + SUFFIX
+    texts = [t for t in TABLE if t.isascii() and not ("BEGIN" in t and "END" not in t)]
+    differ = [t for t in texts if scanner.scrub(PREFIX + t + SUFFIX)[0] != PREFIX + scanner.scrub(t)[0] + SUFFIX]
+    assert differ == []
 
 
 def test_folded_digits_spaces_and_dashes_are_found_like_ascii_ones():
@@ -318,6 +319,6 @@ def test_a_trigger_set_that_cannot_answer_falls_back_to_the_gates():
 
 def test_a_long_text_with_many_triggers_still_finds_its_last_secret():
     fast, _ = PAIRS["strict"]
-    filler = " ".join(FRAGMENTS[:200]) * 40
+    filler = " ".join(FRAGMENTS[:200]) * 5
     text = filler + " mail zz-last@example.com"
     assert "zz-last@example.com" not in fast.scrub(text)[0]

@@ -195,7 +195,7 @@ _T_DIGITS = {  # what _find_digits reports for each detector contains:
 _T_BEARER = r"(?i)\b(?:bearer|basic|token|api-?key|ssws|splunk)"
 _T_USERINFO = r"://[^\s:/@]*:[^\s@/]+@"  # RE2's \s is narrower, so [^\s…] is wider: still a superset
 _T_EMAIL = r"(?:[\w.%+\-]|[^\x00-\x7f])@(?:[A-Za-z0-9]|[^\x00-\x7f])"
-_T_IPV6 = r"::|(?:[^:]*:){6}"  # a valid IPv6 address has "::", 7 colons, or 6 and an IPv4 tail
+_T_IPV6 = r"::|(?:[0-9A-Fa-f]{1,4}:){6}"  # a valid IPv6 address has "::" or six groups with colons (7, or 6 + IPv4)
 _T_HOME = r"Users|/home/"
 
 # Placeholder values that must not be re-detected ("password=REDACTED", "token: ***").
