@@ -18,7 +18,8 @@ How each tool is applied:
                   (scrubData, scrubDefaults, scrubIpAddresses) — what Sentry's server applies to every event
   presidio        every predefined *pattern* recognizer of presidio-analyzer (no spaCy model: the NER recognizer
                   is left out), each result replaced by <ENTITY> as presidio-anonymizer's default "replace" does
-  detect-secrets  scan_line with the default plugin settings over each string; every secret value found replaced
+  detect-secrets  the line plugins and filters `detect-secrets scan` runs over a file (default settings), over each
+                  string's lines as lines of a log file; the word holding each reported value replaced
   scrubadub       scrubadub.clean(text) with its default detectors
   ddtrace         the tracer's query-string obfuscation (the default DD_TRACE_OBFUSCATION_QUERY_STRING_REGEXP)
                   on the URL attributes it applies to (http.url / url.full); everything else as exported
@@ -28,12 +29,14 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import sys
 import time
 from collections.abc import Callable
 
 URL_KEYS = ("http.url", "url.full")
+_KEEP: list = []  # context managers that must stay entered for the process
 
 
 def _spans_via(scrub_value: Callable[[str, str], str], corpus: dict) -> list[dict]:
@@ -107,18 +110,21 @@ def presidio() -> tuple[str, Callable[[str, str], str]]:
 def detect_secrets() -> tuple[str, Callable[[str, str], str]]:
     from importlib.metadata import version  # noqa: PLC0415
 
-    from detect_secrets.core.scan import scan_line  # noqa: PLC0415
+    from detect_secrets.core.scan import _process_line_based_plugins  # noqa: PLC0415
     from detect_secrets.settings import default_settings  # noqa: PLC0415
 
-    ctx = default_settings()
-    ctx.__enter__()
+    _KEEP.append(default_settings())  # the settings `detect-secrets scan` uses without a baseline (kept entered)
+    _KEEP[-1].__enter__()
 
     def scrub(key: str, value: str) -> str:
+        # as `detect-secrets scan` reads a file: every line through the line plugins and the default filters.
+        # A finding is reported as a value that may be only the token's prefix ("ghp"): the whole word holding it
+        # is replaced, as a user acting on the report would.
+        lines = list(enumerate(value.splitlines() or [value], start=1))
         out = value
-        for line in value.splitlines() or [value]:
-            for secret in scan_line(line):
-                if secret.secret_value:
-                    out = out.replace(secret.secret_value, "[REDACTED]")
+        for secret in _process_line_based_plugins(lines, filename="telemetry.log"):
+            if secret.secret_value:
+                out = re.sub(r"[^\s\"']*" + re.escape(secret.secret_value) + r"[^\s\"']*", "[REDACTED]", out)
         return out
 
     return version("detect-secrets"), scrub
@@ -201,3 +207,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter finalisation: detect-secrets' settings context would re-import during shutdown

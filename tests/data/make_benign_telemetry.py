@@ -13,6 +13,8 @@ import hashlib
 import random
 import uuid
 
+from otel_privacy.scrub.text import luhn_valid
+
 rnd = random.Random(20261130)
 
 
@@ -31,22 +33,10 @@ def ts():
     return d
 
 
-def luhn_ok(s):
-    t = 0
-    for i, ch in enumerate(reversed(s)):
-        d = int(ch)
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        t += d
-    return t % 10 == 0
-
-
 def order():
     while True:
         n = str(rnd.randint(10**15, 10**16 - 1))
-        if not luhn_ok(n):
+        if not luhn_valid(n):
             return n
 
 

@@ -46,7 +46,7 @@ _KEY_QUALIFIERS = ("api", "access", "secret", "private", "signing", "encryption"
                    "account", "license", "licence", "subscription", "storage", "service", "webhook", "deploy", "ssh",
                    "session", "consumer", "shared", "ingest", "admin")
 _PHRASES = ("mot de passe", "client secret", "one time password", "clé api", "clave de api", "chave de api",
-            "api-schlüssel")
+            "api-schlüssel", "clé secrète", "clave secreta", "chave secreta", "chiave segreta", "geheimer schlüssel")
 # Extra words for prose in other languages that keys.SECRET_WORDS (a vocabulary of key names) leaves out.
 _PROSE_WORDS = ("jeton", "geheim", "geheimnis", "segredo", "chiave", "chave", "ключ", "секрет", "令牌", "密钥", "秘密",
                 "トークン", "토큰", "schlüssel", "clé")
@@ -121,11 +121,13 @@ class SecretWords:
         # prose words, phrases and the policy's own words are taken as they are.
         trusted = set(_PROSE_WORDS) | PASSWORD_WORDS | set(_PHRASES) | {f"{q} key" for q in _KEY_QUALIFIERS}
         trusted |= {w.strip().lower() for w in extra_words if w.strip()}
-        words = drop_covered_words({w for w in SECRET_WORDS if w not in _WEAK} | trusted)
-        self.words = words
+        words = {w for w in SECRET_WORDS if w not in _WEAK} | trusted
         self._trusted = frozenset(trusted)
+        # the finder tries the longest words first ("clé secrète" before "clé"); the trigger needs only the words
+        # no other one already finds ("clé" fires for "clé secrète")
         self._words = re.compile(_alternation(words))
-        self.trigger = "(?i)" + _alternation(words)
+        self.words = drop_covered_words(words)
+        self.trigger = "(?i)" + _alternation(self.words)
 
     def find(self, text: str) -> list[tuple[int, int]]:
         lower = _lower(text)
@@ -291,10 +293,26 @@ class KeyValues:
             nxt = _NEXT_PAIR.search(text, vstart, line_end)  # a line of its own: YAML, .env, INI
             end = nxt.start() if nxt else line_end
         else:
-            end = _word_end(text, vstart)  # prose: to the end of the word
+            end = self._prose_end(text, key_start, vstart, line_end)
         while end > vstart and text[end - 1] in " \t\r":
             end -= 1
         return (vstart, end) if end > vstart else None
+
+    @staticmethod
+    def _prose_end(text: str, key_start: int, vstart: int, line_end: int) -> int:
+        """In running text: inside a double-quoted string, to its closing quote; when more ``key=value`` pairs follow
+        on the line (``secret=ZCm Ew6, zz trace_id=…``), up to the next one; otherwise to the end of the word."""
+        line_start = text.rfind("\n", 0, key_start) + 1
+        if text.count('"', line_start, key_start) % 2:
+            close = text.find('"', vstart, line_end)
+            while close > 0 and text[close - 1] == "\\":
+                close = text.find('"', close + 1, line_end)
+            if close > vstart:
+                return close
+        nxt = _NEXT_PAIR.search(text, vstart, line_end)
+        if nxt is not None:
+            return nxt.start()
+        return _word_end(text, vstart)
 
     def _credential(self, text: str, vstart: int) -> tuple[int, int] | None:
         """``Authorization: Bearer <credential>``: the credential after the scheme (or after what replaced it)."""

@@ -34,11 +34,11 @@ DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "I
 #: only as whole words, so ``telemetry``, ``hotel`` and ``cells`` do not count.
 #: Words that another word already covers are left out (``telephone``: ``phone``; ``Telefonnummer``: ``telefon``).
 CONTEXT_WORDS: tuple[str, ...] = (
-    "phone", "tel", "mobil", "cell", "fax", "sms", "whatsapp", "msisdn", "handy", "telefon", "rufnummer",
+    "phone", "tel", "call", "mobil", "cell", "fax", "sms", "whatsapp", "msisdn", "handy", "telefon", "rufnummer",
     "téléphone", "portable", "teléfono", "celular", "móvil", "movil", "telemóvel", "cellulare", "gsm",
     "телефон", "тел", "電話", "电话", "手机", "携帯", "전화", "هاتف",
 )
-_WHOLE_WORD = frozenset({"tel", "cell", "gsm", "тел", "sms", "fax", "handy", "portable"})
+_WHOLE_WORD = frozenset({"tel", "call", "cell", "gsm", "тел", "sms", "fax", "handy", "portable"})
 
 # Digits with at most three separator characters between them: "+44 (0) 20 7946 0958", "+1-415-555-0100".
 _SEP = r"[ \-.()/]"

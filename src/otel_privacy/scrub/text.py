@@ -165,6 +165,8 @@ _SEPARATOR = re.compile(r"[ \-.]")
 # The IPv4 tail is tried first: "1:2:3:4:5:6:1.2.3.4" must not stop at "…:6:1" (then no address at all).
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d+\.\d+\.\d+\.\d+|[0-9A-Fa-f]{0,4})(?:%[\w.]+)?(?![\w:])")
 _HOME = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|\\\\Users\\\\)([^/\\\s\"':]+)")
+# How cards are printed: groups of four (16 or 19 digits, 13 as 4-4-4-1), Amex 4-6-5, Diners 4-6-4.
+_CARD_GROUPINGS = frozenset({(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 4, 4, 1), (4, 6, 5), (4, 6, 4)})
 _CARD_RUN = re.compile(r"\d(?:[ \-]?\d){12,18}")
 _CARD_CHAIN = re.compile(r"\d+(?:[ \-]\d+)+")  # digit groups joined by single spaces or hyphens
 _DIGIT_GROUP = re.compile(r"\d+")
@@ -579,19 +581,18 @@ class TextScanner:
             a, b = offset + s.start(), offset + s.end()
             if _bounded(text, a, b) and _card_valid(s.group(0).replace(" ", "").replace("-", "")):
                 out.append(Finding("credit_card", a, b, repl))
-        # "card 4111 1111 1111 1111 exp 2027", "ref 3456 4111 1111 1111 1111": a card made of whole groups of
-        # a longer chain (the greedy run above may have cut its last group). A card found twice is replaced once.
+        # "ref 3456 4111 1111 1111 1111": a card made of the last whole groups of a longer chain (the greedy run
+        # above read the chain from its first digit), grouped as cards are printed. A valid prefix of a longer chain,
+        # or a suffix grouped otherwise ("order 6011 3444 7266 5104 440"), is a number that happens to pass Luhn.
         for chain in _CARD_CHAIN.finditer(run):
             groups = [g.span() for g in _DIGIT_GROUP.finditer(run, chain.start(), chain.end())]
-            i = 0
-            while i < len(groups):
-                for j in range(len(groups), i, -1):
-                    sub = "".join(run[x:y] for x, y in groups[i:j])
-                    if 13 <= len(sub) <= 19 and _card_valid(sub):
-                        out.append(Finding("credit_card", offset + groups[i][0], offset + groups[j - 1][1], repl))
-                        i = j - 1
-                        break
-                i += 1
+            for i in range(1, len(groups) - 1):
+                sub = "".join(run[x:y] for x, y in groups[i:])
+                if len(sub) < 13:
+                    break
+                if tuple(y - x for x, y in groups[i:]) in _CARD_GROUPINGS and _card_valid(sub):
+                    out.append(Finding("credit_card", offset + groups[i][0], offset + groups[-1][1], repl))
+                    break
 
     def _find_ipv6(self, text: str) -> Iterable[Finding]:
         out = []
