@@ -60,6 +60,7 @@ def _iban(country: str, length: int) -> str:
 
 PAIRS = {name: _pair(p) for name, p in POLICIES.items()}
 _R = Redactor(POLICIES["strict"])
+_FILLERS = ("is", "was", "ist", "war", "est", "es", "era", "é", "è", "är", "er", "on", "jest", "je", "это", "是", "は")
 _GENERIC = _R.text._secret_words
 
 _ID = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0"
@@ -87,7 +88,11 @@ EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
     "mongo -p s3", "sshpass -p s3", "Cookie: a=1", "set-cookie2 : b=2", "AB 12 34 56 C", "SSN 123456789",
     "social security 123456789", "phone: REDACTED 345 678", "ApiKey a1b2c3d4e5f6", "SSWS 00QCjAl4MlV-WPXM",
     "Splunk a1b2c3d4-e5f6", "Token Xk9mP2qR7vL4nW8sT3yZ",
-] + [f"x {w} 4242 y" if _R._hashes_key(_TRANSLATIONS.get(w, w)) else f"x {w}_id 4242 y"
+    "Passwort_für_db: Summer2024!", "passwort_für_db=x1y2", "token_für_x: Xk9mP2qR7vL4nW8sT3yZ",
+    "token is: Xk9mP2qR7vL4nW8sT3yZ", "password ist= Summer2024!",
+] + [f"{w} {f} {v}" for f in _FILLERS for w, v in (("token", "Xk9mP2qR7vL4nW8sT3yZ"), ("password", "Summer2024!"))
+     ] + [f"{w}{sep}{v}" for sep in (": ", "=", " => ", " -> ", " ") for w, v in (("token", "Xk9mP2qR7vL4nW8sT3yZ"),
+                                                                                 ("password", "Summer2024!"))] + [f"x {w} 4242 y" if _R._hashes_key(_TRANSLATIONS.get(w, w)) else f"x {w}_id 4242 y"
      for w in _R.text._mentions.words] + [f"iban {_iban(cc, n)} ok" for cc, n in _IBAN_LENGTHS.items()]
 
 # Secrets, their near misses, and the pieces triggers are made of: glued together they make the

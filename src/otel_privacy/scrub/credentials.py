@@ -95,13 +95,15 @@ def _word_pattern(word: str) -> str:
     return re.escape(word).replace("\\ ", "[ _\\-]?")  # "api key": also api_key, api-key, apikey
 
 
-def drop_covered_words(words: Iterable[str]) -> frozenset[str]:
-    """``words`` without those another one already finds inside them (``passwords``: ``password``; ``motdepasse``:
-    ``mot de passe``): a search for the rest finds the same places, and a trigger has no branch that never fires
-    alone."""
+def drop_covered_words(words: Iterable[str], covers: Callable[[str, str], bool] = lambda u, w: True
+                       ) -> frozenset[str]:
+    """``words`` without those holding another word followed only by key characters (``passwords``: ``password``;
+    ``motdepasse``: ``mot de passe``; ``chave secreta``: ``secret``): a trigger built from the rest, a word then the
+    rest of its key, fires wherever one built from all would, and has no branch that never fires alone. ``clé
+    secrète`` stays: after ``clé`` comes a space. ``covers(u, w)`` may refuse a cover."""
     words = set(words)
-    compiled = {w: re.compile(_word_pattern(w)) for w in words}
-    return frozenset(w for w in words if not any(u != w and compiled[u].search(w) for u in words))
+    compiled = {w: re.compile(_word_pattern(w) + r"[\w.\-]*\Z") for w in words}
+    return frozenset(w for w in words if not any(u != w and compiled[u].search(w) and covers(u, w) for u in words))
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -126,8 +128,15 @@ class SecretWords:
         # the finder tries the longest words first ("clé secrète" before "clé"); the trigger needs only the words
         # no other one already finds ("clé" fires for "clé secrète")
         self._words = re.compile(_alternation(words))
-        self.words = drop_covered_words(words)
-        self.trigger = "(?i)" + _alternation(self.words)
+        # a password word (6 characters) is covered only by another password word; any word covers the others (20)
+        self.words = drop_covered_words(words, lambda u, w: _is_password_word(u) or not _is_password_word(w))
+        # The trigger: a word, the rest of its key, a separator, then a token long enough to be taken — 20 characters
+        # (the random rule), 6 after a password word. "token bucket", "refreshing token" and "password reset" hold
+        # no such token, so most lines that merely mention a secret word run no pass.
+        passwords = {w for w in self.words if _is_password_word(w)}
+        self.trigger = "(?i)" + "|".join(
+            f"(?:{_alternation(group)}){_T_AFTER_WORD}{{{n}}}" for group, n in ((self.words - passwords, 20),
+                                                                                  (passwords, 6)) if group)
 
     def find(self, text: str) -> list[tuple[int, int]]:
         lower = _lower(text)
@@ -179,9 +188,16 @@ def _has_digit_or_symbol(token: str) -> bool:
 
 # After the key: a separator (group 1: ":", "=", "=>") or a verb (group 2: "is", "ist", "est", "es", "é", …) or just
 # a space, an optional quote, then the token (group 3).
+# "password is …", "Passwort ist …": longest first, so "ist" is not read as "is" and a token "t"
+_FILLERS = "jest|это|ist|was|war|est|era|är|is|es|er|on|je|é|è|是|は"
 _AFTER_WORD = re.compile(
-    r"[\"']?(?:\s*([:=]|=>|->)\s*|\s+(?:(is|was|ist|war|est|es|era|é|è|är|er|on|jest|je|это|是|は)\s*[:=]?\s*)?)"
-    r"[\"'`]?([^\s\"'`,;<>(){}\[\]|]+)")
+    r"[\"']?(?:\s*([:=]|=>|->)\s*|\s+(?:(" + _FILLERS + r")(?:\s*[:=]\s*|\s+))?)[\"'`]?([^\s\"'`,;<>(){}\[\]|]+)")
+# _AFTER_WORD for RE2, wider: the rest of the key (Unicode letters as any non-ASCII character), Python's Unicode
+# whitespace spelled out (RE2's \s is ASCII; text is folded, so only these are left), the token's class to be repeated.
+_T_SPACE = r"[\s\x0b\x1c-\x1f\x{85}\x{2028}\x{2029}]"
+_T_AFTER_WORD = (r"(?:[\w.\-]|[^\x00-\x7f])*[\"']?(?:" + _T_SPACE + r"*(?:[:=]|=>|->)" + _T_SPACE + r"*|" + _T_SPACE
+                 + r"+(?:(?:" + _FILLERS + r")(?:" + _T_SPACE + r"*[:=]" + _T_SPACE + r"*|" + _T_SPACE + r"+))?)"
+                 r"[\"'`]?[^\s\"'`,;<>(){}\[\]|]")
 # Words after a secret word in prose that say something about it, never are it.
 _PROSE = frozenset({"expired", "invalid", "missing", "required", "revoked", "rotated", "refreshed", "reset",
                     "incorrect", "accepted", "rejected", "changed", "updated", "created", "verified", "provided"})
@@ -206,8 +222,8 @@ _KV_WORDS = sorted(drop_covered_words({
                     "mdp", "clave"}), key=len, reverse=True)
 _KV_KEY = re.compile(_alternation(_KV_WORDS))
 _KV_SEP = re.compile(r"[\w.\-]*[\"']?[ \t]*[:=][ \t]*")
-#: RE2 trigger of the key=value pass: its words (the pass searches the lower-cased text; RE2 folds case).
-TRIGGER_KEY_VALUE = "(?i)" + _alternation(_KV_WORDS)
+#: RE2 trigger of the key=value pass: a word, the rest of its key and the separator (RE2 folds case as lower() does).
+TRIGGER_KEY_VALUE = "(?i)(?:" + _alternation(_KV_WORDS) + r")(?:[\w.\-]|[^\x00-\x7f])*[\"']?[ \t]*[:=]"
 _NEXT_PAIR = re.compile(r"[ \t]+[\w.\-]+[ \t]*[=:]")
 _WORD_END = re.compile(r"[^\s&;'\"<>)\]}|]*")
 _AUTH_KEY = re.compile(r"(?i)authori[sz]ation")

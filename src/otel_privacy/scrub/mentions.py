@@ -57,10 +57,13 @@ class IdentityMentions:
         # member_id); the words of the engine's own hash rules as they are ("tenant" for a tenant.owner rule)
         useful = {w for w in IDENTITY_WORDS
                   if any(is_identity_key(_TRANSLATIONS.get(k, k)) for k in (w, f"{w}_id", f"{w}.id"))}
-        self.words = drop_covered_words(useful | {w.lower() for w in words if len(w) >= 3})
-        alts = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
+        found = drop_covered_words(useful | {w.lower() for w in words if len(w) >= 3})
+        alts = "|".join(re.escape(w) for w in sorted(found, key=len, reverse=True))
         self._words = re.compile(alts)
-        self.trigger = "(?i)" + alts if alts else r"[^\s\S]"
+        # The trigger is the bare words, so one inside another ("enduser": "user") adds no branch of its own.
+        self.words = frozenset(w for w in found if not any(u != w and u in w for u in found))
+        self.trigger = "(?i)" + "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True)) \
+            if self.words else r"[^\s\S]"
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         lower = text.lower()
