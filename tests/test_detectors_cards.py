@@ -79,6 +79,11 @@ LOOK_ALIKES = [
     ("wrong-length", "DE89 3704 0044 0532 0130 001"),
     ("epoch-ns", "epoch 1732345678901234567 ns"),
     ("luhn-valid-part-of-a-longer-number", "order 6011 3444 7266 5104 440 shipped"),  # not grouped as cards are
+    # Luhn-valid, a card prefix, grouped as cards are printed, at a length no network issues under that prefix
+    ("diners-prefix-13-digits", f"args=('x', '4216 {' '.join(card('38', 13)[i:i + 4] for i in range(0, 13, 4))}', 3)"),
+    ("amex-prefix-16-digits", f"ref {card('34', 16)} ok"),
+    ("mastercard-prefix-13-digits", f"ref {card('51', 13)} ok"),
+    ("visa-prefix-15-digits", f"ref {card('4', 15)} ok"),
 ]
 
 

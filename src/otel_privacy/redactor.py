@@ -585,10 +585,16 @@ class Redactor:
         if isinstance(value, (bytes, bytearray)):
             if plan.on_str is None:
                 return value
-            # latin-1 maps every byte to one code point and back: lossless, and ASCII secrets match.
-            text = bytes(value).decode("latin-1")
+            # UTF-8 text is read as text, so non-ASCII secrets (пароль=…, full-width digits) are found as in a
+            # string; other bytes as latin-1, which maps every byte to one code point and back: ASCII secrets match.
+            codec = "utf-8"
+            try:
+                text = bytes(value).decode(codec)
+            except UnicodeDecodeError:
+                codec = "latin-1"
+                text = bytes(value).decode(codec)
             new = plan.on_str(text, rec)
-            return value if new == text else self._finish(new).encode("latin-1", "replace")
+            return value if new == text else self._finish(new).encode(codec, "replace")
         if isinstance(value, Mapping):
             if action == "redact":
                 return self.replacement

@@ -225,6 +225,8 @@ _KV_SEP = re.compile(r"[\w.\-]*[\"']?[ \t]*[:=][ \t]*")
 #: RE2 trigger of the key=value pass: a word, the rest of its key and the separator (RE2 folds case as lower() does).
 TRIGGER_KEY_VALUE = "(?i)(?:" + _alternation(_KV_WORDS) + r")(?:[\w.\-]|[^\x00-\x7f])*[\"']?[ \t]*[:=]"
 _NEXT_PAIR = re.compile(r"[ \t]+[\w.\-]+[ \t]*[=:]")
+# A count's value: a number ending at a delimiter (a quote, a comma or the next pair after it are not the count's)
+_COUNT = re.compile(r"[ \t]*\d+(?:\.\d+)?(?![\w.])")
 _WORD_END = re.compile(r"[^\s&;'\"<>)\]}|]*")
 _AUTH_KEY = re.compile(r"(?i)authori[sz]ation")
 _SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "apikey", "api-key", "ssws", "splunk", "dpop",
@@ -267,8 +269,8 @@ class KeyValues:
             value = text[s:e]
             kind = self.vocabulary.classify(key)
             if kind == COUNT:
-                if value.strip().rstrip(",;").replace(".", "", 1).isdigit():
-                    continue  # prompt_tokens=812: a count of secrets, not one
+                if _COUNT.match(value):
+                    continue  # prompt_tokens=812, 'max_tokens: 7620', …: a count of secrets, not one
             elif kind != SECRET and (any(w in METADATA_WORDS for w in key_words(key))
                                      or not _is_keyword_tail(key, m.group(0))):
                 continue  # token_type=Bearer, password_policy=strict, SharedSecretIssuer=owner: descriptions
@@ -316,9 +318,15 @@ class KeyValues:
 
     @staticmethod
     def _prose_end(text: str, key_start: int, vstart: int, line_end: int) -> int:
-        """In running text: inside a double-quoted string, to its closing quote; when more ``key=value`` pairs follow
-        on the line (``secret=ZCm Ew6, zz trace_id=…``), up to the next one; otherwise to the end of the word."""
+        """In running text: inside a double-quoted string, or a single-quoted one opened right before the key, to its
+        closing quote; when more ``key=value`` pairs follow on the line (``secret=ZCm Ew6, zz trace_id=…``), up to the
+        next one; otherwise to the end of the word."""
         line_start = text.rfind("\n", 0, key_start) + 1
+        if key_start > line_start and text[key_start - 1] == "'" and (
+                key_start - 1 == line_start or text[key_start - 2] in " \t([{=,:"):
+            close = text.find("'", vstart, line_end)  # detail='password: abc def', active=True
+            if close > vstart:
+                return close
         if text.count('"', line_start, key_start) % 2:
             close = text.find('"', vstart, line_end)
             while close > 0 and text[close - 1] == "\\":

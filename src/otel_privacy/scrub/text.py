@@ -127,14 +127,17 @@ def iban_valid(iban: str) -> bool:
         return False
 
 
-# Issuer identification ranges of every network: Visa 4; Mastercard 51–55 and 2221–2720; Mir 2200–2204; Maestro
-# 50, 56–58, 6x; Amex 34, 37; Diners 30, 36, 38, 39; JCB 3528–3589; Discover 6011, 644–649, 65; UnionPay 62, 81;
-# RuPay 60, 65, 81, 82; Troy 9792 (the 2x and 6x ranges are taken whole: a Luhn check follows).
-_CARD_PREFIX = re.compile(r"4|5[0-8]|2[2-7]|3[04-9]|6|8[12]|9792")
+# Issuer identification ranges of every network with the lengths it issues: Visa 4 (13, 16, 19); Mastercard 51–55
+# and 2221–2720 (16), Mir 2200–2204 (16–19); Amex 34, 37 (15); Diners 30, 36, 38, 39 (14–19); JCB 3528–3589 (16–19);
+# Maestro 50, 56–58, 6x (12–19); Discover 6011, 644–649, 65, UnionPay 62, 81, RuPay 60, 65, 81, 82 (16–19); Troy
+# 9792 (16). The 2x and 6x ranges are taken whole (a Luhn check follows); a length no network issues under the
+# prefix ("3812 1356 8516 7": 13 digits under Diners' 38) is some other number that happens to pass Luhn.
+_CARD_NUMBER = re.compile(r"4(?:\d{12}|\d{15}|\d{18})|(?:5[1-5]|2[2-7]|35|8[12])\d{14,17}|3[47]\d{13}|3[0689]\d{12,17}"
+                          r"|5[06-8]\d{11,17}|6\d{12,18}|9792\d{12}")
 
 
 def _card_valid(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) is not None and luhn_valid(digits)
+    return _CARD_NUMBER.fullmatch(digits) is not None and luhn_valid(digits)
 
 
 # -- patterns -------------------------------------------------------------------------------
