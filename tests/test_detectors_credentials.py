@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otel_privacy import Policy, Redactor
-from otel_privacy.scrub.credentials import looks_random, shannon_entropy
+from otel_privacy.scrub.credentials import PASSWORD_WORDS, SecretWords, looks_random, shannon_entropy
+from otel_privacy.scrub.keynames import SECRET_WORDS
+from otel_privacy.scrub.words import trie_pattern
 
 R = Redactor("default")
 S = R.text  # the detectors alone (the engine's structure pass runs before them in redact_text)
@@ -152,3 +156,29 @@ filler = st.text(alphabet="abc XYZ,.;()\n\u00e9\u4e2d", max_size=30)
 def test_random_tokens_after_secret_words_never_survive(before, word, sep, token, after):
     text = f"{before} {word}{sep}{token} {after}"
     assert token not in R.redact_text(text)
+
+
+def _flat(words, space):
+    return re.compile("|".join(re.escape(w).replace("\\ ", space) for w in sorted(set(words), key=len, reverse=True)))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet="abé -", min_size=1, max_size=5).filter(lambda w: w == w.strip() and "  " not in w),
+                min_size=1, max_size=8),
+       st.text(alphabet="abé -_x", max_size=40))
+def test_the_word_trie_finds_what_a_longest_first_alternation_finds(words, text):
+    for space in (" ", "[ _\\-]?"):
+        trie = re.compile(trie_pattern(words, space=re.escape(space) if space == " " else space))
+        assert [m.span() for m in trie.finditer(text)] == [m.span() for m in _flat(words, space).finditer(text)]
+
+
+def test_the_word_trie_of_the_secret_words_finds_what_their_alternation_finds():
+    words = SecretWords()._words.pattern
+    assert words.startswith("(?:")  # a trie, not a flat alternation
+    texts = ["my api_key and api-key, apikey, clé secrète, clé, mot de passe, motdepasse, passwords, Passwörter",
+             "client_secret client secret client-secretary one time password"]
+    flat = _flat(set(SECRET_WORDS) | PASSWORD_WORDS | {"api key", "clé secrète", "clé", "mot de passe"}, "[ _\\-]?")
+    trie = re.compile(trie_pattern(set(SECRET_WORDS) | PASSWORD_WORDS | {"api key", "clé secrète", "clé",
+                                                                          "mot de passe"}))
+    for text in texts:
+        assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]

@@ -88,3 +88,15 @@ def test_mentions_are_pseudonymised_and_idempotent(word, sep, number, after):
     assert f"{sep}{number} " not in once
     assert R.pseudonymize(str(number)) in once
     assert R.redact_text(once) == once
+
+
+def test_a_hash_rule_word_that_ends_a_name_key_is_found_with_and_without_the_prefilter():
+    """A policy word such as ``login`` (from a ``member.login`` hash rule) may end a name key itself: the trigger
+    takes a word after it, as the finder does."""
+    r = Redactor({"identity": {"key": "k"}, "rules": [{"match": "member.login", "action": "hash"}]})
+    fast, slow = r.text, r.text.variant(prefilter=False)
+    assert fast.prefilter
+    for text in ("member.login alice", "login: bob ok", "member login carol", "member.login #dave"):
+        found = slow.find(text)
+        assert found and found[0].detector == "identity", (text, found)
+        assert fast.find(text) == found, text

@@ -90,6 +90,9 @@ EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
     "Splunk a1b2c3d4-e5f6", "Token Xk9mP2qR7vL4nW8sT3yZ",
     "Passwort_für_db: Summer2024!", "passwort_für_db=x1y2", "token_für_x: Xk9mP2qR7vL4nW8sT3yZ",
     "token is: Xk9mP2qR7vL4nW8sT3yZ", "password ist= Summer2024!",
+    # identity mentions: every filler, an id of non-ASCII letters and digits, a UUID of letters, name keys
+    "customer no. 4711 x", "customer nr 4711 x", "user number 42 x", "customer cus_ü42 x", "user_für_id 42",
+    "user abcdefab-cdef-abcd-efab-cdefabcdefab x", "username: alice", "username ñandu",
 ] + [f"{w} {f} {v}" for f in _FILLERS for w, v in (("token", "Xk9mP2qR7vL4nW8sT3yZ"), ("password", "Summer2024!"))
      ] + [f"{w}{sep}{v}" for sep in (": ", "=", " => ", " -> ", " ") for w, v in (("token", "Xk9mP2qR7vL4nW8sT3yZ"),
                                                                                  ("password", "Summer2024!"))] + [f"x {w} 4242 y" if _R._hashes_key(_TRANSLATIONS.get(w, w)) else f"x {w}_id 4242 y"

@@ -28,9 +28,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from .keynames import COUNT, DEFAULT_VOCABULARY, METADATA_WORDS, SECRET, SECRET_WORDS, KeyVocabulary, key_words
+from .words import KeyBounds, trie_pattern
 
 __all__ = ["KeyValues", "SecretWords", "drop_covered_words", "find_flags", "find_cookies", "looks_random",
-           "shannon_entropy", "PASSWORD_WORDS", "TRIGGER_FLAGS", "TRIGGER_COOKIES", "DEFAULT_ENTROPY_THRESHOLD"]
+           "shannon_entropy", "PASSWORD_WORDS", "TRIGGER_FLAGS", "TRIGGER_COOKIES", "TRIGGER_SPACE",
+           "DEFAULT_ENTROPY_THRESHOLD"]
 
 DEFAULT_ENTROPY_THRESHOLD = 3.5
 
@@ -127,7 +129,7 @@ class SecretWords:
         self._trusted = frozenset(trusted)
         # the finder tries the longest words first ("clé secrète" before "clé"); the trigger needs only the words
         # no other one already finds ("clé" fires for "clé secrète")
-        self._words = re.compile(_alternation(words))
+        self._words = re.compile(trie_pattern(words))
         # a password word (6 characters) is covered only by another password word; any word covers the others (20)
         self.words = drop_covered_words(words, lambda u, w: _is_password_word(u) or not _is_password_word(w))
         # The trigger: a word, the rest of its key, a separator, then a token long enough to be taken — 20 characters
@@ -141,7 +143,7 @@ class SecretWords:
     def find(self, text: str) -> list[tuple[int, int]]:
         lower = _lower(text)
         out: list[tuple[int, int]] = []
-        n = len(text)
+        bounds: KeyBounds | None = None
         pos = 0
         for m in self._words.finditer(lower):
             a, b = m.span()
@@ -151,11 +153,9 @@ class SecretWords:
             if " " in word or "-" in word or "_" in word:
                 key, ke = text[a:b], b  # a phrase: "api key", "mot de passe"
             else:
-                ks, ke = a, b
-                while ks > 0 and (text[ks - 1].isalnum() or text[ks - 1] in "_.-"):
-                    ks -= 1
-                while ke < n and (text[ke].isalnum() or text[ke] in "_.-"):
-                    ke += 1
+                if bounds is None:
+                    bounds = KeyBounds(text)
+                ks, ke = bounds.start(a), bounds.end(b)
                 key = text[ks:ke]
             if word not in self._trusted and self.vocabulary.classify(key) != SECRET:
                 continue  # prompt_tokens, token_type, password_policy: a count or a description
@@ -192,11 +192,13 @@ def _has_digit_or_symbol(token: str) -> bool:
 _FILLERS = "jest|это|ist|was|war|est|era|är|is|es|er|on|je|é|è|是|は"
 _AFTER_WORD = re.compile(
     r"[\"']?(?:\s*([:=]|=>|->)\s*|\s+(?:(" + _FILLERS + r")(?:\s*[:=]\s*|\s+))?)[\"'`]?([^\s\"'`,;<>(){}\[\]|]+)")
-# _AFTER_WORD for RE2, wider: the rest of the key (Unicode letters as any non-ASCII character), Python's Unicode
-# whitespace spelled out (RE2's \s is ASCII; text is folded, so only these are left), the token's class to be repeated.
-_T_SPACE = r"[\s\x0b\x1c-\x1f\x{85}\x{2028}\x{2029}]"
-_T_AFTER_WORD = (r"(?:[\w.\-]|[^\x00-\x7f])*[\"']?(?:" + _T_SPACE + r"*(?:[:=]|=>|->)" + _T_SPACE + r"*|" + _T_SPACE
-                 + r"+(?:(?:" + _FILLERS + r")(?:" + _T_SPACE + r"*[:=]" + _T_SPACE + r"*|" + _T_SPACE + r"+))?)"
+#: Python's \s for RE2 (whose \s is ASCII): text is folded first, so only these non-ASCII spaces are left.
+TRIGGER_SPACE = r"[\s\x0b\x1c-\x1f\x{85}\x{2028}\x{2029}]"
+_SP = TRIGGER_SPACE
+# _AFTER_WORD for RE2, wider: the rest of the key (Unicode letters as any non-ASCII character), Python's spaces, the
+# token's class to be repeated.
+_T_AFTER_WORD = (r"(?:[\w.\-]|[^\x00-\x7f])*[\"']?(?:" + _SP + r"*(?:[:=]|=>|->)" + _SP + r"*|" + _SP
+                 + r"+(?:(?:" + _FILLERS + r")(?:" + _SP + r"*[:=]" + _SP + r"*|" + _SP + r"+))?)"
                  r"[\"'`]?[^\s\"'`,;<>(){}\[\]|]")
 # Words after a secret word in prose that say something about it, never are it.
 _PROSE = frozenset({"expired", "invalid", "missing", "required", "revoked", "rotated", "refreshed", "reset",
@@ -220,13 +222,13 @@ _KV_WORDS = sorted(drop_covered_words({
                     "adgangskode", "passord", "salasana", "jelszo", "jelszó", "heslo", "sifre", "şifre", "пароль",
                     "密码", "密碼", "パスワード", "비밀번호", "geheimnis", "secreto", "segredo", "segreto", "токен",
                     "mdp", "clave"}), key=len, reverse=True)
-_KV_KEY = re.compile(_alternation(_KV_WORDS))
+_KV_KEY = re.compile(trie_pattern(_KV_WORDS))
 _KV_SEP = re.compile(r"[\w.\-]*[\"']?[ \t]*[:=][ \t]*")
 #: RE2 trigger of the key=value pass: a word, the rest of its key and the separator (RE2 folds case as lower() does).
 TRIGGER_KEY_VALUE = "(?i)(?:" + _alternation(_KV_WORDS) + r")(?:[\w.\-]|[^\x00-\x7f])*[\"']?[ \t]*[:=]"
 _NEXT_PAIR = re.compile(r"[ \t]+[\w.\-]+[ \t]*[=:]")
 # A count's value: a number ending at a delimiter (a quote, a comma or the next pair after it are not the count's)
-_COUNT = re.compile(r"[ \t]*\d+(?:\.\d+)?(?![\w.])")
+_COUNT = re.compile(r"[\"']?[ \t]*\d+(?:\.\d+)?(?![\w.])")
 _WORD_END = re.compile(r"[^\s&;'\"<>)\]}|]*")
 _AUTH_KEY = re.compile(r"(?i)authori[sz]ation")
 _SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "apikey", "api-key", "ssws", "splunk", "dpop",
@@ -247,6 +249,7 @@ class KeyValues:
         lower = _lower(text)
         n = len(text)
         out: list[tuple[int, int]] = []
+        bounds: KeyBounds | None = None
         pos = 0
         for m in _KV_KEY.finditer(lower):
             a, b = m.span()
@@ -255,25 +258,25 @@ class KeyValues:
             sep = _KV_SEP.match(text, b)
             if sep is None:
                 continue
-            ks = a
-            while ks > 0 and (text[ks - 1].isalnum() or text[ks - 1] in "_.-"):
-                ks -= 1
-            key = text[ks:sep.end()].rstrip(" \t:=\"'")
             vstart = sep.end()
             if vstart >= n:
                 continue
+            if bounds is None:
+                bounds = KeyBounds(text)
+            ks = bounds.start(a)
+            key = text[ks:vstart].rstrip(" \t:=\"'")
+            kind = self.vocabulary.classify(key)
+            if kind == COUNT:
+                if _COUNT.match(text, vstart):
+                    continue  # prompt_tokens=812, 'max_tokens: 7620', …: a count of secrets, not one
+            elif kind != SECRET and (any(w in METADATA_WORDS for w in key_words(key))
+                                     or not _is_keyword_tail(key, m.group(0))):
+                continue  # token_type=Bearer, password_policy=strict, SharedSecretIssuer=owner: descriptions
             span = self._value(text, ks, vstart, n)
             if span is None:
                 continue
             s, e = span
             value = text[s:e]
-            kind = self.vocabulary.classify(key)
-            if kind == COUNT:
-                if _COUNT.match(value):
-                    continue  # prompt_tokens=812, 'max_tokens: 7620', …: a count of secrets, not one
-            elif kind != SECRET and (any(w in METADATA_WORDS for w in key_words(key))
-                                     or not _is_keyword_tail(key, m.group(0))):
-                continue  # token_type=Bearer, password_policy=strict, SharedSecretIssuer=owner: descriptions
             safe = self._safe_prefix(value)
             if safe == len(value):
                 continue

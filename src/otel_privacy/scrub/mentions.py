@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from .credentials import drop_covered_words
+from .words import KeyBounds, trie_pattern
 
 __all__ = ["IdentityMentions", "IDENTITY_WORDS"]
 
@@ -45,6 +46,32 @@ _PROSE = frozenset({"id", "ids", "is", "was", "not", "none", "null", "nil", "unk
                     "in", "on", "has", "had", "name", "names", "count", "found", "exists", "invalid", "true", "false"})
 
 
+# The trigger (RE2): a word, the rest of its key, the separator and filler of _AFTER_KEY, then the start of a value
+# the finder can take — one holding a digit (every _ID_LIKE shape but a UUID of letters) or a UUID; or, after a key
+# ending in "e" or "n" (as name, login, handle and upn do), any word. "user agent", "customer support" and "users u
+# ON" run no pass.
+_T_KEY = r"(?:[\w.\-]|[^\x00-\x7f])*"
+_T_SEP = r"(?:[ \t]*[:=][ \t]*|[ \t]+)"
+_T_ID = r"(?:(?:id|no\.?|nr\.?|number)[ \t]*[:=#]?[ \t]*)?#?(?:(?:[\w\-]|[^\x00-\x7f])*\d|[0-9a-f]{8}-)"
+_T_NAME = r"[en][.\-]*" + _T_SEP + r"#?(?:[0-9a-z]|[^\x00-\x7f])"  # a filler word starts like a name
+_NAME_SUFFIXES = ("name", "login", "handle", "upn")
+
+
+def _trigger(words: frozenset[str]) -> str:
+    if not words:
+        return r"[^\s\S]"
+
+    def alternation(ws: Iterable[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True))
+
+    branches = [f"(?:{alternation(words)}){_T_KEY}(?:{_T_SEP}{_T_ID}|{_T_NAME})"]
+    # A word that ends where a name suffix ends ("login" of a user.login hash rule) may end its key: no letter after it.
+    ending = {w for w in words if any(w.endswith(x) or x.endswith(w) for x in _NAME_SUFFIXES)}
+    if ending:
+        branches.append(f"(?:{alternation(ending)})[.\\-]*{_T_SEP}#?(?:[0-9a-z]|[^\\x00-\\x7f])")
+    return "(?i)" + "|".join(branches)
+
+
 class IdentityMentions:
     """Find identity mentions and give each the pseudonym ``pseudonymize(value)``."""
 
@@ -58,12 +85,10 @@ class IdentityMentions:
         useful = {w for w in IDENTITY_WORDS
                   if any(is_identity_key(_TRANSLATIONS.get(k, k)) for k in (w, f"{w}_id", f"{w}.id"))}
         found = drop_covered_words(useful | {w.lower() for w in words if len(w) >= 3})
-        alts = "|".join(re.escape(w) for w in sorted(found, key=len, reverse=True))
-        self._words = re.compile(alts)
-        # The trigger is the bare words, so one inside another ("enduser": "user") adds no branch of its own.
+        self._words = re.compile(trie_pattern(found, space=" ") or r"[^\s\S]")
+        # The trigger's words: one inside another ("enduser": "user") adds no branch of its own.
         self.words = frozenset(w for w in found if not any(u != w and u in w for u in found))
-        self.trigger = "(?i)" + "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True)) \
-            if self.words else r"[^\s\S]"
+        self.trigger = _trigger(self.words)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         lower = text.lower()
@@ -71,16 +96,15 @@ class IdentityMentions:
             lower = "".join(c.lower()[:1] for c in text)
         n = len(text)
         out: list[tuple[int, int, str]] = []
+        bounds: KeyBounds | None = None
         pos = 0
         for m in self._words.finditer(lower):
             a, b = m.span()
             if a < pos:
                 continue
-            ks, ke = a, b
-            while ks > 0 and (text[ks - 1].isalnum() or text[ks - 1] in "_.-"):
-                ks -= 1
-            while ke < n and (text[ke].isalnum() or text[ke] in "_.-"):
-                ke += 1
+            if bounds is None:
+                bounds = KeyBounds(text)
+            ks, ke = bounds.start(a), bounds.end(b)
             key = text[ks:ke].strip(".-")
             if not key or not self.is_identity_key(_TRANSLATIONS.get(key.lower(), key)):
                 continue

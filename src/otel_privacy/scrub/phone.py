@@ -24,6 +24,8 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from .words import trie_pattern
+
 __all__ = ["PhoneFinder", "DEFAULT_REGIONS", "CONTEXT_WORDS", "TRIGGER_INTERNATIONAL", "trigger_national"]
 
 #: Regions whose national formats are read next to a phone word (ISO 3166 alpha-2, as libphonenumber names them).
@@ -97,9 +99,9 @@ class PhoneFinder:
         self.regions = tuple(r.upper() for r in regions)
         words = (*CONTEXT_WORDS, *(w.strip().lower() for w in context_words if w.strip()))
         self.words = tuple(dict.fromkeys(words))
-        # Words are looked for in the lower-cased text (a plain alternation: ~50x faster in Python's engine
-        # than one with a lookbehind per word); their boundaries are checked in code.
-        self._words = re.compile("|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True)))
+        # Words are looked for in the lower-cased text (an alternation without lookbehinds, factored as a trie:
+        # far faster in Python's engine than one with a lookbehind per word); their boundaries are checked in code.
+        self._words = re.compile(trie_pattern(self.words, space=" "))
         self.trigger_national = trigger_national(self.words)
 
     def international(self, text: str) -> list[tuple[int, int]]:

@@ -54,6 +54,7 @@ from .credentials import (
     TRIGGER_COOKIES,
     TRIGGER_FLAGS,
     TRIGGER_KEY_VALUE,
+    TRIGGER_SPACE,
     KeyValues,
     SecretWords,
     find_cookies,
@@ -197,7 +198,8 @@ _T_DIGITS = {  # what _find_digits reports for each detector contains:
     # a registered country code (any case) starting a word, check digits, first BBAN group
     "iban": r"\b(?i:" + "|".join(sorted(_IBAN_LENGTHS)) + r")\d\d ?[A-Za-z0-9]{4}",
 }
-_T_BEARER = r"(?i)\b(?:bearer|basic|token|api-?key|ssws|splunk)"
+# _BEARER: the scheme, spaces (Python's \s: Unicode), the credential's first 8 characters ("token bucket" runs no pass)
+_T_BEARER = r"(?i)\b(?:bearer|basic|token|api-?key|ssws|splunk)" + TRIGGER_SPACE + r"+[A-Za-z0-9._~+/\-]{8}"
 _T_USERINFO = r"://[^\s:/@]*:[^\s@/]+@"  # RE2's \s is narrower, so [^\s…] is wider: still a superset
 _T_EMAIL = r"(?:[\w.%+\-]|[^\x00-\x7f])@(?:[A-Za-z0-9]|[^\x00-\x7f])"
 _T_IPV6 = r"::|(?:[0-9A-Fa-f]{1,4}:){6}"  # a valid IPv6 address has "::" or six groups with colons (7, or 6 + IPv4)
