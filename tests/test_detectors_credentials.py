@@ -44,12 +44,21 @@ CREDENTIALS = [
     ("env-line", "connection_string", "DB_PASSWORD=correct horse battery\nOTHER=1", "horse battery", "OTHER=1"),
     ("yaml-line", "connection_string", "  password: my secret phrase\n  user: app", "secret phrase", "user: app"),
     ("comma-inside", "connection_string", "password=abc,def next=1", "abc,def", "next=1"),
+    ("spaces-in-prose", "connection_string", "ValueError: passwd=589Rfu 6Pi8rs, 8D2gIR.", "8D2gIR", "ValueError:"),
+    ("prose-after-the-value", "connection_string", "login failed: password=hunter2 for user bob", "hunter2",
+     "for user bob"),
     ("single-quoted-from-the-key", "connection_string", "User(id=1, detail='password: abc def', active=True)",
      "abc def", "', active=True)"),
     ("count-key-not-a-number", "connection_string", "max_tokens=hunter2x ok", "hunter2x", "max_tokens="),
     ("multilingual", "connection_string", "Passwort: geheim123, contraseña=hunter2", "geheim123", "Passwort"),
     ("cyrillic", "connection_string", "вход: пароль: секрет42 ok", "секрет42", "ok"),
     ("cjk", "connection_string", "登录 密码=abc12345 用户", "abc12345", "用户"),
+    ("greek", "connection_string", "auth failed with ΚΩΔΙΚΌΣ=Abc123xyz!Q ok", "Abc123xyz!Q", "ok"),
+    ("hebrew", "connection_string", "auth failed with סיסמה=Abc123xyz!Q ok", "Abc123xyz!Q", "ok"),
+    ("thai", "connection_string", "auth failed with รหัสผ่าน: Abc123xyz!Q ok", "Abc123xyz!Q", "ok"),
+    ("hindi", "connection_string", "auth failed with पासवर्ड=Abc123xyz!Q ok", "Abc123xyz!Q", "ok"),
+    ("vietnamese", "connection_string", "auth failed with mật khẩu=Abc123xyz!Q ok", "Abc123xyz!Q", "ok"),
+    ("arabic", "connection_string", "auth failed with كلمة_السر=Abc123xyz!Q ok", "Abc123xyz!Q", "ok"),
     # cookies
     ("cookie-line", "cookie", "Cookie: theme=dark; sessionid=8f9a7b6c; csrftoken=x1y2", "8f9a7b6c", "sessionid="),
     ("set-cookie", "cookie", "Set-Cookie: sid=abc123def; Path=/; HttpOnly; Max-Age=3600", "abc123def", "Path=/"),
@@ -182,3 +191,10 @@ def test_the_word_trie_of_the_secret_words_finds_what_their_alternation_finds():
                                                                           "mot de passe"}))
     for text in texts:
         assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]
+
+
+@pytest.mark.parametrize("key", ["κωδικός", "lozinka", "geslo", "parool", "salasõna", "mật_khẩu", "รหัสผ่าน", "סיסמה",
+                                 "كلمة_السر", "पासवर्ड", "db.lozinka"])
+def test_password_keys_in_more_languages_are_secret_keys(key):
+    """Keys in scripts with combining marks (Thai, Devanagari) are read as one word, not cut at each mark."""
+    assert R.redact_value(key, "Abc123xyz!Q") == "REDACTED"

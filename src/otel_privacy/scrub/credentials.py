@@ -41,7 +41,9 @@ PASSWORD_WORDS = frozenset({
     "password", "passwords", "passwd", "pwd", "passphrase", "passcode", "passwort", "kennwort", "contraseña",
     "contrasena", "senha", "motdepasse", "mot de passe", "mdp", "wachtwoord", "haslo", "hasło", "lösenord",
     "losenord", "adgangskode", "passord", "salasana", "jelszo", "jelszó", "heslo", "sifre", "şifre", "parola",
-    "clave", "пароль", "密码", "密碼", "口令", "パスワード", "비밀번호",
+    "clave", "пароль", "密码", "密碼", "口令", "パスワード", "비밀번호", "κωδικός", "κωδικος", "lozinka", "geslo",
+    "parool", "salasõna", "salasona", "mật khẩu", "mat khau", "סיסמה", "סיסמא", "รหัสผ่าน", "كلمة السر", "كلمة المرور",
+    "पासवर्ड",
 })
 # "<qualifier> key" in prose ("api key", "access-key", "signing key"): "key" alone is a cache key or a map key.
 _KEY_QUALIFIERS = ("api", "access", "secret", "private", "signing", "encryption", "master", "client", "app", "auth",
@@ -221,7 +223,9 @@ _KV_WORDS = sorted(drop_covered_words({
                     "senha", "motdepasse", "mot de passe", "wachtwoord", "haslo", "hasło", "lösenord", "losenord",
                     "adgangskode", "passord", "salasana", "jelszo", "jelszó", "heslo", "sifre", "şifre", "пароль",
                     "密码", "密碼", "パスワード", "비밀번호", "geheimnis", "secreto", "segredo", "segreto", "токен",
-                    "mdp", "clave"}), key=len, reverse=True)
+                    "mdp", "clave", "κωδικός", "κωδικος", "lozinka", "geslo", "parool", "salasõna", "salasona",
+                    "mật khẩu", "mat khau", "סיסמה", "סיסמא", "รหัสผ่าน", "كلمة السر", "كلمة المرور", "पासवर्ड"}),
+                   key=len, reverse=True)
 _KV_KEY = re.compile(trie_pattern(_KV_WORDS))
 _KV_SEP = re.compile(r"[\w.\-]*[\"']?[ \t]*[:=][ \t]*")
 #: RE2 trigger of the key=value pass: a word, the rest of its key and the separator (RE2 folds case as lower() does).
@@ -229,6 +233,9 @@ TRIGGER_KEY_VALUE = "(?i)(?:" + _alternation(_KV_WORDS) + r")(?:[\w.\-]|[^\x00-\
 _NEXT_PAIR = re.compile(r"[ \t]+[\w.\-]+[ \t]*[=:]")
 # A count's value: a number ending at a delimiter (a quote, a comma or the next pair after it are not the count's)
 _COUNT = re.compile(r"[\"']?[ \t]*\d+(?:\.\d+)?(?![\w.])")
+# A word after a value in prose that continues it: a digit, a symbol or a capital after a lower-case letter in it, no
+# brackets, quotes or '=' (a next pair is found before); after one space and an optional comma.
+_MORE_VALUE = re.compile(r",?[ \t]([^\s&;'\"<>()\[\]{}|=]*(?:\d|[!#$%^*+/\\~@]|[a-z][A-Z])[^\s&;'\"<>()\[\]{}|=]*)")
 _WORD_END = re.compile(r"[^\s&;'\"<>)\]}|]*")
 _AUTH_KEY = re.compile(r"(?i)authori[sz]ation")
 _SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "apikey", "api-key", "ssws", "splunk", "dpop",
@@ -339,7 +346,12 @@ class KeyValues:
         nxt = _NEXT_PAIR.search(text, vstart, line_end)
         if nxt is not None:
             return nxt.start()
-        return _word_end(text, vstart)
+        end = _word_end(text, vstart)
+        # "password=Tz43r3 13wRmZ, gZX4H4": words that look like more of a generated value (a digit, a symbol, a
+        # capital inside) continue it; the first prose word ("for user bob", "attempts") ends it.
+        while (more := _MORE_VALUE.match(text, end, line_end)) is not None:
+            end = _word_end(text, more.start(1))
+        return end
 
     def _credential(self, text: str, vstart: int) -> tuple[int, int] | None:
         """``Authorization: Bearer <credential>``: the credential after the scheme (or after what replaced it)."""

@@ -36,7 +36,11 @@ NONE = "none"
 
 # Camel case: "APIKey" → API, Key; "fcmToken" → fcm, Token; "userID2" → user, ID, 2.
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+")
-_SPLIT = re.compile(r"[\W_]+")
+# Separators: what is neither a letter nor a digit, except the combining marks of scripts that write words with them
+# (Devanagari "पासवर्ड", Thai "รหัสผ่าน", Hebrew and Arabic points, Latin diacritics written apart): \w leaves them out.
+_MARKS = ("\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+          "\u0900-\u0dff\u0e00-\u0eff")
+_SPLIT = re.compile(f"(?:[^\\w{_MARKS}]|_)+")
 
 
 @lru_cache(maxsize=16384)
@@ -71,10 +75,14 @@ SECRET_WORDS = frozenset({
     "parola", "wachtwoord", "haslo", "hasło", "lösenord", "losenord", "adgangskode", "passord", "salasana",
     "jelszo", "jelszó", "heslo", "sifre", "şifre", "пароль", "токен", "密码", "密碼", "口令", "パスワード", "비밀번호",
     "segreto", "secreto",
+    # Greek, Serbo-Croatian, Slovene, Estonian, Dutch (Flemish), Hebrew, Thai, Hindi
+    "κωδικός", "κωδικος", "lozinka", "geslo", "parool", "salasõna", "salasona", "סיסמה", "סיסמא", "รหัสผ่าน",
+    "पासवर्ड",
 })
 # Secret as whole words only (inside other words they mean something else: "bypass", "oauth").
 WEAK_SECRET_WORDS = frozenset({"pass", "auth", "sid", "pat"})
-_SECRET_PHRASES = (("mot", "de", "passe"), ("one", "time", "password"), ("security", "code"), ("mfa", "code"),
+_SECRET_PHRASES = (("mot", "de", "passe"), ("mật", "khẩu"), ("mat", "khau"), ("كلمة", "السر"), ("كلمة", "المرور"),
+                   ("one", "time", "password"), ("security", "code"), ("mfa", "code"),
                    ("verification", "code"), ("auth", "code"), ("access", "code"), ("recovery", "code"),
                    ("backup", "code"), ("client", "secret"), ("connection", "string"), ("seed", "phrase"),
                    ("reset", "code"), ("confirmation", "code"), ("activation", "code"), ("login", "code"),
