@@ -49,6 +49,9 @@ def test_phone_numbers_are_replaced(name, text, secret, kept):
 # (name, text): telemetry that holds digits shaped like phone numbers but is none
 LOOK_ALIKES = [
     ("tz-offset", "at 2026-11-23T06:16:55+01:00 tz +0530"),
+    ("ports-after-tel", "tel. ports 5060 5061 5062"),
+    ("build-after-mobile", "mobile build 10.0.10528.5651, phone app version 20.37.134"),
+    ("percent-escape-glued-to-digits", "metrics%20mobile%20build%2010.0.10528.5651 stats%3A%20tel.%20ports%205060%205061"),
     ("date-after-phone-word", "phone verified 2026-11-23 06:16:55"),
     ("no-phone-word", "telemetry batch 4155550100 exported"),
     ("hotel-is-not-tel", "hotel 4155550100 booked"),

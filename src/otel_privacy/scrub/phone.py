@@ -45,7 +45,8 @@ _WHOLE_WORD = frozenset({"tel", "call", "cell", "gsm", "тел", "sms", "fax", "
 # Digits with at most three separator characters between them: "+44 (0) 20 7946 0958", "+1-415-555-0100".
 _SEP = r"[ \-.()/]"
 _INTERNATIONAL = re.compile(r"(?<![\w+/])\+ ?\(?\d(?:" + _SEP + r"{0,3}\d){6,17}")
-_NATIONAL = re.compile(r"(?<![\w.+\-])\(?\d(?:" + _SEP + r"{0,3}\d){6,16}(?![\w])")
+# not inside a word, a dotted number or a percent escape ("mobile%20build%2010.0…": the 20 belongs to %20)
+_NATIONAL = re.compile(r"(?<![\w.+\-%])\(?\d(?:" + _SEP + r"{0,3}\d){6,16}(?![\w])")
 _GROUP_GAP = re.compile(_SEP + r"+(?=\d)")
 # Shapes that are never phone numbers, whatever the metadata says.
 _DATE = re.compile(r"\d{4}[\-./]\d{1,2}[\-./]\d{1,2}|\d{1,2}[\-./]\d{1,2}[\-./]\d{4}")
@@ -54,6 +55,12 @@ _IPV4_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 #: RE2 trigger of the international pass: every finding contains it (its candidate without the lookbehind).
 TRIGGER_INTERNATIONAL = r"\+ ?\(?\d(?:" + _SEP + r"{0,3}\d){6}"
 _WINDOW = 48  # characters after a phone word where a number is looked for
+# Nouns between a phone word and a number that the number belongs to instead ("tel. ports 5060 5061", "mobile build
+# 10.0.10528", "phone app version 20.37"): no phone number follows them.
+_NUMBER_NOUNS = frozenset({"port", "ports", "build", "builds", "release", "version", "ver", "app", "apps", "model",
+                           "sdk", "api", "os", "firmware", "update", "id", "ids", "count", "batch", "order", "ticket",
+                           "job", "pid", "thread", "build-id"})
+_WORDS_BETWEEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _MIN_DIGITS, _MAX_DIGITS = 7, 17
 
 
@@ -128,7 +135,8 @@ class PhoneFinder:
             pos = max(b, last)
             limit = b + _WINDOW
             while (m := _NATIONAL.search(text, pos)) is not None and m.start() <= limit:
-                if "\n" in text[b:m.start()]:
+                between = text[b:m.start()]
+                if "\n" in between or any(w.lower() in _NUMBER_NOUNS for w in _WORDS_BETWEEN.findall(between)):
                     break
                 start, end = m.span()
                 if text[start] == "(" and ")" not in text[start:end]:
