@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from .keynames import COUNT, DEFAULT_VOCABULARY, METADATA_WORDS, SECRET, SECRET_WORDS, KeyVocabulary, key_words
-from .words import KeyBounds, trie_pattern
+from .words import KeyBounds, lower_in_place, trie_pattern
 
 __all__ = ["KeyValues", "SecretWords", "drop_covered_words", "find_flags", "find_cookies", "looks_random",
            "shannon_entropy", "PASSWORD_WORDS", "TRIGGER_FLAGS", "TRIGGER_COOKIES", "TRIGGER_SPACE",
@@ -143,7 +143,7 @@ class SecretWords:
                                                                                   (passwords, 6)) if group)
 
     def find(self, text: str) -> list[tuple[int, int]]:
-        lower = _lower(text)
+        lower = lower_in_place(text)
         out: list[tuple[int, int]] = []
         bounds: KeyBounds | None = None
         pos = 0
@@ -207,13 +207,6 @@ _PROSE = frozenset({"expired", "invalid", "missing", "required", "revoked", "rot
                     "incorrect", "accepted", "rejected", "changed", "updated", "created", "verified", "provided"})
 
 
-def _lower(text: str) -> str:
-    lower = text.lower()
-    if len(lower) != len(text):  # "İ" lower-cases to two characters: keep positions
-        lower = "".join(c.lower()[:1] for c in text)
-    return lower
-
-
 # -- key=value ---------------------------------------------------------------------------------------------
 _KV_WORDS = sorted(drop_covered_words({
                     "authorization", "authorisation", "password", "passwd", "pwd", "passwort", "kennwort", "secret",
@@ -253,7 +246,7 @@ class KeyValues:
         self.is_safe = is_safe
 
     def find(self, text: str) -> list[tuple[int, int]]:
-        lower = _lower(text)
+        lower = lower_in_place(text)
         n = len(text)
         out: list[tuple[int, int]] = []
         bounds: KeyBounds | None = None

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from .credentials import drop_covered_words
-from .words import KeyBounds, trie_pattern
+from .words import KeyBounds, lower_in_place, trie_pattern
 
 __all__ = ["IdentityMentions", "IDENTITY_WORDS"]
 
@@ -91,9 +91,7 @@ class IdentityMentions:
         self.trigger = _trigger(self.words)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        lower = text.lower()
-        if len(lower) != len(text):
-            lower = "".join(c.lower()[:1] for c in text)
+        lower = lower_in_place(text)
         n = len(text)
         out: list[tuple[int, int, str]] = []
         bounds: KeyBounds | None = None

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from .words import trie_pattern
+from .words import lower_in_place, trie_pattern
 
 __all__ = ["PhoneFinder", "DEFAULT_REGIONS", "CONTEXT_WORDS", "TRIGGER_INTERNATIONAL", "trigger_national"]
 
@@ -121,9 +121,7 @@ class PhoneFinder:
 
     def national(self, text: str) -> list[tuple[int, int]]:
         out: list[tuple[int, int]] = []
-        lower = text.lower()
-        if len(lower) != len(text):  # "İ" lower-cases to two characters: keep positions with a per-char lower
-            lower = "".join(c.lower()[:1] for c in text)
+        lower = lower_in_place(text)
         last = 0
         for cm in self._words.finditer(lower):
             a, b = cm.span()

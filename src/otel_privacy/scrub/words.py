@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["trie_pattern", "KeyBounds"]
+__all__ = ["trie_pattern", "KeyBounds", "lower_in_place"]
 
 
 def trie_pattern(words: Iterable[str], space: str = "[ _\\-]?") -> str:
@@ -60,3 +60,12 @@ class KeyBounds:
     def end(self, b: int) -> int:
         """End of the key run that starts at or contains position ``b``."""
         return _KEY_CHARS.match(self.text, b).end()
+
+
+def lower_in_place(text: str) -> str:
+    """``text`` lower-cased with every character where it was ("İ" lower-cases to two characters: it keeps one), so
+    a span found in the lower-cased text is the same span of ``text``."""
+    lower = text.lower()
+    if len(lower) != len(text):
+        lower = "".join(c.lower()[:1] for c in text)
+    return lower
