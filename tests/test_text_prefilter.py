@@ -250,7 +250,15 @@ def test_the_alternative_remover_sees_every_branch():
     assert _alternatives(r"[|(]x") == [r"[^\s\S]"]
 
 
-MUTATION_TEXTS = TABLE + [f"{t} and more" for t in EDGES]
+# every branch of the URL module's triggers (scheme, escaped scheme, www., data:, TLD cases, IDN TLDs, IPv4
+# hosts) and every request-line method
+URL_TEXTS = ["see https://a.example/p?q=1", "see https:\\/\\/a.example\\/p?q=1", "see www.example.org?b=1 now",
+             "img data:image/png;base64,iVBORw0KGgo= end", "go shop.example/users/42?x=1", "go SHOP.EXAMPLE/Users/42?x=1",
+             "go пример.рф/users/42?x=1", "go 10.1.2.3/users/42?x=1", "go 10.1.2.3:8080/users/42?x=1",
+             "go shop.example:8443/users/42?x=1"] + [
+    f'"{m} /users/42 HTTP/1.1" 200' for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                                              "PATCH")]
+MUTATION_TEXTS = TABLE + URL_TEXTS + [f"{t} and more" for t in EDGES]
 
 
 def test_removing_any_branch_of_any_trigger_loses_a_finding():

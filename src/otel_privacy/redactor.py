@@ -1009,7 +1009,9 @@ def _identity_words(policy: Policy) -> set[str]:
 
 
 _GENERIC_KEY_WORDS = frozenset({"http", "request", "response", "header", "app", "attribute", "attributes", "name",
-                                "email", "emails", "mail", "hash", "full", "pseudo"})
+                                "email", "emails", "mail", "hash", "full", "pseudo",
+                                # namespaces of the GenAI conventions: "gen_ai.request.user" names a user, not "gen"
+                                "gen", "llm", "openai"})
 
 
 def _match_any(patterns: Sequence[str], key: str) -> bool:

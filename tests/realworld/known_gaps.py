@@ -65,18 +65,6 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         owner="detectors #16",
         example="Invalid leading whitespace, reserved character(s), or return character(s) in header value: "
                 "'7Yeapz5XUI4r1U4NzS8fAkFRpOHuHLdU\\n'"),
-    Gap("logging.phone_numbers", "phone_intl",
-        cause="no phone-number detector yet (#16): an international number in prose is kept whole, and after "
-              "'phone=' only its first space-separated part is redacted (the key=value reading stops at the "
-              "space); after 'phone:' and under a phone key it is redacted",
-        owner="detectors #16",
-        example="SMS to +1 212-555-0140 queued (sid SM7f3c0e2b); customer phone=+1 415 555 0100 updated → "
-                "customer phone=REDACTED 415 555 0100 updated"),
-    Gap("logging.international_emails", "email_idn|email_cyrillic|email_cjk",
-        cause="the e-mail detector is ASCII-only: internationalised addresses (ü in the local part and an IDN "
-              "domain, Cyrillic, CJK) are kept whole in text (#16 E-mail); an upper-case ASCII one is found",
-        owner="detectors #16",
-        example="confirmation mail sent to jürgen.80071@bücher.de / иван.42234@почта.рф / 用户.7835@例子.中国"),
     Gap("smtplib.debuglevel", "smtp_auth_plain",
         cause="an SMTP 'AUTH PLAIN <base64>' (and 'AUTH LOGIN <base64 user>' with the password on the next "
               "line) is not read as a credential, unlike 'Authorization: Basic <base64>': smtplib's debug "
@@ -91,42 +79,14 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         owner="detectors #16",
         example="cache miss key=session:R6MYIYhW0Kk3yRhEHpORyVGSdKVUZXsD ttl=60"),
     # -- texts that echo what they were given -------------------------------------------------------
-    Gap("grpc.metadata_abort", "token",
-        cause="a credential written in prose after a secret word and a space ('invalid api key <token>') in "
-              "a gRPC status detail (client exception message, status description, log): no generic "
-              "'secret word + high-entropy value' rule (#16 credentials in prose / generic entropy)",
-        owner="detectors #16",
-        example='details = "invalid api key rJ7pQA1kzwvUwk84IJGOUeMduTL80i6P for …"'),
     # -- URLs -------------------------------------------------------------------------------------------
 )
 
 KNOWN_LOSSES: tuple[LossGap, ...] = (
-    LossGap("oauth.token_exchange", "'token_type=Bearer expires_in=3599'",
-            cause="'Bearer' followed by anything is read as 'Authorization: Bearer <credential>' even after "
-                  "token_type=: 'token_type=Bearer expires_in=3599' becomes 'token_type=REDACTED REDACTED3599' — "
-                  "the grant description is lost and the next key name is eaten (#15 §2 says this line survives)",
-            owner="core #15 (keynames/structure)",
-            example="token obtained token_type=Bearer expires_in=3599 → token obtained token_type=REDACTED "
-                    "REDACTED3599"),
     LossGap("lambda.event_logged", "\"'multiValueHeaders': {'X-Api-Key': [\"",
             cause="in a Python repr, a list under a secret key is redacted from its opening bracket: "
                   "{'X-Api-Key': ['…']} becomes {'X-Api-Key': REDACTED'REDACTED']} — no leak, but the repr is "
                   "no longer well-formed (the same dict as JSON keeps its shape: [\"REDACTED\"])",
             owner="core #15 (structure)",
             example="received event {… 'multiValueHeaders': {'X-Api-Key': REDACTED'REDACTED']}, …}"),
-    LossGap("logging.benign", "'prompt_tokens=812 completion_tokens=96'",
-            cause="counts are not credentials (#15 §2) holds for attribute keys and JSON in text "
-                  "('{\"prompt_tokens\": 812}' survives) but not for key=value or reprs in text: "
-                  "'prompt_tokens=812', 'max_tokens=512', 'token_count=3', 'tokens_used: 812' and "
-                  "\"{'prompt_tokens': 812}\" all become REDACTED",
-            owner="core #15 (keynames)",
-            example="checkout done … prompt_tokens=812 completion_tokens=96 → "
-                    "prompt_tokens=REDACTED completion_tokens=REDACTED"),
-    LossGap("oauth.token_exchange", "\"'token_type': 'Bearer'\"",
-            cause="an OAuth token response's token_type is a grant description, not a credential (#15 §2: "
-                  "'token_type=Bearer expires_in=3600' survives), but in a dict repr in text the value after "
-                  "'token_type' is redacted",
-            owner="core #15 (keynames)",
-            example="token response {'access_token': 'REDACTED', 'refresh_token': 'REDACTED', 'expires_in': 3599, "
-                    "'token_type': 'REDACTED', 'scope': 'openid email'}"),
 )

@@ -325,6 +325,8 @@ class KeyValues:
         closing quote; when more ``key=value`` pairs follow on the line (``secret=ZCm Ew6, zz trace_id=…``), up to the
         next one; otherwise to the end of the word."""
         line_start = text.rfind("\n", 0, key_start) + 1
+        if key_start > line_start and text[key_start - 1] in "?&":
+            return _word_end(text, vstart)  # a URL query parameter: its value has no blanks ("?token=x HTTP/1.1")
         if key_start > line_start and text[key_start - 1] == "'" and (
                 key_start - 1 == line_start or text[key_start - 2] in " \t([{=,:"):
             close = text.find("'", vstart, line_end)  # detail='password: abc def', active=True

@@ -210,6 +210,9 @@ _ALREADY_SAFE = frozenset({"", "?", "*", "**", "***", "****", "<redacted>", "[re
                            "false", "<hidden>", "xxx"})
 
 
+_QUERY_KEY_BEFORE = re.compile(r"[?&][^\s?&=#]{1,64}=\Z")
+
+
 class TextScanner:
     """Run the enabled detectors over free text; see the module docstring."""
 
@@ -472,6 +475,8 @@ class TextScanner:
             pos = at + len(repl)
             if not _AFTER_KEY_SEPARATOR.search(text, max(0, at - 4), at):
                 continue  # only the value of a key ("phone: REDACTED …"), not prose around a replacement
+            if _QUERY_KEY_BEFORE.search(text, max(0, at - 70), at):
+                continue  # a URL query value has no blanks: "?token=REDACTED HTTP/1.1" ends at the blank
             m = _TAIL.match(text, pos)
             if m and sum(c.isdigit() for c in m.group(0)) >= 2:
                 out.append(Finding("replaced_tail", at, m.end(), repl))

@@ -135,8 +135,9 @@ _MEMO_SIZE = 4096
 
 #: Regular-expression triggers (RE2 syntax, ASCII text) of :meth:`find_urls` and :meth:`find_targets`:
 #: every finding contains its trigger. The text scanner's one-pass prefilter uses them.
-TRIGGER_URLS = r":(?://|\\/\\/)|(?i:www\.|data:)|\.(?:[a-z]{2,24}|[A-Z]{2,24})(?::\d{1,5})?/|\d\.\d{1,3}(?::\d{1,5})?/"
-TRIGGER_TARGETS = r"/[\w.~%!$'()*+,;=:@/\-{}]*\?|(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) /"
+TRIGGER_URLS = r":(?://|\\/\\/)|(?i:www\.|data:)|\.(?:[a-z]{2,24}|[A-Z]{2,24}|[^\x00-\x7f]{2,24})(?::\d{1,5})?/|\d\.\d{1,3}(?::\d{1,5})?/"
+TRIGGER_TARGETS = (r"/(?:[\w.~%!$'()*+,;=:@/\-{}]|[^\x00-\x7f])*\?"
+                   r"|(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) /")
 
 
 def gate_urls(text: str, lower: str) -> bool:
