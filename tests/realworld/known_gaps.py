@@ -78,15 +78,7 @@ KNOWN_GAPS: tuple[Gap, ...] = (
               "the generic 'secret word + high-entropy value' rule of #16 would catch it",
         owner="detectors #16",
         example="cache miss key=session:R6MYIYhW0Kk3yRhEHpORyVGSdKVUZXsD ttl=60"),
-    # -- texts that echo what they were given -------------------------------------------------------
-    # -- URLs -------------------------------------------------------------------------------------------
 )
 
 KNOWN_LOSSES: tuple[LossGap, ...] = (
-    LossGap("lambda.event_logged", "\"'multiValueHeaders': {'X-Api-Key': [\"",
-            cause="in a Python repr, a list under a secret key is redacted from its opening bracket: "
-                  "{'X-Api-Key': ['…']} becomes {'X-Api-Key': REDACTED'REDACTED']} — no leak, but the repr is "
-                  "no longer well-formed (the same dict as JSON keeps its shape: [\"REDACTED\"])",
-            owner="core #15 (structure)",
-            example="received event {… 'multiValueHeaders': {'X-Api-Key': REDACTED'REDACTED']}, …}"),
 )

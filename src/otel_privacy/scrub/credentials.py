@@ -165,9 +165,13 @@ class SecretWords:
             if v is None:
                 continue
             token = v.group(3).rstrip(".,:")
+            if a > 0 and text[a - 1] in "?&":
+                token = token.split("&", 1)[0]  # a form or query field ends at the next "&"
             if not token or self.is_safe(token):
                 continue
             spaced = v.group(1) is None and v.group(2) is None
+            if spaced and (_PAIR_VALUE.match(token) or (a > 0 and text[a - 1] == "/")):
+                continue  # "/oauth/token grant_type=…&password=…": a path word, then pairs read by their own keys
             short_ok = _is_password_word(word) and len(token) >= 6 and _has_digit_or_symbol(token)
             if not (looks_random(token, self.threshold) or short_ok):
                 continue
@@ -177,6 +181,9 @@ class SecretWords:
             out.append((start, start + len(token)))
             pos = start + len(token)
         return out
+
+
+_PAIR_VALUE = re.compile(r"[A-Za-z_][\w.\-]*=")
 
 
 def _is_password_word(word: str) -> bool:
@@ -297,6 +304,8 @@ class KeyValues:
 
     def _value(self, text: str, key_start: int, vstart: int, n: int) -> tuple[int, int] | None:
         q = text[vstart]
+        if q in "[{(":
+            return None  # a list or map under the key: the structure pass redacts its members in place
         if q in "\"'":
             end = text.find(q, vstart + 1)
             return (vstart + 1, end if end > 0 else n) if end != vstart + 1 else None
