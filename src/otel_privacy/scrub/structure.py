@@ -88,6 +88,9 @@ _LOC = re.compile(r"""\s*[\[(][^\])]*?(?:"([^"\\]*)"|'([^'\\]*)')\s*,?\s*[\])]""
 # … or, in pydantic's text, the line above the message: "password", "user.password", "items.0.token"
 _LOC_LINE = re.compile(r"(?:^|\n)([A-Za-z_][\w.\-\[\]]*)[ \t]*\Z")
 _XML_ELEMENT = re.compile(r"<(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)(?:\s[^<>]*)?>([^<]*)</(?:\1:)?\2\s*>")
+# A statement in text is rewritten when it holds a quoted literal (a number alone is left to the detectors:
+# 'LIMIT 50' in a log line is no secret, and a card or phone number in it is found anyway)
+_SQL_LITERAL = re.compile(r"['\"$]")
 # Where a statement in text ends: the end of its line, or Django's "; args=…; alias=…" after it.
 _SQL_END = re.compile(r"\n|; (?=(?:args|params|alias|duration)=)")
 # key=value, key: value and --flag value. A pair is found whole — its key is the longest run of key characters
@@ -381,6 +384,8 @@ class _Scanner:
         word = m.group().split(None, 1)[0]
         if not _SQL_CONFIRM[word].search(text, m.end(), end):
             return -1
+        if not _SQL_LITERAL.search(text, m.end(), end):
+            return end  # no literal to hide ("… IN (?, ?)" already obfuscated): the statement stays as written
         while end > start and text[end - 1] in " \t\r":
             end -= 1
         new = self.sink.value(STATEMENT_PATH, text[start:end], False, self.mode)
