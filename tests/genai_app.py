@@ -24,8 +24,6 @@ import os
 #   key        — its key in a structure (tool-call arguments), read as words
 #   identity   — the OpenAI ``user=`` parameter: pseudonymised
 #   recognizer — no pattern finds it: the policy's recogniser hook (names, postal addresses)
-#   pattern    — found by a detector other helpers are adding (phones, vendor API keys): asserted absent
-#                wherever the engine recognises the value on its own
 PLANTED: dict[str, tuple[str, str]] = {
     "email in the user message": ("detectors", "alice.planted@example.com"),
     "JWT in the system prompt": ("detectors", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwbGFudGVkLTc3In0.c2lnLXBsYW50ZWQtNzc"),
@@ -37,8 +35,8 @@ PLANTED: dict[str, tuple[str, str]] = {
     "name in the user message": ("recognizer", "Priya Raman"),
     "name in the answer": ("recognizer", "Jane Doe"),
     "street address in the system prompt": ("recognizer", "742 Evergreen Terrace"),
-    "phone in the answer": ("pattern", "+1 415 555 0134"),
-    "OpenAI key in the system prompt": ("pattern", "sk-proj-Pl4nted9xQ2mV7kR4tW8yZ1bN6cF3hJ5dL0sA2gE7uI9oP4"),
+    "phone in the answer": ("detectors", "+1 415 555 0134"),
+    "OpenAI key in the system prompt": ("detectors", "sk-proj-Pl4nted9xQ2mV7kR4tW8yZ1bN6cF3hJ5dL0sA2gE7uI9oP4"),
 }
 MODEL = "gpt-4o-mini"
 EMBEDDING_MODEL = "text-embedding-3-small"

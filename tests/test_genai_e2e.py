@@ -190,14 +190,7 @@ def test_the_raw_export_carries_the_conversation(wires, instrumentation):
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
 def test_no_planted_value_reaches_the_wire(wires, case):
     wire = wires[case]
-    standalone = Redactor(_policy(case[2]))
-    leaks = []
-    for name, (category, value) in app.PLANTED.items():
-        if category == "pattern" and standalone.redact_text(f"note {value} end") == f"note {value} end" \
-                and standalone.policy.genai.content == "redact":
-            continue  # no detector knows this shape yet (see genai_app.PLANTED); drop and hash remove it regardless
-        if value.encode() in wire.raw:
-            leaks.append(name)
+    leaks = [name for name, (_category, value) in app.PLANTED.items() if value.encode() in wire.raw]
     assert not leaks, f"{_case_id(case)} leaked {leaks}"
 
 
