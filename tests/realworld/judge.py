@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from leakfuzz.check import found, kept, needle, views
+from leakfuzz.check import Haystack, found, kept
 from leakfuzz.doors import DoorOutput
 from leakfuzz.run import _strings as strings  # every string of the records, scope and resource included
 from leakfuzz.wire import Record
@@ -47,27 +47,6 @@ class Verdict:
     not_planted: list[str] = field(default_factory=list)  # "case: secret" absent from the raw export
     bad_keeps: list[str] = field(default_factory=list)  # keeps absent from the raw export (a wrong case)
     missing: list[str] = field(default_factory=list)  # "door: case" with no record in that door
-
-
-class Haystack:
-    """Many strings searched for many needles: one joined text per view kind, so a miss (the common
-    outcome) costs one C-level scan; a hit is located with :func:`leakfuzz.check.found` itself."""
-
-    def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
-        folded, compact = [], []
-        for s in texts:
-            f, c = views(s)
-            folded.extend(f)
-            compact.extend(c)
-        self.folded = "\x00".join(folded)
-        self.compact = "\x00".join(compact)
-
-    def find(self, raw_needle: str) -> str | None:
-        n = needle(raw_needle)
-        hit = (n.pattern.search(self.folded) is not None if n.pattern is not None else n.folded in self.folded) \
-            or (n.compact is not None and n.compact in self.compact)
-        return found(raw_needle, self.texts) if hit else None
 
 
 def has_keep(k: Keep, records: list[Record]) -> tuple[bool, Any]:
@@ -111,7 +90,7 @@ def judge(ids: dict[int, tuple[str, Case]], outputs: dict[str, DoorOutput]) -> V
             texts = strings(recs)
             for s in case.secrets:
                 for n in s.needles:
-                    where = found(n, texts) or stray.find(n)
+                    where = found(n, texts) or stray.found(n)
                     if where is not None:
                         verdict.leaks.append(Leak(case, variant, door, s, n, where))
                         break
