@@ -691,6 +691,31 @@ def webhook(rng: random.Random) -> Sample:
     return Sample("", "notify.endpoint", value, f"posting to {value}", (c,))
 
 
+SIGNED_URLS = ("https://{b}.s3.amazonaws.com/{p}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20240101T000000Z"
+               "&X-Amz-Expires=900&X-Amz-Signature={v}",
+               "https://storage.googleapis.com/{b}/{p}?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Expires=900"
+               "&X-Goog-Signature={v}",
+               "https://{b}.blob.core.windows.net/uploads/{p}?sv=2022-11-02&sp=r&se=2024-01-01T00%3A00%3A00Z&sig={v}",
+               "https://d111abcdef8.cloudfront.net/{p}?Expires=1700000000&Signature={v}&Key-Pair-Id=K2JCJMDEHXQW5F")
+
+
+def signed_url(rng: random.Random) -> Sample:
+    """A pre-signed object-store URL (S3, GCS, Azure SAS, CloudFront): the signature is the credential."""
+    v = mixed(rng, rng.randint(24, 44), ALNUM + "-_~")
+    value = rng.choice(SIGNED_URLS).format(b=rng.choice(("acme-uploads", "invoices", "media")),
+                                           p=rng.choice(("reports/q3.pdf", "a/b.png", "export.csv")), v=v)
+    return Sample("", rng.choice(("url.full", "http.url", "app.download_url")), value, f"downloading {value}", (v,))
+
+
+def data_uri(rng: random.Random) -> Sample:
+    """A ``data:`` URI whose payload holds a credential (an inline JSON config, a text attachment)."""
+    secret = mixed(rng, 20)
+    payload = base64.b64encode(json.dumps({"api_key": secret}).encode()).decode()
+    value = f"data:application/json;base64,{payload}" if rng.random() < 0.5 else f"data:text/plain,{secret}"
+    needle = payload if "base64" in value else secret
+    return Sample("", rng.choice(("app.attachment", "http.request.body")), value, f"inline config {value}", (needle,))
+
+
 # -- the catalogue --------------------------------------------------------------------------------
 def _k(name: str, claim: str, make: Callable, **flags) -> Kind:
     whole = flags.get("fragments", False)
@@ -804,3 +829,5 @@ register(_random("url_userinfo", "default", url("userinfo"), keyed=True))
 register(_random("url_userinfo_reserved", "#15", url("userinfo_reserved"), keyed=True))
 register(_random("url_matrix", "#15", url("matrix"), keyed=True))
 register(_random("webhook_url", "#15", webhook))
+register(_random("signed_url", "#15", signed_url))
+register(_random("data_uri", "#15", data_uri))

@@ -51,7 +51,8 @@ class Encoding:
 
 def _ident(key: str) -> str:
     """A key as a Python identifier / SQL column (``user-password`` → ``user_password``)."""
-    out = re.sub(r"\W", "_", key)
+    # Python's identifier rule, not ``\w``: combining marks (Thai, Devanagari vowel signs) belong to the name
+    out = "".join(ch if ("a" + ch).isidentifier() else "_" for ch in key)
     return out if not out[:1].isdigit() else f"_{out}"
 
 
