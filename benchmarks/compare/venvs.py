@@ -14,12 +14,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent / ".venv-compare"
 
-#: tool -> (PyPI requirement, what the table calls it). Releases current when the table was last regenerated.
+#: tool -> (PyPI requirements, blank-separated, the tool's own first; what the table calls it). The newest release
+#: of each on PyPI when the table was last regenerated (2026-11-30); bump them and rerun `make compare`.
 TOOLS: dict[str, tuple[str, str]] = {
     "logfire": ("logfire==5.4.0", "Logfire scrubbing"),
     "sentry-sdk": ("sentry-sdk==2.75.0", "sentry-sdk EventScrubber"),
     "sentry-relay": ("sentry-relay==0.10.1", "Sentry Relay PII rules"),
-    "presidio": ("presidio-analyzer==2.2.366", "Presidio pattern recognizers"),
+    "presidio": ("presidio-analyzer==2.2.366 presidio-anonymizer==2.2.366", "Presidio pattern recognizers"),
     "detect-secrets": ("detect-secrets==1.5.0", "detect-secrets"),
     "scrubadub": ("scrubadub==2.0.1", "scrubadub"),
     "ddtrace": ("ddtrace==4.16.0", "ddtrace query-string obfuscation"),
@@ -38,7 +39,7 @@ def python(tool: str) -> Path | str:
         res = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True)
         if res.returncode != 0:
             return f"no venv: {_last_line(res.stderr)}"
-    res = subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", requirement],
+    res = subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", *requirement.split()],
                          capture_output=True, text=True)
     if res.returncode != 0:
         return f"not installable here: {_last_line(res.stderr)}"
