@@ -85,7 +85,15 @@ EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
     f"{w}=x1y2" for w in _KV_WORDS] + [f"x {w} Xk9mP2qR7vL4nW8sT3yZ y" for w in _GENERIC.words] + [
     "run --pass x", "--pwd x1", "--secret x", "--token x", "--api-key x", "--apikey x", "--access-key x",
     "--accesskey x", "--auth-token x", "--authtoken x", "--credential x", "mysql -p s3", "mariadb -p s3",
-    "mongo -p s3", "sshpass -p s3", "Cookie: a=1", "set-cookie2 : b=2", "AB 12 34 56 C", "SSN 123456789",
+    "mongo -p s3", "sshpass -p s3",
+    # command lines (scrub/cmdline.py): a secret-named option of each trigger word, each short option letter some
+    # program takes a password or a user:password with, htpasswd's positional password
+    "--oauth2-bearer x", "--encryption-key x", "cli --user u:S3cr3t!", "sqlcmd -P s3", "redis-cli -a s3",
+    "ldapsearch -w s3", "ldappasswd -s s3", "curl -uu:s3", "smbclient -U u%s3", "htpasswd -cb f u s3",
+    # protocol transcripts (credentials.find_protocol_auth) and session ids in keys (credentials.find_session_keys)
+    "AUTH PLAIN AGJvYgBodW50ZXIy", "a1 LOGIN bob s3cr3t", "*cmd* 'PASS s3cr3t'", "send: 'aHVudGVyMg==\\r\\n'",
+    "key=session:Xk9mP2qR7vL4nW8sT3yZ5aB1", "django.contrib.sessions.cachex7k2m9q4w8e1r5t3y6u0i2o4p7a9s1d3",
+    "Cookie: a=1", "set-cookie2 : b=2", "AB 12 34 56 C", "SSN 123456789",
     "social security 123456789", "phone: REDACTED 345 678", "ApiKey a1b2c3d4e5f6", "SSWS 00QCjAl4MlV-WPXM",
     "Splunk a1b2c3d4-e5f6", "Token Xk9mP2qR7vL4nW8sT3yZ",
     "Passwort_für_db: Summer2024!", "passwort_für_db=x1y2", "token_für_x: Xk9mP2qR7vL4nW8sT3yZ",

@@ -637,6 +637,8 @@ class Redactor:
         """Element-wise, then across elements: ``["--password", "x"]`` and a PEM block split into lines."""
         items = list(seq)
         out: list[Any] = [None] * len(items)
+        if plan.action == "text" and plan.on_str is not None:
+            self._argv(items, rec)
         for i, item in enumerate(items):
             if item.__class__ is str and i + 1 < len(items) and items[i + 1].__class__ is str \
                     and (m := _FLAG_ARG.fullmatch(item)) is not None:
@@ -652,6 +654,18 @@ class Redactor:
             self._across_elements(items, out, rec)
         kept = [x for x in out if x is not DROP]
         return tuple(kept) if isinstance(seq, tuple) else kept
+
+    def _argv(self, items: list[Any], rec: RecordContext) -> None:
+        """``process.command_args``, ``["mysql", "-pS3cret"]``: credentials that only the elements around them make
+        one (``-p`` of mysql, ``docker login -p``) are replaced in ``items`` before each element is scanned."""
+        at = [i for i, x in enumerate(items) if x.__class__ is str]
+        if len(at) < 2:
+            return
+        for k, a, b in sorted(self.text.argv_spans([items[i] for i in at]), reverse=True):
+            i = at[k]
+            items[i] = items[i][:a] + self.replacement + items[i][b:]
+            rec.changed("text")
+            rec.tally("detector.connection_string")
 
     def _across_elements(self, items: list[Any], out: list[Any], rec: RecordContext) -> None:
         """Detectors over the original string elements joined by newlines: a finding that spans elements replaces
@@ -739,6 +753,8 @@ class Redactor:
         if self._structure and depth < _MAX_NESTING:
             out, mode = scrub_structure(value, _StructureSink(self, rec, depth), max_bytes=self._structure_max)
             if mode == DOCUMENT:
+                if "\"-" in out or "'-" in out:  # '["mysql", "-pS3cret"]': argv lists in the document, read whole
+                    out = self._replace_spans(out, self.text.command_line_spans(out), rec)
                 return out  # every value of the document was scanned in place; the detectors must not split it
         out, found = self.text.scrub(out)
         if found:
@@ -747,6 +763,17 @@ class Redactor:
         if "%" in out and depth < _MAX_NESTING:
             out = _PERCENT_RUN.sub(lambda m: self._percent_run(m.group(), depth, rec), out)
         return out
+
+    def _replace_spans(self, text: str, spans: list[tuple[int, int]], rec: RecordContext) -> str:
+        if not spans:
+            return text
+        parts, pos = [], 0
+        for a, b in spans:
+            if a >= pos:
+                parts += (text[pos:a], self.replacement)
+                pos = b
+                rec.tally("detector.connection_string")
+        return "".join(parts) + text[pos:]
 
     def _percent_run(self, run: str, depth: int, rec: RecordContext) -> str:
         """``alice%40example.com``, ``%2540``: decoded (up to three levels) and scanned again; re-encoded if changed."""

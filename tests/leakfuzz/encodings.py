@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -108,6 +109,29 @@ def _psycopg(s: Sample, rng: random.Random) -> Text:
                 f"DETAIL:  Key ({col})=({s.value}) already exists.")
 
 
+# A password where programs take it on their command line (scrub/cmdline.py's table), written as
+# CalledProcessError prints the argv, as a JSON array (process.command_args in a document) or as shell text.
+_COMMANDS = (("mysqldump", "-h", "db.internal", "-u", "root", "-p{}", "shop"),
+             ("docker", "login", "-u", "bot", "-p", "{}", "registry.example.com"), ("sshpass", "-p", "{}", "ssh", "h1"),
+             ("curl", "-sf", "-u", "deploy:{}", "https://ci.example.com/job"), ("redis-cli", "-a", "{}", "ping"),
+             ("ldapsearch", "-x", "-w", "{}", "-b", "dc=example"), ("htpasswd", "-bc", "/etc/.htpasswd", "admin", "{}"),
+             ("app", "sync", "--password", "{}", "--verbose"))
+
+
+def _command(s: Sample, rng: random.Random) -> list[str]:
+    # a value that starts with "-" must be attached with "=" (getopt reads it as an option otherwise); a number is a
+    # word of its own (mysql's "-p3306" is a mistyped port, kept by design)
+    argv = ("app", "sync", "--password={}") if s.value.startswith("-") else rng.choice(
+        [c for c in _COMMANDS if "{}" in c] if s.value.isdigit() else _COMMANDS)
+    return [a.format(s.value) for a in argv]
+
+
+def _command_line(s: Sample, rng: random.Random) -> Text:
+    argv = _command(s, rng)
+    return Text(rng.choice((f"backup failed: Command '{argv!r}' returned non-zero exit status 1.",
+                            json.dumps({"process.command_args": argv, "process.exit.code": 1}), f"+ {shlex.join(argv)}")))
+
+
 ENCODINGS: dict[str, Encoding] = {e.name: e for e in (
     Encoding("kv", KV, lambda k: True, lambda s, r: KV(s.key, s.value, s.extras),
              "the value under its key (value kinds: a neutral key)"),
@@ -166,6 +190,10 @@ ENCODINGS: dict[str, Encoding] = {e.name: e for e in (
     Encoding("flag_text", Text, lambda k: k.password_like, _flag_text, "--flag value in a logged command line"),
     Encoding("argv", Split, lambda k: k.password_like,
              lambda s, r: Split(("app", f"--{s.key}", s.value, "--verbose")), '["--password", "x"]'),
+    Encoding("command_line", Text, lambda k: k.password_like, _command_line,
+             "a program's password argument: -p<pw>, docker login -p, curl -u user:pw, … (argv repr, JSON, shell)"),
+    Encoding("command_args", Split, lambda k: k.password_like, lambda s, r: Split(tuple(_command(s, r))),
+             "the same argv as array elements (process.command_args)"),
     Encoding("lines", Split, lambda k: bool(k.name == "pem"), lambda s, r: Split(s.parts), "one line per element"),
 )}
 

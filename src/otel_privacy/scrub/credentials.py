@@ -10,8 +10,10 @@
   token of 20 or more characters that *looks random* (:func:`looks_random`: Shannon entropy over a
   threshold, letters mixed with digits, not a dotted or dashed identifier), or — after a password word — a
   word of six or more characters with a digit or a symbol (``password Summer2024!``).
-* :func:`find_flags` — ``--password value``, ``--api-key=value`` and ``-p value`` / ``-pvalue`` after the
-  MySQL, MariaDB, MongoDB and sshpass commands (elsewhere ``-p`` is a port or ``mkdir -p``).
+* :func:`find_protocol_auth` — SMTP/IMAP/POP3 transcripts: ``AUTH PLAIN <base64>``, the base64 lines of ``AUTH
+  LOGIN``, IMAP ``LOGIN user password``, POP3 ``PASS``.
+* :func:`find_session_keys` — session ids in cache keys (``session:<id>``, ``sess:<id>``).
+* Command lines are :mod:`.cmdline`'s.
 * :func:`find_cookies` — ``Cookie:`` and ``Set-Cookie:`` header lines: every cookie value (names and cookie
   attributes such as ``Path`` and ``Expires`` stay).
 
@@ -27,12 +29,21 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from .keynames import COUNT, DEFAULT_VOCABULARY, METADATA_WORDS, SECRET, SECRET_WORDS, KeyVocabulary, key_words
+from .keynames import (
+    COUNT,
+    DEFAULT_VOCABULARY,
+    METADATA_WORDS,
+    SECRET,
+    SECRET_WORDS,
+    KeyVocabulary,
+    key_words,
+    refers_to_secret,
+)
 from .words import KeyBounds, lower_in_place, trie_pattern
 
-__all__ = ["KeyValues", "SecretWords", "drop_covered_words", "find_flags", "find_cookies", "looks_random",
-           "shannon_entropy", "PASSWORD_WORDS", "TRIGGER_FLAGS", "TRIGGER_COOKIES", "TRIGGER_SPACE",
-           "DEFAULT_ENTROPY_THRESHOLD"]
+__all__ = ["KeyValues", "SecretWords", "drop_covered_words", "find_cookies", "find_protocol_auth", "find_session_keys",
+           "looks_random", "shannon_entropy", "PASSWORD_WORDS", "TRIGGER_COOKIES", "TRIGGER_PROTOCOL_AUTH",
+           "TRIGGER_SESSION_KEYS", "TRIGGER_SPACE", "DEFAULT_ENTROPY_THRESHOLD"]
 
 DEFAULT_ENTROPY_THRESHOLD = 3.5
 
@@ -49,8 +60,10 @@ PASSWORD_WORDS = frozenset({
 _KEY_QUALIFIERS = ("api", "access", "secret", "private", "signing", "encryption", "master", "client", "app", "auth",
                    "account", "license", "licence", "subscription", "storage", "service", "webhook", "deploy", "ssh",
                    "session", "consumer", "shared", "ingest", "admin")
-_PHRASES = ("mot de passe", "client secret", "one time password", "clé api", "clave de api", "chave de api",
-            "api-schlüssel", "clé secrète", "clave secreta", "chave secreta", "chiave segreta", "geheimer schlüssel")
+# "header value": requests' InvalidHeader repeats a header's value without its name ("… in header value: '<value>\\n'")
+_PHRASES = ("header value", "mot de passe", "client secret", "one time password", "clé api", "clave de api",
+            "chave de api", "api-schlüssel", "clé secrète", "clave secreta", "chave secreta", "chiave segreta",
+            "geheimer schlüssel")
 # Extra words for prose in other languages that keys.SECRET_WORDS (a vocabulary of key names) leaves out.
 _PROSE_WORDS = ("jeton", "geheim", "geheimnis", "segredo", "chiave", "chave", "ключ", "секрет", "令牌", "密钥", "秘密",
                 "トークン", "토큰", "schlüssel", "clé")
@@ -161,10 +174,14 @@ class SecretWords:
                 key = text[ks:ke]
             if word not in self._trusted and self.vocabulary.classify(key) != SECRET:
                 continue  # prompt_tokens, token_type, password_policy: a count or a description
+            if key[:1] == "-" and refers_to_secret(key):
+                continue  # --password-file /run/secrets/db: an option naming where the secret is (scrub/cmdline.py)
             v = _AFTER_WORD.match(text, ke)
             if v is None:
                 continue
             token = v.group(3).rstrip(".,:")
+            while token[-2:] in ("\\n", "\\r", "\\t"):
+                token = token[:-2]  # a repr's escaped line end: "header value: '<value>\\n'"
             if a > 0 and text[a - 1] in "?&":
                 token = token.split("&", 1)[0]  # a form or query field ends at the next "&"
             if not token or self.is_safe(token):
@@ -322,6 +339,8 @@ class KeyValues:
         elif not text[text.rfind("\n", 0, key_start) + 1:key_start].strip():
             nxt = _NEXT_PAIR.search(text, vstart, line_end)  # a line of its own: YAML, .env, INI
             end = nxt.start() if nxt else line_end
+            if (cmd := _ENV_PREFIX.match(text, vstart, end)) is not None and _runs_command(cmd):
+                end = cmd.end(1)  # PGPASSWORD=… psql -h db: the command stays
         else:
             end = self._prose_end(text, key_start, vstart, line_end)
         while end > vstart and text[end - 1] in " \t\r":
@@ -370,6 +389,17 @@ class KeyValues:
         return (cred_start, nxt.end()) if first.lower() in _SCHEMES else (vstart, nxt.end())
 
 
+# "PGPASSWORD=secret psql -h db": an assignment in front of a command — an upper-case variable, a value of one word,
+# maybe more assignments, then a program of the command-line table or a word followed by an option
+_ENV_PREFIX = re.compile(r"(?<=[A-Z0-9_]=)([^\s'\"]+)[ \t]+(?:[A-Z_][A-Z0-9_]*=\S*[ \t]+)*([\w./\-]+)([ \t]+-)?")
+
+
+def _runs_command(m: re.Match[str]) -> bool:
+    from .cmdline import PROGRAMS  # (cmdline reads values with this module's looks_random)
+
+    return m.group(3) is not None or m.group(2).rsplit("/", 1)[-1].lower() in PROGRAMS
+
+
 def _word_end(text: str, i: int) -> int:
     end = _WORD_END.match(text, i).end()
     while end > i and text[end - 1] in ".,:" and (end == len(text) or text[end].isspace()):
@@ -382,36 +412,56 @@ def _is_keyword_tail(key: str, word: str) -> bool:
     return key.lower().rstrip("s").endswith(word.rstrip("s"))
 
 
-# -- command lines -------------------------------------------------------------------------------------------
-_FLAG = re.compile(
-    r"(?<![\w-])--?(?:[\w]+-)*(?:password|passwd|pass|pwd|secret|token|api-?key|access-?key|secret-?key|auth-?token"
-    r"|client-?secret|credentials?|private-?key-?pass(?:word)?)(?:=|[ \t]+)(?!-)([^\s\"']+|\"[^\"]*\"|'[^']*')",
-    re.I)
-_P_FLAG_COMMANDS = re.compile(r"\b(?:mysql\w*|mariadb\w*|mongo\w*|sshpass)\b")
-_P_FLAG = re.compile(r"(?<![\w-])-p(?:[ \t]+(?!-)([^\s\"']+|'[^']*'|\"[^\"]*\")|([^\s\"'][^\s]*))")
-#: RE2 triggers of the command-line pass: a long secret flag, or one of the commands whose -p is a password.
-TRIGGER_FLAGS = (r"(?i)-(?:[\w]+-)*(?:pass|pwd|secret|token|api-?key|access-?key|auth-?token|credential)"
-                 r"|mysql|mariadb|mongo|sshpass")  # "pass": password, passwd, private-key-pass; "secret": secret-key
+# -- protocol transcripts --------------------------------------------------------------------------------
+# SASL in SMTP, IMAP and POP3 as their clients' debug output writes it (smtplib's set_debuglevel, imaplib's debug,
+# poplib's set_debuglevel): "send: 'AUTH PLAIN <base64 of \\0user\\0password>\\r\\n'", "AUTH LOGIN <base64 user>" then
+# the password alone on the next line sent, IMAP's "<tag> LOGIN user password" and "AUTHENTICATE PLAIN <base64>",
+# POP3's "PASS <password>". The commands are upper case, as the clients write them ("auth plain text" is prose).
+_SASL = re.compile(r"\bAUTH(?:ENTICATE)?[ \t]+(?:PLAIN|LOGIN|XOAUTH2?|OAUTHBEARER|CRAM-MD5|DIGEST-MD5|SCRAM-SHA-[\w-]+"
+                   r"|NTLM|GSSAPI)[ \t]+([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")
+# a line of base64 alone sent by a client (an AUTH LOGIN or SASL continuation): "send: 'aHVudGVyMg==\r\n'"
+_SASL_LINE = re.compile(r"\bsend: b?'([A-Za-z0-9+/]{4,}={0,2})(?:\\r\\n|\r\n)?'")
+_IMAP_LOGIN = re.compile(r"(?<![\w-])[A-Za-z]{0,8}\d+ LOGIN[ \t]+(?:\"(?:[^\"\\]|\\.)*\"|\S+)[ \t]+"
+                         r"(\"(?:[^\"\\\n]|\\.)*\"|[^\s'\"]+)")
+_POP_PASS = re.compile(r"(?<=['\"])PASS[ \t]+([^\r\n'\"\\]+)")
+#: RE2 trigger of the protocol pass.
+TRIGGER_PROTOCOL_AUTH = r"AUTH(?:ENTICATE)?[ \t]+[A-Z]|\d LOGIN[ \t]|['\"]PASS[ \t]|send: b?'[A-Za-z0-9+/]{4}"
 
 
-def find_flags(text: str) -> list[tuple[int, int]]:
-    """``--password value``, ``--api-key=value``; ``-p value`` / ``-pvalue`` after mysql, mongo, sshpass, …"""
+def find_protocol_auth(text: str, is_safe: Callable[[str], bool] = lambda v: False) -> list[tuple[int, int]]:
+    """SASL responses, IMAP LOGIN and POP3 PASS arguments in SMTP/IMAP/POP3 transcripts (see above)."""
     out = []
-    for m in _FLAG.finditer(text):
-        a, b = m.span(1)
-        if text[a] in "\"'":
-            a, b = a + 1, b - 1
-        if b > a:
-            out.append((a, b))
-    cmd = _P_FLAG_COMMANDS.search(text)
-    if cmd is not None:
-        for m in _P_FLAG.finditer(text, cmd.end()):
-            g = 1 if m.group(1) is not None else 2
-            a, b = m.span(g)
-            if text[a] in "\"'":
+    for rx in (_SASL, _SASL_LINE, _IMAP_LOGIN, _POP_PASS):
+        for m in rx.finditer(text):
+            a, b = m.span(1)
+            if b - a >= 2 and text[a] == '"' and text[b - 1] == '"':
                 a, b = a + 1, b - 1
-            if b > a and not text[a:b].isdigit():  # a port
-                out.append((a, b))
+            value = text[a:b].rstrip()
+            if rx is not _IMAP_LOGIN and rx is not _POP_PASS and (len(value) % 4 or value.isupper()):
+                continue  # SASL sends padded base64; "send: 'QUIT\\r\\n'", "AUTH LOGIN FAILED" are words
+            if value and not is_safe(value) and set(value) != {"*"}:  # ftplib writes "PASS ******"
+                out.append((a, a + len(value)))
+    return out
+
+
+# -- session ids in cache keys ----------------------------------------------------------------------------
+# "session:<id>" (Flask-Session, express-session's "sess:", redis-backed sessions), "app:user_session:<id>",
+# Django's cache backend "django.contrib.sessions.cache<id>": a key segment named like a session, then a value that
+# looks generated. "session 4bf9…" in prose stays (the generic rule leaves "session" out: too common in logs).
+_SESSION_SEGMENT = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:[a-z0-9]+[_.\-])*(?:session|sess|sessid)(?:[_\-]?(?:id|key|token))?s?:"
+    r"([A-Za-z0-9_\-]{20,})|django\.contrib\.sessions\.cached?(?:_db)?([a-z0-9]{20,})")
+#: RE2 trigger of the session-key pass.
+TRIGGER_SESSION_KEYS = r"(?i)sess[\w.\-]*:[A-Za-z0-9_\-]{20}|sessions\.cache"
+
+
+def find_session_keys(text: str) -> list[tuple[int, int]]:
+    """Session ids in cache keys (see above): only the id, the key's name stays."""
+    out = []
+    for m in _SESSION_SEGMENT.finditer(text):
+        g = 1 if m.group(1) is not None else 2
+        if looks_random(m.group(g)):
+            out.append(m.span(g))
     return out
 
 

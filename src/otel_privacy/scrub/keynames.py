@@ -26,7 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["SECRET", "COUNT", "IDENTITY", "PERSONAL", "NONE", "KeyVocabulary", "key_words", "DEFAULT_VOCABULARY"]
+__all__ = ["SECRET", "COUNT", "IDENTITY", "PERSONAL", "NONE", "KeyVocabulary", "key_words", "DEFAULT_VOCABULARY",
+           "refers_to_secret"]
 
 SECRET = "secret"  # a credential: always replaced (numbers too: pin, otp, cvv)
 COUNT = "count"  # a count of secrets (prompt_tokens): numbers survive, anything else is replaced
@@ -139,6 +140,22 @@ METADATA_WORDS = frozenset({
     "samesite", "secure", "httponly", "consent", "handler", "middleware", "ref", "reference", "arn", "mask",
     "masked", "redacted", "encoding", "charset", "store", "vault", "backed", "rotate", "refresh",
 })
+# In a command-line option named for a secret, words that make it a *reference* to the secret or a switch without a
+# value (--password-file /run/secrets/db, --token-env, --password-stdin, --no-password, --ask-pass): what follows is a
+# file name, a variable's name or the next argument, and stays.
+_OPTION_REFERENCE_WORDS = frozenset({
+    "file", "files", "filename", "path", "dir", "stdin", "fd", "env", "var", "variable", "cmd", "command", "helper",
+    "program", "prompt", "ask", "askpass", "no", "without", "length", "len", "ttl", "expiry", "expires", "policy",
+    "type", "name", "url", "uri", "store", "mode", "source", "from", "ref", "arn", "vault", "manager", "hint", "reset",
+    "rotation",
+})
+
+
+def refers_to_secret(option: str) -> bool:
+    """A command-line option named for a secret that does not take the secret itself (see above)."""
+    return any(w in _OPTION_REFERENCE_WORDS for w in key_words(option))
+
+
 # A count word next to the secret word: the value counts secrets (LLM tokens, test passes).
 COUNT_WORDS = frozenset({
     "count", "counts", "num", "number", "total", "totals", "max", "maximum", "min", "minimum", "limit", "limits",

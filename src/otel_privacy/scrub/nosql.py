@@ -7,7 +7,8 @@
   goes through a literal tokenizer instead: every quoted string and number → ``?``.
 * Redis: the command and its key arguments are kept, values → ``?`` (``SET user:42 ?``,
   ``HSET h field ?``, ``AUTH ?``); a table says how many leading arguments of each command are
-  keys or field names. Unknown commands keep only the command name and the first argument.
+  keys or field names. Unknown commands keep only the command name and the first argument. A session id in a
+  key goes (``GET session:?``; :func:`.credentials.find_session_keys`).
 * Memcached: ``set key flags exptime bytes`` keeps the key, drops the value.
 """
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+from .credentials import find_session_keys
 
 __all__ = ["obfuscate_nosql", "obfuscate_json", "obfuscate_redis", "NOSQL_SYSTEMS"]
 
@@ -183,8 +186,18 @@ def obfuscate_redis(text: str) -> str:
             words.extend(args[:keep])
             if len(args) > keep:
                 words.append("?")
-        commands.append(" ".join(words))
+        commands.append(" ".join(_without_session_ids(w) for w in words))
     return "\n".join(commands)
+
+
+def _without_session_ids(key: str) -> str:
+    """``session:<id>`` → ``session:?``: a key is kept for what it names, not for the session id in it."""
+    if "ess" not in key and "ESS" not in key:
+        return key
+    spans = find_session_keys(key)
+    for a, b in reversed(spans):
+        key = key[:a] + "?" + key[b:]
+    return key
 
 
 def _memcached(text: str) -> str:
@@ -192,6 +205,8 @@ def _memcached(text: str) -> str:
     if not parts:
         return text
     cmd = parts[0].lower()
+    if len(parts) > 1:
+        parts[1] = _without_session_ids(parts[1])
     if cmd in ("get", "gets", "delete", "touch", "incr", "decr") and len(parts) > 1:
         return " ".join(parts[:2] + (["?"] if len(parts) > 2 and cmd in ("incr", "decr", "touch") else []))
     if cmd in ("set", "add", "replace", "append", "prepend", "cas") and len(parts) > 1:

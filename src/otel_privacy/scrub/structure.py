@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import quote_plus, unquote_plus
 
+from .keynames import refers_to_secret
+
 __all__ = ["Sink", "scrub_structure", "DOCUMENT", "EMBEDDED", "PARAMETERS_PATH", "STATEMENT_PATH", "json_document",
            "json_like", "fit_json"]
 
@@ -288,8 +290,8 @@ class _Scanner:
         text = self.text
         if m.group("key") is None:  # --password value / --password=value
             f = _FLAG_HEAD.match(text, m.start())
-            if f is None:
-                return -1
+            if f is None or refers_to_secret(f.group(1)):
+                return -1  # --password-file /run/secrets/db, --password-stdin: no secret follows (scrub/cmdline.py)
             return self._value_for(f.group(1), f.end())
         sep = m.end() - 1
         k, key_end = m.span("key")

@@ -13,7 +13,9 @@ aws_key        AWS access key ids (``AKIA…``) and 40-character secret keys nex
 cloud_token    vendors' API keys and tokens by their documented prefixes (``scrub/vendors.py``: GitHub, GitLab,
                Slack, Stripe, OpenAI, Anthropic, Hugging Face, Shopify, Twilio, Azure, DigitalOcean, …)
 private_key    PEM ``-----BEGIN … PRIVATE KEY-----`` blocks (to the end of text if unterminated)
-connection_string  passwords in ``scheme://user:pass@host`` and ``password=…`` / ``"secret": "…"``
+connection_string  passwords in ``scheme://user:pass@host`` and ``password=…`` / ``"secret": "…"``; in command
+               lines (``scrub/cmdline.py``: ``--password x``, ``mysql -pX``, ``curl -u u:X``, …) and SMTP/IMAP/POP3
+               transcripts (``AUTH PLAIN <base64>``, ``LOGIN user X``)
 url            URLs (``https://…``, ``api.example.com/…``) and request targets (``/a?b=c``, ``GET /a``)
                → the URL sanitiser's output
 ip             IPv4/IPv6 addresses → truncated to the policy's prefix, not removed
@@ -48,17 +50,20 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import cmdline as _cmdline
 from . import url as _url
 from .credentials import (
     DEFAULT_ENTROPY_THRESHOLD,
     TRIGGER_COOKIES,
-    TRIGGER_FLAGS,
     TRIGGER_KEY_VALUE,
+    TRIGGER_PROTOCOL_AUTH,
+    TRIGGER_SESSION_KEYS,
     TRIGGER_SPACE,
     KeyValues,
     SecretWords,
     find_cookies,
-    find_flags,
+    find_protocol_auth,
+    find_session_keys,
     looks_random,
 )
 from .fold import fold
@@ -252,6 +257,7 @@ class TextScanner:
         self._pseudonym = re.compile(pseudonym_shape) if pseudonym_shape else None
         self._phones = PhoneFinder(phone_regions, phone_context_words) if "phone" in on else None
         self._key_values = KeyValues(replacement=replacement, vocabulary=vocabulary, is_safe=self.is_safe)
+        self._vocabulary = vocabulary
         self._secret_words = SecretWords(threshold=entropy_threshold, extra_words=secret_words, vocabulary=vocabulary,
                                          is_safe=self.is_safe) if "generic_secret" in on else None
         self._mentions = IdentityMentions(is_identity_key=identity_key, pseudonymize=pseudonymize,
@@ -286,9 +292,13 @@ class TextScanner:
         if "connection_string" in on:
             add((3, lambda t, lo, st: "://" in t and "@" in t, self._find_userinfo, _T_USERINFO))
             add((0, None, self._spans("connection_string", self._key_values.find), TRIGGER_KEY_VALUE))
-            add((1, "-", self._spans("connection_string", find_flags), TRIGGER_FLAGS))
+            add((1, "-", self._spans("connection_string", self.command_line_spans), _cmdline.TRIGGER_COMMAND_LINE))
+            add((3, lambda t, lo, st: "AUTH" in t or "LOGIN" in t or "PASS" in t or "send: " in t,
+                 self._spans("connection_string", lambda t: find_protocol_auth(t, self.is_safe)),
+                 TRIGGER_PROTOCOL_AUTH))
         if self._secret_words is not None:
             add((0, None, self._spans("generic_secret", self._secret_words.find), self._secret_words.trigger))
+            add((2, "sess", self._spans("generic_secret", find_session_keys), TRIGGER_SESSION_KEYS))
         if "cookie" in on:
             add((2, "cookie", self._spans("cookie", lambda t: find_cookies(t, self.is_safe)), TRIGGER_COOKIES))
         if "uk_nino" in on:
@@ -332,6 +342,18 @@ class TextScanner:
         v = value.strip().lower()
         return v in self._safe_values or (self._pseudonym is not None and self._pseudonym.fullmatch(value.strip())
                                           is not None)
+
+    def command_line_spans(self, text: str) -> list[tuple[int, int]]:
+        """Credentials in the command lines of ``text`` (``scrub/cmdline.py``), when ``connection_string`` is on."""
+        if "connection_string" not in self.enabled:
+            return []
+        return _cmdline.find_in_text(text, vocabulary=self._vocabulary, is_safe=self.is_safe)
+
+    def argv_spans(self, args: Sequence[str]) -> list[tuple[int, int, int]]:
+        """``(element, start, end)`` of the credentials in an argv list (``["mysql", "-pS3cret"]``)."""
+        if "connection_string" not in self.enabled:
+            return []
+        return _cmdline.find_in_argv(args, vocabulary=self._vocabulary, is_safe=self.is_safe)
 
     @property
     def prefilter(self) -> bool:
