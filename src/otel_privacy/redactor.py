@@ -1019,8 +1019,15 @@ def _unique(key: str, taken: Mapping[str, Any]) -> str:
 
 
 def _normal_key(key: str) -> str:
-    """``url_query``, ``URL-Query`` → ``url.query`` (glob classes such as ``[-_]`` become ``[..]``, still matching)."""
+    """``url_query``, ``URL-Query``, ``urlQuery`` → ``url.query`` (glob classes such as ``[-_]`` become ``[..]``, still
+    matching). Camel case is split (``UserName`` → ``user.name``, as a .NET or Java object writes ``user.name``)."""
+    if not key.islower() and not key.isupper():
+        key = _CAMEL_HUMP.sub(".", key)
     return key.replace("_", ".").replace("-", ".").lower()
+
+
+# Where a camel-case key starts a word: "userName", "UserID", "enduserId" (not inside "URL" or "ID")
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def _identity_words(policy: Policy) -> set[str]:

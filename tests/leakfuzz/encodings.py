@@ -198,6 +198,141 @@ ENCODINGS: dict[str, Encoding] = {e.name: e for e in (
 )}
 
 
+# -- structure classes: name/value pair objects, "=>" maps, delimited tables (struct3) -----------------------------
+# Each written by the format's own rules from a real shape: json.dumps of an OTLP-JSON attribute list, a HAR
+# request, a Kubernetes container, an SSM parameter; Python's repr of boto3 tags; Ruby's/Elixir's inspect, Perl's
+# Data::Dumper, PHP's print_r/var_dump, PostgreSQL's hstore output, an Erlang proplist; csv.writer tables.
+def _pair_key(s: Sample) -> str:
+    """The name a pair object holds: a header's own name for http.*.header.* keys (HAR writes "Authorization")."""
+    return s.key.rsplit(".", 1)[1] if s.key.startswith("http.") and ".header." in s.key else s.key
+
+
+def _env_name(key: str) -> str:
+    """``userPwd`` → ``USER_PWD``, ``db.password`` → ``DB_PASSWORD``: a key as an environment variable."""
+    return re.sub(r"\W+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)).strip("_").upper()
+
+
+def _otlp_json(s: Sample, rng: random.Random) -> Text:
+    attrs = [{"key": "http.request.method", "value": {"stringValue": "POST"}},
+             {"key": _pair_key(s), "value": {"stringValue": s.value}},
+             {"key": "retry.count", "value": {"intValue": str(rng.randint(0, 5))}}]
+    rng.shuffle(attrs)
+    if rng.random() < 0.5:  # a map attribute: the pair inside a kvlistValue
+        attrs = [{"key": "app.request", "value": {"kvlistValue": {"values": attrs}}}]
+    return Text(json.dumps({"timeUnixNano": str(rng.randint(1, 10**18)), "attributes": attrs}))
+
+
+def _har(s: Sample, rng: random.Random) -> Text:
+    pair = {"name": _pair_key(s), "value": s.value}
+    if rng.random() < 0.3:
+        pair = {"value": s.value, "name": _pair_key(s)}  # Go's and some recorders' field order
+    where = rng.choice(("headers", "cookies", "queryString"))
+    request = {"method": "POST", "url": "https://api.example.com/v1/login", "httpVersion": "HTTP/1.1",
+               "headers": [{"name": "Accept", "value": "application/json"}], "cookies": [], "queryString": [],
+               "headersSize": -1, "bodySize": rng.randint(10, 999)}
+    request[where] = [*request[where], pair]
+    return Text(json.dumps({"log": {"version": "1.2", "entries": [{"startedDateTime": iso_ts(rng),
+                                                                    "request": request}]}}, indent=rng.choice((None, 2))))
+
+
+def _k8s_env(s: Sample, rng: random.Random) -> Text:
+    env = [{"name": "LOG_LEVEL", "value": "info"}, {"name": _env_name(s.key), "value": s.value},
+           {"name": "DB_PASSWORD_REF", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]
+    return Text(json.dumps({"kind": "Pod", "spec": {"containers": [
+        {"name": "api", "image": "registry.example.com/api:1.4.2", "env": env}]}}))
+
+
+def _aws(s: Sample, rng: random.Random) -> Text:
+    if rng.random() < 0.5:  # boto3's tags, as Python prints them
+        tags = [{"Key": "team", "Value": "core"}, {"Key": _pair_key(s), "Value": s.value}]
+        return Text(f"put_tags Tags={tags!r}")
+    return Text(json.dumps({"Parameter": {"Name": f"/prod/app/{_pair_key(s)}", "Type": "SecureString",
+                                          "Value": s.value, "Version": rng.randint(1, 9), "DataType": "text"}}))
+
+
+def _ruby_inspect(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False).replace("#{", "\\#{") if isinstance(v, str) else str(v)
+
+
+def _ruby(s: Sample, rng: random.Random) -> Text:
+    sep = rng.choice(("=>", " => "))  # Ruby < 3.4 and >= 3.4
+    return Text("params: {" + ", ".join(f"{_ruby_inspect(k)}{sep}{_ruby_inspect(v)}" for k, v in (
+        ("request_id", uuid(rng)), (s.key, s.value), ("retries", 2))) + "}")
+
+
+def _perl_quote(v: str) -> str:
+    return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _perl(s: Sample, rng: random.Random) -> Text:
+    return Text("$VAR1 = {\n" + ",\n".join(f"          {_perl_quote(k)} => {v}" for k, v in (
+        ("request_id", _perl_quote(uuid(rng))), (s.key, _perl_quote(s.value)), ("retries", "2"))) + "\n        };")
+
+
+def _php_print_r(s: Sample, rng: random.Random) -> Text:
+    return Text("Array\n(\n" + "".join(f"    [{k}] => {v}\n" for k, v in (
+        ("request_id", uuid(rng)), (s.key, s.value), ("retries", 2))) + ")\n")
+
+
+def _php_var_dump(s: Sample, rng: random.Random) -> Text:
+    def typed(v: Any) -> str:
+        return f"int({v})" if isinstance(v, int) else f'string({len(v.encode())}) "{v}"'
+    items = (("request_id", uuid(rng)), (s.key, s.value), ("retries", 2))
+    return Text(f"array({len(items)}) {{\n" + "".join(f'  ["{k}"]=>\n  {typed(v)}\n' for k, v in items) + "}\n")
+
+
+def _elixir(s: Sample, rng: random.Random) -> Text:
+    return Text("%{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} => {json.dumps(v, ensure_ascii=False)}"
+                                 for k, v in (("request_id", uuid(rng)), (s.key, s.value))) + "}")
+
+
+def _hstore(s: Sample, rng: random.Random) -> Text:
+    def q(v: str) -> str:
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return Text(f'attrs: {q("region")}=>{q("eu")}, {q(s.key)}=>{q(s.value)}')
+
+
+def _erlang(s: Sample, rng: random.Random) -> Text:
+    atom = _env_name(s.key).lower()
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", atom):
+        atom = "'" + s.key.replace("\\", "\\\\").replace("'", "\\'") + "'"  # a quoted atom
+    value = s.value.replace("\\", "\\\\").replace('"', '\\"')
+    return Text(f'[{{port, {rng.randint(1024, 65535)}}}, {{{atom}, <<"{value}"/utf8>>}}, {{ssl, true}}]'
+                if not s.value.isascii() else f'[{{port, {rng.randint(1024, 65535)}}}, {{{atom}, <<"{value}">>}}]')
+
+
+def _table(s: Sample, rng: random.Random) -> Text:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=rng.choice((",", ";", "\t")), lineterminator="\n")
+    writer.writerow(("request_id", s.key, "retries"))
+    writer.writerow((uuid(rng), s.value, rng.randint(0, 5)))
+    return Text("rows:\n" + buf.getvalue())
+
+
+def _keyed(k: Kind) -> bool:
+    return k.keyed and not k.flat_only
+
+
+STRUCTURE_CLASSES = (
+    Encoding("otlp_json_attrs", Text, _keyed, _otlp_json, "OTLP-JSON attributes: {key, value: {stringValue}}"),
+    Encoding("har", Text, _keyed, _har, "a HAR request's headers / cookies / queryString: {name, value}"),
+    Encoding("k8s_env", Text, _keyed, _k8s_env, "a Pod's env: {name: DB_PASSWORD, value}"),
+    Encoding("aws_pairs", Text, _keyed, _aws, "boto3 tags {'Key', 'Value'} / an SSM parameter {Name, Value}"),
+    Encoding("ruby_hash", Text, _keyed, _ruby, '{"password"=>"…"}'),
+    Encoding("perl_dumper", Text, _keyed, _perl, "$VAR1 = { 'password' => '…' };"),
+    Encoding("php_print_r", Text, _keyed, _php_print_r, "[password] => … (print_r: the value is the rest of its line)"),
+    Encoding("php_var_dump", Text, _keyed, _php_var_dump, '["password"]=> string(16) "…"'),
+    Encoding("elixir_map", Text, _keyed, _elixir, '%{"password" => "…"}'),
+    Encoding("hstore", Text, _keyed, _hstore, '"password"=>"…" (PostgreSQL hstore)'),
+    Encoding("erlang_proplist", Text, _keyed, _erlang, '[{password, <<"…">>}]'),
+    Encoding("table", Text, _keyed, _table, "CSV / TSV / ;-separated rows under a header line"),
+)
+ENCODINGS.update((e.name, e) for e in STRUCTURE_CLASSES)
+
+
 @cache
 def applicable(kind: Kind) -> tuple[str, ...]:
     """The encodings that make sense for ``kind`` (its ``only`` set wins; flat-only kinds take ``kv``)."""

@@ -244,7 +244,7 @@ _KV_WORDS = sorted(drop_covered_words({
                     "mật khẩu", "mat khau", "סיסמה", "סיסמא", "รหัสผ่าน", "كلمة السر", "كلمة المرور", "पासवर्ड"}),
                    key=len, reverse=True)
 _KV_KEY = re.compile(trie_pattern(_KV_WORDS))
-_KV_SEP = re.compile(r"[\w.\-]*[\"']?[ \t]*[:=][ \t]*")
+_KV_SEP = re.compile(r"[\w.\-]*[\"']?[ \t]*(?:=>|[:=])[ \t]*")  # "=>": Ruby, Perl, PHP, hstore
 #: RE2 trigger of the key=value pass: a word, the rest of its key and the separator (RE2 folds case as lower() does).
 TRIGGER_KEY_VALUE = "(?i)(?:" + _alternation(_KV_WORDS) + r")(?:[\w.\-]|[^\x00-\x7f])*[\"']?[ \t]*[:=]"
 _NEXT_PAIR = re.compile(r"[ \t]+[\w.\-]+[ \t]*[=:]")
@@ -258,6 +258,9 @@ _AUTH_KEY = re.compile(r"(?i)authori[sz]ation")
 _SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "apikey", "api-key", "ssws", "splunk", "dpop",
                       "mac", "hoba", "ntlm", "aws4-hmac-sha256", "gnap"})
 _NEXT_WORD = re.compile(r"[ \t]+[^\s;'\"<>|]+")
+#: A SQL bind placeholder as a value (?, $1, %s, %(name)s, :1): what obfuscated statements in text hold. It holds
+#: nothing, and what follows it is SQL (SET password_hash = ? WHERE id = ?), never more of a value.
+BIND_PLACEHOLDER = re.compile(r"(?:\?|\$\d+|%s|%\(\w+\)s|:\d+)(?![^\s,;)])")
 
 
 class KeyValues:
@@ -326,6 +329,8 @@ class KeyValues:
         if q in "\"'":
             end = text.find(q, vstart + 1)
             return (vstart + 1, end if end > 0 else n) if end != vstart + 1 else None
+        if BIND_PLACEHOLDER.match(text, vstart):
+            return None  # SET password_hash = ? WHERE id = ?: a bind placeholder holds nothing, the keyword is SQL
         if _AUTH_KEY.search(text, key_start, vstart):
             return self._credential(text, vstart)
         line_end = text.find("\n", vstart)

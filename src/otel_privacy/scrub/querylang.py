@@ -22,7 +22,8 @@ from functools import lru_cache
 
 from .sql import SqlObfuscator
 
-__all__ = ["FAILED", "LANGUAGES", "QUERY_SYSTEMS", "QueryResult", "language_for", "obfuscate_query"]
+__all__ = ["FAILED", "LANGUAGES", "QUERY_SYSTEMS", "QueryResult", "language_for", "obfuscate_query",
+           "graphql_variable_arguments"]
 
 LANGUAGES = ("cypher", "gremlin", "sparql", "graphql", "influxql", "flux", "promql", "logql", "aql")
 
@@ -225,6 +226,21 @@ def _scan(text: str, lex: _Lexicon) -> list[tuple[int, int, int]]:
             last, last_text = kind, text[pos:end]
         pos = end
     return toks
+
+
+@lru_cache(maxsize=256)
+def graphql_variable_arguments(document: str) -> dict[str, str]:
+    """The argument (or input field) each variable of a GraphQL document feeds: ``login(password: $p)`` →
+    ``{"p": "password"}``, so that a request's ``variables`` are redacted by what they are, not by their names.
+    A variable used under several names gets the first; the definitions (``$p: String!``) are no uses."""
+    sig = [(kind, document[a:b]) for kind, a, b in _scan(document, _LEXICONS["graphql"])
+           if kind not in (Q_WS, Q_COMMENT)]
+    out: dict[str, str] = {}
+    for i in range(2, len(sig)):
+        kind, t = sig[i]
+        if kind == Q_VAR and sig[i - 1] == (Q_OP, ":") and sig[i - 2][0] == Q_WORD:
+            out.setdefault(t[1:], sig[i - 2][1])
+    return out
 
 
 # -- language passes: literals that are structure -----------------------------------------------

@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import quote_plus, unquote_plus
 
+from .credentials import BIND_PLACEHOLDER
+from .querylang import graphql_variable_arguments
 from .keynames import refers_to_secret
 
 __all__ = ["Sink", "scrub_structure", "DOCUMENT", "EMBEDDED", "PARAMETERS_PATH", "STATEMENT_PATH", "json_document",
@@ -104,6 +106,33 @@ _FLAG_HEAD = re.compile(r"--([A-Za-z][\w-]*)(?:=|[ \t]+(?=[^\s-]))")
 _NOT_BEFORE_KEY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-@/\\")
 _JSON_START = frozenset("\"'{[0123456789-tfnN]}")
 _MAX_DEPTH = 64
+# Delimited tables: what separates columns (the first that makes a header of names wins) and what a column's
+# name looks like; a Markdown table's rule line (|---|:--:|) is no row.
+_TABLE_DELIMITERS = ("\t", ";", "|", ",")
+_TABLE_NAME = re.compile(r"[^\W\d][^\t\r\n;|,\"'=:<>(){}\[\]]{0,63}")
+_MARKDOWN_RULE = re.compile(r"[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|?)+[ \t\r]*")
+# A bare word that is a word, not a JSON / Python literal: its replacement needs no quotes (a number does)
+_WORD = re.compile(r"[A-Za-z_][\w.\-@]*")
+_LITERALS = frozenset({"true", "false", "null", "None", "True", "False", "NaN", "Infinity", "undefined", "nil"})
+# Name/value pair objects: one field names the key, another holds its value — OTLP-JSON attributes
+# ({"key": "db.password", "value": {"stringValue": "…"}}), HAR headers and cookies, Kubernetes env, AWS tags and
+# SSM parameters ({"Name": "/prod/db/password", "Value": "…"}), CloudFormation parameters. The value goes by the key
+# the name field holds, as if the object were {name: value}.
+_NAME_FIELDS = frozenset({"key", "Key", "KEY", "name", "Name", "NAME", "field", "Field", "k", "param", "Param",
+                          "header", "Header", "ParameterKey", "OptionName", "parameterName", "parameter_name"})
+_VALUE_FIELDS = frozenset({"value", "Value", "VALUE", "val", "v", "ParameterValue", "parameterValue",
+                           "parameter_value"})
+# OTLP-JSON AnyValue: {"stringValue": "…"}, {"arrayValue": {"values": […]}}: the wrapper is no key of its own
+_ANY_VALUE = frozenset({"stringValue", "intValue", "doubleValue", "boolValue", "bytesValue", "string_value",
+                        "int_value", "double_value", "bool_value", "bytes_value"})
+_ANY_CONTAINER = frozenset({"arrayValue", "kvlistValue", "array_value", "kvlist_value"})
+# A member of a list or call written "key => value" (PHP array('password' => '…'), Perl's Data::Dumper, Ruby,
+# Elixir): the key as a quoted string, a Ruby symbol, a bare word or a PHP index.
+_ARROW_KEY = re.compile(r"""(?:(['"])((?:(?!\1)[^\\\n]|\\.){1,200})\1|:?([A-Za-z_][\w.\-]{0,199})|(\d{1,18}))"""
+                        r"[ \t]*=>[ \t\r\n]*")
+# PHP print_r / var_dump lines: "[password] => …" (the rest of the line), '["password"]=>' then 'string(16) "…"'.
+_PHP_ENTRY = re.compile(r"""\[(?:"((?:[^"\\\n]|\\.){1,200})"|([^\]\s"'\[]{1,200}))\][ \t]*=>[ \t]*""")
+_PHP_TYPED = re.compile(r"""[ \t]*(?:string\(\d+\)[ \t]*(?=")|(int|float|bool|double)\(([^()\n]{0,64})\))""")
 # Words after "token:" or "password=" in prose that describe the secret's state instead of being it.
 _PROSE = frozenset({
     "expired", "invalid", "missing", "required", "revoked", "valid", "none", "null", "nil", "empty", "present",
@@ -208,6 +237,8 @@ class _Scanner:
     # -- embedded structures ----------------------------------------------------------------------------
     def embedded(self) -> bool:
         text = self.text
+        if "\n" in text and self._table():
+            return True
         structures = ("{" in text or "[" in text or "(" in text or "Key (" in text or "Failing row" in text
                       or "Duplicate entry" in text or "</" in text or "invalid input" in text or "with args" in text
                       or _has_sql_word(text))
@@ -230,6 +261,57 @@ class _Scanner:
                 pos = end
         return bool(self.edits)
 
+    def _table(self) -> bool:
+        """Delimited text whose first line names the columns (CSV, TSV, ``;`` or ``|`` separated, a Markdown
+        table): each cell goes by its column's name, row after row, for as long as rows have the header's width."""
+        text = self.text
+        line_start, line_end = 0, text.find("\n")
+        if text[:line_end].rstrip().endswith(":"):  # "exported rows:" on a line of its own, then the table
+            line_start, line_end = line_end + 1, text.find("\n", line_end + 1)
+            if line_end < 0:
+                return False
+        header = text[line_start:line_end].rstrip("\r")
+        if len(header) > 2000:
+            return False
+        for delimiter in _TABLE_DELIMITERS:
+            if delimiter not in header:
+                continue
+            names = [_TABLE_NAME.fullmatch(text[a:b].strip().strip('"').strip())
+                     for a, b in _cells(text, line_start, line_start + len(header), delimiter)]
+            if len(names) < 2 or not all(names):
+                continue
+            paths = [_pair_path(self.base, m.group()) for m in names if m is not None]
+            wanted = [self.sink.wants(p) for p in paths]
+            rows, pos = 0, line_end + 1
+            while pos < self.n:
+                end = text.find("\n", pos)
+                end = self.n if end < 0 else end
+                cells = _cells(text, pos, end, delimiter)
+                if len(cells) != len(paths):
+                    break
+                if not (rows == 0 and delimiter == "|" and _MARKDOWN_RULE.fullmatch(text, pos, end)):
+                    rows += 1
+                    for (a, b), path, want in zip(cells, paths, wanted):
+                        if want:
+                            self._table_cell(a, b, path)
+                pos = end + 1
+            return rows > 0
+        return False
+
+    def _table_cell(self, a: int, b: int, path: str) -> None:
+        text = self.text
+        while a < b and text[a] in " \t\r":
+            a += 1
+        while b > a and text[b - 1] in " \t\r":
+            b -= 1
+        if b - a >= 2 and text[a] == '"' and text[b - 1] == '"':
+            raw = text[a + 1: b - 1]
+            new = self.sink.value(path, raw.replace('""', '"'), False, self.mode)
+            if new is not None:
+                self.edits.append((a + 1, b - 1, new.replace('"', '""')))
+        elif b > a:
+            self._replace_value(a, b, text[a:b], path, None)
+
     def _structure_at(self, m: re.Match[str]) -> int:
         text, start = self.text, m.start()
         c = text[start]
@@ -240,6 +322,8 @@ class _Scanner:
             return self._rest_values(start + 13, "]")
         if c == "<":
             return self._xml_element(start)
+        if c == "[" and (php := _PHP_ENTRY.match(text, start)) is not None:
+            return self._php_entry(php)
         if c == "[" and m.end() - start > 1:  # SQLAlchemy: [generated in 0.0004s] ('…', '…')
             return self._rest_values(m.end(), ")")
         if c == "w" and text.startswith("with args beginning with: ", start):
@@ -312,7 +396,39 @@ class _Scanner:
                 if new != f.group():
                     self.edits.append((k, f.end(), new))
                 return f.end()
+        if text[sep] == "=" and text.startswith(">", sep + 1):  # "password" => "…" (hstore, Perl, Ruby, PHP)
+            sep += 1
         return self._value_for(key, _skip_ws_inline(text, sep + 1))
+
+    def _php_entry(self, m: re.Match[str]) -> int:
+        """PHP's dumps, one entry a line: print_r's ``[password] => …`` (the value is the rest of the line) and
+        var_dump's ``["password"]=>`` with ``string(16) "…"`` / ``int(1234)`` on the next line. A nested
+        ``Array`` / ``array(2) {`` is left to the lines that follow, found as entries of their own."""
+        text = self.text
+        key = m.group(2) if m.group(2) is not None else _unescape(m.group(1), '"')
+        path = _pair_path(self.base, key)
+        i = m.end()
+        if i < self.n and text[i] in "\r\n":
+            i = _skip_ws(text, i)
+        typed = _PHP_TYPED.match(text, i)
+        if typed is None and m.group(1) is not None:
+            return i  # var_dump: NULL, array(…) {, object(…)#1 (…) {
+        if self.mode == EMBEDDED and not self.sink.wants(path):
+            return typed.end() if typed is not None else i
+        if typed is not None and typed.group(1) is None:  # string(16) "…"
+            end = _string_end(text, typed.end() + 1, '"')
+            self._leaf(typed.end(), end, path, '"')
+            return end
+        if typed is not None:  # int(1234), float(1.5), bool(true)
+            self._replace_value(typed.start(2), typed.end(2), typed.group(2), path, None)
+            return typed.end()
+        end = text.find("\n", i)
+        end = self.n if end < 0 else end
+        while end > i and text[end - 1] in " \t\r":
+            end -= 1
+        if end > i and not (text.startswith("Array", i) and end == i + 5):
+            self._replace_value(i, end, text[i:end], path, None)
+        return end
 
     def _value_for(self, key: str, i: int) -> int:
         text = self.text
@@ -331,6 +447,8 @@ class _Scanner:
         end = i
         while end < self.n and text[end] not in " \t\r\n,;&)]}\"'<>|":
             end += 1
+        if BIND_PLACEHOLDER.match(text, i):
+            return end  # password = ? AND …: an obfuscated statement's placeholder
         word = text[i:end].lower()
         if word in _TOKEN_SCHEMES or word in _PARAM_SCHEMES:  # Authorization: Bearer <credential>
             j = _skip_ws_inline(text, end)
@@ -426,7 +544,8 @@ class _Scanner:
         return orig_end
 
     # -- the tolerant parser ----------------------------------------------------------------------------
-    def value(self, i: int, path: str, depth: int) -> int:
+    def value(self, i: int, path: str, depth: int, wrapper: bool = False,
+              names: Mapping[str, str] | None = None) -> int:
         """Parse one value at ``i``; returns the index after it, or -1 when it is not a structure we read."""
         text, n = self.text, self.n
         i = _skip_ws(text, i)
@@ -434,7 +553,15 @@ class _Scanner:
             return -1
         c = text[i]
         if c == "{":
-            return self._object(i + 1, path, depth + 1)
+            return self._object(i + 1, path, depth + 1, wrapper, names)
+        if c == "%" and text.startswith("{", i + 1):  # an Elixir map: %{"password" => "…"}
+            return self._object(i + 2, path, depth + 1)
+        if c == "<" and text.startswith('<<"', i):  # an Erlang binary: <<"…">>, <<"…"/utf8>>
+            end = _string_end(text, i + 3, '"')
+            self._leaf(i + 2, end, path, '"')
+            if text.startswith("/utf8", end):
+                end += 5
+            return end + 2 if text.startswith(">>", end) else -1
         if c == "[":
             return self._sequence(i + 1, "]", path, depth + 1)
         if c == "(":
@@ -466,15 +593,33 @@ class _Scanner:
         self._bare(i, end, path)
         return end
 
-    def _object(self, i: int, path: str, depth: int) -> int:
+    def _object(self, i: int, path: str, depth: int, wrapper: bool = False,
+                names: Mapping[str, str] | None = None) -> int:
+        """``{…}``: JSON, a Python dict, a JS/Go/Rust/.NET object, a Ruby/Perl/Elixir hash (``"k" => v``,
+        ``:k=>v``) or an Erlang tuple ``{password, <<"…">>}``; members by key, name/value pair objects by the key
+        their name field holds. ``wrapper``: the object is an OTLP-JSON ``arrayValue``/``kvlistValue``, whose
+        ``values`` are no key of their own; ``names``: keys read as other keys (a GraphQL request's variables
+        by the arguments they feed)."""
         text, n = self.text, self.n
         renamed: set[str] = set()  # keys rewritten in this object: two must not collide
         field = None  # a validation error's "loc": its "input" is the value of that field
+        pair_names = values = members = 0
+        name: str | None = None  # the key a name/value pair object names
+        named: tuple[int, int, int] | None = None  # its name field: (start, edits from, to)
+        held: tuple[int, int, int, str, str] | None = None  # its value: (start, edits from, to, path read, own)
+        query = variables = None  # a GraphQL request: {"query": "…", "variables": {…}}
         while True:
             i = self._member(i, "}")
             if i < 0:
-                return -i - 1  # the closing brace, or the end of a truncated text
+                end = -i - 1
+                if held is not None or named is not None:
+                    self._settle_pair(named, held, name if pair_names == 1 and values == 1 else None, path, depth)
+                if query is not None and variables is not None:
+                    self._graphql_variables(query, variables, depth)
+                return end
+            members += 1
             c = text[i]
+            bare_key = False
             if c in "\"'":
                 if c == "'":
                     self.python = True
@@ -490,26 +635,118 @@ class _Scanner:
                     self.edits.append((i + 1, i + 1 + len(raw_key), _escape(unique, c, self.python)))
                 i = kend
             else:
+                if c == ":" and i + 1 < n and (text[i + 1].isalpha() or text[i + 1] == "_"):
+                    i += 1  # a Ruby symbol key: {:password=>"…"}
                 m = _BARE_KEY.match(text, i)
                 if m is None:
                     return -1
                 key = m.group()
-                i = m.end()
+                eq = key.find("=")
+                if eq > 0:  # {password=>"…"}, {User=bob}: the key ends at its separator
+                    key = key[:eq]
+                i = m.start() + len(key)
+                bare_key = True
             i = _skip_ws(text, i)
             if i >= n:
                 self.truncated = True
                 return n
-            if text[i] not in ":=":
+            sep = text[i]
+            if sep == "," and members == 1 and (key[:1].islower() or not bare_key):
+                return self._tuple_pair(i + 1, key, path, depth)  # Erlang/Elixir: {password, <<"…">>}
+            if sep not in ":=":
                 return -1
+            if sep == "=" and text.startswith(">", i + 1):
+                i += 1  # Ruby, Perl, Elixir, PHP: "password" => "…"
             if key == "loc":
                 loc = _LOC.match(text, i + 1)
                 field = loc.group(1) or loc.group(2) if loc is not None else None
             elif field is not None and (key == "input" or key == "input_value"):
                 key = field  # pydantic / FastAPI: {'loc': ('body', 'password'), 'input': '…'}
-            child = f"{path}.{key}" if path else key
-            i = self._after(self.value(i + 1, child, depth), "}")
+            if key in _ANY_VALUE or (wrapper and key == "values"):
+                child = path  # {"stringValue": "…"}: the value of the key that holds the AnyValue
+            else:
+                child = f"{path}.{key}" if path else key
+            start = i + 1
+            if names is not None:
+                child = _pair_path(path, names.get(key, key))
+            if key in _NAME_FIELDS:
+                pair_names += 1
+                before = len(self.edits)
+                end = self.value(start, child, depth)
+                name = _string_value(text, start, end) if pair_names == 1 else None
+                if name is not None and "/" in name:  # an SSM parameter path: /prod/db/password
+                    name = name.rstrip("/").rsplit("/", 1)[-1] or None
+                if pair_names == 1:
+                    named = (start, before, len(self.edits))
+            elif key == "variables":
+                before = len(self.edits)
+                end = self.value(start, child, depth)
+                variables = (start, before, len(self.edits), child)
+            elif key in _VALUE_FIELDS:
+                values += 1
+                read = _pair_path(path, name) if pair_names == 1 and name is not None and values == 1 else child
+                before = len(self.edits)
+                end = self.value(start, read, depth)
+                if values == 1:
+                    held = (start, before, len(self.edits), read, child)
+            else:
+                end = self.value(start, child, depth, wrapper=key in _ANY_CONTAINER)
+                if key == "query":
+                    query = _string_value(text, start, end, 1 << 16)
+            i = self._after(end, "}")
             if i < 0:
                 return -1
+
+    def _settle_pair(self, named: tuple[int, int, int] | None, held: tuple[int, int, int, str, str] | None,
+                     name: str | None, path: str, depth: int) -> None:
+        """A name/value pair object is read whole. Its name is a key, not a value under ``path.name`` (a map key:
+        scanned as one in a document); its value goes by the named key — read again when it was read before its
+        name was known, or when the object turned out to be no pair after all (a second name or value)."""
+        undo: list[tuple[int, int]] = []
+        want = None
+        if held is not None:
+            start, before, after, read, own = held
+            want = _pair_path(path, name) if name is not None else own
+            if want != read:
+                undo.append((before, after))
+            else:
+                want = None
+        if name is not None and named is not None:
+            undo.append(named[1:])
+        for before, after in sorted(undo, reverse=True):
+            del self.edits[before:after]
+        if held is not None and want is not None:
+            self.value(held[0], want, depth)
+        if name is not None and named is not None and self.mode == DOCUMENT:
+            new_key = self.sink.key(name)
+            if new_key is not None:
+                j = _skip_ws(self.text, named[0])
+                q = self.text[j]
+                end = _string_end(self.text, j + 1, q)
+                self.edits.append((j + 1, end - 1, _escape(new_key, q, self.python)))
+
+    def _graphql_variables(self, query: str, variables: tuple[int, int, int, str], depth: int) -> None:
+        """``{"query": "mutation($p: String!) { login(password: $p) }", "variables": {"p": "…"}}``: each variable
+        is read again under the argument it feeds (``variables.password``)."""
+        if "$" not in query:
+            return
+        arguments = graphql_variable_arguments(query)
+        if not arguments:
+            return
+        start, before, after, path = variables
+        del self.edits[before:after]
+        self.value(start, path, depth, names=arguments)
+
+    def _tuple_pair(self, i: int, key: str, path: str, depth: int) -> int:
+        """``{password, <<"…">>}`` (an Erlang proplist entry, an Elixir tuple): the second element by the atom."""
+        undo = len(self.edits)
+        end = self.value(i, f"{path}.{key}" if path else key, depth)
+        if end >= 0:
+            j = _skip_ws(self.text, end)
+            if j < self.n and self.text[j] == "}":
+                return j + 1
+        del self.edits[undo:]
+        return -1
 
     def _sequence(self, i: int, close: str, path: str, depth: int) -> int:
         text = self.text
@@ -519,7 +756,7 @@ class _Scanner:
                 return -i - 1
             if text[i] in "}])":
                 return -1
-            end = self._pair(i, path, depth) if text[i] in "([" else -1
+            end = self._pair(i, path, depth) if text[i] in "([" else self._arrow(i, path, depth)
             i = self._after(end if end >= 0 else self.value(i, path, depth), close)
             if i < 0:
                 return -1
@@ -552,6 +789,24 @@ class _Scanner:
         del self.edits[undo:]
         return -1
 
+    def _arrow(self, i: int, path: str, depth: int) -> int:
+        """A member ``'password' => '…'`` of a PHP array, a Perl list or a Ruby hash: the value by its key
+        (a PHP index ``0 => …`` is a position: the value goes by ``path``). -1: no such member."""
+        text = self.text
+        m = _ARROW_KEY.match(text, i)
+        if m is None:
+            return -1
+        key = m.group(3) or m.group(2)
+        if m.group(2) is not None:
+            q = m.group(1)
+            key = _unescape(key, q) if "\\" in key else key
+            if q == "'":
+                self.python = True
+            new_key = self.sink.key(key) if self.mode == DOCUMENT else None
+            if new_key is not None:
+                self.edits.append((m.start(2), m.end(2), _escape(new_key, q, self.python)))
+        return self.value(m.end(), _pair_path(path, key) if key else path, depth)
+
     def _call(self, i: int, path: str, depth: int) -> int:
         """``User(id=1, email='a@b.c')``, ``Decimal('9.99')``: keyword arguments by name, positional by ``path``."""
         text = self.text
@@ -564,7 +819,8 @@ class _Scanner:
                 child = f"{path}.{m.group(1)}" if path else m.group(1)
                 i = self._after(self.value(m.end(), child, depth), ")")
             else:
-                i = self._after(self.value(i, path, depth), ")")
+                end = self._arrow(i, path, depth)  # PHP: array('password' => '…')
+                i = self._after(end if end >= 0 else self.value(i, path, depth), ")")
             if i < 0:
                 return -1
 
@@ -620,6 +876,10 @@ class _Scanner:
         token = self.text[start:end]
         new = self.sink.value(path, token, True, self.mode)
         if new is not None and new != token:
+            if _WORD.fullmatch(token) and token not in _LITERALS and _WORD.fullmatch(new):
+                # a word written without quotes ({ UserName = bob }, Go's {User:bob}): the syntax has none to add
+                self.edits.append((start, end, new))
+                return
             q = "'" if self.python else '"'
             self.edits.append((start, end, q + _escape(new, q, self.python) + q))
 
@@ -627,6 +887,45 @@ class _Scanner:
         new = self.sink.value(path, value, q is None, self.mode)
         if new is not None and new != value:
             self.edits.append((start, end, _escape(new, q, True) if q else new))
+
+
+def _cells(text: str, start: int, end: int, delimiter: str) -> list[tuple[int, int]]:
+    """The cells of one delimited line ``text[start:end]`` (a quoted cell may hold the delimiter; a Markdown row's
+    outer pipes open and close it); an unterminated quote makes no row (``[]``)."""
+    if delimiter == "|":
+        line = text[start:end].rstrip(" \t\r")
+        if line.startswith("|") and line.endswith("|") and len(line) > 1:
+            start, end = start + 1, start + len(line) - 1
+    cells, a, i = [], start, start
+    while i < end:
+        c = text[i]
+        if c == '"' and not text[a:i].strip():
+            i = text.find('"', i + 1, end)
+            while i >= 0 and text.startswith('""', i):
+                i = text.find('"', i + 2, end)
+            if i < 0:
+                return []
+        elif c == delimiter:
+            cells.append((a, i))
+            a = i + 1
+        i += 1
+    cells.append((a, end))
+    return cells
+
+
+def _string_value(text: str, start: int, end: int, limit: int = 200) -> str | None:
+    """The string ``text[start:end]`` holds (a quoted string after blanks), if it can name a key (or, with a
+    ``limit``, be a document of that length)."""
+    j = _skip_ws(text, start)
+    if end <= j + 1 or text[j] not in "\"'" or text[end - 1] != text[j]:
+        return None
+    raw = text[j + 1: end - 1]
+    value = _unescape(raw, text[j]) if "\\" in raw else raw
+    return value if 0 < len(value) <= limit and ("\n" not in value or limit > 200) else None
+
+
+def _pair_path(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
 
 
 def _position(found: tuple[int, int, re.Match[str]]) -> tuple[int, int]:
