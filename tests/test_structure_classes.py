@@ -140,6 +140,23 @@ def test_structure_classes():
     assert not wrong, "\n".join(wrong)
 
 
+def test_pair_objects_in_maps_go_by_the_named_key():
+    """A map body or a JSON document read by meaning (GenAI content) holds pair objects too: same reading."""
+    body = {"headers": [{"name": "Authorization", "value": f"Bearer {S}"}, {"name": "Accept", "value": "*/*"}],
+            "env": [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}],
+            "attributes": [{"key": "ctx", "value": {"kvlistValue": {"values": [
+                {"key": "session_id", "value": {"stringValue": S}}, {"key": "n", "value": {"intValue": "3"}}]}}}],
+            "tags": [{"Key": "alice@example.com", "Value": "owner"}, {"name": "alice", "value": 42}]}
+    assert R.redact_body(body) == {
+        "headers": [{"name": "Authorization", "value": "REDACTED"}, {"name": "Accept", "value": "*/*"}],
+        "env": body["env"],
+        "attributes": [{"key": "ctx", "value": {"kvlistValue": {"values": [
+            {"key": "session_id", "value": {"stringValue": "REDACTED"}}, {"key": "n", "value": {"intValue": "3"}}]}}}],
+        "tags": [{"Key": "REDACTED", "Value": "owner"}, {"name": "alice", "value": 42}]}
+    content = json.dumps([{"role": "user", "content": json.dumps({"env": [{"name": "API_TOKEN", "value": S}]})}])
+    assert S not in R.redact_value("gen_ai.input.messages", content)
+
+
 def test_camel_case_keys_take_the_dotted_rule():
     """``UserName`` is ``user.name`` as a .NET object writes it: the same pseudonym as the attribute."""
     assert R.redact_value("UserName", "bob") == R.redact_value("user.name", "bob") == P("bob")

@@ -38,7 +38,7 @@ from .scrub.querylang import FAILED as _QUERY_FAILED
 from .scrub.querylang import QUERY_SYSTEMS, language_for, obfuscate_query
 from .scrub.sql import FAILED as _SQL_FAILED
 from .scrub.sql import SqlObfuscator, SqlResult, dialect_for_system, is_low_cardinality_name, looks_like_sql
-from .scrub.structure import DOCUMENT, fit_json, scrub_structure
+from .scrub.structure import ANY_CONTAINER, ANY_VALUE, DOCUMENT, fit_json, pair_fields, scrub_structure
 from .scrub.text import TextScanner
 from .scrub.url import UrlSanitizer
 
@@ -612,11 +612,34 @@ class Redactor:
 
     def _redact_map(self, mapping: Mapping[Any, Any], path: str, parent: _Plan | None,
                     rec: RecordContext) -> dict[str, Any]:
-        """A map by key path: each entry by its own plan (or its parent's, see :attr:`_Plan.inherit`)."""
+        """A map by key path: each entry by its own plan (or its parent's, see :attr:`_Plan.inherit`).
+
+        A name/value pair object (``{"name": "DB_PASSWORD", "value": "…"}``, OTLP-JSON's ``{"key": …, "value":
+        {"stringValue": …}}``) is read as ``{name: value}``: the value by the named key, the name as a key; an
+        ``AnyValue`` wrapper (``stringValue``, ``kvlistValue.values``) is no key of its own."""
         out: dict[str, Any] = {}
+        pair = pair_fields(mapping) if len(mapping) > 1 else None
         for k, v in mapping.items():
             key = k if k.__class__ is str else str(k)
-            child = f"{path}.{key}" if path else key
+            if pair is not None and key == pair[0]:
+                new_name = self._key_memo.get(v)
+                if new_name is None:
+                    new_name = self._scrub_key(v)
+                if new_name != v:
+                    rec.changed("key")
+                out[key] = new_name
+                continue
+            if pair is not None and key == pair[1]:
+                child = f"{path}.{pair[2]}" if path else pair[2]
+            elif key in ANY_VALUE:
+                child = path
+            elif key in ANY_CONTAINER and isinstance(v, Mapping) and len(v) == 1 and "values" in v:
+                plan = self._plans.get(path) or self._plan(path)
+                new = self._redact_with(plan, v["values"], rec, path)
+                out[key] = {"values": new if new is not DROP else []}
+                continue
+            else:
+                child = f"{path}.{key}" if path else key
             plan = self._plans.get(child)
             if plan is None:
                 plan = self._plan(child)
@@ -628,7 +651,13 @@ class Redactor:
             if new_key != key:
                 rec.changed("key")
                 new_key = _unique(new_key, out)
-            new = self._redact_with(plan, v, rec, child)
+            if pair is not None and key == pair[1] and isinstance(v, Mapping) and len(v) == 1 \
+                    and next(iter(v)) in ANY_VALUE:  # {"stringValue": "…"}: the wrapper stays, its value goes
+                wrapper = next(iter(v))
+                new = self._redact_with(plan, v[wrapper], rec, child)
+                new = {wrapper: self.replacement if new is DROP else new}
+            else:
+                new = self._redact_with(plan, v, rec, child)
             if new is not DROP:
                 out[new_key] = new
         return out

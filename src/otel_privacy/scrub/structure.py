@@ -36,7 +36,7 @@ from .querylang import graphql_variable_arguments
 from .keynames import refers_to_secret
 
 __all__ = ["Sink", "scrub_structure", "DOCUMENT", "EMBEDDED", "PARAMETERS_PATH", "STATEMENT_PATH", "json_document",
-           "json_like", "fit_json"]
+           "json_like", "fit_json", "pair_fields", "ANY_VALUE", "ANY_CONTAINER"]
 
 DOCUMENT = "document"
 EMBEDDED = "embedded"
@@ -109,6 +109,7 @@ _MAX_DEPTH = 64
 # Delimited tables: what separates columns (the first that makes a header of names wins) and what a column's
 # name looks like; a Markdown table's rule line (|---|:--:|) is no row.
 _TABLE_DELIMITERS = ("\t", ";", "|", ",")
+_AFTER_COLON_LINE = re.compile(r":[ \t\r]*\n")
 _TABLE_NAME = re.compile(r"[^\W\d][^\t\r\n;|,\"'=:<>(){}\[\]]{0,63}")
 _MARKDOWN_RULE = re.compile(r"[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|?)+[ \t\r]*")
 # A bare word that is a word, not a JSON / Python literal: its replacement needs no quotes (a number does)
@@ -118,14 +119,14 @@ _LITERALS = frozenset({"true", "false", "null", "None", "True", "False", "NaN", 
 # ({"key": "db.password", "value": {"stringValue": "…"}}), HAR headers and cookies, Kubernetes env, AWS tags and
 # SSM parameters ({"Name": "/prod/db/password", "Value": "…"}), CloudFormation parameters. The value goes by the key
 # the name field holds, as if the object were {name: value}.
-_NAME_FIELDS = frozenset({"key", "Key", "KEY", "name", "Name", "NAME", "field", "Field", "k", "param", "Param",
+NAME_FIELDS = frozenset({"key", "Key", "KEY", "name", "Name", "NAME", "field", "Field", "k", "param", "Param",
                           "header", "Header", "ParameterKey", "OptionName", "parameterName", "parameter_name"})
-_VALUE_FIELDS = frozenset({"value", "Value", "VALUE", "val", "v", "ParameterValue", "parameterValue",
+VALUE_FIELDS = frozenset({"value", "Value", "VALUE", "val", "v", "ParameterValue", "parameterValue",
                            "parameter_value"})
 # OTLP-JSON AnyValue: {"stringValue": "…"}, {"arrayValue": {"values": […]}}: the wrapper is no key of its own
-_ANY_VALUE = frozenset({"stringValue", "intValue", "doubleValue", "boolValue", "bytesValue", "string_value",
+ANY_VALUE = frozenset({"stringValue", "intValue", "doubleValue", "boolValue", "bytesValue", "string_value",
                         "int_value", "double_value", "bool_value", "bytes_value"})
-_ANY_CONTAINER = frozenset({"arrayValue", "kvlistValue", "array_value", "kvlist_value"})
+ANY_CONTAINER = frozenset({"arrayValue", "kvlistValue", "array_value", "kvlist_value"})
 # A member of a list or call written "key => value" (PHP array('password' => '…'), Perl's Data::Dumper, Ruby,
 # Elixir): the key as a quoted string, a Ruby symbol, a bare word or a PHP index.
 _ARROW_KEY = re.compile(r"""(?:(['"])((?:(?!\1)[^\\\n]|\\.){1,200})\1|:?([A-Za-z_][\w.\-]{0,199})|(\d{1,18}))"""
@@ -237,8 +238,7 @@ class _Scanner:
     # -- embedded structures ----------------------------------------------------------------------------
     def embedded(self) -> bool:
         text = self.text
-        if "\n" in text and self._table():
-            return True
+        tables = self._tables() if "\n" in text else ()
         structures = ("{" in text or "[" in text or "(" in text or "Key (" in text or "Failing row" in text
                       or "Duplicate entry" in text or "</" in text or "invalid input" in text or "with args" in text
                       or _has_sql_word(text))
@@ -251,28 +251,45 @@ class _Scanner:
         elif pairs:
             found = [(_pair_at(m), 1, m) for m in _PAIR.finditer(text)]
         else:
-            return False
+            return bool(self.edits)
         pos = 0
         for start, kind, m in found:
             if start < pos:
                 continue  # inside a structure already read
+            if tables and any(a <= start < b for a, b in tables):
+                continue  # a table's cells were read by their columns
             end = self._structure_at(m) if kind == 0 else self._key_value_at(m)
             if end > pos:
                 pos = end
         return bool(self.edits)
 
-    def _table(self) -> bool:
-        """Delimited text whose first line names the columns (CSV, TSV, ``;`` or ``|`` separated, a Markdown
-        table): each cell goes by its column's name, row after row, for as long as rows have the header's width."""
+    def _tables(self) -> list[tuple[int, int]]:
+        """Delimited text under a line naming its columns (CSV, TSV, ``;`` or ``|`` separated, a Markdown table) —
+        at the start of the text or after a line ending in ``:`` ("exported rows:", an exception's message after
+        its type): each cell goes by its column's name. Returns the tables' spans."""
         text = self.text
-        line_start, line_end = 0, text.find("\n")
-        if text[:line_end].rstrip().endswith(":"):  # "exported rows:" on a line of its own, then the table
-            line_start, line_end = line_end + 1, text.find("\n", line_end + 1)
-            if line_end < 0:
-                return False
+        starts = [0] + [m.end() for m in _AFTER_COLON_LINE.finditer(text)]
+        spans: list[tuple[int, int]] = []
+        for start in starts:
+            if spans and start < spans[-1][1]:
+                continue
+            end = self._table_at(start)
+            if end > start:
+                spans.append((start, end))
+        return spans
+
+    def _table_at(self, line_start: int) -> int:
+        """A table whose header is the line at ``line_start``: rows for as long as they have the header's width.
+        Returns where it ends (0: no table, or none of its columns means anything)."""
+        text = self.text
+        line_end = text.find("\n", line_start)
+        if line_end < 0:
+            return 0
         header = text[line_start:line_end].rstrip("\r")
         if len(header) > 2000:
-            return False
+            return 0
+        if header.endswith(":"):  # "exported rows:" on a line of its own, then the table
+            return self._table_at(line_end + 1)
         for delimiter in _TABLE_DELIMITERS:
             if delimiter not in header:
                 continue
@@ -282,6 +299,8 @@ class _Scanner:
                 continue
             paths = [_pair_path(self.base, m.group()) for m in names if m is not None]
             wanted = [self.sink.wants(p) for p in paths]
+            if not any(wanted):
+                return 0
             rows, pos = 0, line_end + 1
             while pos < self.n:
                 end = text.find("\n", pos)
@@ -295,8 +314,8 @@ class _Scanner:
                         if want:
                             self._table_cell(a, b, path)
                 pos = end + 1
-            return rows > 0
-        return False
+            return min(pos, self.n) if rows else 0
+        return 0
 
     def _table_cell(self, a: int, b: int, path: str) -> None:
         text = self.text
@@ -662,27 +681,25 @@ class _Scanner:
                 field = loc.group(1) or loc.group(2) if loc is not None else None
             elif field is not None and (key == "input" or key == "input_value"):
                 key = field  # pydantic / FastAPI: {'loc': ('body', 'password'), 'input': '…'}
-            if key in _ANY_VALUE or (wrapper and key == "values"):
+            if key in ANY_VALUE or (wrapper and key == "values"):
                 child = path  # {"stringValue": "…"}: the value of the key that holds the AnyValue
             else:
                 child = f"{path}.{key}" if path else key
             start = i + 1
             if names is not None:
                 child = _pair_path(path, names.get(key, key))
-            if key in _NAME_FIELDS:
+            if key in NAME_FIELDS:
                 pair_names += 1
                 before = len(self.edits)
                 end = self.value(start, child, depth)
-                name = _string_value(text, start, end) if pair_names == 1 else None
-                if name is not None and "/" in name:  # an SSM parameter path: /prod/db/password
-                    name = name.rstrip("/").rsplit("/", 1)[-1] or None
+                name = _pair_name(_string_value(text, start, end)) if pair_names == 1 else None
                 if pair_names == 1:
                     named = (start, before, len(self.edits))
             elif key == "variables":
                 before = len(self.edits)
                 end = self.value(start, child, depth)
                 variables = (start, before, len(self.edits), child)
-            elif key in _VALUE_FIELDS:
+            elif key in VALUE_FIELDS:
                 values += 1
                 read = _pair_path(path, name) if pair_names == 1 and name is not None and values == 1 else child
                 before = len(self.edits)
@@ -690,7 +707,7 @@ class _Scanner:
                 if values == 1:
                     held = (start, before, len(self.edits), read, child)
             else:
-                end = self.value(start, child, depth, wrapper=key in _ANY_CONTAINER)
+                end = self.value(start, child, depth, wrapper=key in ANY_CONTAINER)
                 if key == "query":
                     query = _string_value(text, start, end, 1 << 16)
             i = self._after(end, "}")
@@ -922,6 +939,37 @@ def _string_value(text: str, start: int, end: int, limit: int = 200) -> str | No
     raw = text[j + 1: end - 1]
     value = _unescape(raw, text[j]) if "\\" in raw else raw
     return value if 0 < len(value) <= limit and ("\n" not in value or limit > 200) else None
+
+
+def _pair_name(name: str | None) -> str | None:
+    """The key a pair object's name field holds: a name, or an SSM parameter path's last segment
+    (``/prod/db/password`` → ``password``); ``None`` for what cannot be a key (empty, long, several lines)."""
+    if name is None or not 0 < len(name) <= 200 or "\n" in name:
+        return None
+    if "/" in name:
+        name = name.rstrip("/").rsplit("/", 1)[-1]
+    return name or None
+
+
+def pair_fields(mapping: Mapping[str, object]) -> tuple[str, str, str] | None:
+    """``(name field, value field, key)`` when ``mapping`` is a name/value pair object (exactly one name field
+    holding a string, exactly one value field — see :data:`NAME_FIELDS`), else ``None``. For maps already parsed
+    (a JSON document read by meaning, an ``AnyValue`` kvlist): the value goes by the key, as in text."""
+    name_field = value_field = None
+    for k in mapping:
+        if k in NAME_FIELDS:
+            if name_field is not None:
+                return None
+            name_field = k
+        elif k in VALUE_FIELDS:
+            if value_field is not None:
+                return None
+            value_field = k
+    if name_field is None or value_field is None:
+        return None
+    name = mapping[name_field]
+    key = _pair_name(name) if isinstance(name, str) else None
+    return (name_field, value_field, key) if key is not None else None
 
 
 def _pair_path(path: str, name: str) -> str:
