@@ -268,6 +268,8 @@ class _Scanner:
         at the start of the text or after a line ending in ``:`` ("exported rows:", an exception's message after
         its type): each cell goes by its column's name. Returns the tables' spans."""
         text = self.text
+        if not ("," in text or ";" in text or "\t" in text or "|" in text):
+            return []
         starts = [0] + [m.end() for m in _AFTER_COLON_LINE.finditer(text)]
         spans: list[tuple[int, int]] = []
         for start in starts:
@@ -288,8 +290,8 @@ class _Scanner:
         header = text[line_start:line_end].rstrip("\r")
         if len(header) > 2000:
             return 0
-        if header.endswith(":"):  # "exported rows:" on a line of its own, then the table
-            return self._table_at(line_end + 1)
+        if header.endswith(":"):  # "exported rows:": the next line is a candidate of its own
+            return 0
         for delimiter in _TABLE_DELIMITERS:
             if delimiter not in header:
                 continue
