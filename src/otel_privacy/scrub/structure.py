@@ -32,8 +32,8 @@ from typing import Protocol
 from urllib.parse import quote_plus, unquote_plus
 
 from .credentials import BIND_PLACEHOLDER
-from .querylang import graphql_variable_arguments
 from .keynames import refers_to_secret
+from .querylang import graphql_variable_arguments
 
 __all__ = ["Sink", "scrub_structure", "DOCUMENT", "EMBEDDED", "PARAMETERS_PATH", "STATEMENT_PATH", "json_document",
            "json_like", "fit_json", "pair_fields", "ANY_VALUE", "ANY_CONTAINER"]
