@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from otel_privacy import Redactor
 from otel_privacy.scrub.cmdline import PROGRAMS, looks_secret
-from otel_privacy.scrub.nosql import obfuscate_redis
+from otel_privacy.scrub.nosql import obfuscate_nosql, obfuscate_redis
 
 R = Redactor("default")
 PW = "Zs8e3VHz!2q"
@@ -127,6 +127,12 @@ def test_only_the_secret_goes():
     assert R.redact_text("DB_PASSWORD=correct horse battery") == "DB_PASSWORD=REDACTED"  # .env: the whole line
     assert R.redact_value("process.command_args", ["htpasswd", "-nb", "admin", "S3cr3t!"]) == \
         ["htpasswd", "-nb", "admin", "REDACTED"]
+    # a command line quoted whole: CalledProcessError of shell=True, sh -c '…'
+    assert R.redact_text("Command 'mysql -u root -pS3cr3t! shop' returned non-zero exit status 1.") == \
+        "Command 'mysql -u root -pREDACTED shop' returned non-zero exit status 1."
+    assert R.redact_text("bash -c 'docker login -u bot -p S3cr3t! r.io && echo ok'") == \
+        "bash -c 'docker login -u bot -p REDACTED r.io && echo ok'"
+    assert R.redact_text('["--password", "S3cr3t!"]') == '["--password", "REDACTED"]'  # a document that is an argv
 
 
 @pytest.mark.parametrize("value", ["8080", "80:80", "127.0.0.1:5432:5432/tcp", "/var/lib/x", "./a/b", "~/x",
@@ -157,6 +163,10 @@ TRANSCRIPTS = [
     ("pop3-pass", "*cmd* 'PASS hunter22'", "hunter22", "*cmd* 'PASS"),
     ("requests-invalid-header", "Invalid leading whitespace, reserved character(s), or return character(s) in header "
      "value: '7Yeapz5XUI4r1U4NzS8fAkFRpOHuHLdU\\n'", "7Yeapz5XUI4r1U4N", "header value: '"),
+    ("http-client-invalid-header", "ValueError: Invalid header value b'7Yeapz5XUI4r1U4NzS8fAkFRpOHuHLdU\\r\\n'",
+     "7Yeapz5XUI4r1U4N", "Invalid header value b'"),
+    ("h11-illegal-header", "LocalProtocolError: Illegal header value b'7Yeapz5XUI4r1U4NzS8fAkFRpOHuHLdU '",
+     "7Yeapz5XUI4r1U4N", "Illegal header value"),
     ("flask-session-key", "cache miss key=session:R6MYIYhW0Kk3yRhEHpORyVGSdKVUZXsD ttl=60", "R6MYIYhW0Kk3", "ttl=60"),
     ("express-session-key", "GET sess:Xk9mP2qR7vL4nW8sT3yZ5aB1 hit", "Xk9mP2qR7vL4", "GET sess:"),
     ("prefixed-session-key", "evict app:user_session:Xk9mP2qR7vL4nW8sT3yZ5aB1", "Xk9mP2qR7vL4", "app:user_session:"),
@@ -193,6 +203,7 @@ def test_redis_statements_lose_session_ids_in_their_keys():
     assert obfuscate_redis("SET sess:Xk9mP2qR7vL4nW8sT3yZ5aB1 v EX 60") == "SET sess:? ?"
     assert obfuscate_redis("GET user:42:profile") == "GET user:42:profile"
     assert obfuscate_redis("GET session:count") == "GET session:count"
+    assert obfuscate_nosql("memcached", "get sess:Xk9mP2qR7vL4nW8sT3yZ5aB1") == "get sess:?"
 
 
 # -- properties ----------------------------------------------------------------------------------------------------

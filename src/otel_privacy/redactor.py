@@ -66,6 +66,8 @@ _MAX_NESTING = 8  # strings inside structures inside strings: deeper ones get th
 # A percent-encoded run of text ("alice%40example.com", "%2540"): decoded before the detectors look again.
 _PERCENT_RUN = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# An option after another element of a list in a document: '"mysql", "-pS3cret"', "'docker', '-p'"
+_ARGV_ELEMENT = re.compile(r"""[\[,][ \t]*\\?["']-""")
 _FLAG_ARG = re.compile(r"--?([^\W\d_][^=]*)")  # -p, --password, --client.secret, --пароль (not "-1", "--")
 
 StrStep = Callable[[str, "RecordContext"], str]
@@ -782,7 +784,7 @@ class Redactor:
         if self._structure and depth < _MAX_NESTING:
             out, mode = scrub_structure(value, _StructureSink(self, rec, depth), max_bytes=self._structure_max)
             if mode == DOCUMENT:
-                if "\"-" in out or "'-" in out:  # '["mysql", "-pS3cret"]': argv lists in the document, read whole
+                if _ARGV_ELEMENT.search(out):  # '["mysql", "-pS3cret"]': argv lists in the document, read whole
                     out = self._replace_spans(out, self.text.command_line_spans(out), rec)
                 return out  # every value of the document was scanned in place; the detectors must not split it
         out, found = self.text.scrub(out)

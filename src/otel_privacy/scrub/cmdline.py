@@ -110,6 +110,8 @@ _LIST_SEP = re.compile(r"\s*,")
 # opening (its quote before it too: "Command '['mysql', …]' returned …"), an operator or newline that ends a command.
 _TOKEN = re.compile(r"""(?P<list>['"]?\[(?=\s*\\?['"]))|(?P<op>[;|&()`\n])"""
                     r"""|(?P<word>(?:[^\s'";|&()`]|[;|&](?![\s;|&]|$)|'[^'\n]*'|"(?:[^"\\\n]|\\.)*"|['"])+)""")
+# A quoted word that holds a command line of its own: a word, a blank and an option
+_NESTED = re.compile(r"\S[ \t]+-")
 _WHOLE_QUOTED = {"'": re.compile(r"'[^'\n]*'"), '"': re.compile(r'"(?:[^"\\\n]|\\.)*"')}
 # A single-dash long option as Go's flag package and Java tools write them (-password, -api-key): lower-case words.
 # "-pS3cret!" is -p with a glued value.
@@ -168,6 +170,8 @@ def find_in_argv(args: Sequence[str], *, vocabulary: KeyVocabulary = DEFAULT_VOC
                  is_safe: Callable[[str], bool] = lambda v: False) -> list[tuple[int, int, int]]:
     """``(element, start, end)`` of the credentials in an argv list (``process.command_args``, ``["mysql", "-px"]``)."""
     out: list[tuple[int, int, int]] = []
+    if not any(a[:1] == "-" for a in args):
+        return out  # every credential here follows or is an option
 
     def emit(word: _Word, a: int, b: int) -> None:
         if b > a and not is_safe(word.text[a:b]):
@@ -178,7 +182,7 @@ def find_in_argv(args: Sequence[str], *, vocabulary: KeyVocabulary = DEFAULT_VOC
 
 
 # -- words -------------------------------------------------------------------------------------------------
-def _commands(text: str) -> list[list[_Word]]:
+def _commands(text: str, depth: int = 0) -> list[list[_Word]]:
     """The commands of ``text``: shell words, with an argv list (``['a', 'b']``, ``["a","b"]``) a command of its own."""
     commands: list[list[_Word]] = []
     words: list[_Word] = []
@@ -190,7 +194,11 @@ def _commands(text: str) -> list[list[_Word]]:
             raw = m.group()
             start = m.start()
             if len(raw) >= 2 and raw[0] in "'\"" and _WHOLE_QUOTED[raw[0]].fullmatch(raw):
-                words.append(_Word(raw[1:-1], start + 1))
+                inner = raw[1:-1]
+                if depth < 2 and _NESTED.search(inner):  # sh -c 'mysql -pX', "Command 'mysql -pX' returned …"
+                    commands.extend([_Word(w.text, w.start + start + 1) for w in c]
+                                    for c in _commands(inner, depth + 1))
+                words.append(_Word(inner, start + 1))
             else:
                 words.append(_Word(raw, start))
         elif kind == "list":

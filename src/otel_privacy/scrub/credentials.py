@@ -213,11 +213,12 @@ def _has_digit_or_symbol(token: str) -> bool:
 
 
 # After the key: a separator (group 1: ":", "=", "=>") or a verb (group 2: "is", "ist", "est", "es", "é", …) or just
-# a space, an optional quote, then the token (group 3).
+# a space, an optional quote (of a bytes repr too: "Invalid header value b'…'", http.client and h11), then the token
+# (group 3).
 # "password is …", "Passwort ist …": longest first, so "ist" is not read as "is" and a token "t"
 _FILLERS = "jest|это|ist|was|war|est|era|är|is|es|er|on|je|é|è|是|は"
 _AFTER_WORD = re.compile(
-    r"[\"']?(?:\s*([:=]|=>|->)\s*|\s+(?:(" + _FILLERS + r")(?:\s*[:=]\s*|\s+))?)[\"'`]?([^\s\"'`,;<>(){}\[\]|]+)")
+    r"[\"']?(?:\s*([:=]|=>|->)\s*|\s+(?:(" + _FILLERS + r")(?:\s*[:=]\s*|\s+))?)(?:b?[\"'`])?([^\s\"'`,;<>(){}\[\]|]+)")
 #: Python's \s for RE2 (whose \s is ASCII): text is folded first, so only these non-ASCII spaces are left.
 TRIGGER_SPACE = r"[\s\x0b\x1c-\x1f\x{85}\x{2028}\x{2029}]"
 _SP = TRIGGER_SPACE
@@ -225,7 +226,7 @@ _SP = TRIGGER_SPACE
 # token's class to be repeated.
 _T_AFTER_WORD = (r"(?:[\w.\-]|[^\x00-\x7f])*[\"']?(?:" + _SP + r"*(?:[:=]|=>|->)" + _SP + r"*|" + _SP
                  + r"+(?:(?:" + _FILLERS + r")(?:" + _SP + r"*[:=]" + _SP + r"*|" + _SP + r"+))?)"
-                 r"[\"'`]?[^\s\"'`,;<>(){}\[\]|]")
+                 r"(?:b?[\"'`])?[^\s\"'`,;<>(){}\[\]|]")
 # Words after a secret word in prose that say something about it, never are it.
 _PROSE = frozenset({"expired", "invalid", "missing", "required", "revoked", "rotated", "refreshed", "reset",
                     "incorrect", "accepted", "rejected", "changed", "updated", "created", "verified", "provided"})
