@@ -38,6 +38,47 @@ def measure(variants: dict[str, Callable[[], int]], repeats: int = 7,
                 "wall_min_s_per_op": min(wall[k]), "cpu_s_per_op_repeats": cpu[k]} for k in variants}
 
 
+def measure_chunked(variants: dict[str, tuple[list, Callable[[list], int]]], rounds: int = 9,
+                    chunk: int = 250) -> dict[str, dict[str, float]]:
+    """Like :func:`measure` for variants that each process a list of items, interleaved finely.
+
+    ``variants`` maps a name to ``(items, run)``; ``run(items)`` returns how many operations it did. Each round
+    walks the items in chunks of ``chunk``: for every chunk index, every variant runs its own chunk, in an order
+    rotated from chunk to chunk. So a variant and its baseline are timed milliseconds apart, many times per
+    round, and a burst of load from another process hits both alike (a round of whole-corpus runs puts tenths
+    of a second between them). A round's time per variant is the sum over its chunks; same result shape as
+    :func:`measure`, so :func:`paired_ratio` gives the median over rounds of the per-round ratios.
+    """
+    names = list(variants)
+    cpu: dict[str, list[float]] = {k: [] for k in names}
+    longest = max(len(items) for items, _ in variants.values())
+    for r in range(rounds):
+        spent = dict.fromkeys(names, 0.0)
+        done = dict.fromkeys(names, 0)
+        for c, start in enumerate(range(0, longest, chunk)):
+            k = (r + c) % len(names)
+            for name in names[k:] + names[:k]:
+                items, run = variants[name]
+                part = items[start:start + chunk]
+                if not part:
+                    continue
+                c0 = time.process_time()
+                done[name] += run(part)
+                spent[name] += time.process_time() - c0
+        for name in names:
+            cpu[name].append(spent[name] / done[name])
+    return {k: {"cpu_s_per_op": statistics.median(v), "cpu_s_per_op_repeats": v} for k, v in cpu.items()}
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages and the CPU count, for the record next to a measurement."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:  # pragma: no cover - not every platform has it
+        return f"load average unknown, {os.cpu_count()} CPUs"
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
 def measure_self_timed(variants: dict[str, Callable[[], float]], repeats: int) -> dict[str, dict[str, float]]:
     """Like :func:`measure` for variants that time themselves and return CPU seconds per operation (so
     that each can leave set-up and warm-up out of its timing); same result shape."""
