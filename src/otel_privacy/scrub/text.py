@@ -191,6 +191,20 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 # of a pass cannot give that pass a finding. A looser trigger costs a pass; a tighter one leaks. RE2's \w, \d, \s
 # and \b are ASCII-only where Python's are Unicode: a trigger spells out [^\x00-\x7f] wherever the detector's own
 # class would take a non-ASCII character (digits need not: text is folded, so every digit is ASCII).
+#
+# Adding a detector pass (TextScanner.__init__): ``add((gate kind, gate, finder, trigger))`` — the gate is the
+# pure-Python test used without RE2, the trigger the RE2 pattern; then give tests/test_text_prefilter.py's EDGES one
+# finding per branch of the trigger (its mutation test fails otherwise). What a trigger costs: the whole set is one
+# DFA walk per line, so a trigger adds no pass over the text, but it adds DFA states, and a benign line pays for
+# every pass its trigger starts. So:
+#   * start it with a literal of two or more characters (a prefix ``ghp_``, a word ``cookie``; ``(?i)`` is free) —
+#     the DFA then leaves its idle state only where that literal starts. A leading class or optional part
+#     (``[A-Z]\d``, ``(?:^|[^a-z])word``) keeps states alive at many positions, and each combination of live
+#     states of all triggers is a DFA state of its own;
+#   * keep counted repetitions short and after the literal (``word\s+[A-Za-z0-9]{8}``, not ``[\w]{20}word``);
+#   * make it as tight as the detector allows: a trigger that also fires on benign look-alikes ("tokens=",
+#     "mobile", "user 9") costs its pass's whole run on each of those lines — usually far more than its DFA states.
+# Digit shapes (no literal to start on) go into ``_T_DIGITS`` when ``_find_digits`` can find them.
 _T_PEM = r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY"  # _PEM's prefix
 _T_URL = _url.TRIGGER_URLS  # scheme:// or www., host.tld/ or a.b.c.d/ (the URL module's finders)
 _T_TARGET = _url.TRIGGER_TARGETS  # /path? or METHOD /path
