@@ -220,7 +220,8 @@ _T_DIGITS = {  # what _find_digits reports for each detector contains:
 # _BEARER: the scheme, spaces (Python's \s: Unicode), the credential's first 8 characters ("token bucket" runs no pass)
 _T_BEARER = r"(?i)\b(?:bearer|basic|token|api-?key|ssws|splunk)" + TRIGGER_SPACE + r"+[A-Za-z0-9._~+/\-]{8}"
 _T_USERINFO = r"://[^\s:/@]*:[^\s@/]+@"  # RE2's \s is narrower, so [^\s…] is wider: still a superset
-_T_EMAIL = r"(?:[\w.%+\-]|[^\x00-\x7f])@(?:[A-Za-z0-9]|[^\x00-\x7f])"
+# _EMAIL_DOMAIN: a letter or digit, the rest of the first label, then its dot ("registry/orders@sha256:…" has none)
+_T_EMAIL = r"(?:[\w.%+\-]|[^\x00-\x7f])@(?:[A-Za-z0-9]|[^\x00-\x7f])(?:[\w\-]|[^\x00-\x7f])*\."
 _T_IPV6 = r"::|(?:[0-9A-Fa-f]{1,4}:){6}"  # a valid IPv6 address has "::" or six groups with colons (7, or 6 + IPv4)
 _T_HOME = r"Users|/home/"
 
@@ -300,7 +301,10 @@ class TextScanner:
                 else:
                     add((3, lambda t, lo, st, lits=lits: any(x in t for x in lits), finder, token.trigger))
         if on & _T_DIGITS.keys():
-            add((0, None, self._find_digits, "|".join(t for name, t in _T_DIGITS.items() if name in on)))
+            # every finding starts a word (_bounded, _word_start, the IPv4 check): hex ids and hashes, whose digit
+            # runs are glued to letters, start no pass
+            add((0, None, self._find_digits,
+                 r"\b(?:" + "|".join(t for name, t in _T_DIGITS.items() if name in on) + ")"))
         if "bearer" in on:
             add((3, lambda t, lo, st: _SCHEME_WORDS.search(lo) is not None, self._find_bearer, _T_BEARER))
         if "connection_string" in on:
