@@ -6,6 +6,7 @@ import pytest
 
 from otel_privacy import Policy, Redactor
 from otel_privacy.policy import DETECTORS
+from otel_privacy.scrub.national_ids import NATIONAL_IDS
 from otel_privacy.scrub.text import TextScanner, iban_valid, luhn_valid
 
 R = Redactor("default")
@@ -115,6 +116,7 @@ ONLY_THIS_DETECTOR = {
     "ip": "from 203.0.113.7 ok", "home_path": "at /home/alice/app.py ok", "phone": "call +44 20 7946 0958 ok",
     "generic_secret": "the api key is 8f9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c ok", "cookie": "Cookie: theme=dark",
     "uk_nino": "NI AB 12 34 56 C ok", "identity": "customer 9912 logged in",
+    **{n.detector: f"rec {n.words[0].rstrip('*')} {n.example} ok" for n in NATIONAL_IDS},
 }
 
 

@@ -27,7 +27,7 @@ from test_detectors_credentials import CREDENTIALS
 from test_detectors_credentials import LOOK_ALIKES as CREDENTIAL_LOOK_ALIKES
 from test_detectors_identity import LOOK_ALIKES as MENTION_LOOK_ALIKES
 from test_detectors_identity import MENTIONS
-from test_detectors_national_ids import IDS
+from test_detectors_national_ids import IDS, NATIONAL, NATIONAL_LOOK_ALIKES
 from test_detectors_national_ids import LOOK_ALIKES as ID_LOOK_ALIKES
 from test_detectors_phone import LOOK_ALIKES as PHONE_LOOK_ALIKES
 from test_detectors_phone import PHONES
@@ -110,7 +110,8 @@ EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
 # boundary cases (a trigger split across fragments, a detector match that starts mid-fragment).
 TABLE = ([text for _, text, _, _ in POSITIVES + PHONES] + BENIGN
          + [text for _, text in PHONE_LOOK_ALIKES + VENDOR_LOOK_ALIKES] + EDGES
-         + [c[2] for c in CREDENTIALS + IDS] + [text for _, text in CREDENTIAL_LOOK_ALIKES + ID_LOOK_ALIKES]
+         + [c[2] for c in CREDENTIALS + IDS + NATIONAL]
+         + [text for _, text in CREDENTIAL_LOOK_ALIKES + ID_LOOK_ALIKES + NATIONAL_LOOK_ALIKES]
          + [text for _, text, _, _ in MENTIONS] + [text for _, text in MENTION_LOOK_ALIKES]
          + [f"pay {iban} now" for _, iban in IBANS] + [text for _, text in CARD_LOOK_ALIKES])
 FRAGMENTS = TABLE + [

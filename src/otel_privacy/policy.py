@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from ._yamlconfig import load_yaml, validation_messages
 from .scrub.genai import CONTENT_KEYS as _GENAI_CONTENT_KEYS
+from .scrub.national_ids import NATIONAL_IDS
 
 __all__ = ["Policy", "PolicyError", "Rule", "PRESETS", "ACTIONS"]
 
@@ -107,6 +108,7 @@ DETECTORS = (
     "generic_secret",
     "cookie",
     "uk_nino",
+    *(n.detector for n in NATIONAL_IDS),
     "identity",
 )
 #: Regions whose national phone formats are read next to a phone word (kept in step with scrub/phone.py).

@@ -21,6 +21,8 @@ url            URLs (``https://…``, ``api.example.com/…``) and request targe
 ip             IPv4/IPv6 addresses → truncated to the policy's prefix, not removed
 home_path      the OS user name in ``/home/<user>``, ``/Users/<user>``, ``C:\\Users\\<user>``
 phone          international numbers anywhere, national ones after a phone word (``scrub/phone.py``)
+uk_nhs, es_dni, …  national identity numbers by their check digits (``scrub/national_ids.py``); plain digit
+               runs only after a word naming them
 ============== =================================================================================
 
 Unicode: text that is not ASCII is first folded one character for one (``scrub/fold.py``: full-width and
@@ -69,6 +71,7 @@ from .credentials import (
 from .fold import fold
 from .keynames import DEFAULT_VOCABULARY, KeyVocabulary
 from .mentions import IdentityMentions
+from .national_ids import FINDERS as NATIONAL_ID_FINDERS
 from .national_ids import TRIGGER_NINO, TRIGGER_SSN_CONTEXT, find_nino, find_ssn_in_context, ssn_valid
 from .phone import DEFAULT_REGIONS, TRIGGER_INTERNATIONAL, PhoneFinder
 from .vendors import VENDOR_TOKENS, VendorToken
@@ -324,6 +327,11 @@ class TextScanner:
         if "us_ssn" in on:
             add((3, lambda t, lo, st: "ssn" in lo or "social" in lo, self._spans("us_ssn", find_ssn_in_context),
                  TRIGGER_SSN_CONTEXT))
+        for nid in NATIONAL_ID_FINDERS:  # one pass per id: the trigger set runs only the ids a line names or shows
+            if nid.detector in on:
+                gate = (3, lambda t, lo, st, ws=nid.gate_words: any(w in lo for w in ws)) if not nid.spec.anywhere \
+                    else (0, None)
+                add((*gate, self._spans(nid.detector, nid.find), nid.trigger))
         if self._mentions is not None:
             add((0, None, self._find_mentions, self._mentions.trigger))
         if replacement:  # "phone: REDACTED 345 678": the rest of a value another pass cut at a space
