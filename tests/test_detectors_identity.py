@@ -30,6 +30,12 @@ MENTIONS = [
     ("username-word", "username alice_w changed e-mail", "alice_w", "user.name"),
     ("german", "Kunde 4711 hat bestellt", "4711", "user.id"),
     ("cjk", "用户 10086 登录", "10086", "user.id"),
+    # the tags of log formats
+    ("tag-brackets", "[user:826505851] checkout started", "826505851", "user.id"),
+    ("tag-hash", "user#826505851 checkout started", "826505851", "user.id"),
+    ("tag-parenthesised-equals", "payment (uid=42) declined", "42", "user.id"),
+    ("tag-slash", "customer/9912 archived", "9912", "enduser.id"),
+    ("tag-hash-prefixed-id", "user#usr_8f3k2 merged", "usr_8f3k2", "user.id"),
 ]
 
 
@@ -54,6 +60,7 @@ LOOK_ALIKES = [
     ("already-pseudonym", f"user {R.pseudonymize('42')} again"),
     ("already-redacted", "user REDACTED ok"),
     ("not-identity-keys", "worker 42, account 7, member 8, client 9"),
+    ("tag-look-alikes", "user/group changed in #user#general, quota per user/5min, user/3/5 done"),
 ]
 
 

@@ -1,10 +1,11 @@
-"""Identities mentioned in prose — ``customer 9912 logged in``, ``for user 42``, ``uid 42``, ``user #42`` —
-become the keyed pseudonym the attribute would get, so a trace and its logs still join on the user.
+"""Identities mentioned in prose — ``customer 9912 logged in``, ``for user 42``, ``uid 42``, ``user #42`` — and in
+the tags of log formats — ``[user:42]``, ``user#42``, ``(uid=42)``, ``customer/9912`` — become the keyed pseudonym
+the attribute would get, so a trace and its logs still join on the user.
 
 The engine says which keys are identity keys (its policy's ``hash`` rules and keys read as words:
 ``user``, ``uid``, ``user_id``, ``userId``, ``customer_id``, …) and how to pseudonymise; this module only
-reads text. A mention is a key — a word holding one of the identity words — then a space (or ``:``/``=``,
-``#``, ``id``, ``no.``), then the value. After a bare person word (``user``, ``customer``) the value must
+reads text. A mention is a key — a word holding one of the identity words — then a space (or ``:``/``=``/``#``,
+``/``, ``id``, ``no.``), then the value. After a bare person word (``user``, ``customer``) the value must
 look like an id: digits (``9912``; not ``3 of 5``), a prefixed id (``usr_8f3k2``, ``cus_N3xT7``, ``U123``;
 not ``sha256`` or ``v2``), a UUID or a hex id — after an id key (``uid``, ``user_id``) too; after a name key
 (``username``, ``login``) a plain word is taken as well (``username alice``).
@@ -33,8 +34,9 @@ _TRANSLATIONS = {"benutzer": "user", "kunde": "customer", "utilisateur": "user",
                  "cliente": "customer", "utente": "user", "gebruiker": "user", "пользователь": "user",
                  "клиент": "customer", "用户": "user", "客户": "customer", "ユーザー": "user", "顧客": "customer",
                  "사용자": "user"}
-# After the key: ":"/"=" or spaces, an optional "id"/"ID"/"no."/"number"/"#", then the value (group 1).
-_AFTER_KEY = re.compile(r"(?:[ \t]*[:=][ \t]*|[ \t]+)(?:(?:id|ID|Id|no\.?|No\.?|nr\.?|number)[ \t]*[:=#]?[ \t]*)?#?"
+# After the key: ":"/"="/"#" or spaces, or a "/" (tags: "[user:42]", "user#42", "(uid=42)", "customer/9912"), an
+# optional "id"/"ID"/"no."/"number"/"#", then the value (group 1).
+_AFTER_KEY = re.compile(r"(?:[ \t]*[:=#][ \t]*|/|[ \t]+)(?:(?:id|ID|Id|no\.?|No\.?|nr\.?|number)[ \t]*[:=#]?[ \t]*)?#?"
                         r"([^\W_][\w\-]*)(?![\w@.\-]*@)")
 _ID_LIKE = re.compile(
     r"\d+|[A-Za-z]\d{2,}|[A-Za-z]{1,10}[_\-](?=[\w\-]*\d)[\w\-]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -51,7 +53,7 @@ _PROSE = frozenset({"id", "ids", "is", "was", "not", "none", "null", "nil", "unk
 # ending in "e" or "n" (as name, login, handle and upn do), any word. "user agent", "customer support" and "users u
 # ON" run no pass.
 _T_KEY = r"(?:[\w.\-]|[^\x00-\x7f])*"
-_T_SEP = r"(?:[ \t]*[:=][ \t]*|[ \t]+)"
+_T_SEP = r"(?:[ \t]*[:=#][ \t]*|/|[ \t]+)"
 _T_ID = r"(?:(?:id|no\.?|nr\.?|number)[ \t]*[:=#]?[ \t]*)?#?(?:(?:[\w\-]|[^\x00-\x7f])*\d|[0-9a-f]{8}-)"
 _T_NAME = r"[en][.\-]*" + _T_SEP + r"#?(?:[0-9a-z]|[^\x00-\x7f])"  # a filler word starts like a name
 _NAME_SUFFIXES = ("name", "login", "handle", "upn")
