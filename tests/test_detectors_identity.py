@@ -60,7 +60,7 @@ LOOK_ALIKES = [
     ("already-pseudonym", f"user {R.pseudonymize('42')} again"),
     ("already-redacted", "user REDACTED ok"),
     ("not-identity-keys", "worker 42, account 7, member 8, client 9"),
-    ("tag-look-alikes", "user/group changed in #user#general, quota per user/5min, user/3/5 done"),
+    ("tag-look-alikes", "user/group changed in #user#general, quota per user/5min, user/3/5 done, login/logout"),
 ]
 
 

@@ -237,6 +237,80 @@ def national_id(scheme: str) -> Callable:
     return make
 
 
+def _complete(rng: random.Random, body: Callable[[], str], valid: Callable[[str], bool], tail: int = 1) -> str:
+    """A random body completed by the ``tail`` check digits ``valid`` (python-stdnum's check) accepts."""
+    while True:
+        b = body()
+        ends = [f"{i:0{tail}d}" for i in range(10 ** tail) if valid(b + f"{i:0{tail}d}")]
+        if ends:
+            return b + rng.choice(ends)
+
+
+def national_id_checked(rng: random.Random) -> Sample:
+    """The other national ids with a check digit (Presidio's and Sentry Relay's recognisers): one random scheme per
+    sample, valid by python-stdnum (an implementation independent of ours), written the national way by its name."""
+    from stdnum.au import tfn
+    from stdnum.br import cnpj
+    from stdnum.cn import ric
+    from stdnum.de import idnr
+    from stdnum.fr import nir
+    from stdnum.it import codicefiscale
+    from stdnum.nl import bsn
+    from stdnum.pl import pesel
+
+    digits = lambda n: rand(rng, n, "0123456789")  # noqa: E731
+    scheme = rng.choice(("nl_bsn", "pl_pesel", "it_fiscal_code", "sg_nric", "au_tfn", "au_medicare", "cn_resident_id",
+                         "fr_nir", "de_tax_id", "br_cnpj"))
+    if scheme == "nl_bsn":
+        compact = _complete(rng, lambda: rng.choice("123456789") + digits(7), bsn.is_valid)
+        written = rng.choice((compact, f"{compact[:4]}.{compact[4:6]}.{compact[6:]}"))
+        word = rng.choice(("BSN", "burgerservicenummer"))
+    elif scheme == "pl_pesel":
+        year, month = rng.randint(1950, 2009), rng.randint(1, 12)
+        birth = f"{year % 100:02d}{month + (20 if year >= 2000 else 0):02d}{rng.randint(1, 28):02d}"
+        compact = _complete(rng, lambda: birth + digits(4), pesel.is_valid)
+        written, word = compact, rng.choice(("PESEL", "nr PESEL"))
+    elif scheme == "it_fiscal_code":
+        body = (rand(rng, 6, "BCDFGLMNPRSTVZ") + f"{rng.randint(40, 99)}" + rng.choice("ABCDEHLMPRST")
+                + f"{rng.randint(1, 28) + rng.choice((0, 40)):02d}" + rng.choice("ADFGHLMZ") + digits(3))
+        compact = body + codicefiscale.calc_check_digit(body)
+        written, word = compact, rng.choice(("codice fiscale", "CF", "cliente"))
+    elif scheme == "sg_nric":  # stdnum has no NRIC: the check letter as ICA publishes it
+        prefix, body = rng.choice("ST"), digits(7)
+        r = (sum(int(c) * w for c, w in zip(body, (2, 7, 6, 5, 4, 3, 2), strict=True)) + (4 if prefix == "T" else 0)) % 11
+        compact = prefix + body + "JZIHGFEDCBA"[r]
+        written, word = compact, rng.choice(("NRIC", "visitor"))
+    elif scheme == "au_tfn":
+        compact = _complete(rng, lambda: rng.choice("123456789") + digits(7), tfn.is_valid)
+        written = rng.choice((compact, f"{compact[:3]} {compact[3:6]} {compact[6:]}"))
+        word = rng.choice(("TFN", "tax file number"))
+    elif scheme == "au_medicare":  # stdnum has no Medicare: Services Australia's weights 1,3,7,9
+        body = rng.choice("23456") + digits(7)
+        compact = body + str(sum(int(c) * w for c, w in zip(body, (1, 3, 7, 9) * 2, strict=True)) % 10) + rng.choice("123456789")
+        written, word = rng.choice((compact, f"{compact[:4]} {compact[4:9]} {compact[9]}")), "Medicare"
+    elif scheme == "cn_resident_id":
+        body = (rng.choice(("110105", "310101", "440305")) + f"{rng.randint(1950, 2009)}{rng.randint(1, 12):02d}"
+                + f"{rng.randint(1, 28):02d}" + digits(3))
+        compact = body + ric.calc_check_digit(body + "0")  # stdnum reads the check position too
+        written, word = compact, rng.choice(("身份证号", "resident id"))
+    elif scheme == "fr_nir":
+        body = (rng.choice("12") + digits(2) + f"{rng.randint(1, 12):02d}" + rng.choice(("75", "13", "2A", "69"))
+                + digits(3) + digits(3))
+        compact = body + nir.calc_check_digits(body)
+        written = rng.choice((compact, " ".join((compact[0], compact[1:3], compact[3:5], compact[5:7], compact[7:10],
+                                                  compact[10:13], compact[13:]))))
+        word = rng.choice(("NIR", "n° de sécurité sociale"))
+    elif scheme == "de_tax_id":
+        compact = _complete(rng, lambda: rng.choice("123456789") + digits(9), idnr.is_valid)
+        written, word = rng.choice((compact, f"{compact[:2]} {compact[2:5]} {compact[5:8]} {compact[8:]}")), "Steuer-ID"
+    else:  # br_cnpj
+        body = digits(8) + "0001"
+        compact = body + cnpj.calc_check_digits(body)
+        written = rng.choice((compact, f"{compact[:2]}.{compact[2:5]}.{compact[5:8]}/{compact[8:12]}-{compact[12:]}"))
+        word = "CNPJ"
+    return Sample("", "customer.national_id", written, f"{word} {written}", (compact,))
+
+
 # -- tokens and keys ------------------------------------------------------------------------------
 def _b64url_json(obj: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(obj, separators=(",", ":")).encode()).decode().rstrip("=")
@@ -764,6 +838,7 @@ register(_k("ssn_context", "#16", ssn_context, only=IN_PROSE))
 register(_k("uk_nino", "#16", uk_nino, caseless=True))
 for _scheme in ("uk_nhs", "es_dni", "in_aadhaar", "br_cpf", "ca_sin"):
     register(_k(_scheme, "#16", national_id(_scheme), only=IN_PROSE, family="national_id"))
+register(_k("national_id_checked", "#16", national_id_checked, only=IN_PROSE, family="national_id"))
 register(_random("jwt", "default", jwt, path_ok=True))
 register(_random("bearer", "default", bearer(ALNUM + "._~+/-")))
 register(_random("bearer_letters", "#16", bearer("letters")))

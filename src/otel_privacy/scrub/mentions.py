@@ -55,7 +55,9 @@ _PROSE = frozenset({"id", "ids", "is", "was", "not", "none", "null", "nil", "unk
 _T_KEY = r"(?:[\w.\-]|[^\x00-\x7f])*"
 _T_SEP = r"(?:[ \t]*[:=#][ \t]*|/|[ \t]+)"
 _T_ID = r"(?:(?:id|no\.?|nr\.?|number)[ \t]*[:=#]?[ \t]*)?#?(?:(?:[\w\-]|[^\x00-\x7f])*\d|[0-9a-f]{8}-)"
-_T_NAME = r"[en][.\-]*" + _T_SEP + r"#?(?:[0-9a-z]|[^\x00-\x7f])"  # a filler word starts like a name
+# a filler word starts like a name; not after a "/", where a name key takes no plain word ("login/logout")
+_T_NAME_SEP = r"(?:[ \t]*[:=#][ \t]*|[ \t]+)"
+_T_NAME = r"[en][.\-]*" + _T_NAME_SEP + r"#?(?:[0-9a-z]|[^\x00-\x7f])"
 _NAME_SUFFIXES = ("name", "login", "handle", "upn")
 
 
@@ -70,7 +72,7 @@ def _trigger(words: frozenset[str]) -> str:
     # A word that ends where a name suffix ends ("login" of a user.login hash rule) may end its key: no letter after it.
     ending = {w for w in words if any(w.endswith(x) or x.endswith(w) for x in _NAME_SUFFIXES)}
     if ending:
-        branches.append(f"(?:{alternation(ending)})[.\\-]*{_T_SEP}#?(?:[0-9a-z]|[^\\x00-\\x7f])")
+        branches.append(f"(?:{alternation(ending)})[.\\-]*{_T_NAME_SEP}#?(?:[0-9a-z]|[^\\x00-\\x7f])")
     return "(?i)" + "|".join(branches)
 
 
@@ -114,8 +116,10 @@ class IdentityMentions:
             value = v.group(1)
             if self.is_safe(value) or value.lower() in _PROSE:
                 continue
-            if _ID_LIKE.fullmatch(value) is None and not (_NAME_KEY.search(key) and not value.isupper()):
-                continue  # "user agent", "user_id WHERE": only a name key (username, login) takes a plain word
+            if _ID_LIKE.fullmatch(value) is None and (text[ke] == "/" or not (_NAME_KEY.search(key)
+                                                                            and not value.isupper())):
+                continue  # "user agent", "user_id WHERE": only a name key (username, login) takes a plain word, not
+                # after a "/" ("login/logout")
             if value.isdigit() and _NOT_AN_ID_AFTER.match(text, v.end()):
                 continue
             if value.isdigit() and v.end() < n and text[v.end()] == ":" and text[v.end() + 1:v.end() + 2].isdigit():
