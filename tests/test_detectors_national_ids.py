@@ -95,6 +95,8 @@ NATIONAL = [
     ("cpf-upper-nº", "br_cpf", "CPF nº 111.444.777-35", "111.444.777-35"),
     ("cnpj-formatted-anywhere", "br_cnpj", "empresa 11.222.333/0001-81 ativa", "11.222.333/0001-81"),
     ("cnpj-compact", "br_cnpj", "CNPJ 11222333000181", "11222333000181"),
+    ("cnpj-alphanumeric-anywhere", "br_cnpj", "empresa 12.ABC.345/01DE-35 ativa", "12.ABC.345/01DE-35"),
+    ("cnpj-alphanumeric-after-word", "br_cnpj", "cnpj: 12ABC34501DE35", "12ABC34501DE35"),
     ("sin-spaced", "ca_sin", "SIN 130 692 544 on file", "130 692 544"),
     ("sin-dashed-words", "ca_sin", "social insurance number: 130-692-544", "130-692-544"),
     ("nas-french", "ca_sin", "NAS 130692544", "130692544"),
@@ -115,7 +117,9 @@ NATIONAL = [
     ("steuer-id", "de_tax_id", "Steuer-ID 86 095 742 719 hinterlegt", "86 095 742 719"),
     ("steuer-idnr-compact", "de_tax_id", "Steueridentifikationsnummer: 86095742719", "86095742719"),
 ] + [(f"{n.detector}-after-{w}", n.detector, f"rec {w.rstrip('*')} {_compact_lower(n.example)} ok",
-       _compact_lower(n.example)) for n in NATIONAL_IDS for w in n.words]
+       _compact_lower(n.example)) for n in NATIONAL_IDS for w in n.words] + [
+    (f"{n.detector}-{w}-starts-the-text", n.detector, f"{w.rstrip('*')}: {_compact_lower(n.example)}",
+     _compact_lower(n.example)) for n in NATIONAL_IDS for w in n.words]
 
 # Numbers of the right length and shape that are no id: a failing check digit, no word naming them, another word.
 NATIONAL_LOOK_ALIKES = [
@@ -131,7 +135,7 @@ NATIONAL_LOOK_ALIKES = [
     ("cpf-check-fails", "pedido 724.456.044-36, cpf 72445604434"),
     ("cpf-repeated", "cpf 111.111.111-11 000.000.000-00"),
     ("cpf-compact-no-word", "order 72445604435 paid"),
-    ("cnpj-check-fails", "11.222.333/0001-82"),
+    ("cnpj-check-fails", "11.222.333/0001-82 12.ABC.345/01DE-36"),
     ("sin-check-fails", "SIN 130 692 545"),
     ("sin-lower-case-word", "sin 130692544 cos 0.5"),
     ("sin-no-word", "request 130692544 took 12 ms; port list 130 692 544"),

@@ -35,6 +35,13 @@ PHONES = [
     ("national-fullwidth", "Telefon: ０３０ １２３４５６７８", "１２３４５６７８", "Telefon:"),
     ("national-cjk-word", "电话：010 1234 5678", "1234 5678", "电话"),
     ("national-upper", "PHONE (415) 555-0100", "555-0100", "PHONE"),
+    ("national-contact-number", "contact number 020 7946 0958 on file", "7946 0958", "on file"),
+    ("national-contact-no", "Contact no.: (415) 555-0100", "555-0100", "Contact no.:"),
+    ("national-ie", "whatsapp 01 234 5678", "234 5678", "whatsapp"),
+    ("national-cn-mobile", "手机 138 0013 8000", "0013 8000", "手机"),
+    ("national-jp", "電話 090-1234-5678", "1234-5678", "電話"),
+    ("national-kr", "phone 010-5123-4567", "5123-4567", "phone"),
+    ("national-mx", "tel 55 1234 5678", "1234 5678", "tel"),
 ]
 
 
@@ -69,6 +76,8 @@ LOOK_ALIKES = [
     ("short-intl", "+1234 is not a number"),
     ("invalid-intl", "code +999 123 4567 rejected"),
     ("far-from-word", "phone call took a very long time, more than anyone wanted: 4155550100"),
+    ("contact-is-no-phone-word", "contact nobody about ticket 4155550100; contacts 020 7946 0958 synced"),
+    ("counts-in-the-new-regions", "phone calls today: 13812345, sms retries 3 of 5 at 10:30"),
 ]
 
 

@@ -112,7 +112,8 @@ DETECTORS = (
     "identity",
 )
 #: Regions whose national phone formats are read next to a phone word (kept in step with scrub/phone.py).
-PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU")
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU", "JP", "CN", "KR", "MX", "CH", "PL", "SE",
+                 "IE", "ZA")
 
 
 class TextOptions(BaseModel):

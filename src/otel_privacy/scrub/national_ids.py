@@ -123,7 +123,7 @@ def cpf_valid(s: str) -> bool:
 
 
 def cnpj_valid(s: str) -> bool:
-    """CNPJ: two mod-11 check digits over weights 5..2,9..2 and 6..2,9..2."""
+    """CNPJ (numeric or, since 2026, alphanumeric): two mod-11 check digits over weights 5..2,9..2 and 6..2,9..2."""
     return (not _repeated(s) and _mod11_digit(s[:12], (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)) == ord(s[12]) - 48
             and _mod11_digit(s[:13], (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)) == ord(s[13]) - 48)
 
@@ -232,12 +232,14 @@ class NationalId:
     anywhere: str = ""
     trigger: str = ""
     example: str = ""  # a valid id as written (tests and docs)
+    digit_after: bool = True  # its first or second character is a digit (not a codice fiscale's letters)
 
     def compile(self) -> NationalIdFinder:
         return NationalIdFinder(self)
 
 
 _D = "[0-9]"
+_AN = "[0-9A-Z]"
 _SEP = "[ .\\-]?"
 # not inside a word, a dotted or dashed number; the id ends a word (a sentence's "." may follow)
 _BEFORE = r"(?<![\w.\-/])"
@@ -258,16 +260,18 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
     NationalId("br_cpf", cpf_valid, rf"{_D}{{3}}\.?{_D}{{3}}\.?{_D}{{3}}[\-.]?{_D}{{2}}", ("cpf",),
                anywhere=rf"{_D}{{3}}\.{_D}{{3}}\.{_D}{{3}}-{_D}{{2}}", trigger=r"\d{3}\.\d{3}\.\d{3}-\d\d",
                example="724.456.044-35"),
-    NationalId("br_cnpj", cnpj_valid, rf"{_D}{{2}}\.?{_D}{{3}}\.?{_D}{{3}}/?{_D}{{4}}-?{_D}{{2}}", ("cnpj",),
-               anywhere=rf"{_D}{{2}}\.{_D}{{3}}\.{_D}{{3}}/{_D}{{4}}-{_D}{{2}}",
-               trigger=r"\d\d\.\d{3}\.\d{3}/\d{4}-\d\d", example="11.222.333/0001-81"),
+    # since July 2026 the first twelve characters may be letters too (12.ABC.345/01DE-35): a letter counts its code
+    # point minus 48 in the same sums
+    NationalId("br_cnpj", cnpj_valid, rf"{_AN}{{2}}\.?{_AN}{{3}}\.?{_AN}{{3}}/?{_AN}{{4}}-?{_D}{{2}}", ("cnpj",),
+               anywhere=rf"{_AN}{{2}}\.{_AN}{{3}}\.{_AN}{{3}}/{_AN}{{4}}-{_D}{{2}}",
+               trigger=r"[0-9A-Z]{2}\.[0-9A-Z]{3}\.[0-9A-Z]{3}/[0-9A-Z]{4}-\d\d", example="11.222.333/0001-81"),
     NationalId("ca_sin", sin_valid, rf"{_D}{{3}}([ \-]?){_D}{{3}}\1{_D}{{3}}",
                ("SIN", "NAS", "social insurance", "assurance sociale"), example="130 692 544"),
     NationalId("nl_bsn", bsn_valid, rf"{_D}{{4}}\.{_D}{{2}}\.{_D}{{3}}|{_D}{{3}}([ .]?){_D}{{3}}\1{_D}{{3}}",
                ("bsn", "burgerservicenummer", "sofinummer", "sofi-nummer"), example="1112.22.333"),
     NationalId("pl_pesel", pesel_valid, rf"{_D}{{11}}", ("pesel",), example="44051401359"),
     NationalId("it_fiscal_code", fiscal_code_valid, f"(?i:{_CF_SHAPE})", ("codice fiscale",),
-               anywhere=_CF_SHAPE, trigger=_CF_SHAPE, example="RSSMRA85T10A562S"),
+               anywhere=_CF_SHAPE, trigger=_CF_SHAPE, example="RSSMRA85T10A562S", digit_after=False),
     NationalId("sg_nric", nric_valid, r"(?i:[STFG][0-9]{7}[A-Z])", ("nric", "fin"),
                anywhere=r"[STFG][0-9]{7}[A-Z]", trigger=r"[STFG][0-9]{7}[A-Z]", example="S1234567D"),
     NationalId("au_tfn", tfn_valid, rf"{_D}{{3}}([ \-]?){_D}{{3}}\1{_D}{{3}}", ("tfn", "tax file"),
@@ -304,12 +308,8 @@ class NationalIdFinder:
         self._exact_lower = frozenset(w.lower() for w in self._exact)
         self._exact_forms = self._exact | {w.upper() for w in self._exact}
         self._words = re.compile(trie_pattern({w.lower() for w in words}, space="[ _\\-]?")) if words else None
-        # a word holding another word of the id adds no trigger branch ("nhs-nummer": "nhs" fires on it)
-        branches = [_trigger_word(w, w in self._exact) for w in words
-                    if not any(u != w and u in w.lower() for u in words if u not in self._exact)]
-        if spec.trigger:
-            branches.append(spec.trigger)
-        self.trigger = "|".join(branches) or r"[^\s\S]"
+        self.trigger = "|".join(_word_triggers(words, self._exact, self._prefix, spec.digit_after)
+                                + ([spec.trigger] if spec.trigger else [])) or r"[^\s\S]"
         self.gate_words = tuple(w.lower() for w in words)
 
     def find(self, text: str) -> list[tuple[int, int]]:
@@ -351,13 +351,40 @@ def _compact(written: str) -> str:
     return _SEPARATORS.sub("", written).upper()
 
 
-def _trigger_word(word: str, exact: bool) -> str:
-    """RE2 branch for a context word: case-insensitive for lower-case words, as written or upper for acronyms.
-    A space in a word is written as the finder reads it (``[ _-]?``); the boundaries are left to the finder."""
-    body = "[ _\\-]?".join(re.escape(part) for part in word.split(" "))
-    if exact:
-        return f"{body}|{re.escape(word.upper())}" if word != word.upper() else body
-    return f"(?i:{body})"
+def _covers(u: str, w: str) -> bool:
+    """Word ``u`` stands in ``w`` as the finder would take it (no letter before, no lower-case letter after):
+    ``nhs`` in ``nhs-nummer``, not ``resident id`` in ``resident identity``."""
+    return any((not i or not w[i - 1].isalpha()) and not w[i + len(u):i + len(u) + 1].islower()
+               for i in range(len(w)) if w.startswith(u, i))
+
+
+def _word_triggers(words: list[str], exact: frozenset[str], prefix: frozenset[str], digit_after: bool) -> list[str]:
+    """RE2 branches for the words: each with what the finder needs around it, so prose that merely holds the letters
+    ("machine", "final", "unified") runs no pass. Before an ASCII word no letter; after it no lower-case letter
+    (but after a prefix word); then the id's first digit within the window, with no digit or line break between.
+    (RE2 reads ``[^a-z]`` outside ``(?i)`` as the finder does: capitals may follow, "cpfNumber".) A word that
+    another word of the id stands in adds no branch ("nhs-nummer": "nhs" fires on it)."""
+    def body(w: str) -> str:
+        return "[ _\\-]?".join(re.escape(part) for part in w.split(" "))
+
+    ascii_words = [w for w in words if w.isascii() and w not in prefix]
+    kept = [w for w in ascii_words if not any(u != w and _covers(u, w.lower()) for u in ascii_words if u not in exact)]
+    cased = "|".join([body(w) for w in kept if w in exact] + [body(w.upper()) for w in kept if w in exact
+                                                                and w != w.upper()])
+    caseless = "|".join(body(w) for w in kept if w not in exact)
+    after = rf"(?:[^a-z0-9\n][^0-9\n]{{0,{WINDOW}}})?[0-9]" if digit_after else ""
+    branches = []
+    if cased or caseless:
+        alts = "|".join(x for x in (cased, f"(?i:{caseless})" if caseless else "") if x)
+        branches.append(f"(?:^|[^A-Za-z])(?:{alts}){after}")
+    tail = rf"[^0-9\n]{{0,{WINDOW + 1}}}[0-9]" if digit_after else ""
+    if prefix:
+        branches.append(f"(?:^|[^A-Za-z])(?i:{'|'.join(body(w) for w in sorted(prefix))}){tail}")
+    other = [w for w in words if not w.isascii()]
+    other = [w for w in other if not any(u != w and u in w.lower() for u in other)]
+    if other:
+        branches.append(f"(?i:{'|'.join(body(w) for w in other)}){tail}")
+    return branches
 
 
 #: One finder per id, compiled once (the scanner picks the enabled ones).

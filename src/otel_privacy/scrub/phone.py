@@ -29,7 +29,8 @@ from .words import lower_in_place, trie_pattern
 __all__ = ["PhoneFinder", "DEFAULT_REGIONS", "CONTEXT_WORDS", "TRIGGER_INTERNATIONAL", "trigger_national"]
 
 #: Regions whose national formats are read next to a phone word (ISO 3166 alpha-2, as libphonenumber names them).
-DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU")
+DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU", "JP", "CN", "KR", "MX",
+                                     "CH", "PL", "SE", "IE", "ZA")
 
 #: Words after which a national-format number is read as a phone number. A word matches at a word start
 #: (``user_phone``, ``phoneNumber`` and ``smartphone`` too: ``phone`` matches anywhere); ``tel`` and ``cell``
@@ -37,10 +38,11 @@ DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "I
 #: Words that another word already covers are left out (``telephone``: ``phone``; ``Telefonnummer``: ``telefon``).
 CONTEXT_WORDS: tuple[str, ...] = (
     "phone", "tel", "call", "mobil", "cell", "fax", "sms", "whatsapp", "msisdn", "handy", "telefon", "rufnummer",
+    "contact number", "contact no",
     "téléphone", "portable", "teléfono", "celular", "móvil", "movil", "telemóvel", "cellulare", "gsm",
     "телефон", "тел", "電話", "电话", "手机", "携帯", "전화", "هاتف",
 )
-_WHOLE_WORD = frozenset({"tel", "call", "cell", "gsm", "тел", "sms", "fax", "handy", "portable"})
+_WHOLE_WORD = frozenset({"tel", "call", "cell", "gsm", "тел", "sms", "fax", "handy", "portable", "contact no"})
 
 # Digits with at most three separator characters between them: "+44 (0) 20 7946 0958", "+1-415-555-0100".
 _SEP = r"[ \-.()/]"
