@@ -29,6 +29,7 @@ def test_keys_split_into_words(key, words):
 CLASSES = [
     # secrets, however written
     ("githubToken", SECRET), ("push.fcmToken", SECRET), ("auth.magicLinkToken", SECRET), ("app.resettoken", SECRET),
+    ("aws.secretaccesskey", SECRET), ("monkey", NONE), ("turkey_count", NONE), ("primarykey", NONE),
     ("app.userPwd", SECRET), ("signingKey", SECRET), ("accessKey", SECRET), ("smtp_pass", SECRET),
     ("passcode", SECRET), ("pin", SECRET), ("otp", SECRET), ("db.password", SECRET), ("session_id", SECRET),
     ("http.request.header.x-api-key", SECRET), ("ocp-apim-subscription-key", SECRET), ("x-functions-key", SECRET),

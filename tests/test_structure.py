@@ -102,6 +102,12 @@ TEXT = [
     ("json-header-pairs", '[["authorization", "Bearer abc.def"], ["accept", "*/*"]]',
      '[["authorization", "REDACTED"], ["accept", "*/*"]]'),
     ("three-tuples-are-not-pairs", "[('password', 'a', 'b')] [(1, 2)]", "[('password', 'a', 'b')] [(1, 2)]"),
+    ("asgi-scope-byte-pairs", "scope['headers'] = [(b'x-api-key', b'mTKNeHMyZMCv'), (b'accept', b'*/*')]",
+     "scope['headers'] = [(b'x-api-key', b'REDACTED'), (b'accept', b'*/*')]"),
+    ("starlette-raw-headers", "Headers(raw=[(b'authorization', b'Bearer abc.def'), (b'accept', b'*/*'), (b'accept', b'a')])",
+     "Headers(raw=[(b'authorization', b'REDACTED'), (b'accept', b'*/*'), (b'accept', b'a')])"),
+    ("pair-names-in-any-script", "FormData([('κωδικός', 'DKWk9!4ydP5r'), ('पासवर्ड', 'x9Kq2!rT'), ('page', '2')])",
+     "FormData([('κωδικός', 'REDACTED'), ('पासवर्ड', 'REDACTED'), ('page', '2')])"),
     # SQL written into text
     ("sqlalchemy-echo-parameters", "[generated in 0.00043s] ('zed@example.com', 'p8sQeTnU2sWq')",
      "[generated in 0.00043s] ('REDACTED', 'REDACTED')"),
@@ -117,6 +123,14 @@ TEXT = [
      "delete from sessions where token = ?"),
     ("prose-with-sql-words-stays", "select 5 items from the cart, update the plan with 2 seats",
      "select 5 items from the cart, update the plan with 2 seats"),
+    ("sql-literal-spanning-lines", "executing: DELETE FROM t WHERE k = '-----BEGIN X-----\nab12cdef\nzzz' AND x=1\n"
+     "next line it's ok", "executing: DELETE FROM t WHERE k = ? AND x=?\nnext line it's ok"),
+    ("mysql-echoes-an-incorrect-value", "(1366, \"Incorrect integer value: 'abc xyz' for column 'note' at row 1\")",
+     "(1366, \"Incorrect integer value: 'REDACTED' for column 'note' at row 1\")"),
+    ("mysql-echoes-a-truncated-value", "(1292, \"Truncated incorrect DOUBLE value: 'Tanaka-75579'\")",
+     "(1292, \"Truncated incorrect DOUBLE value: 'REDACTED'\")"),
+    ("sql-server-echoes-a-conversion", "Conversion failed when converting the nvarchar value 'Tanaka-75579' to data type int.",
+     "Conversion failed when converting the nvarchar value 'REDACTED' to data type int."),
     ("postgres-echoes-an-unreadable-value", 'invalid input syntax for type uuid: "p8sQeTnU2sWq"\nCONTEXT: x',
      'invalid input syntax for type uuid: "REDACTED"\nCONTEXT: x'),
     ("redis-echoes-refused-arguments", "unknown command 'JSON.SET', with args beginning with: 'sess:p8sQeTnU2s' '$'",
@@ -132,10 +146,26 @@ TEXT = [
      f'<wsse:Username>{P("zed")}</wsse:Username><wsse:Password Type="PasswordText">REDACTED</wsse:Password>'
      "<apiKey>REDACTED</apiKey><status>ok</status>"),
     ("xml-attributes", '<auth token="p8sQeTnU2sWq" kind="basic"/>', '<auth token="REDACTED" kind="basic"/>'),
+    ("xml-cdata-by-name", "<passwd><![CDATA[8E8vKW G4IwW0]]></passwd><status>new</status>",
+     "<passwd><![CDATA[REDACTED]]></passwd><status>new</status>"),
+    ("xml-cdata-read-by-the-detectors", "<note><![CDATA[mail alice@example.com]]></note>",
+     "<note><![CDATA[mail REDACTED]]></note>"),
+    ("xml-names-in-any-script", "<κωδικός>37aO2GNNwX</κωδικός><รหัสผ่าน>fVXJLlci5Caw</รหัสผ่าน><status>ok</status>",
+     "<κωδικός>REDACTED</κωδικός><รหัสผ่าน>REDACTED</รหัสผ่าน><status>ok</status>"),
+    ("flag-names-in-any-script", "app --كلمة-السر Ay9g0bP6kuA --verbose", "app --كلمة-السر REDACTED --verbose"),
     # validation errors: the input is the value of the field they name
     ("fastapi-validation-error-json",
      '{"detail":[{"type":"string_too_short","loc":["body","password"],"msg":"short","input":"p8sQeTnU2s"}]}',
      '{"detail":[{"type":"string_too_short","loc":["body","password"],"msg":"short","input":"REDACTED"}]}'),
+    ("pydantic-text-dotted-name-in-backticks", "body.`aws.secretAccessKey`\n  String should have at most 4 characters "
+     "[type=string_too_long, input_value='ZKdEHq17tJm*', input_type=str]",
+     "body.`aws.secretAccessKey`\n  String should have at most 4 characters "
+     "[type=string_too_long, input_value='REDACTED', input_type=str]"),
+    ("pydantic-text-input-holding-a-form-is-one-value", "`session.key`\n  Input should be a valid UUID "
+     "[type=uuid_parsing, input_value='return=/a/HYhe0CtQ&page=2', input_type=str]",
+     "`session.key`\n  Input should be a valid UUID [type=uuid_parsing, input_value='REDACTED', input_type=str]"),
+    ("escaped-value-under-a-neutral-key-read-unescaped", "note='4111\\u20131111\\u20131111\\u20131111' ok",
+     "note='REDACTED' ok"),
     ("pydantic-errors-repr", "[{'type': 'missing', 'loc': ('token',), 'input': 'p8sQeTnU2s'}, {'loc': ('n',), "
      "'input': 'Bo'}]", "[{'type': 'missing', 'loc': ('token',), 'input': 'REDACTED'}, {'loc': ('n',), "
      "'input': 'Bo'}]"),

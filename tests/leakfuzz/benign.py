@@ -19,7 +19,9 @@ from .samples import HEX, Kind, Sample, iso_ts, rand, uuid
 #: Encodings a benign value goes through (those that redact every value by design — URL query values,
 #: ORM parameters, form fields — are left out: losing a benign value there is the policy, not a bug).
 BENIGN_ENCODINGS = frozenset({"kv", "bare", "plain", "percent", "json_ascii", "json_doc", "escaped_json",
-                              "nested_json", "repr_dict", "repr_tuple", "kwargs_repr"})
+                              "nested_json", "repr_dict", "repr_tuple", "kwargs_repr",
+                              # structures under a key that means nothing: only the detectors read the value
+                              "pairs_neutral", "xml_neutral", "validation_neutral"})
 
 
 def _lookalike(make_value: Callable[[random.Random], str], words: tuple[str, ...], key: str) -> Callable:

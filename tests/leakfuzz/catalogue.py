@@ -833,7 +833,8 @@ register(_k("ssn", "default", ssn_dashed))
 #: kinds that are secrets only with the words around them: written in messages, never alone under a neutral key
 IN_PROSE = frozenset({"plain", "upper", "percent", "double_percent", "json_ascii"})
 #: ORM and driver error texts: parameters are values there, redacted whatever they hold
-ORM_ENCODINGS = frozenset({"sqlalchemy", "sqlalchemy_tuple", "psycopg", "mysql_duplicate", "pg_failing_row"})
+ORM_ENCODINGS = frozenset({"sqlalchemy", "sqlalchemy_tuple", "psycopg", "mysql_duplicate", "pg_failing_row",
+                           "django_query_log", "sql_in_text", "sqlalchemy_echo", "driver_echo"})
 register(_k("ssn_context", "#16", ssn_context, only=IN_PROSE))
 register(_k("uk_nino", "#16", uk_nino, caseless=True))
 for _scheme in ("uk_nhs", "es_dni", "in_aadhaar", "br_cpf", "ca_sin"):

@@ -331,6 +331,33 @@ STRUCTURE_CLASSES = (
     Encoding("table", Text, _keyed, _table, "CSV / TSV / ;-separated rows under a header line"),
 )
 ENCODINGS.update((e.name, e) for e in STRUCTURE_CLASSES)
+# Structures real libraries print (multidicts, XML, SQL in text, validation errors, driver echoes): written by
+# leakfuzz.structures, which reads _ident from here. "named": under the sample's key; "neutral": under a key that
+# means nothing (detectors only); the SQL and driver encodings are parameters (redacted whatever they hold).
+from . import structures as _st  # noqa: E402
+
+ENCODINGS.update({e.name: e for e in (
+    Encoding("pairs", Text, _structured, lambda s, r: Text(_st.pairs(s, r)),
+             "named: ImmutableMultiDict([('password', '…')]), Headers([…]), ASGI [(b'…', b'…')], JSON pairs"),
+    Encoding("pairs_neutral", Text, _st.by_value, lambda s, r: Text(_st.pairs(s, r, neutral=True)),
+             "neutral: a (note, value) pair in the same forms"),
+    Encoding("xml", Text, _structured, lambda s, r: Text(_st.xml(s, r)),
+             "named: <key>…</key>, key=\"…\", CDATA, namespaces, SOAP envelope, <wsse:Password>"),
+    Encoding("xml_neutral", Text, _st.by_value, lambda s, r: Text(_st.xml(s, r, neutral=True)),
+             "neutral: <note>…</note> and the like"),
+    Encoding("validation", Text, _structured, lambda s, r: Text(_st.validation(s, r)),
+             "named: pydantic errors() repr, exc.json(), FastAPI's 422 body, input_value='…' text"),
+    Encoding("validation_neutral", Text, _st.by_value, lambda s, r: Text(_st.validation(s, r, neutral=True)),
+             "neutral: the same with loc ('note',)"),
+    Encoding("django_query_log", Text, _structured, lambda s, r: Text(_st.django_query_log(s, r)),
+             "parameters: (0.001) SELECT … = '…'; args=('…',); alias=default"),
+    Encoding("sql_in_text", Text, _structured, lambda s, r: Text(_st.sql_in_text(s, r)),
+             "parameters: query failed: INSERT … VALUES (…, '…'), LOG:  statement: …"),
+    Encoding("sqlalchemy_echo", Text, _structured, lambda s, r: Text(_st.sqlalchemy_echo(s, r)),
+             "parameters: [generated in 0.0001s] (…, '…')"),
+    Encoding("driver_echo", Text, _structured, lambda s, r: Text(_st.driver_echo(s, r)),
+             "parameters: invalid input syntax … \"…\" + LINE 1:, Redis args, MySQL/SQL Server value echoes"),
+)})
 
 
 @cache

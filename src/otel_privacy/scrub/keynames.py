@@ -122,6 +122,8 @@ KEY_QUALIFIERS = frozenset({
     "huggingface", "shopify", "firebase", "fcm", "apns", "mapbox", "algolia", "pusher", "segment", "mixpanel",
     "amplitude", "cloudflare", "heroku", "vercel", "netlify", "linear", "notion", "airtable", "zendesk", "jira",
     "atlassian", "pass", "password", "token", "cookie"})
+# Qualifiers long enough to end a longer concatenation ("secretaccesskey"): short ones would read "monkey"-like words
+_LONG_QUALIFIERS = tuple(sorted(q for q in KEY_QUALIFIERS if len(q) >= 6))
 # "id" is a secret only after one of these: session id, csrf id.
 _ID_QUALIFIERS = frozenset({"session", "sess", "sso", "login", "auth", "csrf", "xsrf", "refresh"})
 _KEY_WORDS = frozenset({"key", "keys"})
@@ -292,7 +294,9 @@ def _secret_compound(w: str) -> bool:
     for weak in ("pass", "auth"):
         if w.endswith(weak) and w[: -len(weak)] in _WEAK_PREFIXES:
             return True
-    return any(w.endswith(k) and w[: -len(k)] in KEY_QUALIFIERS for k in _KEY_WORDS)
+    # "apikey", "accesskey"; and a longer run ending in a long qualifier ("secretaccesskey", "awsaccesskey")
+    return any(w.endswith(k) and (w[: -len(k)] in KEY_QUALIFIERS or w[: -len(k)].endswith(_LONG_QUALIFIERS))
+               for k in _KEY_WORDS)
 
 
 def _phrase_end(words: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> int:

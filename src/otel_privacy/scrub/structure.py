@@ -50,8 +50,9 @@ _BARE_STOP = frozenset(" \t\r\n,:=}])'\"{[(")
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 _STR_PREFIX = re.compile(r"(?:[bBuUrRfF]|[bB][rR]|[rR][bB])?(?=['\"])")
 _BARE_KEY = re.compile(r"[^\s:,}\\\"']+")
-# The head of a (key, value) pair in a list: an opening bracket, a quoted name, a comma.
-_PAIR_HEAD = re.compile(r"""[(\[][ \t]*(['"])([A-Za-z_][\w.\-]{0,63})\1[ \t]*,""")
+# The head of a (key, value) pair in a list: an opening bracket, a quoted name (a byte string in the ASGI scope's
+# headers and Starlette's raw headers; letters of any script), a comma.
+_PAIR_HEAD = re.compile(r"""[(\[][ \t]*[bB]?(['"])([^\W\d][^\s'"\\,()\[\]{}]{0,63})\1[ \t]*,""")
 _KWARG = re.compile(r"([A-Za-z_]\w*)\s*=(?!=)")
 # A form body: keys are names (a URL before its "?" is not one: "https://x/?q=1&p=2" is a URL, not a form)
 _FORM = re.compile(r"[\w.\-\[\]%+*~]+=[^\s&]*(?:&[\w.\-\[\]%+*~]+=[^\s&]*)+")
@@ -66,13 +67,16 @@ _PARAM_SCHEMES = frozenset({"digest", "oauth", "aws4-hmac-sha256", "hmac", "hmac
 _STRUCT = re.compile(
     # SQLAlchemy's engine log: each statement's bound parameters on a line of their own
     r"\[(?:generated in|cached since|no key|raw sql|dialect \w+ does not support caching)[^\]\n]{0,80}\] ?(?=[(\[{])"
-    r"|[{\[(]|Key \((?=[^()]*\)=\()|Failing row contains \(|Duplicate entry '"
+    r"|[{\[(]|Key \((?=[^()]*\)=\()|Failing row contains \("
+    # MySQL and SQL Server echo the value they refused in quotes: Duplicate entry '…' for key, Incorrect integer
+    # value: '…' for column, Truncated incorrect DOUBLE value: '…', converting the varchar value '…' to data type
+    r"|Duplicate entry '|(?:Incorrect|Truncated incorrect) \w+ value: '|converting the \w+ value '"
     # PostgreSQL echoes a value it could not read: invalid input syntax for type uuid: "…"
     r'|invalid input (?:syntax|value) for [^:"\n]{1,80}: "'
     # Redis echoes the arguments of a command it refused: unknown command 'X', with args beginning with: '…'
     r"|with args beginning with: "
     # an XML element with text: <wsse:Password …>…</wsse:Password>, <apiKey>…</apiKey> (attributes are pairs)
-    r"|<(?=[A-Za-z_][\w.\-:]*(?:\s[^<>]*)?>[^<]*</)"
+    r"|<(?=[^\W\d][^\s<>/=!?'\"&;]*(?:\s[^<>]*)?>(?:[^<]*</|<!\[CDATA\[))"
     # a SQL statement written into text (Django's query log, driver errors, "executing: …"), confirmed below
     r"|(?<![\w.])(?:SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO|MERGE\s+INTO|WITH"
     r"|select|insert\s+into|update|delete\s+from|with)\b")
@@ -89,20 +93,31 @@ _SQL_CONFIRM = {
 }
 # A validation error's location: the last name in "loc" (["body", "password"], ('password',)) …
 _LOC = re.compile(r"""\s*[\[(][^\])]*?(?:"([^"\\]*)"|'([^'\\]*)')\s*,?\s*[\])]""")
-# … or, in pydantic's text, the line above the message: "password", "user.password", "items.0.token"
-_LOC_LINE = re.compile(r"(?:^|\n)([A-Za-z_][\w.\-\[\]]*)[ \t]*\Z")
-_XML_ELEMENT = re.compile(r"<(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)(?:\s[^<>]*)?>([^<]*)</(?:\1:)?\2\s*>")
+# … or, in pydantic's text, the line above the message: "password", "user.password", "items.0.token", and a name
+# holding a dot in backticks: "body.`aws.secretAccessKey`"
+_LOC_LINE = re.compile(r"(?:^|\n)((?:[^\W\d][\w\-\[\]]*|\d+|`[^`\n]+`)(?:\.(?:[^\W\d][\w\-\[\]]*|\d+|`[^`\n]+`))*)"
+                       r"[ \t]*\Z")
+# (the text of an element is characters or one CDATA section, which Java and .NET stacks write for secrets too)
+# (names of any script, combining marks included: what delimits nothing in a tag)
+_LOC_NAME = re.compile(r"`[^`]+`|[^.`]+")
+_XML_ELEMENT = re.compile(r"<(?:([^\W\d][^\s<>/=:!?'\"&;]*):)?([^\W\d][^\s<>/=:!?'\"&;]*)(?:\s[^<>]*)?>"
+                          r"(<!\[CDATA\[.*?\]\]>|[^<]*)</(?:\1:)?\2\s*>", re.S)
+_CDATA = re.compile(r"<!\[CDATA\[(.*)\]\]>\Z", re.S)
+# Where a value a driver echoed in quotes ends: before the quote that its message's tail follows
+_ECHO_END = re.compile(r"'(?= for (?:key|column)\b| to data type\b|[\"),]|[ \t]*(?:\n|\Z))")
 # A statement in text is rewritten when it holds a quoted literal (a number alone is left to the detectors:
 # 'LIMIT 50' in a log line is no secret, and a card or phone number in it is found anyway)
 _SQL_LITERAL = re.compile(r"['\"$]")
-# Where a statement in text ends: the end of its line, or Django's "; args=…; alias=…" after it.
-_SQL_END = re.compile(r"\n|; (?=(?:args|params|alias|duration)=)")
+# Where a statement in text ends: the end of its line, or Django's "; args=…; alias=…" after it — outside its
+# literals (a literal opens after a blank, "(", "," or an operator; "it's" in prose opens none).
+_SQL_END = re.compile(r"\n|; (?=(?:args|params|alias|duration)=)|(?<=[\s(,=<>!+*/|-])['\"]")
 # key=value, key: value and --flag value. A pair is found whole — its key is the longest run of key characters
 # before the separator (then an optional quote and blanks) — and a ":" only counts before a blank, a quote or
 # the end ("12:30", "db:5432", "https://" are not pairs). The look-behind and the possessive run keep it linear.
-_PAIR = re.compile(r"(?<!\S)--(?=[A-Za-z])"
+_PAIR = re.compile(r"(?<!\S)--(?=[^\W\d])"
                    r"|(?<![A-Za-z0-9_.\-\[\]])(?P<key>[A-Za-z0-9_.\-\[\]]++)[\"']?[ \t]*+(?:=|:(?![^ \t\"']))")
-_FLAG_HEAD = re.compile(r"--([A-Za-z][\w-]*)(?:=|[ \t]+(?=[^\s-]))")
+# (a flag's name in any script, combining marks included: "--كلمة-السر", "--पासवर्ड")
+_FLAG_HEAD = re.compile(r"--([^\W\d][^\s=]*)(?:=|[ \t]+(?=[^\s-]))")
 _NOT_BEFORE_KEY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-@/\\")
 _JSON_START = frozenset("\"'{[0123456789-tfnN]}")
 _MAX_DEPTH = 64
@@ -240,8 +255,8 @@ class _Scanner:
         text = self.text
         tables = self._tables() if "\n" in text else ()
         structures = ("{" in text or "[" in text or "(" in text or "Key (" in text or "Failing row" in text
-                      or "Duplicate entry" in text or "</" in text or "invalid input" in text or "with args" in text
-                      or _has_sql_word(text))
+                      or "Duplicate entry" in text or "value '" in text or "value: '" in text or "</" in text
+                      or "invalid input" in text or "with args" in text or _has_sql_word(text))
         pairs = "=" in text or ":" in text or "--" in text
         if structures and pairs:  # both kinds, in text order (a structure first where both start at one place)
             found = sorted([(m.start(), 0, m) for m in _STRUCT.finditer(text)]
@@ -358,6 +373,8 @@ class _Scanner:
             self._replace_value(m.end(), close - 1 if text[close - 1] == '"' else close,
                                 text[m.end():close - 1 if text[close - 1] == '"' else close], PARAMETERS_PATH, None)
             return close
+        if m.group()[-1] == "'":  # MySQL / SQL Server: a value echoed in quotes
+            return self._echoed(m.end())
         if c.isalpha() and c not in "KFD" or text.startswith(("DELETE", "delete"), start):
             return self._statement_in_text(m)
         if c in "{[":
@@ -384,10 +401,14 @@ class _Scanner:
             return self._rest_values(open_at + 1, ")") if open_at > 1 else -1
         if c == "F":  # PostgreSQL: Failing row contains (…)
             return self._rest_values(m.end(), ")")
-        close = text.find("' for key", m.end())  # MySQL: Duplicate entry '…' for key '…'
-        if close < 0:
-            close = self.n
-        self._replace_value(m.end(), close, text[m.end():close], PARAMETERS_PATH, "'")
+        return self._echoed(m.end())
+
+    def _echoed(self, start: int) -> int:
+        """A value a driver echoed in quotes (``Duplicate entry '…' for key``): a parameter, to its closing quote
+        (to the end of the text when there is none: a cut message)."""
+        e = _ECHO_END.search(self.text, start)
+        close = e.start() if e is not None else self.n
+        self._replace_value(start, close, self.text[start:close], PARAMETERS_PATH, "'")
         return close
 
     def _key_value_at(self, m: re.Match[str]) -> int:
@@ -408,9 +429,12 @@ class _Scanner:
         if key == "input_value":  # pydantic's ValidationError: the field's location is the line above
             line = text.rfind("\n", 0, k)
             loc = _LOC_LINE.search(text, 0, line) if line > 0 and text[line + 1: line + 2] in (" ", "\t") else None
-            if loc is not None:
-                key = loc.group(1)
-        if text[sep] == "=" and "&" in text:  # a form body inside a line: "… grant_type=password&card=4111+1111…"
+            if loc is not None:  # its last name, as for the "loc" of errors() ("body.`url.query`" → url.query)
+                names = [n.strip("`") for n in _LOC_NAME.findall(loc.group(1))]
+                key = next((n for n in reversed(names) if not n.isdigit()), key)
+        if text[sep] == "=" and "&" in text and text[sep + 1: sep + 2] not in ("'", '"'):
+            # a form body inside a line: "… grant_type=password&card=4111+1111…" (a quoted value is one value:
+            # input_value='code=…&page=2')
             f = _FORM.match(text, k)
             if f is not None:
                 new = _scrub_form(f.group(), self.sink)
@@ -459,12 +483,14 @@ class _Scanner:
         c = text[i]
         if c in "{[" or (c == "(" and text[i + 1: i + 2] in "'\""):
             return self.value(i, path, 0)
-        if not self.sink.wants(path):
-            return i
+        wanted = self.sink.wants(path)
         if c in "\"'":
             end = _string_end(text, i + 1, c)
-            self._leaf(i, end, path, c)
-            return end
+            if wanted or "\\" in text[i:end]:  # by its key, or unescaped for the detectors ('3419\u3000…' in a repr)
+                self._leaf(i, end, path, c)
+                return end
+        if not wanted:
+            return i
         end = i
         while end < self.n and text[end] not in " \t\r\n,;&)]}\"'<>|":
             end += 1
@@ -509,6 +535,14 @@ class _Scanner:
             path = f"{self.base}.{x.group(2)}" if self.base else x.group(2)
             if self.sink.wants(path):
                 raw = x.group(3)
+                cdata = _CDATA.match(raw)
+                if cdata is not None:  # <![CDATA[…]]>: the section's characters as written, replaced in place
+                    new = self.sink.value(path, cdata.group(1), False, self.mode)
+                    if new is not None and "]]>" not in new:
+                        self.edits.append((x.start(3) + 9, x.end(3) - 3, new))
+                    elif new is not None:
+                        self.edits.append((x.start(3), x.end(3), _xml_escape(new)))
+                    return x.end(3)
                 body = raw.strip()
                 new = self.sink.value(path, _xml_unescape(body), False, self.mode)
                 if new is not None:
@@ -520,8 +554,7 @@ class _Scanner:
         """A SQL statement inside a log line gets the statement rule (obfuscation) up to the end of its line;
         Django's ``(0.002) SELECT …; args=(…); alias=default`` hands its parameters over too."""
         text, start = self.text, m.start()
-        e = _SQL_END.search(text, m.end())
-        end = e.start() if e is not None else self.n
+        end = _statement_end(text, m.end())
         word = m.group().split(None, 1)[0]
         if not _SQL_CONFIRM[word].search(text, m.end(), end):
             return -1
@@ -976,6 +1009,27 @@ def pair_fields(mapping: Mapping[str, object]) -> tuple[str, str, str] | None:
 
 def _pair_path(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
+def _statement_end(text: str, i: int) -> int:
+    """The end of a statement written into text from ``i`` (see ``_SQL_END``): a literal that holds a newline (a
+    PEM block in an INSERT) is read to its closing quote; one that never closes ends with its line."""
+    n = len(text)
+    while True:
+        e = _SQL_END.search(text, i)
+        if e is None:
+            return n
+        q = text[e.start()]
+        if q not in "'\"":
+            return e.start()
+        j = e.start() + 1
+        while True:  # '' and \' inside a literal are no closing quote
+            j = text.find(q, j)
+            if j < 0 or text[j - 1] != "\\" and text[j + 1: j + 2] != q:
+                break
+            j += 2 if text[j + 1: j + 2] == q else 1
+        if j < 0:
+            line = text.find("\n", e.start())
+            return n if line < 0 else line
+        i = j + 1
 
 
 def _position(found: tuple[int, int, re.Match[str]]) -> tuple[int, int]:
