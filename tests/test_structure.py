@@ -133,6 +133,13 @@ TEXT = [
      "Conversion failed when converting the nvarchar value 'REDACTED' to data type int."),
     ("postgres-echoes-an-unreadable-value", 'invalid input syntax for type uuid: "p8sQeTnU2sWq"\nCONTEXT: x',
      'invalid input syntax for type uuid: "REDACTED"\nCONTEXT: x'),
+    ("postgres-statement-excerpt-cut-on-both-sides",
+     "invalid input syntax for type integer: \"p8sQeTnU2sWqXz\"\n"
+     "LINE 1: ...ts.created_at FROM accounts WHERE accounts.note = 'p8sQeTnU2...\n                    ^",
+     "invalid input syntax for type integer: \"REDACTED\"\n"
+     "LINE 1: ...ts.created_at FROM accounts WHERE accounts.note = ?\n                    ^"),
+    ("postgres-statement-excerpt-without-literal-stays", "LINE 1: SELECT 1 FROM t WHERE a = 2",
+     "LINE 1: SELECT 1 FROM t WHERE a = 2"),
     ("redis-echoes-refused-arguments", "unknown command 'JSON.SET', with args beginning with: 'sess:p8sQeTnU2s' '$'",
      "unknown command 'JSON.SET', with args beginning with: REDACTED"),
     ("oauth-form-code-is-the-authorization-code",

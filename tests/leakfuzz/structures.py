@@ -284,8 +284,11 @@ def driver_echo(s: Sample, rng: random.Random) -> str:
     if form == "postgres":
         typ = rng.choice(("integer", "uuid", "bigint", "numeric", "boolean", "date", "inet"))
         head = f'invalid input syntax for type {typ}: "{value}"'
-        if rng.random() < 0.7 and "\n" not in value:
-            line = f"SELECT id, created FROM accounts WHERE {col} = {_literal(value)}"
+        if rng.random() < 0.7 and "\n" not in value:  # the statement quoted at the error: often cut on both sides
+            line = rng.choice(("SELECT id, created FROM accounts WHERE {c} = {v}",
+                               "SELECT accounts.id, accounts.created_at FROM accounts WHERE accounts.{c} = {v}",
+                               "INSERT INTO accounts (id, {c}) VALUES ({n}, {v}) RETURNING accounts.id")
+                              ).format(c=col, v=_literal(value), n=rng.randint(1, 99999))
             head += "\n" + pg_position_excerpt(line, line.index("'"))
         return rng.choice(("", "psycopg.errors.InvalidTextRepresentation: ",
                            "(psycopg.errors.InvalidTextRepresentation) ")) + head

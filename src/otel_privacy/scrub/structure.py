@@ -75,6 +75,8 @@ _STRUCT = re.compile(
     r'|invalid input (?:syntax|value) for [^:"\n]{1,80}: "'
     # Redis echoes the arguments of a command it refused: unknown command 'X', with args beginning with: '…'
     r"|with args beginning with: "
+    # PostgreSQL (libpq) quotes the statement at an error's position, cut to 60 columns: LINE 1: ...WHERE a = '…
+    r"|LINE \d+: "
     # an XML element with text: <wsse:Password …>…</wsse:Password>, <apiKey>…</apiKey> (attributes are pairs)
     r"|<(?=[^\W\d][^\s<>/=!?'\"&;]*(?:\s[^<>]*)?>(?:[^<]*</|<!\[CDATA\[))"
     # a SQL statement written into text (Django's query log, driver errors, "executing: …"), confirmed below
@@ -256,7 +258,7 @@ class _Scanner:
         tables = self._tables() if "\n" in text else ()
         structures = ("{" in text or "[" in text or "(" in text or "Key (" in text or "Failing row" in text
                       or "Duplicate entry" in text or "value '" in text or "value: '" in text or "</" in text
-                      or "invalid input" in text or "with args" in text or _has_sql_word(text))
+                      or "invalid input" in text or "with args" in text or "LINE " in text or _has_sql_word(text))
         pairs = "=" in text or ":" in text or "--" in text
         if structures and pairs:  # both kinds, in text order (a structure first where both start at one place)
             found = sorted([(m.start(), 0, m) for m in _STRUCT.finditer(text)]
@@ -368,6 +370,8 @@ class _Scanner:
             if end > m.end():
                 self._replace_value(m.end(), end, text[m.end():end], PARAMETERS_PATH, None)
             return end
+        if c == "L" and text.startswith("LINE ", start):
+            return self._statement_excerpt(m.end())
         if c == "i" and text.startswith("invalid input", start):
             close = _string_end(text, m.end(), '"')
             self._replace_value(m.end(), close - 1 if text[close - 1] == '"' else close,
@@ -567,6 +571,16 @@ class _Scanner:
             self.edits.append((start, end, new))
         if text.startswith("; args=", end) or text.startswith("; params=", end):
             return self._rest_values(text.index("=", end) + 1, ")")
+        return end
+
+    def _statement_excerpt(self, start: int) -> int:
+        """``LINE 1: ...ounts WHERE note = 'p8sQ...``: a piece of a statement, cut on either side — no keyword
+        confirms it and its last literal may be open; the statement rule reads it all the same."""
+        end = _statement_end(self.text, start)
+        if _SQL_LITERAL.search(self.text, start, end):
+            new = self.sink.value(STATEMENT_PATH, self.text[start:end], False, self.mode)
+            if new is not None:
+                self.edits.append((start, end, new))
         return end
 
     def _rest_values(self, start: int, close: str) -> int:
