@@ -171,6 +171,9 @@ TEXT = [
     ("pydantic-text-input-holding-a-form-is-one-value", "`session.key`\n  Input should be a valid UUID "
      "[type=uuid_parsing, input_value='return=/a/HYhe0CtQ&page=2', input_type=str]",
      "`session.key`\n  Input should be a valid UUID [type=uuid_parsing, input_value='REDACTED', input_type=str]"),
+    ("pydantic-text-name-in-any-script", "1 validation error\nรหัสผ่าน\n  String should have at most 4 characters "
+     "[type=string_too_long, input_value='OEbvJLx0sWq3', input_type=str]", "1 validation error\nรหัสผ่าน\n  String "
+     "should have at most 4 characters [type=string_too_long, input_value='REDACTED', input_type=str]"),
     ("escaped-value-under-a-neutral-key-read-unescaped", "note='4111\\u20131111\\u20131111\\u20131111' ok",
      "note='REDACTED' ok"),
     ("pydantic-errors-repr", "[{'type': 'missing', 'loc': ('token',), 'input': 'p8sQeTnU2s'}, {'loc': ('n',), "
@@ -217,6 +220,19 @@ def test_map_attributes_are_walked_with_key_paths():
     assert R.redact_value("app", value) == {
         "request": {"cookie": "REDACTED", "path": "/x"}, "enduser.id": P("bob"), "ctx": {"session_id": "REDACTED"},
         "note": "mail REDACTED", "count": 3}
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ([{"loc": ("body", "password"), "input": "x9Kq2rTz", "msg": "short"}, {"loc": ("n",), "input": "Bo"}],
+     [{"loc": ("body", "password"), "input": "REDACTED", "msg": "short"}, {"loc": ("n",), "input": "Bo"}]),
+    ({"detail": [{"loc": ["query", "api_key"], "input": "x9Kq2rTz"}]},
+     {"detail": [{"loc": ["query", "api_key"], "input": "REDACTED"}]}),
+    ({"loc": "password", "input": "kept: loc is no list of names"}, {"loc": "password", "input": "kept: loc is no list of names"}),
+], ids=["errors-list", "fastapi-detail", "loc-not-a-list"])
+def test_validation_errors_as_maps(value, expected):
+    """exc.errors() logged as a value (or parsed from JSON in GenAI content): the input goes by the field "loc" names,
+    as in text."""
+    assert R.redact_value("app.errors", value) == expected
 
 
 def test_map_keys_get_the_whole_text_pipeline():

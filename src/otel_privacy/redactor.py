@@ -621,6 +621,7 @@ class Redactor:
         ``AnyValue`` wrapper (``stringValue``, ``kvlistValue.values``) is no key of its own."""
         out: dict[str, Any] = {}
         pair = pair_fields(mapping) if len(mapping) > 1 else None
+        field = _validation_field(mapping) if pair is None else None
         for k, v in mapping.items():
             key = k if k.__class__ is str else str(k)
             if pair is not None and key == pair[0]:
@@ -633,6 +634,8 @@ class Redactor:
                 continue
             if pair is not None and key == pair[1]:
                 child = f"{path}.{pair[2]}" if path else pair[2]
+            elif field is not None and key in ("input", "input_value"):  # the value of the field "loc" names
+                child = f"{path}.{field}" if path else field
             elif key in ANY_VALUE:
                 child = path
             elif key in ANY_CONTAINER and isinstance(v, Mapping) and len(v) == 1 and "values" in v:
@@ -1037,6 +1040,19 @@ class _Flagged:
     def __init__(self, value: str, plan: _Plan) -> None:
         self.value = value
         self.plan = plan
+
+
+def _validation_field(mapping: Mapping[Any, Any]) -> str | None:
+    """A pydantic / FastAPI validation error (``{'loc': ('body', 'password'), 'input': '…'}``, parsed from JSON or
+    logged as a map): the last name in its ``loc``, whose value its ``input`` is (as the text scanner reads it)."""
+    if "loc" not in mapping or ("input" not in mapping and "input_value" not in mapping):
+        return None
+    loc = mapping["loc"]
+    if isinstance(loc, (list, tuple)):
+        for name in reversed(loc):
+            if isinstance(name, str):
+                return name
+    return None
 
 
 def _unique(key: str, taken: Mapping[str, Any]) -> str:

@@ -171,7 +171,7 @@ def _validation_error(name: str, value: str, rng: random.Random) -> Any:
 
     i = rng.randrange(4)
     data = {name: value} if i < 2 else {"body": {name: value}}
-    for adapter in (_adapters()[i], _adapters()[i & 2]):  # a value that is a UUID fails the short string
+    for adapter in (_adapters()[i], _adapters()[i ^ 1]):  # a UUID fails the short string, "1181" the UUID
         try:
             adapter.validate_python(data)
         except pydantic.ValidationError as exc:

@@ -97,7 +97,8 @@ _SQL_CONFIRM = {
 _LOC = re.compile(r"""\s*[\[(][^\])]*?(?:"([^"\\]*)"|'([^'\\]*)')\s*,?\s*[\])]""")
 # … or, in pydantic's text, the line above the message: "password", "user.password", "items.0.token", and a name
 # holding a dot in backticks: "body.`aws.secretAccessKey`"
-_LOC_LINE = re.compile(r"(?:^|\n)((?:[^\W\d][\w\-\[\]]*|\d+|`[^`\n]+`)(?:\.(?:[^\W\d][\w\-\[\]]*|\d+|`[^`\n]+`))*)"
+# (names of any script, combining marks included: "รหัสผ่าน")
+_LOC_LINE = re.compile(r"(?:^|\n)((?:[^\W\d][^\s.`]*|\d+|`[^`\n]+`)(?:\.(?:[^\W\d][^\s.`]*|\d+|`[^`\n]+`))*)"
                        r"[ \t]*\Z")
 # (the text of an element is characters or one CDATA section, which Java and .NET stacks write for secrets too)
 # (names of any script, combining marks included: what delimits nothing in a tag)
