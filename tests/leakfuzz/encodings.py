@@ -336,19 +336,19 @@ ENCODINGS.update((e.name, e) for e in STRUCTURE_CLASSES)
 # means nothing (detectors only); the SQL and driver encodings are parameters (redacted whatever they hold).
 from . import structures as _st  # noqa: E402
 
+#: (name, writer, note): each writer is an encoding under the sample's key and, with ``neutral=True``, another
+#: under a key that means nothing
+_NAMED_AND_NEUTRAL = (
+    ("pairs", _st.pairs, "ImmutableMultiDict([('password', '…')]), Headers([…]), ASGI [(b'…', b'…')], JSON pairs"),
+    ("xml", _st.xml, "<key>…</key>, key=\"…\", CDATA, namespaces, SOAP envelope, <wsse:Password>"),
+    ("validation", _st.validation, "pydantic errors() repr, exc.json(), FastAPI's 422 body, input_value='…' text"),
+)
+for _name, _write, _note in _NAMED_AND_NEUTRAL:
+    ENCODINGS[_name] = Encoding(_name, Text, _structured, lambda s, r, w=_write: Text(w(s, r)), f"named: {_note}")
+    ENCODINGS[f"{_name}_neutral"] = Encoding(f"{_name}_neutral", Text, _st.by_value,
+                                             lambda s, r, w=_write: Text(w(s, r, neutral=True)),
+                                             "neutral: the same under a key like 'note'")
 ENCODINGS.update({e.name: e for e in (
-    Encoding("pairs", Text, _structured, lambda s, r: Text(_st.pairs(s, r)),
-             "named: ImmutableMultiDict([('password', '…')]), Headers([…]), ASGI [(b'…', b'…')], JSON pairs"),
-    Encoding("pairs_neutral", Text, _st.by_value, lambda s, r: Text(_st.pairs(s, r, neutral=True)),
-             "neutral: a (note, value) pair in the same forms"),
-    Encoding("xml", Text, _structured, lambda s, r: Text(_st.xml(s, r)),
-             "named: <key>…</key>, key=\"…\", CDATA, namespaces, SOAP envelope, <wsse:Password>"),
-    Encoding("xml_neutral", Text, _st.by_value, lambda s, r: Text(_st.xml(s, r, neutral=True)),
-             "neutral: <note>…</note> and the like"),
-    Encoding("validation", Text, _structured, lambda s, r: Text(_st.validation(s, r)),
-             "named: pydantic errors() repr, exc.json(), FastAPI's 422 body, input_value='…' text"),
-    Encoding("validation_neutral", Text, _st.by_value, lambda s, r: Text(_st.validation(s, r, neutral=True)),
-             "neutral: the same with loc ('note',)"),
     Encoding("django_query_log", Text, _structured, lambda s, r: Text(_st.django_query_log(s, r)),
              "parameters: (0.001) SELECT … = '…'; args=('…',); alias=default"),
     Encoding("sql_in_text", Text, _structured, lambda s, r: Text(_st.sql_in_text(s, r)),
