@@ -3,26 +3,38 @@
  * sql.py is the reference (and the fallback where this is not built; the tests run both and compare them
  * on generated statements): scan (one hand-written scanner per reading), union (mask whatever any reading
  * hides where the readings disagree), classify ("…" as a name or a string), emit (literals → ?), collapse
- * (IN lists, VALUES rows) and the summary. Each function below is named after its Python twin and follows
- * it step by step; where Python asks a regex, this loops over the same character set.
+ * (IN lists, VALUES rows) and the summary. Each function is named after its Python twin and follows it step
+ * by step; where Python asks a regex, this loops over the same character set.
+ *
+ * The passes over characters live in _sqlcore_impl.h, compiled twice: for Py_UCS1 (statements of PyUnicode's
+ * 1-byte kind — ASCII and Latin-1, nearly all SQL — read where they lie, without a copy) and for Py_UCS4 (the
+ * others, copied once). The obfuscated statement is built in the same width.
  *
  * The reading tables stay in Python (sql._DIALECT_READINGS is passed in), so there is one source for them;
- * the keyword tables are here too, and keyword_sets() hands them back for a test that compares them with
- * the Python ones.
+ * the keyword tables are here, and keyword_sets() hands them back for a test that compares them with sql.py's.
  *
- * Two functions:
- *   tokenize(text, readings, dq_mode, options) -> (statement, tokens)
- *       the obfuscated statement (before truncation) and its tokens, packed (kind, offset, length) int32s
- *   summarize(statement, tokens, relationships) -> (operation, tables, summary, joins)
- * Never reads or writes outside its buffers on any input; errors are Python exceptions (MemoryError, a
- * TypeError for a non-str), which the caller turns into a FAILED result (fail closed).
+ *   Engine(dialects, options, relationships, max_length, cache_size, SqlResult, FAILED).obfuscate(text, dialect)
+ *       SqlObfuscator.obfuscate in one call: the statement cache (raw statement → result), the passes, the shape
+ *       cache (obfuscated statement → result: a known shape with fresh literals costs the passes and a hash of
+ *       the output, no str is made) and, for a new shape, the summary and the SqlResult. Both caches are bounded
+ *       LRUs (entries and characters). Never raises: a failure is FAILED, counted in Engine.errors.
+ *       The same call is exported for other extensions as a capsule (_sqlcore_api.h), for the wire core.
+ *   tokenize(text, readings, dq_mode, options) -> (statement, tokens packed as int32 (kind, offset, length))
+ *   summarize(statement, tokens, relationships[, objects]) -> (operation, tables, summary, joins)
+ *       the passes alone, for tests. The summary is computed without Python objects in between (summary_native)
+ *       where its fixed arrays suffice and names are Latin-1, else with them (summary_of; `objects` forces it).
+ * Never reads or writes outside its buffers on any input; errors inside are Python exceptions (MemoryError,
+ * a ValueError for 2**30 characters or more), which the engine turns into FAILED (fail closed).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>  /* (PyMemberDef: the offsets of SqlResult's slots) */
+#undef T_STRING  /* (ours is a token kind) */
 #include <stdint.h>
 #include <string.h>
 
-typedef Py_UCS4 ch;
+#include "_sqlcore_api.h"
+
 
 /* reading flags (sql.BS … sql.DQS) */
 #define F_BS 1
@@ -87,81 +99,6 @@ toks_free(Toks *t)
     t->n = t->cap = 0;
 }
 
-/* characters of output text */
-typedef struct { ch *v; Py_ssize_t n, cap; } Buf;
-
-static int
-buf_reserve(Buf *b, Py_ssize_t more)
-{
-    if (b->n + more <= b->cap)
-        return 0;
-    Py_ssize_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + more)
-        cap *= 2;
-    ch *v = PyMem_Realloc(b->v, (size_t)cap * sizeof(ch));
-    if (v == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    b->v = v;
-    b->cap = cap;
-    return 0;
-}
-
-static int
-buf_add(Buf *b, const ch *s, Py_ssize_t len)
-{
-    if (buf_reserve(b, len) < 0)
-        return -1;
-    if (len <= 16) {  /* (most tokens: a call to memcpy costs more than the copy) */
-        for (Py_ssize_t i = 0; i < len; i++)
-            b->v[b->n + i] = s[i];
-    }
-    else {
-        memcpy(b->v + b->n, s, (size_t)len * sizeof(ch));
-    }
-    b->n += len;
-    return 0;
-}
-
-/* A str of the n characters at s, created at its final width (one pass to find it, one to copy). */
-static PyObject *
-str_of(const ch *s, Py_ssize_t n)
-{
-    ch max = 0;
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (s[i] > max)
-            max = s[i];
-    PyObject *str = PyUnicode_New(n, max);
-    if (str == NULL)
-        return NULL;
-    int kind = PyUnicode_KIND(str);
-    void *data = PyUnicode_DATA(str);
-    if (kind == PyUnicode_1BYTE_KIND) {
-        Py_UCS1 *d = data;
-        for (Py_ssize_t i = 0; i < n; i++)
-            d[i] = (Py_UCS1)s[i];
-    }
-    else if (kind == PyUnicode_2BYTE_KIND) {
-        Py_UCS2 *d = data;
-        for (Py_ssize_t i = 0; i < n; i++)
-            d[i] = (Py_UCS2)s[i];
-    }
-    else {
-        memcpy(data, s, (size_t)n * sizeof(ch));
-    }
-    return str;
-}
-
-static int
-buf_addc(Buf *b, ch c)
-{
-    if (buf_reserve(b, 1) < 0)
-        return -1;
-    b->v[b->n++] = c;
-    return 0;
-}
-
 /* -- character classes (sql._CLASS and the runs) --------------------------------------------------- */
 /* ASCII classes, a table (filled at import); every code point >= 128 is a word character */
 enum { CL_WS = 1, CL_ALPHA = 2, CL_DIGIT = 4, CL_WORDX = 8, CL_HEX = 16, CL_TRIGGER = 32 };
@@ -188,39 +125,17 @@ classes_init(void)
     }
 }
 
-static inline int is_ws(ch c) { return c < 128 && (CLS[c] & CL_WS); }
-static inline int is_alpha(ch c) { return c < 128 && (CLS[c] & CL_ALPHA); }
-static inline int is_digit(ch c) { return c >= '0' && c <= '9'; }
-static inline int is_hex(ch c) { return c < 128 && (CLS[c] & CL_HEX); }
+static inline int is_ws(Py_UCS4 c) { return c < 128 && (CLS[c] & CL_WS); }
+static inline int is_alpha(Py_UCS4 c) { return c < 128 && (CLS[c] & CL_ALPHA); }
+static inline int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
+static inline int is_hex(Py_UCS4 c) { return c < 128 && (CLS[c] & CL_HEX); }
 /* sql._is_word_char */
-static inline int is_word_char(ch c) { return c >= 128 || (CLS[c] & (CL_ALPHA | CL_DIGIT | CL_WORDX)); }
+static inline int is_word_char(Py_UCS4 c) { return c >= 128 || (CLS[c] & (CL_ALPHA | CL_DIGIT | CL_WORDX)); }
 /* _WORD_RUN ('#' continues a word unless it starts a comment) and _WORD_RUN_NOHASH */
-static inline int word_cont(ch c, int hash) { return is_word_char(c) || (!hash && c == '#'); }
+static inline int word_cont(Py_UCS4 c, int hash) { return is_word_char(c) || (!hash && c == '#'); }
 /* _TAG_RUN */
-static inline int tag_char(ch c) { return c >= 128 || (CLS[c] & (CL_ALPHA | CL_DIGIT)) || c == '_'; }
-static inline ch ascii_up(ch c) { return (c >= 'a' && c <= 'z') ? c - 32 : c; }
-
-static Py_ssize_t
-run(const ch *s, Py_ssize_t n, Py_ssize_t j, int hash)
-{
-    while (j < n && word_cont(s[j], hash))
-        j++;
-    return j;
-}
-
-/* Does s[a:b] equal the ASCII keyword kw, ignoring case (sql._ascii_upper(word) == kw)? (Inline: kw is a
- * literal at every call, so its strlen is a constant.) */
-static inline int
-word_eq(const ch *s, Py_ssize_t a, Py_ssize_t b, const char *kw)
-{
-    Py_ssize_t len = (Py_ssize_t)strlen(kw);
-    if (b - a != len)
-        return 0;
-    for (Py_ssize_t i = 0; i < len; i++)
-        if (s[a + i] >= 128 || ascii_up(s[a + i]) != (ch)kw[i])
-            return 0;
-    return 1;
-}
+static inline int tag_char(Py_UCS4 c) { return c >= 128 || (CLS[c] & (CL_ALPHA | CL_DIGIT)) || c == '_'; }
+static inline Py_UCS4 ascii_up(Py_UCS4 c) { return (c >= 'a' && c <= 'z') ? c - 32 : c; }
 
 /* A keyword list with each keyword's length, and a mask of the lengths present (most words are rejected by it) */
 typedef struct { const char *const *w; unsigned char len[64]; uint64_t mask; } Kws;
@@ -232,440 +147,6 @@ kws_init(Kws *k)
         k->len[i] = (unsigned char)strlen(k->w[i]);
         k->mask |= (uint64_t)1 << k->len[i];
     }
-}
-
-/* Is s[a:b] (ASCII, any case) one of the keywords? */
-static int
-word_in(const ch *s, Py_ssize_t a, Py_ssize_t b, const Kws *k)
-{
-    Py_ssize_t n = b - a;
-    if (n < 1 || n > 63 || !(k->mask & ((uint64_t)1 << n)))
-        return 0;
-    for (int i = 0; k->w[i] != NULL; i++) {
-        if (k->len[i] != n)
-            continue;
-        const char *kw = k->w[i];
-        Py_ssize_t j = 0;
-        while (j < n && s[a + j] < 128 && ascii_up(s[a + j]) == (ch)kw[j])
-            j++;
-        if (j == n)
-            return 1;
-    }
-    return 0;
-}
-
-/* -- the scanner (sql.scan) -------------------------------------------------------------------------- */
-/* sql._quoted_end: a doubled quote continues, so does \x when backslash; unterminated → n */
-static Py_ssize_t
-quoted_end(const ch *s, Py_ssize_t n, Py_ssize_t pos, ch quote, int backslash)
-{
-    Py_ssize_t i = pos + 1;
-    while (i < n) {
-        ch c = s[i];
-        if (backslash && c == '\\') {
-            i += 2;
-        }
-        else if (c == quote) {
-            if (i + 1 < n && s[i + 1] == quote)
-                i += 2;
-            else
-                return i + 1;
-        }
-        else {
-            i++;
-        }
-    }
-    return n;
-}
-
-/* sql._triple_end */
-static Py_ssize_t
-triple_end(const ch *s, Py_ssize_t n, Py_ssize_t pos, ch quote, int backslash)
-{
-    Py_ssize_t i = pos + 3;
-    while (i < n) {
-        if (backslash && s[i] == '\\')
-            i += 2;
-        else if (i + 2 < n && s[i] == quote && s[i + 1] == quote && s[i + 2] == quote)
-            return i + 3;
-        else
-            i++;
-    }
-    return n;
-}
-
-/* sql._block_comment_end. Nested: the first closer after j ends a level unless an opener lies wholly before it. */
-static Py_ssize_t
-block_comment_end(const ch *s, Py_ssize_t n, Py_ssize_t pos, int nested)
-{
-    Py_ssize_t i = pos + 2;
-    int depth = 1;
-    while (i + 1 < n) {
-        if (s[i] == '*' && s[i + 1] == '/') {
-            if (!nested || --depth == 0)
-                return i + 2;
-            i += 2;
-        }
-        else if (nested && s[i] == '/' && s[i + 1] == '*' && !(i + 2 < n && s[i + 2] == '/')) {
-            depth++;
-            i += 2;
-        }
-        else {
-            i++;
-        }
-    }
-    return n;
-}
-
-/* str.find(needle, start) for an ASCII needle; -1 if absent */
-static Py_ssize_t
-find(const ch *s, Py_ssize_t n, Py_ssize_t start, const ch *needle, Py_ssize_t len)
-{
-    for (Py_ssize_t i = start; i + len <= n; i++) {
-        if (s[i] == needle[0] && memcmp(s + i, needle, (size_t)len * sizeof(ch)) == 0)
-            return i;
-    }
-    return -1;
-}
-
-static Py_ssize_t
-find_char(const ch *s, Py_ssize_t n, Py_ssize_t start, ch c)
-{
-    for (Py_ssize_t i = start; i < n; i++)
-        if (s[i] == c)
-            return i;
-    return -1;
-}
-
-/* sql._uuid_at */
-static int
-uuid_at(const ch *s, Py_ssize_t n, Py_ssize_t pos)
-{
-    Py_ssize_t end = pos + 36;
-    if (end > n || s[pos + 8] != '-')
-        return 0;
-    for (Py_ssize_t i = 0; i < 36; i++) {
-        ch c = s[pos + i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-')
-                return 0;
-        }
-        else if (!is_hex(c)) {
-            return 0;
-        }
-    }
-    return end == n || !(is_word_char(s[end]) || s[end] == '-' || s[end] == '#');
-}
-
-/* sql._number_end: over word characters and dots, and over an exponent's sign after a decimal */
-static Py_ssize_t
-number_end(const ch *s, Py_ssize_t n, Py_ssize_t pos, int hash)
-{
-    Py_ssize_t j = pos;
-    while (j < n && (word_cont(s[j], hash) || s[j] == '.'))
-        j++;
-    while (j + 1 < n && (s[j] == '+' || s[j] == '-') && (s[j - 1] == 'e' || s[j - 1] == 'E') && is_digit(s[j + 1])) {
-        int decimal = 1;
-        for (Py_ssize_t k = pos; k < j - 1; k++)
-            if (!is_digit(s[k]) && s[k] != '.') {
-                decimal = 0;
-                break;
-            }
-        if (!decimal)
-            break;
-        j++;
-        while (j < n && (word_cont(s[j], hash) || s[j] == '.'))
-            j++;
-    }
-    return j;
-}
-
-/* sql._ends_value */
-static inline int
-ends_value(ch c)
-{
-    return is_word_char(c) || c == ')' || c == ']' || c == '}' || c == '\'' || c == '"' || c == '`';
-}
-
-#define PUSH(kind, a, b) do { if (toks_push(t, (kind), (a), (b)) < 0) return -1; } while (0)
-
-static int
-scan(const ch *s, Py_ssize_t n, int flags, Toks *t)
-{
-    int bs = (flags & F_BS) != 0;
-    int dq_bs = bs && (flags & F_DQS);
-    int hash = (flags & F_HASH) != 0;
-    Py_ssize_t pos = 0, end;
-    while (pos < n) {
-        ch c = s[pos];
-        ch nxt = pos + 1 < n ? s[pos + 1] : 0;
-        if (is_ws(c)) {
-            end = pos + 1;
-            while (end < n && is_ws(s[end]))
-                end++;
-            PUSH(T_WS, pos, end);
-            pos = end;
-            continue;
-        }
-        if (c >= 128 || is_alpha(c) || c == '_') {
-            if (is_hex(c) && uuid_at(s, n, pos)) {
-                PUSH(T_STRING, pos, pos + 36);
-                pos += 36;
-                continue;
-            }
-            end = run(s, n, pos + 1, hash);
-            if (end < n && s[end] == '\'') {
-                int q = word_eq(s, pos, end, "Q") || word_eq(s, pos, end, "NQ");
-                if ((flags & F_QQ) && q && end + 1 < n && !is_ws(s[end + 1]) && s[end + 1] != '\'') {
-                    ch d = s[end + 1];
-                    ch close = d == '[' ? ']' : d == '{' ? '}' : d == '(' ? ')' : d == '<' ? '>' : d;
-                    ch closer[2] = {close, '\''};
-                    Py_ssize_t k = find(s, n, end + 2, closer, 2);
-                    Py_ssize_t stop = k < 0 ? n : k + 2;
-                    PUSH(T_STRING, pos, stop);
-                    pos = stop;
-                    continue;
-                }
-                int charset = s[pos] == '_';
-                for (Py_ssize_t i = pos; charset && i < end; i++)
-                    if (s[i] >= 128)
-                        charset = 0;  /* (_ascii_upper of a non-ASCII word is "") */
-                if (word_eq(s, pos, end, "N") || word_eq(s, pos, end, "E") || word_eq(s, pos, end, "X")
-                        || word_eq(s, pos, end, "B") || word_eq(s, pos, end, "NQ") || charset) {
-                    int escapes = bs || (word_eq(s, pos, end, "E") && (flags & F_EBS));
-                    Py_ssize_t stop = quoted_end(s, n, end, '\'', escapes);
-                    PUSH(T_STRING, pos, stop);
-                    pos = stop;
-                    continue;
-                }
-            }
-            else if (end + 1 < n && s[end] == '&' && s[end + 1] == '\'' && end == pos + 1 && (c == 'U' || c == 'u')) {
-                Py_ssize_t stop = quoted_end(s, n, end + 1, '\'', bs);
-                PUSH(T_STRING, pos, stop);
-                pos = stop;
-                continue;
-            }
-            PUSH(T_WORD, pos, end);
-            pos = end;
-            continue;
-        }
-        if (is_digit(c)) {
-            if (uuid_at(s, n, pos)) {
-                end = pos + 36;
-                PUSH(T_STRING, pos, end);
-            }
-            else {
-                end = number_end(s, n, pos, hash);
-                PUSH(T_NUMBER, pos, end);
-            }
-            pos = end;
-            continue;
-        }
-        switch (c) {
-        case '\'':
-            if ((flags & F_TRIPLE) && nxt == '\'' && pos + 2 < n && s[pos + 2] == '\'')
-                end = triple_end(s, n, pos, '\'', bs);
-            else
-                end = quoted_end(s, n, pos, '\'', bs);
-            PUSH(T_STRING, pos, end);
-            break;
-        case '"':
-            if ((flags & F_TRIPLE) && nxt == '"' && pos + 2 < n && s[pos + 2] == '"') {
-                end = triple_end(s, n, pos, '"', dq_bs);
-                PUSH(T_STRING, pos, end);
-            }
-            else {
-                end = quoted_end(s, n, pos, '"', dq_bs);
-                PUSH(T_DQ, pos, end);
-            }
-            break;
-        case '`':
-            end = quoted_end(s, n, pos, '`', 0);
-            PUSH(T_QIDENT, pos, end);
-            break;
-        case '[':
-            if (flags & F_BRACKET) {
-                end = quoted_end(s, n, pos, ']', 0);  /* ]] is a literal ] */
-                PUSH(T_QIDENT, pos, end);
-            }
-            else {
-                end = pos + 1;
-                PUSH(T_OP, pos, end);
-            }
-            break;
-        case '$':
-            if (is_digit(nxt)) {
-                end = pos + 1;
-                while (end < n && is_digit(s[end]))
-                    end++;
-                PUSH(T_PARAM, pos, end);
-            }
-            else if (nxt == '$' && (flags & (F_DOLLAR | F_DTAG))) {
-                static const ch dd[2] = {'$', '$'};
-                Py_ssize_t k = find(s, n, pos + 2, dd, 2);
-                end = k < 0 ? n : k + 2;
-                PUSH(T_STRING, pos, end);
-            }
-            else if ((flags & F_DTAG) && nxt && (nxt == '_' || is_alpha(nxt) || nxt >= 128)) {
-                Py_ssize_t tag_end = pos + 1;
-                while (tag_end < n && tag_char(s[tag_end]))
-                    tag_end++;
-                if (tag_end < n && s[tag_end] == '$') {
-                    Py_ssize_t len = tag_end + 1 - pos;
-                    Py_ssize_t k = find(s, n, tag_end + 1, s + pos, len);
-                    end = k < 0 ? n : k + len;
-                    PUSH(T_STRING, pos, end);
-                }
-                else {
-                    end = pos + 1;
-                    PUSH(T_OP, pos, end);
-                }
-            }
-            else {
-                end = pos + 1;
-                PUSH(T_OP, pos, end);
-            }
-            break;
-        case '-':
-            if (nxt == '-') {
-                Py_ssize_t k = find_char(s, n, pos, '\n');
-                end = k < 0 ? n : k;
-                PUSH(T_COMMENT, pos, end);
-            }
-            else {
-                end = pos + 1;
-                PUSH(T_OP, pos, end);
-            }
-            break;
-        case '/':
-            if (nxt == '*') {
-                end = block_comment_end(s, n, pos, (flags & F_NEST) != 0);
-                PUSH(T_COMMENT, pos, end);
-            }
-            else if ((flags & F_SLASH2) && nxt == '/') {
-                Py_ssize_t k = find_char(s, n, pos, '\n');
-                end = k < 0 ? n : k;
-                PUSH(T_COMMENT, pos, end);
-            }
-            else {
-                end = pos + 1;
-                PUSH(T_OP, pos, end);
-            }
-            break;
-        case '#':
-            if (hash) {
-                Py_ssize_t k = find_char(s, n, pos, '\n');
-                end = k < 0 ? n : k;
-                PUSH(T_COMMENT, pos, end);
-            }
-            else if (pos + 1 < n && (is_word_char(nxt) || nxt == '#')) {
-                end = run(s, n, pos + 1, 0);  /* SQL Server #temp and ##global tables */
-                PUSH(T_WORD, pos, end);
-            }
-            else {
-                end = pos + 1;
-                PUSH(T_OP, pos, end);
-            }
-            break;
-        case '.':
-            if (is_digit(nxt) && !(pos && is_word_char(s[pos - 1]))) {
-                end = number_end(s, n, pos, hash);
-                PUSH(T_NUMBER, pos, end);
-            }
-            else {
-                end = pos + 1;
-                PUSH(T_OP, pos, end);
-            }
-            break;
-        case '?':
-            end = pos + 1;  /* ? and SQLite's ?NNN */
-            while (end < n && is_digit(s[end]))
-                end++;
-            PUSH(T_PARAM, pos, end);
-            break;
-        case ':':
-            if (nxt == ':') {
-                end = pos + 2;
-                PUSH(T_OP, pos, end);
-            }
-            else if (nxt && is_word_char(nxt) && nxt != '$' && !(pos && ends_value(s[pos - 1]))) {
-                end = run(s, n, pos + 1, 1);
-                PUSH(T_PARAM, pos, end);
-            }
-            else {
-                end = pos + 1;
-                PUSH(T_OP, pos, end);
-            }
-            break;
-        case '@':
-            if (pos + 1 < n && (is_word_char(nxt) || nxt == '@')) {
-                end = run(s, n, nxt == '@' ? pos + 2 : pos + 1, 1);
-                PUSH(T_PARAM, pos, end);
-            }
-            else {
-                end = pos + 1;
-                PUSH(T_OP, pos, end);
-            }
-            break;
-        default:
-            end = pos + 1;
-            PUSH(T_OP, pos, end);
-        }
-        pos = end;
-    }
-    return 0;
-}
-
-/* -- readings (sql.relevant_flags, sql.readings_for) --------------------------------------------------- */
-static int
-relevant_flags(const ch *s, Py_ssize_t n)
-{
-    int rel = 0, comments = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        ch c = s[i];
-        if (c >= 128 || !(CLS[c] & CL_TRIGGER))
-            continue;  /* (most characters) */
-        ch nxt = i + 1 < n ? s[i + 1] : 0;
-        switch (c) {
-        case '\\':
-            rel |= F_BS | F_EBS | F_DQS;
-            break;
-        case '/':
-            if (nxt == '*') {
-                comments++;  /* (str.count of openers: non-overlapping) */
-                i++;
-            }
-            else if (nxt == '/') {
-                rel |= F_SLASH2;
-            }
-            break;
-        case '#':
-            rel |= F_HASH;
-            break;
-        case '$':
-            if (nxt == '$')
-                rel |= F_DOLLAR | F_DTAG;
-            else if (nxt == '_' || is_alpha(nxt) || nxt >= 128)
-                rel |= F_DTAG;
-            break;
-        case 'q':
-        case 'Q':
-            if (nxt == '\'')
-                rel |= F_QQ;
-            break;
-        case '\'':
-        case '"':
-            if (nxt == c && i + 2 < n && s[i + 2] == c)
-                rel |= F_TRIPLE;
-            break;
-        case '[':
-            rel |= F_BRACKET;
-            break;
-        }
-    }
-    if (comments > 1)
-        rel |= F_NEST;
-    return rel;
 }
 
 /* -- ambiguity (sql.union) ------------------------------------------------------------------------------ */
@@ -839,140 +320,6 @@ static Kws K_ALIAS_STOP = {ALIAS_STOP, {0}, 0};
 static Kws K_NOT_KEYWORD_AFTER = {NOT_KEYWORD_AFTER, {0}, 0};
 static Kws K_STRING_PREFIXES = {STRING_PREFIXES, {0}, 0};
 
-/* -- classification (sql.classify) ------------------------------------------------------------------ */
-enum { LEVEL_QUERY, LEVEL_EXPR, LEVEL_NAMES };
-enum { CLAUSE_NONE, CLAUSE_FROM, CLAUSE_SET, CLAUSE_OTHER };
-
-/* sql._upper_word(text, tok) in kw (the token a word) */
-static int
-tok_word_in(const ch *s, const Tok *t, const Kws *kws)
-{
-    return t != NULL && t->kind == T_WORD && word_in(s, t->s, t->e, kws);
-}
-
-static inline int
-tok_word_is(const ch *s, const Tok *t, const char *kw)
-{
-    return t != NULL && t->kind == T_WORD && word_eq(s, t->s, t->e, kw);
-}
-
-/* sql._name_end over significant token indices */
-static Py_ssize_t
-name_end(const ch *s, const Toks *toks, const Py_ssize_t *sig, Py_ssize_t nsig, Py_ssize_t i)
-{
-    while (i + 2 < nsig) {
-        const Tok *dot = &toks->v[sig[i + 1]], *nm = &toks->v[sig[i + 2]];
-        if (!(dot->kind == T_OP && s[dot->s] == '.' && (nm->kind == T_WORD || nm->kind == T_DQ || nm->kind == T_QIDENT)))
-            break;
-        i += 2;
-    }
-    return i;
-}
-
-static int
-classify(const ch *s, Toks *toks)
-{
-    Py_ssize_t nsig = 0, ndq = 0;
-    for (Py_ssize_t x = 0; x < toks->n; x++) {
-        int k = toks->v[x].kind;
-        if (k != T_WS && k != T_COMMENT) {
-            nsig++;
-            ndq += k == T_DQ;
-        }
-    }
-    if (!ndq)
-        return 0;
-    Py_ssize_t *sig = PyMem_Malloc((size_t)nsig * sizeof(Py_ssize_t));
-    char *is_name = PyMem_Calloc((size_t)toks->n, 1);
-    int (*levels)[2] = PyMem_Malloc((size_t)(nsig + 1) * sizeof(*levels));
-    if (sig == NULL || is_name == NULL || levels == NULL) {
-        PyMem_Free(sig);
-        PyMem_Free(is_name);
-        PyMem_Free(levels);
-        PyErr_NoMemory();
-        return -1;
-    }
-    nsig = 0;
-    for (Py_ssize_t x = 0; x < toks->n; x++)
-        if (toks->v[x].kind != T_WS && toks->v[x].kind != T_COMMENT)
-            sig[nsig++] = x;
-    Py_ssize_t depth = 0;
-    levels[0][0] = LEVEL_QUERY;
-    levels[0][1] = CLAUSE_NONE;
-    int table_next = 0;
-    Py_ssize_t table_end = -1;
-    for (Py_ssize_t i = 0; i < nsig; i++) {
-        const Tok *tok = &toks->v[sig[i]];
-        const Tok *prev = i ? &toks->v[sig[i - 1]] : NULL;
-        const Tok *nxt = i + 1 < nsig ? &toks->v[sig[i + 1]] : NULL;
-        int *level = levels[depth];
-        if (tok->kind == T_WORD) {
-            if (level[0] == LEVEL_QUERY && word_in(s, tok->s, tok->e, &K_CLAUSES))
-                level[1] = word_eq(s, tok->s, tok->e, "FROM") ? CLAUSE_FROM
-                           : word_eq(s, tok->s, tok->e, "SET") ? CLAUSE_SET : CLAUSE_OTHER;
-            if (word_in(s, tok->s, tok->e, &K_TABLE_KW)) {
-                table_next = 1;
-                continue;
-            }
-            if (table_next && !(word_eq(s, tok->s, tok->e, "IF") || word_eq(s, tok->s, tok->e, "NOT")
-                                || word_eq(s, tok->s, tok->e, "EXISTS") || word_eq(s, tok->s, tok->e, "ONLY"))) {
-                table_next = 0;
-                table_end = name_end(s, toks, sig, nsig, i);
-            }
-            continue;
-        }
-        if (tok->kind == T_OP) {
-            ch c = s[tok->s];
-            if (c == '(') {
-                int kind;
-                if (tok_word_is(s, nxt, "SELECT") || tok_word_is(s, nxt, "WITH") || tok_word_is(s, nxt, "VALUES"))
-                    kind = LEVEL_QUERY;
-                else if (table_end == i - 1 || tok_word_in(s, prev, &K_NAMELIST_AFTER))
-                    kind = LEVEL_NAMES;
-                else
-                    kind = LEVEL_EXPR;
-                depth++;
-                levels[depth][0] = kind;
-                levels[depth][1] = CLAUSE_NONE;
-            }
-            else if (c == ')' && depth > 0) {
-                depth--;
-            }
-            table_next = 0;
-            continue;
-        }
-        if (tok->kind == T_QIDENT || tok->kind == T_DQ) {
-            if (table_next) {
-                table_next = 0;
-                table_end = name_end(s, toks, sig, nsig, i);
-            }
-            if (tok->kind == T_QIDENT)
-                continue;
-            ch pc = prev != NULL && prev->kind == T_OP ? s[prev->s] : 0;
-            ch nc = nxt != NULL && nxt->kind == T_OP ? s[nxt->s] : 0;
-            int name = nc == '.' || pc == '.'
-                || (tok_word_in(s, prev, &K_NAME_AFTER) && (!tok_word_is(s, prev, "FROM") || level[0] == LEVEL_QUERY))
-                || (pc == ',' && level[0] == LEVEL_QUERY && level[1] == CLAUSE_FROM)
-                || (level[0] == LEVEL_NAMES && (pc == '(' || pc == ','))
-                || (nc == '=' && (tok_word_is(s, prev, "SET") || (pc == ',' && level[1] == CLAUSE_SET)))
-                || (tok_word_is(s, nxt, "AS") && i + 2 < nsig && toks->v[sig[i + 2]].kind == T_OP
-                    && s[toks->v[sig[i + 2]].s] == '(')
-                || i <= table_end;
-            if (name)
-                is_name[sig[i]] = 1;
-            continue;
-        }
-        table_next = 0;
-    }
-    for (Py_ssize_t x = 0; x < toks->n; x++)
-        if (toks->v[x].kind == T_DQ)
-            toks->v[x].kind = is_name[x] ? T_QIDENT : T_STRING;
-    PyMem_Free(sig);
-    PyMem_Free(is_name);
-    PyMem_Free(levels);
-    return 0;
-}
-
 /* -- obfuscation (sql.emit) ----------------------------------------------------------------------------- */
 /* An output token: kind and a slice of the output buffer. */
 typedef struct { int32_t kind, off, len; } OTok;
@@ -987,239 +334,35 @@ otoks_push(OToks *t, int kind, Py_ssize_t off, Py_ssize_t len)
     return 0;
 }
 
-/* Appends text to the buffer (whitespace runs squeezed to one space when squeeze) and pushes its token. */
-static int
-emit_text(Buf *b, OToks *out, int kind, const ch *text, Py_ssize_t len, int squeeze)
+enum { LEVEL_QUERY, LEVEL_EXPR, LEVEL_NAMES };
+enum { CLAUSE_NONE, CLAUSE_FROM, CLAUSE_SET, CLAUSE_OTHER };
+
+/* -- the passes over the characters, in two widths (_sqlcore_impl.h) -------------------------------------- */
+#define SQ_CH Py_UCS1
+#define SQ(name) name##_1
+#include "_sqlcore_impl.h"
+#undef SQ_CH
+#undef SQ
+#define SQ_CH Py_UCS4
+#define SQ(name) name##_4
+#include "_sqlcore_impl.h"
+#undef SQ_CH
+#undef SQ
+typedef Py_UCS4 ch;  /* (below: statements of 2- and 4-byte kinds, and the summary's Python-object path) */
+
+/* The statement as a UCS-4 array: into small (n < 1024) or a new block (*s != small: free it). */
+static ch *
+ucs4_of(PyObject *text, ch *small)
 {
-    Py_ssize_t off = b->n;
-    if (!squeeze) {
-        if (buf_add(b, text, len) < 0)
-            return -1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (n >= INT32_MAX / 2) {  /* (the output, with "(?)" added, must fit int32 offsets too) */
+        PyErr_SetString(PyExc_ValueError, "tokenize: statement too long");
+        return NULL;
     }
-    else {
-        for (Py_ssize_t i = 0; i < len; i++) {
-            if (is_ws(text[i])) {
-                if (buf_addc(b, ' ') < 0)
-                    return -1;
-                while (i + 1 < len && is_ws(text[i + 1]))
-                    i++;
-            }
-            else if (buf_addc(b, text[i]) < 0) {
-                return -1;
-            }
-        }
-    }
-    return otoks_push(out, kind, off, b->n - off);
+    return n < 1024 ? PyUnicode_AsUCS4(text, small, 1024, 0) : PyUnicode_AsUCS4Copy(text);
 }
 
-static const ch SPACE[1] = {' '}, QMARK[1] = {'?'}, LPAREN[1] = {'('}, RPAREN[1] = {')'};
-
-/* sql._ends_operand */
-static int
-ends_operand(const ch *s, const Tok *t)
-{
-    if (t == NULL)
-        return 0;
-    if (t->kind == T_WORD)
-        return !word_in(s, t->s, t->e, &K_SIGN_KEYWORDS);
-    if (t->kind == T_OP)
-        return s[t->s] == ')' || s[t->s] == ']';
-    return t->kind != T_WS && t->kind != T_COMMENT;
-}
-
-#define EMIT(kind, text, len, squeeze) do { if (emit_text(b, out, (kind), (text), (len), (squeeze)) < 0) return -1; } while (0)
-#define OWE_SPACE() do { if (space && out->n) EMIT(O_WS, SPACE, 1, 0); } while (0)
-
-static int
-emit(const ch *s, const Toks *toks, int booleans, int keep_comments, Buf *b, OToks *out)
-{
-    const Tok *prev_sig = NULL;
-    int space = 0;
-    for (Py_ssize_t idx = 0; idx < toks->n; idx++) {
-        const Tok *tok = &toks->v[idx];
-        int kind = tok->kind;
-        if (kind == T_WS) {
-            space = 1;
-            continue;
-        }
-        if (kind == T_COMMENT) {
-            if (keep_comments) {
-                OWE_SPACE();
-                EMIT(O_COMMENT, s + tok->s, tok->e - tok->s, 1);
-            }
-            space = 1;
-            continue;
-        }
-        if (kind == T_OP && s[tok->s] == '-' && idx + 1 < toks->n && toks->v[idx + 1].kind == T_NUMBER
-                && !ends_operand(s, prev_sig)) {
-            prev_sig = tok;  /* a sign: "-1" becomes one "?" with the number that follows */
-            OWE_SPACE();
-            space = 0;
-            continue;
-        }
-        OWE_SPACE();
-        space = 0;
-        if (kind == T_WORD) {
-            if (booleans && (word_eq(s, tok->s, tok->e, "TRUE") || word_eq(s, tok->s, tok->e, "FALSE"))
-                    && !(tok->s && (s[tok->s - 1] == '.' || s[tok->s - 1] == '$')))
-                EMIT(O_Q, QMARK, 1, 0);
-            else
-                EMIT(O_WORD, s + tok->s, tok->e - tok->s, 0);
-        }
-        else if (kind == T_NUMBER || kind == T_STRING) {
-            EMIT(O_Q, QMARK, 1, 0);
-        }
-        else if (kind == T_PARAM) {
-            if (tok->e - tok->s == 1 && s[tok->s] == '?')
-                EMIT(O_Q, QMARK, 1, 0);
-            else
-                EMIT(O_PARAM, s + tok->s, tok->e - tok->s, 0);
-        }
-        else if (kind == T_QIDENT || kind == T_DQ) {
-            EMIT(O_IDENT, s + tok->s, tok->e - tok->s, 1);
-        }
-        else {
-            EMIT(O_OP, s + tok->s, tok->e - tok->s, 0);
-        }
-        prev_sig = tok;
-    }
-    return 0;
-}
-
-/* -- lists (sql.collapse) --------------------------------------------------------------------------- */
-typedef struct { const ch *b; const OTok *v; Py_ssize_t n; } OView;
-
-static inline Py_ssize_t skip_ws(const OView *o, Py_ssize_t i) { return i < o->n && o->v[i].kind == O_WS ? i + 1 : i; }
-
-static inline int
-is_op(const OView *o, Py_ssize_t i, ch c)
-{
-    return i < o->n && o->v[i].kind == O_OP && o->v[i].len == 1 && o->b[o->v[i].off] == c;
-}
-
-static Py_ssize_t
-row_end(const OView *o, Py_ssize_t i)
-{
-    if (!is_op(o, i, '('))
-        return -1;
-    i = skip_ws(o, i + 1);
-    for (;;) {
-        if (i >= o->n || o->v[i].kind != O_Q)
-            return -1;
-        i = skip_ws(o, i + 1);
-        if (is_op(o, i, ')'))
-            return i + 1;
-        if (!is_op(o, i, ','))
-            return -1;
-        i = skip_ws(o, i + 1);
-    }
-}
-
-static void
-rows_end(const OView *o, Py_ssize_t i, Py_ssize_t *first_out, Py_ssize_t *last_out)
-{
-    Py_ssize_t first = row_end(o, i);
-    *first_out = *last_out = -1;
-    if (first < 0)
-        return;
-    Py_ssize_t last = first, j = first;
-    for (;;) {
-        j = skip_ws(o, j);
-        if (!is_op(o, j, ','))
-            break;
-        Py_ssize_t nxt = row_end(o, skip_ws(o, j + 1));
-        if (nxt < 0)
-            break;
-        last = j = nxt;
-    }
-    if (last != first) {
-        *first_out = first;
-        *last_out = last;
-    }
-}
-
-#define RPUSH(kind, off, len) do { if (otoks_push(res, (kind), (off), (len)) < 0) return -1; } while (0)
-#define RCOPY(a, b_) do { for (Py_ssize_t _x = (a); _x < (b_); _x++) RPUSH(o.v[_x].kind, o.v[_x].off, o.v[_x].len); } while (0)
-
-/* Is there an IN or a VALUES for collapse to look at? (Without one it would copy every token unchanged.) */
-static int
-collapsible(const Buf *b, const OToks *in)
-{
-    for (Py_ssize_t i = 0; i < in->n; i++) {
-        OTok t = in->v[i];
-        if (t.kind == O_WORD && (t.len == 2 || t.len == 6)
-                && (word_eq(b->v, t.off, t.off + t.len, "IN") || word_eq(b->v, t.off, t.off + t.len, "VALUES")))
-            return 1;
-    }
-    return 0;
-}
-
-/* The buffer gains "(?)" (for the tokens collapse adds); res gets the collapsed tokens. */
-static int
-collapse(Buf *b, const OToks *in, OToks *res)
-{
-    Py_ssize_t added = b->n;
-    if (buf_add(b, LPAREN, 1) < 0 || buf_add(b, QMARK, 1) < 0 || buf_add(b, RPAREN, 1) < 0)
-        return -1;
-    OView o = {b->v, in->v, in->n};
-    Py_ssize_t i = 0, n = in->n;
-    while (i < n) {
-        OTok tok = o.v[i];
-        RPUSH(tok.kind, tok.off, tok.len);
-        i++;
-        if (tok.kind != O_WORD || (tok.len != 2 && tok.len != 6))
-            continue;
-        if (res->n > 1) {
-            OTok before = res->v[res->n - 2];
-            if (before.kind == O_OP && before.len == 1 && b->v[before.off] == '.')
-                continue;
-        }
-        if (word_eq(b->v, tok.off, tok.off + tok.len, "IN")) {
-            Py_ssize_t j = skip_ws(&o, i);
-            if (!is_op(&o, j, '('))
-                continue;
-            Py_ssize_t k = skip_ws(&o, j + 1);
-            if (k < n && o.v[k].kind == O_Q) {
-                Py_ssize_t end = row_end(&o, j), count = 0;
-                for (Py_ssize_t x = j; end > 0 && x < end; x++)
-                    count += o.v[x].kind == O_Q;
-                if (end > 0 && count > 1) {
-                    RCOPY(i, j);
-                    RPUSH(O_OP, added, 1);
-                    RPUSH(O_Q, added + 1, 1);
-                    RPUSH(O_OP, added + 2, 1);
-                    i = end;
-                }
-                continue;
-            }
-            Py_ssize_t first, last;
-            rows_end(&o, k, &first, &last);
-            if (first > 0) {
-                Py_ssize_t close = skip_ws(&o, last);
-                if (is_op(&o, close, ')')) {
-                    RCOPY(i, j);
-                    RPUSH(O_OP, added, 1);
-                    RCOPY(k, first);
-                    RPUSH(O_OP, added + 2, 1);
-                    i = close + 1;
-                }
-            }
-        }
-        else if (word_eq(b->v, tok.off, tok.off + tok.len, "VALUES")) {
-            Py_ssize_t j = skip_ws(&o, i), first, last;
-            rows_end(&o, j, &first, &last);
-            if (first > 0) {
-                RCOPY(i, first);
-                i = last;
-            }
-        }
-    }
-    return 0;
-}
-
-/* -- tokenize(text, readings, dq_mode, options) -> (statement, tokens) ------------------------------------- */
-#define MAX_READINGS 64
-
+/* tokenize(text, readings, dq_mode, options) -> (statement, tokens packed as int32 (kind, offset, length)) */
 static PyObject *
 tokenize(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1236,110 +379,51 @@ tokenize(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_ValueError, "tokenize: 1 to 64 readings");
         return NULL;
     }
+    int readings[MAX_READINGS];
+    for (Py_ssize_t r = 0; r < nread; r++) {
+        long flags = PyLong_AsLong(PyTuple_GET_ITEM(args[1], r));
+        if (flags == -1 && PyErr_Occurred())
+            return NULL;
+        readings[r] = (int)flags;
+    }
     Py_ssize_t n = PyUnicode_GET_LENGTH(args[0]);
     if (n >= INT32_MAX / 2) {  /* (the output, with "(?)" added, must fit int32 offsets too) */
         PyErr_SetString(PyExc_ValueError, "tokenize: statement too long");
         return NULL;
     }
-    ch small[1024];  /* most statements: no allocation for the copy */
-    ch *s = n < 1024 ? PyUnicode_AsUCS4(args[0], small, 1024, 0) : PyUnicode_AsUCS4Copy(args[0]);
-    if (s == NULL)
-        return NULL;
-    PyObject *result = NULL;
-    Toks streams[MAX_READINGS];
-    int count = 0, nstreams = 0;  /* readings found; streams initialised (the ones to free) */
-    Toks merged = {0};
-    Buf b = {0}, final = {0};
-    OToks out = {0}, collapsed = {0};
-    int rel = relevant_flags(s, n), readings[MAX_READINGS];
-    for (Py_ssize_t r = 0; r < nread; r++) {
-        long flags = PyLong_AsLong(PyTuple_GET_ITEM(args[1], r));
-        if (flags == -1 && PyErr_Occurred())
+    PyObject *result = NULL, *statement = NULL, *packed = NULL;
+    ch small[1024], *s = NULL;
+    Obf_1 o1 = {0};
+    Obf_4 o4 = {0};
+    const OToks *toks;
+    if (PyUnicode_KIND(args[0]) == PyUnicode_1BYTE_KIND) {  /* scanned where it lies */
+        if (obfuscate_tokens_1(PyUnicode_1BYTE_DATA(args[0]), n, readings, (int)nread, dq_mode, options, &o1) < 0)
             goto done;
-        int eff = (int)flags & rel;
-        if (!(eff & F_BS))
-            eff &= ~F_DQS;  /* (DQS only says whether backslashes escape in "…") */
-        int seen = 0;
-        for (int x = 0; x < count; x++)
-            seen |= readings[x] == eff;
-        if (!seen)
-            readings[count++] = eff;
+        statement = str_of_1(o1.text.v != NULL ? o1.text.v : SPACE_1, o1.text.n);
+        toks = &o1.toks;
     }
-    memset(streams, 0, (size_t)count * sizeof(Toks));
-    nstreams = count;
-    for (int r = 0; r < count; r++)
-        if (scan(s, n, readings[r], &streams[r]) < 0)
+    else {
+        if ((s = ucs4_of(args[0], small)) == NULL)
             goto done;
-    Toks *toks = &streams[0];
-    if (count > 1) {
-        if (union_streams(streams, count, &merged) < 0)
+        if (obfuscate_tokens_4(s, n, readings, (int)nread, dq_mode, options, &o4) < 0)
             goto done;
-        toks = &merged;
+        statement = str_of_4(o4.text.v != NULL ? o4.text.v : SPACE_4, o4.text.n);
+        toks = &o4.toks;
     }
-    if (dq_mode == DQ_CLASSIFY) {
-        if (classify(s, toks) < 0)
-            goto done;
-    }
-    else if (dq_mode == DQ_STRING) {
-        for (Py_ssize_t x = 0; x < toks->n; x++)
-            if (toks->v[x].kind == T_DQ)
-                toks->v[x].kind = T_STRING;
-    }
-    if (emit(s, toks, (options & OPT_BOOLEANS) != 0, (options & OPT_KEEP_COMMENTS) != 0, &b, &out) < 0)
+    if (statement == NULL)
         goto done;
-    OToks *o = &out;
-    if ((options & OPT_COLLAPSE) && collapsible(&b, &out)) {
-        if (collapse(&b, &out, &collapsed) < 0)
-            goto done;
-        o = &collapsed;
-    }
-    /* the statement is the tokens' texts joined; tokens packed as int32 (kind, offset, length) in it. The
-     * buffer already is that, unless collapsing took tokens out (or added "(?)" at its end). */
-    Py_ssize_t total = 0;
-    int contiguous = 1;
-    for (Py_ssize_t x = 0; x < o->n; x++) {
-        contiguous = contiguous && o->v[x].off == total;
-        total += o->v[x].len;
-    }
-    PyObject *packed = PyBytes_FromStringAndSize(NULL, o->n * 3 * (Py_ssize_t)sizeof(int32_t));
+    packed = PyBytes_FromStringAndSize(NULL, toks->n * (Py_ssize_t)sizeof(OTok));
     if (packed == NULL)
         goto done;
-    int32_t *p = (int32_t *)PyBytes_AS_STRING(packed);
-    const ch *text = b.v;
-    if (!contiguous) {
-        if (buf_reserve(&final, total) < 0) {
-            Py_DECREF(packed);
-            goto done;
-        }
-        for (Py_ssize_t x = 0; x < o->n; x++) {
-            int32_t off = (int32_t)final.n;
-            buf_add(&final, b.v + o->v[x].off, o->v[x].len);  /* (reserved above: cannot fail) */
-            o->v[x].off = off;
-        }
-        text = final.v;
-    }
-    for (Py_ssize_t x = 0; x < o->n; x++) {
-        p[3 * x] = o->v[x].kind;
-        p[3 * x + 1] = o->v[x].off;
-        p[3 * x + 2] = o->v[x].len;
-    }
-    PyObject *statement = str_of(text != NULL ? text : SPACE, total);
-    if (statement == NULL) {
-        Py_DECREF(packed);
-        goto done;
-    }
+    if (toks->n)
+        memcpy(PyBytes_AS_STRING(packed), toks->v, (size_t)toks->n * sizeof(OTok));
     result = PyTuple_Pack(2, statement, packed);
-    Py_DECREF(statement);
-    Py_DECREF(packed);
 done:
-    for (int r = 0; r < nstreams; r++)
-        toks_free(&streams[r]);
-    toks_free(&merged);
-    PyMem_Free(b.v);
-    PyMem_Free(final.v);
-    PyMem_Free(out.v);
-    PyMem_Free(collapsed.v);
-    if (s != small)
+    Py_XDECREF(statement);
+    Py_XDECREF(packed);
+    obf_free_1(&o1);
+    obf_free_4(&o4);
+    if (s != NULL && s != small)
         PyMem_Free(s);
     return result;
 }
@@ -1358,11 +442,11 @@ static inline int sig_op(const Sig *g, Py_ssize_t i, ch c)
 }
 static inline int sig_word_in(const Sig *g, Py_ssize_t i, const Kws *kws)
 {
-    return i < g->n && g->kind[i] == O_WORD && word_in(g->s, g->off[i], g->off[i] + g->len[i], kws);
+    return i < g->n && g->kind[i] == O_WORD && word_in_4(g->s, g->off[i], g->off[i] + g->len[i], kws);
 }
 static inline int sig_word_is(const Sig *g, Py_ssize_t i, const char *kw)
 {
-    return i < g->n && g->kind[i] == O_WORD && word_eq(g->s, g->off[i], g->off[i] + g->len[i], kw);
+    return i < g->n && g->kind[i] == O_WORD && word_eq_4(g->s, g->off[i], g->off[i] + g->len[i], kw);
 }
 static inline int sig_ident(const Sig *g, Py_ssize_t i)
 {
@@ -1371,19 +455,19 @@ static inline int sig_ident(const Sig *g, Py_ssize_t i)
 
 /* sql._unquote of token i: appended to b */
 static int
-add_unquoted(const Sig *g, Py_ssize_t i, Buf *b)
+add_unquoted(const Sig *g, Py_ssize_t i, Buf_4 *b)
 {
     const ch *p = g->s + g->off[i];
     Py_ssize_t len = g->len[i];
     if (len && (p[0] == '"' || p[0] == '`' || p[0] == '['))
-        return len >= 2 ? buf_add(b, p + 1, len - 2) : 0;
-    return buf_add(b, p, len);
+        return len >= 2 ? buf_add_4(b, p + 1, len - 2) : 0;
+    return buf_add_4(b, p, len);
 }
 
 static PyObject *
-buf_str(const Buf *b)
+buf_str(const Buf_4 *b)
 {
-    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, b->v ? b->v : SPACE, b->n);
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, b->v ? b->v : SPACE_4, b->n);
 }
 
 /* sql._qualified: the name (unquoted parts joined by dots) as a new str in *name, the index after it; -1 if
@@ -1394,12 +478,12 @@ qualified(const Sig *g, Py_ssize_t i, PyObject **name)
     *name = NULL;
     if (!sig_ident(g, i))
         return -1;
-    Buf b = {0};
+    Buf_4 b = {0};
     if (add_unquoted(g, i, &b) < 0)
         goto fail;
     i++;
     while (i + 1 < g->n && sig_op(g, i, '.') && sig_ident(g, i + 1)) {
-        if (buf_addc(&b, '.') < 0 || add_unquoted(g, i + 1, &b) < 0)
+        if (buf_addc_4(&b, '.') < 0 || add_unquoted(g, i + 1, &b) < 0)
             goto fail;
         i += 2;
     }
@@ -1417,7 +501,7 @@ target(const Sig *g, Py_ssize_t i, PyObject **name, Py_ssize_t *alias)
 {
     *alias = -1;
     while (i + 1 < g->n && sig_word_in(g, i, &K_SKIP_AFTER_TARGET_KW) && sig_ident(g, i + 1)
-           && !word_in(g->s, g->off[i + 1], g->off[i + 1] + g->len[i + 1], &K_ALIAS_STOP))
+           && !word_in_4(g->s, g->off[i + 1], g->off[i + 1] + g->len[i + 1], &K_ALIAS_STOP))
         i++;
     Py_ssize_t j = qualified(g, i, name);
     if (j < 0)
@@ -1437,9 +521,9 @@ target(const Sig *g, Py_ssize_t i, PyObject **name, Py_ssize_t *alias)
 static PyObject *
 upper_str(const Sig *g, Py_ssize_t i)
 {
-    Buf b = {0};
+    Buf_4 b = {0};
     for (Py_ssize_t x = 0; x < g->len[i]; x++)
-        if (buf_addc(&b, ascii_up(g->s[g->off[i] + x])) < 0) {
+        if (buf_addc_4(&b, ascii_up(g->s[g->off[i] + x])) < 0) {
             PyMem_Free(b.v);
             return NULL;
         }
@@ -1484,7 +568,7 @@ ctes_of(const Sig *g, PyObject *names)
         if (sig_word_is(g, j, "MATERIALIZED"))
             j++;
         if (sig_op(g, j, '(')) {
-            Buf b = {0};
+            Buf_4 b = {0};
             if (add_unquoted(g, name, &b) < 0) {
                 PyMem_Free(b.v);
                 return -1;
@@ -1565,27 +649,10 @@ unique_tuple(PyObject *list)
 #define CHECK(x) do { if ((x) < 0) goto done; } while (0)
 #define CHECKP(x) do { if ((x) == NULL) goto done; } while (0)
 
+/* (operation, tables, summary, joins) of the obfuscated statement s and its ntok tokens */
 static PyObject *
-summarize(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+summary_of(const ch *s, const OTok *toks, Py_ssize_t ntok, int relationships)
 {
-    if (nargs != 3 || !PyUnicode_Check(args[0]) || !PyBytes_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "summarize(statement: str, tokens: bytes, relationships: bool)");
-        return NULL;
-    }
-    int relationships = PyObject_IsTrue(args[2]);
-    if (relationships < 0)
-        return NULL;
-    Py_ssize_t ntok = PyBytes_GET_SIZE(args[1]) / (3 * (Py_ssize_t)sizeof(int32_t));
-    const int32_t *packed = (const int32_t *)PyBytes_AS_STRING(args[1]);
-    Py_ssize_t slen = PyUnicode_GET_LENGTH(args[0]);
-    for (Py_ssize_t x = 0; x < ntok; x++)
-        if (packed[3 * x + 1] < 0 || packed[3 * x + 2] < 0 || (Py_ssize_t)packed[3 * x + 1] + packed[3 * x + 2] > slen) {
-            PyErr_SetString(PyExc_ValueError, "summarize: tokens outside the statement");
-            return NULL;
-        }
-    ch *s = PyUnicode_AsUCS4Copy(args[0]);
-    if (s == NULL)
-        return NULL;
     PyObject *result = NULL, *parts = NULL, *tables = NULL, *joins = NULL, *ctes = NULL, *aliases = NULL;
     PyObject *first_op = NULL, *name = NULL, *dedup = NULL;
     int32_t *kind = PyMem_Malloc((size_t)(ntok + 1) * 3 * sizeof(int32_t));
@@ -1598,7 +665,7 @@ summarize(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     int32_t *gk = kind, *go = kind + ntok + 1, *gl = kind + 2 * (ntok + 1);
     int prev_dot = 0;
     for (Py_ssize_t x = 0; x < ntok; x++) {
-        int32_t k = packed[3 * x], o = packed[3 * x + 1], l = packed[3 * x + 2];
+        int32_t k = toks[x].kind, o = toks[x].off, l = toks[x].len;
         if (k != O_WS && k != O_COMMENT) {
             gk[g.n] = k;
             go[g.n] = o;
@@ -1681,7 +748,7 @@ summarize(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 CHECK(PyList_Append(tables, name));
                 CHECK(PyList_Append(parts, name));
                 if (alias >= 0 && relationships) {
-                    Buf b = {0};
+                    Buf_4 b = {0};
                     if (add_unquoted(&g, alias, &b) < 0) {
                         PyMem_Free(b.v);
                         goto done;
@@ -1800,9 +867,1041 @@ done:
     Py_XDECREF(dedup);
     PyMem_Free(kind);
     PyMem_Free(after_dot);
+    return result;
+}
+
+/* -- the summary without Python objects in between (sql._summarize again, for the common case) ------------- *
+ * The same steps as summary_of, on strings kept as (offset, length) in one scratch buffer and fixed arrays;
+ * Python objects are made for the final fields only. Where a statement needs more than these arrays hold, or a
+ * name to lower-case holds a character beyond Latin-1 (str.lower's full case mappings), it answers NATIVE_NO
+ * and summary_of (Python objects) does the work: same result, both tested against sql.py. */
+#define NATIVE_MAX 64    /* parts, tables, CTE names, aliases, joins */
+#define NATIVE_MAX_SIG 1024
+#define NATIVE_NO ((PyObject *)1)
+
+typedef struct { int32_t off, len; } Str;  /* a string in the scratch buffer */
+
+typedef struct {
+    const Sig *g;
+    Buf_4 b;          /* scratch: every string below */
+    int overflow;     /* the fixed arrays or Latin-1 lowering did not suffice */
+} Native;
+
+static inline const ch *nat_at(const Native *x, Str s) { return x->b.v + s.off; }
+
+static int
+nat_eq(const Native *x, Str a, Str b)
+{
+    return a.len == b.len && memcmp(nat_at(x, a), nat_at(x, b), (size_t)a.len * sizeof(ch)) == 0;
+}
+
+/* str.lower() of a string of Latin-1 characters (A-Z, À-Þ but ×: +32; every lower-case mapping below 256 is one
+ * character in the same range); anything wider is left to Python */
+static int
+nat_lower(Native *x, Str src, Str *dst)
+{
+    if (buf_reserve_4(&(x)->b, src.len) < 0)
+        return -1;
+    dst->off = (int32_t)x->b.n;
+    dst->len = src.len;
+    for (int32_t i = 0; i < src.len; i++) {
+        ch c = x->b.v[src.off + i];
+        if (c >= 256) {
+            x->overflow = 1;
+            c = 0;
+        }
+        else if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7)) {
+            c += 32;
+        }
+        x->b.v[x->b.n++] = c;
+    }
+    return 0;
+}
+
+/* sql._qualified into the scratch buffer: the index after the name, -1 if none starts at i (-2: error) */
+static Py_ssize_t
+nat_qualified(Native *x, Py_ssize_t i, Str *name)
+{
+    const Sig *g = x->g;
+    if (!sig_ident(g, i))
+        return -1;
+    name->off = (int32_t)x->b.n;
+    if (add_unquoted(g, i, &x->b) < 0)
+        return -2;
+    i++;
+    while (i + 1 < g->n && sig_op(g, i, '.') && sig_ident(g, i + 1)) {
+        if (buf_addc_4(&x->b, '.') < 0 || add_unquoted(g, i + 1, &x->b) < 0)
+            return -2;
+        i += 2;
+    }
+    name->len = (int32_t)(x->b.n - name->off);
+    return i;
+}
+
+/* sql._target: the index after the name and its alias (*alias: the alias token, -1 if none); -1: no table */
+static Py_ssize_t
+nat_target(Native *x, Py_ssize_t i, Str *name, Py_ssize_t *alias)
+{
+    const Sig *g = x->g;
+    *alias = -1;
+    while (i + 1 < g->n && sig_word_in(g, i, &K_SKIP_AFTER_TARGET_KW) && sig_ident(g, i + 1)
+           && !word_in_4(g->s, g->off[i + 1], g->off[i + 1] + g->len[i + 1], &K_ALIAS_STOP))
+        i++;
+    Py_ssize_t j = nat_qualified(x, i, name);
+    if (j < 0)
+        return j;
+    if (j == i + 1 && sig_word_in(g, i, &K_NOT_TABLES))
+        return -1;
+    Py_ssize_t k = sig_word_is(g, j, "AS") ? j + 1 : j;
+    if (sig_ident(g, k) && !sig_word_in(g, k, &K_ALIAS_STOP)) {
+        *alias = k;
+        return k + 1;
+    }
+    return j;
+}
+
+/* a token's text, unquoted and lower-cased, as a scratch string */
+static int
+nat_unquoted_lower(Native *x, Py_ssize_t i, Str *out)
+{
+    Str raw = {(int32_t)x->b.n, 0};
+    if (add_unquoted(x->g, i, &x->b) < 0)
+        return -1;
+    raw.len = (int32_t)(x->b.n - raw.off);
+    return nat_lower(x, raw, out);
+}
+
+static inline int
+nat_push(Native *x, Str *arr, int *n, Str s)
+{
+    if (*n == NATIVE_MAX) {
+        x->overflow = 1;
+        return 0;
+    }
+    arr[(*n)++] = s;
+    return 0;
+}
+
+/* sql._join's resolve(col), appended to the scratch buffer */
+static int
+nat_resolve(Native *x, Str col, const Str *alias_keys, const Str *alias_names, int naliases, Str *out)
+{
+    int32_t dot = -1;
+    for (int32_t i = col.len - 1; i >= 0; i--)
+        if (nat_at(x, col)[i] == '.') {
+            dot = i;
+            break;
+        }
+    if (dot <= 0) {  /* no owner ("" before a leading dot counts as none): the column alone */
+        out->off = col.off + dot + 1;
+        out->len = col.len - dot - 1;
+        return 0;
+    }
+    Str owner = {col.off, dot}, low;
+    if (nat_lower(x, owner, &low) < 0)
+        return -1;
+    Str table = owner;
+    for (int a = naliases - 1; a >= 0; a--)  /* (the last assignment of a dict key wins) */
+        if (nat_eq(x, alias_keys[a], low)) {
+            table = alias_names[a];
+            break;
+        }
+    if (buf_reserve_4(&(x)->b, table.len + 1 + col.len - dot - 1) < 0)
+        return -1;
+    out->off = (int32_t)x->b.n;
+    buf_add_4(&x->b, nat_at(x, table), table.len);
+    buf_addc_4(&x->b, '.');
+    buf_add_4(&x->b, nat_at(x, col) + dot + 1, col.len - dot - 1);
+    out->len = (int32_t)(x->b.n - out->off);
+    return 0;
+}
+
+static PyObject *
+nat_str(const Native *x, Str s)
+{
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, s.len ? nat_at(x, s) : SPACE_4, s.len);
+}
+
+/* tuple(dict.fromkeys(strings)) */
+static PyObject *
+nat_unique_tuple(const Native *x, const Str *arr, int n)
+{
+    int keep[NATIVE_MAX], m = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int k = 0; k < m && !seen; k++)
+            seen = nat_eq(x, arr[keep[k]], arr[i]);
+        if (!seen)
+            keep[m++] = i;
+    }
+    PyObject *t = PyTuple_New(m);
+    for (int k = 0; t != NULL && k < m; k++) {
+        PyObject *s = nat_str(x, arr[keep[k]]);
+        if (s == NULL) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, k, s);
+    }
+    return t;
+}
+
+/* p in sql._OPERATIONS (case-sensitive: a quoted "select" is a table, not SELECT) */
+static int
+nat_is_operation(const Native *x, Str s)
+{
+    for (int32_t i = 0; i < s.len; i++)
+        if (ascii_up(nat_at(x, s)[i]) != nat_at(x, s)[i])
+            return 0;
+    return word_in_4(x->b.v, s.off, s.off + s.len, &K_OPERATIONS);
+}
+
+/* (operation, tables, summary, joins) as summary_of gives them; NATIVE_NO: summary_of must do it; NULL: error */
+static PyObject *
+summary_native(const ch *s, const OTok *toks, Py_ssize_t ntok, int relationships)
+{
+    int32_t gk[NATIVE_MAX_SIG], go[NATIVE_MAX_SIG], gl[NATIVE_MAX_SIG];
+    char after_dot[NATIVE_MAX_SIG];
+    Sig g = {s, 0, gk, go, gl, after_dot};
+    int prev_dot = 0;
+    for (Py_ssize_t t = 0; t < ntok; t++) {
+        int32_t k = toks[t].kind, o = toks[t].off, l = toks[t].len;
+        if (k != O_WS && k != O_COMMENT) {
+            if (g.n == NATIVE_MAX_SIG)
+                return NATIVE_NO;
+            gk[g.n] = k;
+            go[g.n] = o;
+            gl[g.n] = l;
+            after_dot[g.n] = (char)prev_dot;
+            g.n++;
+        }
+        prev_dot = k == O_OP && l == 1 && s[o] == '.';
+    }
+    Py_ssize_t n = g.n;
+    if (!n)
+        return Py_BuildValue("(O()O())", Py_None, Py_None);
+    Native x = {&g, {0}, 0};
+    Str parts[NATIVE_MAX], tables[NATIVE_MAX], ctes[NATIVE_MAX], alias_keys[NATIVE_MAX], alias_names[NATIVE_MAX];
+    Str joins[NATIVE_MAX], dedup[NATIVE_MAX], name, op = {0, 0};
+    int nparts = 0, ntables = 0, nctes = 0, naliases = 0, njoins = 0, ndedup = 0, have_op = 0;
+    PyObject *result = NULL;
+#define NAT(call) do { if ((call) < 0) goto done; if (x.overflow) { result = NATIVE_NO; goto done; } } while (0)
+    /* sql._ctes */
+    int with = 0;
+    for (Py_ssize_t i = 0; i < n && !with; i++)
+        with = sig_word_is(&g, i, "WITH");
+    for (Py_ssize_t i = 0; with && i < n; i++) {
+        int is_with = sig_word_is(&g, i, "WITH");
+        if (!is_with && !sig_op(&g, i, ','))
+            continue;
+        Py_ssize_t j = i + 1;
+        if (is_with && sig_word_is(&g, j, "RECURSIVE"))
+            j++;
+        if (!sig_ident(&g, j))
+            continue;
+        Py_ssize_t cte = j++;
+        if (sig_op(&g, j, '(')) {
+            Py_ssize_t k = j + 1;
+            while (k < n && !sig_op(&g, k, '(') && !sig_op(&g, k, ')'))
+                k++;
+            if (!sig_op(&g, k, ')'))
+                continue;
+            j = k + 1;
+        }
+        if (!sig_word_is(&g, j, "AS"))
+            continue;
+        j++;
+        if (sig_word_is(&g, j, "NOT"))
+            j++;
+        if (sig_word_is(&g, j, "MATERIALIZED"))
+            j++;
+        if (sig_op(&g, j, '(')) {
+            Str low;
+            NAT(nat_unquoted_lower(&x, cte, &low));
+            NAT(nat_push(&x, ctes, &nctes, low));
+        }
+    }
+    Py_ssize_t first = sig_op(&g, 0, '(') ? 1 : 0;
+    if (first < n && sig_word_in(&g, first, &K_OPERATIONS) && !sig_word_in(&g, first, &K_KEYWORD_SET)) {
+        /* BEGIN, CALL, EXEC, SET, SHOW, ... only as the first word */
+        NAT(buf_reserve_4(&x.b, gl[first]));
+        op.off = (int32_t)x.b.n;
+        op.len = gl[first];
+        for (int32_t c = 0; c < gl[first]; c++)
+            x.b.v[x.b.n++] = ascii_up(s[go[first] + c]);
+        have_op = 1;
+        NAT(nat_push(&x, parts, &nparts, op));
+        if (sig_word_is(&g, first, "CALL") || sig_word_is(&g, first, "EXEC") || sig_word_is(&g, first, "EXECUTE")) {
+            Py_ssize_t alias, next = nat_target(&x, first + 1, &name, &alias);
+            if (next == -2)
+                goto done;
+            if (next >= 0) {
+                NAT(nat_push(&x, parts, &nparts, name));
+                NAT(nat_push(&x, tables, &ntables, name));
+            }
+        }
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (gk[i] != O_WORD || gl[i] > 6 || !sig_word_in(&g, i, &K_KEYWORD_SET) || after_dot[i])
+            continue;
+        if (i && sig_word_in(&g, i - 1, &K_NOT_KEYWORD_AFTER))
+            continue;
+        int using = sig_word_is(&g, i, "USING");
+        if (using && (!have_op || !word_in_4(x.b.v, op.off, op.off + op.len, &K_USING_OPERATIONS)))
+            continue;
+        if (sig_word_in(&g, i, &K_RESERVED_OPERATIONS)) {
+            Str kw;
+            NAT(buf_reserve_4(&x.b, gl[i]));
+            kw.off = (int32_t)x.b.n;
+            kw.len = gl[i];
+            for (int32_t c = 0; c < gl[i]; c++)
+                x.b.v[x.b.n++] = ascii_up(s[go[i] + c]);
+            if (!have_op) {
+                op = kw;
+                have_op = 1;
+            }
+            NAT(nat_push(&x, parts, &nparts, kw));
+        }
+        if (!(sig_word_in(&g, i, &K_TARGET_KW) || using))
+            continue;
+        int from = sig_word_is(&g, i, "FROM");
+        Py_ssize_t pos = i + 1;
+        for (;;) {
+            Py_ssize_t alias;
+            pos = nat_target(&x, pos, &name, &alias);
+            if (pos == -2)
+                goto done;
+            if (pos < 0)
+                break;
+            int is_cte = 0;
+            if (nctes) {
+                Str low;
+                NAT(nat_lower(&x, name, &low));
+                for (int c = 0; c < nctes && !is_cte; c++)
+                    is_cte = nat_eq(&x, ctes[c], low);
+            }
+            if (!is_cte) {
+                NAT(nat_push(&x, tables, &ntables, name));
+                NAT(nat_push(&x, parts, &nparts, name));
+                if (alias >= 0 && relationships) {
+                    Str low;
+                    NAT(nat_unquoted_lower(&x, alias, &low));
+                    if (naliases == NATIVE_MAX) {
+                        result = NATIVE_NO;
+                        goto done;
+                    }
+                    alias_keys[naliases] = low;
+                    alias_names[naliases++] = name;
+                }
+            }
+            if (!from || pos + 1 >= n || !sig_op(&g, pos, ','))
+                break;
+            Py_ssize_t nx = pos + 1;
+            ch c0 = gl[nx] ? s[go[nx]] : 0;
+            if (!(gk[nx] == O_IDENT || (gk[nx] == O_WORD && (is_alpha(c0) || c0 == '_'))))
+                break;
+            pos++;
+        }
+    }
+    if (relationships) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (!sig_word_is(&g, i, "ON") || after_dot[i])
+                continue;
+            Str left, right, l, r;
+            Py_ssize_t j = nat_qualified(&x, i + 1, &left);
+            if (j == -2)
+                goto done;
+            if (j < 0 || j >= n || !sig_op(&g, j, '='))
+                continue;
+            Py_ssize_t k = nat_qualified(&x, j + 1, &right);
+            if (k == -2)
+                goto done;
+            if (k < 0)
+                continue;
+            NAT(nat_resolve(&x, left, alias_keys, alias_names, naliases, &l));
+            NAT(nat_resolve(&x, right, alias_keys, alias_names, naliases, &r));
+            Str join = {(int32_t)x.b.n, l.len + 1 + r.len};
+            NAT(buf_reserve_4(&x.b, join.len));
+            buf_add_4(&x.b, nat_at(&x, l), l.len);
+            buf_addc_4(&x.b, '=');
+            buf_add_4(&x.b, nat_at(&x, r), r.len);
+            NAT(nat_push(&x, joins, &njoins, join));
+        }
+    }
+    /* dedup: a part repeating the previous one, or an operation already named and followed by none (without
+     * repeats this keeps every part, as sql.py's shortcut does) */
+    for (int k = 0; k < nparts; k++) {
+        Str p = parts[k];
+        if (ndedup && nat_eq(&x, dedup[ndedup - 1], p))
+            continue;
+        if (nat_is_operation(&x, p)) {
+            int in = 0;
+            for (int d = 0; d < ndedup && !in; d++)
+                in = nat_eq(&x, dedup[d], p);
+            if (in && (k + 1 == nparts || nat_is_operation(&x, parts[k + 1])))
+                continue;
+        }
+        dedup[ndedup++] = p;
+    }
+    PyObject *operation = NULL, *tables_t = NULL, *summary = NULL, *joins_t = NULL;
+    if (ndedup) {  /* " ".join(dedup)[:255] */
+        Str joined = {(int32_t)x.b.n, 0};
+        for (int d = 0; d < ndedup && joined.len < 255; d++) {
+            if (d) {
+                NAT(buf_addc_4(&x.b, ' '));
+                joined.len++;
+            }
+            int32_t take = dedup[d].len < 255 - joined.len ? dedup[d].len : 255 - joined.len;
+            NAT(buf_reserve_4(&x.b, take));
+            buf_add_4(&x.b, nat_at(&x, dedup[d]), take);
+            joined.len += take;
+        }
+        if (joined.len > 255)
+            joined.len = 255;
+        summary = nat_str(&x, joined);
+    }
+    else {
+        summary = Py_None;
+        Py_INCREF(summary);
+    }
+    if (have_op)
+        operation = nat_str(&x, op);
+    else {
+        operation = Py_None;
+        Py_INCREF(operation);
+    }
+    tables_t = nat_unique_tuple(&x, tables, ntables);
+    joins_t = nat_unique_tuple(&x, joins, njoins);
+    if (summary != NULL && operation != NULL && tables_t != NULL && joins_t != NULL)
+        result = PyTuple_Pack(4, operation, tables_t, summary, joins_t);
+    Py_XDECREF(operation);
+    Py_XDECREF(tables_t);
+    Py_XDECREF(summary);
+    Py_XDECREF(joins_t);
+#undef NAT
+done:
+    PyMem_Free(x.b.v);
+    return result;
+}
+
+/* The summary: without Python objects in between where it can, else summary_of. */
+static PyObject *
+summary_any(const ch *s, const OTok *toks, Py_ssize_t ntok, int relationships)
+{
+    PyObject *r = summary_native(s, toks, ntok, relationships);
+    return r == NATIVE_NO ? summary_of(s, toks, ntok, relationships) : r;
+}
+
+/* summarize(statement, tokens, relationships) -> (operation, tables, summary, joins) */
+static PyObject *
+summarize(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 3 || nargs > 4 || !PyUnicode_Check(args[0]) || !PyBytes_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "summarize(statement: str, tokens: bytes, relationships: bool, objects: bool = False)");
+        return NULL;
+    }
+    int objects = nargs > 3 ? PyObject_IsTrue(args[3]) : 0;  /* (tests: the Python-object path, always) */
+    if (objects < 0)
+        return NULL;
+    int relationships = PyObject_IsTrue(args[2]);
+    if (relationships < 0)
+        return NULL;
+    Py_ssize_t ntok = PyBytes_GET_SIZE(args[1]) / (Py_ssize_t)sizeof(OTok);
+    const OTok *toks = (const OTok *)PyBytes_AS_STRING(args[1]);
+    Py_ssize_t slen = PyUnicode_GET_LENGTH(args[0]);
+    for (Py_ssize_t x = 0; x < ntok; x++)
+        if (toks[x].off < 0 || toks[x].len < 0 || (Py_ssize_t)toks[x].off + toks[x].len > slen) {
+            PyErr_SetString(PyExc_ValueError, "summarize: tokens outside the statement");
+            return NULL;
+        }
+    ch *s = PyUnicode_AsUCS4Copy(args[0]);
+    if (s == NULL)
+        return NULL;
+    PyObject *result = objects ? summary_of(s, toks, ntok, relationships) : summary_any(s, toks, ntok, relationships);
     PyMem_Free(s);
     return result;
 }
+
+/* -- the engine: SqlObfuscator.obfuscate in one call, caches included ---------------------------------------- */
+/* A bounded LRU from (str, tag) to an object: at most `cap` entries and `budget` characters of keys (a few huge
+ * statements cannot hold megabytes each). Open addressing with linear probing over 2-4x as many slots as
+ * entries; a removed entry's slot is refilled by backward shifting (no tombstones). Every block is allocated
+ * when the engine is made: a lookup or an insertion never allocates. */
+typedef struct {
+    PyObject *key, *value;  /* owned; key a str */
+    Py_hash_t hash;
+    int32_t tag, prev, next;  /* the LRU list (or, when free, next: the free list) */
+} Entry;
+
+typedef struct {
+    Entry *e;
+    int32_t *slot;  /* entry index + 1; 0: empty */
+    Py_ssize_t cap, n, mask, chars, budget;
+    int32_t head, tail, free;  /* most and least recently used; first free entry; -1: none */
+} Lru;
+
+static int
+lru_init(Lru *c, Py_ssize_t cap, Py_ssize_t budget)
+{
+    *c = (Lru){0};
+    c->head = c->tail = c->free = -1;
+    if (cap <= 0)
+        return 0;
+    if (cap > (1 << 24)) {
+        PyErr_SetString(PyExc_ValueError, "cache_size: at most 16777216");
+        return -1;
+    }
+    Py_ssize_t nslots = 8;
+    while (nslots < 2 * cap)
+        nslots *= 2;
+    c->e = PyMem_Calloc((size_t)cap, sizeof(Entry));
+    c->slot = PyMem_Calloc((size_t)nslots, sizeof(int32_t));
+    if (c->e == NULL || c->slot == NULL) {
+        PyMem_Free(c->e);
+        PyMem_Free(c->slot);
+        c->e = NULL;
+        c->slot = NULL;
+        PyErr_NoMemory();
+        return -1;
+    }
+    c->cap = cap;
+    c->mask = nslots - 1;
+    c->budget = budget;
+    for (Py_ssize_t i = 0; i < cap; i++)
+        c->e[i].next = i + 1 < cap ? (int32_t)(i + 1) : -1;
+    c->free = 0;
+    return 0;
+}
+
+static void
+lru_clear(Lru *c)
+{
+    for (Py_ssize_t i = 0; i < c->cap; i++) {
+        Py_CLEAR(c->e[i].key);
+        Py_CLEAR(c->e[i].value);
+    }
+    PyMem_Free(c->e);
+    PyMem_Free(c->slot);
+    *c = (Lru){0};
+    c->head = c->tail = c->free = -1;
+}
+
+/* Do the str key and the characters (kind, data, len) hold the same text? (strs are stored at their narrowest
+ * kind, and so are the probes: equal texts have equal kinds.) */
+static inline int
+key_eq(PyObject *key, int kind, const void *data, Py_ssize_t len)
+{
+    return PyUnicode_GET_LENGTH(key) == len && PyUnicode_KIND(key) == kind
+           && memcmp(PyUnicode_DATA(key), data, (size_t)len * (size_t)kind) == 0;
+}
+
+/* The entry holding (text, tag), or -1. */
+static int32_t
+lru_find(const Lru *c, Py_hash_t hash, int32_t tag, int kind, const void *data, Py_ssize_t len)
+{
+    if (!c->cap)
+        return -1;
+    for (Py_ssize_t i = (size_t)hash & c->mask; c->slot[i]; i = (i + 1) & c->mask) {
+        const Entry *e = &c->e[c->slot[i] - 1];
+        if (e->hash == hash && e->tag == tag && key_eq(e->key, kind, data, len))
+            return c->slot[i] - 1;
+    }
+    return -1;
+}
+
+static void
+lru_unlink(Lru *c, int32_t x)
+{
+    Entry *e = &c->e[x];
+    if (e->prev >= 0)
+        c->e[e->prev].next = e->next;
+    else
+        c->head = e->next;
+    if (e->next >= 0)
+        c->e[e->next].prev = e->prev;
+    else
+        c->tail = e->prev;
+}
+
+static void
+lru_push_front(Lru *c, int32_t x)
+{
+    Entry *e = &c->e[x];
+    e->prev = -1;
+    e->next = c->head;
+    if (c->head >= 0)
+        c->e[c->head].prev = x;
+    c->head = x;
+    if (c->tail < 0)
+        c->tail = x;
+}
+
+/* a hit: now the most recently used */
+static inline void
+lru_touch(Lru *c, int32_t x)
+{
+    if (c->head != x) {
+        lru_unlink(c, x);
+        lru_push_front(c, x);
+    }
+}
+
+/* Takes entry x out (its slot refilled by backward shifting); its key and value go to *key, *value. */
+static void
+lru_remove(Lru *c, int32_t x, PyObject **key, PyObject **value)
+{
+    Entry *e = &c->e[x];
+    Py_ssize_t p = (size_t)e->hash & c->mask;
+    while (c->slot[p] != x + 1)
+        p = (p + 1) & c->mask;
+    c->slot[p] = 0;
+    for (Py_ssize_t j = (p + 1) & c->mask; c->slot[j]; j = (j + 1) & c->mask) {
+        Py_ssize_t home = (size_t)c->e[c->slot[j] - 1].hash & c->mask;
+        /* the entry at j may move to p unless its home lies cyclically in (p, j] */
+        int stays = p <= j ? (home > p && home <= j) : (home > p || home <= j);
+        if (!stays) {
+            c->slot[p] = c->slot[j];
+            c->slot[j] = 0;
+            p = j;
+        }
+    }
+    lru_unlink(c, x);
+    c->chars -= PyUnicode_GET_LENGTH(e->key);
+    c->n--;
+    *key = e->key;
+    *value = e->value;
+    e->key = e->value = NULL;
+    e->next = c->free;
+    c->free = x;
+}
+
+/* Adds (key, tag) -> value (not present: the caller looked), evicting the least recently used entries to make
+ * room. Evicted references are released after the table is consistent again. Never fails. */
+static void
+lru_add(Lru *c, Py_hash_t hash, int32_t tag, PyObject *key, PyObject *value)
+{
+    Py_ssize_t len = PyUnicode_GET_LENGTH(key);
+    if (!c->cap || len > c->budget)
+        return;
+    PyObject *dead[2 * 8];
+    int ndead = 0;
+    while (c->n && (c->n == c->cap || c->chars + len > c->budget)) {
+        if (ndead == 2 * 8) {
+            for (int d = 0; d < ndead; d++)
+                Py_DECREF(dead[d]);
+            ndead = 0;
+        }
+        lru_remove(c, c->tail, &dead[ndead], &dead[ndead + 1]);
+        ndead += 2;
+    }
+    int32_t x = c->free;
+    Entry *e = &c->e[x];
+    c->free = e->next;
+    Py_INCREF(key);
+    Py_INCREF(value);
+    e->key = key;
+    e->value = value;
+    e->hash = hash;
+    e->tag = tag;
+    Py_ssize_t p = (size_t)hash & c->mask;
+    while (c->slot[p])
+        p = (p + 1) & c->mask;
+    c->slot[p] = x + 1;
+    lru_push_front(c, x);
+    c->chars += len;
+    c->n++;
+    for (int d = 0; d < ndead; d++)
+        Py_DECREF(dead[d]);
+}
+
+#define MAX_DIALECTS 16
+#define NFIELDS 5  /* SqlResult: statement, operation, tables, summary, joins */
+#define MAX_CACHED_STATEMENT 65536  /* sql.SqlObfuscator.obfuscate: longer statements are not cached */
+
+typedef struct {
+    PyObject_HEAD
+    int ndialects, generic;
+    PyObject *names[MAX_DIALECTS];  /* dialect names (str) */
+    int nreadings[MAX_DIALECTS], dq_mode[MAX_DIALECTS];
+    int readings[MAX_DIALECTS][MAX_READINGS];
+    long options;
+    int relationships;
+    Py_ssize_t max_length;
+    Lru statements, shapes;  /* (raw statement, dialect) -> result; obfuscated statement -> result */
+    PyTypeObject *result_type;  /* sql.SqlResult */
+    Py_ssize_t offsets[NFIELDS];  /* of its slots */
+    PyObject *failed;  /* sql.FAILED */
+    PyObject *ellipsis;  /* "…" */
+    Py_ssize_t errors;
+    int fail_next;  /* (tests: the next calls fail as a bug would) */
+} Engine;
+
+static PyTypeObject Engine_Type;
+
+static int
+engine_is(PyObject *obj)
+{
+    return Py_IS_TYPE(obj, &Engine_Type);
+}
+
+/* A new SqlResult (its slots written directly: the dataclass is frozen, and its __init__ is Python code). */
+static PyObject *
+new_result(Engine *en, PyObject *const *fields)
+{
+    PyObject *r = en->result_type->tp_alloc(en->result_type, 0);
+    if (r == NULL)
+        return NULL;
+    for (int i = 0; i < NFIELDS; i++) {
+        Py_INCREF(fields[i]);
+        *(PyObject **)((char *)r + en->offsets[i]) = fields[i];
+    }
+    return r;
+}
+
+static int
+engine_dialect(const Engine *en, PyObject *dialect)
+{
+    for (int d = 0; d < en->ndialects; d++)
+        if (en->names[d] == dialect)
+            return d;
+    if (PyUnicode_Check(dialect))
+        for (int d = 0; d < en->ndialects; d++)
+            if (PyUnicode_Compare(en->names[d], dialect) == 0)
+                return d;
+    return en->generic;  /* (an unknown name reads as generic, as in Python) */
+}
+
+/* The summary of an obfuscated statement of 1-byte characters (the Python-object path reads UCS-4). */
+static PyObject *
+summary_of_1(const Py_UCS1 *text, Py_ssize_t len, const OTok *toks, Py_ssize_t ntok, int relationships)
+{
+    Py_UCS4 *wide = PyMem_Malloc((size_t)(len ? len : 1) * sizeof(Py_UCS4));
+    if (wide == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < len; i++)
+        wide[i] = text[i];
+    PyObject *r = summary_any(wide, toks, ntok, relationships);
+    PyMem_Free(wide);
+    return r;
+}
+
+/* The result for a statement the statement cache does not hold (sql.SqlObfuscator._obfuscate); NULL on error.
+ * A statement of a known shape costs the passes and a lookup: the obfuscated text is hashed where it was built
+ * (for 1-byte text the hash is the one its str would have), and a str is made only on a miss. */
+static PyObject *
+engine_compute(Engine *en, PyObject *text, int d)
+{
+    if (en->fail_next > 0) {
+        en->fail_next--;
+        PyErr_SetString(PyExc_RuntimeError, "injected failure");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (n >= INT32_MAX / 2) {  /* (the output, with "(?)" added, must fit int32 offsets too) */
+        PyErr_SetString(PyExc_ValueError, "obfuscate: statement too long");
+        return NULL;
+    }
+    PyObject *result = NULL, *statement = NULL, *summary = NULL;
+    ch small[1024], *s = NULL;
+    Obf_1 o1 = {0};
+    Obf_4 o4 = {0};
+    const void *out;
+    Py_ssize_t len;
+    int okind, narrow = PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND;
+    if (narrow) {
+        if (obfuscate_tokens_1(PyUnicode_1BYTE_DATA(text), n, en->readings[d], en->nreadings[d], en->dq_mode[d],
+                               en->options, &o1) < 0)
+            goto done;
+        out = o1.text.v;
+        len = o1.text.n;
+        okind = PyUnicode_1BYTE_KIND;
+    }
+    else {
+        if ((s = ucs4_of(text, small)) == NULL)
+            goto done;
+        if (obfuscate_tokens_4(s, n, en->readings[d], en->nreadings[d], en->dq_mode[d], en->options, &o4) < 0)
+            goto done;
+        if ((statement = str_of_4(o4.text.v != NULL ? o4.text.v : SPACE_4, o4.text.n)) == NULL)
+            goto done;
+        out = PyUnicode_DATA(statement);
+        len = PyUnicode_GET_LENGTH(statement);
+        okind = PyUnicode_KIND(statement);
+    }
+    int shaped = len <= en->max_length && en->shapes.cap;  /* (cached shapes stay small) */
+    Py_hash_t hash = -1;
+    if (shaped) {
+        hash = statement != NULL ? PyObject_Hash(statement) : _Py_HashBytes(out, len);
+        if (hash == -1 && PyErr_Occurred())
+            goto done;
+        int32_t x = lru_find(&en->shapes, hash, 0, okind, out, len);
+        if (x >= 0) {
+            lru_touch(&en->shapes, x);
+            result = en->shapes.e[x].value;
+            Py_INCREF(result);
+            goto done;
+        }
+    }
+    if (narrow) {
+        if ((statement = str_of_1(o1.text.v != NULL ? o1.text.v : SPACE_1, len)) == NULL)
+            goto done;
+        summary = summary_of_1(o1.text.v, len, o1.toks.v, o1.toks.n, en->relationships);
+    }
+    else {
+        summary = summary_any(o4.text.v, o4.toks.v, o4.toks.n, en->relationships);
+    }
+    if (summary == NULL)
+        goto done;
+    PyObject *shown = statement;
+    if (len > en->max_length) {  /* statement[:max_length] + "…" */
+        PyObject *head = PySequence_GetSlice(statement, 0, en->max_length);
+        shown = head != NULL ? PyUnicode_Concat(head, en->ellipsis) : NULL;
+        Py_XDECREF(head);
+        if (shown == NULL)
+            goto done;
+    }
+    PyObject *fields[NFIELDS] = {shown, PyTuple_GET_ITEM(summary, 0), PyTuple_GET_ITEM(summary, 1),
+                                 PyTuple_GET_ITEM(summary, 2), PyTuple_GET_ITEM(summary, 3)};
+    result = new_result(en, fields);
+    if (shown != statement)
+        Py_DECREF(shown);
+    if (result != NULL && shaped)
+        lru_add(&en->shapes, hash, 0, statement, result);
+done:
+    Py_XDECREF(statement);
+    Py_XDECREF(summary);
+    obf_free_1(&o1);
+    obf_free_4(&o4);
+    if (s != NULL && s != small)
+        PyMem_Free(s);
+    return result;
+}
+
+/* sql.SqlObfuscator.obfuscate: never NULL, never raises (a failure is FAILED, counted). */
+static PyObject *
+engine_obfuscate(PyObject *self, PyObject *text, PyObject *dialect)
+{
+    Engine *en = (Engine *)self;
+    if (!PyUnicode_Check(text)) {
+        en->errors++;
+        Py_INCREF(en->failed);
+        return en->failed;
+    }
+    int d = engine_dialect(en, dialect);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    int cached = en->statements.cap && len <= MAX_CACHED_STATEMENT;
+    Py_hash_t hash = -1;
+    if (cached) {
+        hash = PyObject_Hash(text);  /* (a str's hash: cannot fail) */
+        int32_t x = lru_find(&en->statements, hash, d, PyUnicode_KIND(text), PyUnicode_DATA(text), len);
+        if (x >= 0) {
+            lru_touch(&en->statements, x);
+            PyObject *r = en->statements.e[x].value;
+            Py_INCREF(r);
+            return r;
+        }
+    }
+    PyObject *r = engine_compute(en, text, d);
+    if (r == NULL) {  /* a bug or no memory: nothing of the statement is kept (fail closed) */
+        PyErr_Clear();
+        en->errors++;
+        r = en->failed;
+        Py_INCREF(r);
+    }
+    if (cached)
+        lru_add(&en->statements, hash, d, text, r);
+    return r;
+}
+
+static int
+engine_fields(PyObject *self, PyObject *result, PyObject **statement, PyObject **operation, PyObject **tables,
+              PyObject **summary, PyObject **joins)
+{
+    Engine *en = (Engine *)self;
+    if (!engine_is(self) || !Py_IS_TYPE(result, en->result_type))
+        return -1;
+    PyObject **out[NFIELDS] = {statement, operation, tables, summary, joins};
+    for (int i = 0; i < NFIELDS; i++)
+        if (out[i] != NULL)
+            *out[i] = *(PyObject **)((char *)result + en->offsets[i]);
+    return result == en->failed;
+}
+
+static PyObject *
+Engine_obfuscate(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "obfuscate(statement, dialect='generic')");
+        return NULL;
+    }
+    return engine_obfuscate(self, args[0], nargs > 1 ? args[1] : Py_None);
+}
+
+static PyObject *
+Engine_cache_info(PyObject *self, PyObject *unused)
+{
+    Engine *en = (Engine *)self;
+    return Py_BuildValue("{snsn}", "statements", en->statements.n, "shapes", en->shapes.n);
+}
+
+/* Engine(dialects, options, relationships, max_length, cache_size, result_type, failed)
+ *   dialects: {name: (readings, dq_mode)} (sql._DIALECT_READINGS, "generic" among them) */
+static PyObject *
+Engine_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *dialects, *result_type, *failed;
+    long options;
+    int relationships;
+    Py_ssize_t max_length, cache_size;
+    static char *kwlist[] = {"dialects", "options", "relationships", "max_length", "cache_size", "result_type",
+                             "failed", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!lpnnO!O:Engine", kwlist, &PyDict_Type, &dialects, &options,
+                                     &relationships, &max_length, &cache_size, &PyType_Type, &result_type, &failed))
+        return NULL;
+    if (!Py_IS_TYPE(failed, (PyTypeObject *)result_type)) {
+        PyErr_SetString(PyExc_TypeError, "Engine: failed must be a result_type");
+        return NULL;
+    }
+    Engine *en = (Engine *)type->tp_alloc(type, 0);
+    if (en == NULL)
+        return NULL;
+    en->statements.head = en->statements.tail = en->statements.free = -1;
+    en->shapes.head = en->shapes.tail = en->shapes.free = -1;
+    en->options = options;
+    en->relationships = relationships;
+    en->max_length = max_length;
+    en->generic = -1;
+    Py_INCREF(result_type);
+    en->result_type = (PyTypeObject *)result_type;
+    Py_INCREF(failed);
+    en->failed = failed;
+    static const char *const field_names[NFIELDS] = {"statement", "operation", "tables", "summary", "joins"};
+    for (int i = 0; i < NFIELDS; i++) {  /* the slots' member descriptors give their offsets */
+        PyObject *descr = PyDict_GetItemString(((PyTypeObject *)result_type)->tp_dict, field_names[i]);
+        if (descr == NULL || !Py_IS_TYPE(descr, &PyMemberDescr_Type)
+                || ((PyMemberDescrObject *)descr)->d_member->type != T_OBJECT_EX) {
+            PyErr_Format(PyExc_TypeError, "Engine: result_type has no slot %s", field_names[i]);
+            goto fail;
+        }
+        en->offsets[i] = ((PyMemberDescrObject *)descr)->d_member->offset;
+    }
+    if ((en->ellipsis = PyUnicode_FromString("\xe2\x80\xa6")) == NULL)
+        goto fail;
+    Py_ssize_t pos = 0;
+    PyObject *name, *value;
+    while (PyDict_Next(dialects, &pos, &name, &value)) {
+        int d = en->ndialects;
+        if (d == MAX_DIALECTS || !PyUnicode_Check(name) || !PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 2
+                || !PyTuple_Check(PyTuple_GET_ITEM(value, 0))) {
+            PyErr_SetString(PyExc_ValueError, "Engine: dialects is {name: (readings, dq_mode)}, at most 16");
+            goto fail;
+        }
+        PyObject *readings = PyTuple_GET_ITEM(value, 0);
+        Py_ssize_t nr = PyTuple_GET_SIZE(readings);
+        if (nr < 1 || nr > MAX_READINGS) {
+            PyErr_SetString(PyExc_ValueError, "Engine: 1 to 64 readings per dialect");
+            goto fail;
+        }
+        for (Py_ssize_t r = 0; r < nr; r++) {
+            long flags = PyLong_AsLong(PyTuple_GET_ITEM(readings, r));
+            if (flags == -1 && PyErr_Occurred())
+                goto fail;
+            en->readings[d][r] = (int)flags;
+        }
+        en->nreadings[d] = (int)nr;
+        en->dq_mode[d] = (int)PyLong_AsLong(PyTuple_GET_ITEM(value, 1));
+        if (en->dq_mode[d] == -1 && PyErr_Occurred())
+            goto fail;
+        Py_INCREF(name);
+        PyUnicode_InternInPlace(&name);
+        en->names[d] = name;
+        if (PyUnicode_CompareWithASCIIString(name, "generic") == 0)
+            en->generic = d;
+        en->ndialects++;
+    }
+    if (en->generic < 0) {
+        PyErr_SetString(PyExc_ValueError, "Engine: no generic dialect");
+        goto fail;
+    }
+    /* (keys: at most 1024 characters per entry on average, so a flood of huge statements stays bounded) */
+    Py_ssize_t budget = (cache_size > 64 ? cache_size : 64) * 1024;
+    if (lru_init(&en->statements, cache_size, budget) < 0 || lru_init(&en->shapes, cache_size, budget) < 0)
+        goto fail;
+    return (PyObject *)en;
+fail:
+    Py_DECREF(en);
+    return NULL;
+}
+
+static void
+Engine_dealloc(PyObject *self)
+{
+    Engine *en = (Engine *)self;
+    lru_clear(&en->statements);
+    lru_clear(&en->shapes);
+    for (int d = 0; d < en->ndialects; d++)
+        Py_CLEAR(en->names[d]);
+    Py_CLEAR(en->result_type);
+    Py_CLEAR(en->failed);
+    Py_CLEAR(en->ellipsis);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyMethodDef Engine_methods[] = {
+    {"obfuscate", (PyCFunction)(void (*)(void))Engine_obfuscate, METH_FASTCALL,
+     "obfuscate(statement, dialect) -> SqlResult: sql.SqlObfuscator.obfuscate, caches included (never raises)."},
+    {"cache_info", Engine_cache_info, METH_NOARGS, "Entries in the statement and shape caches."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyObject *
+Engine_get_errors(PyObject *self, void *unused)
+{
+    return PyLong_FromSsize_t(((Engine *)self)->errors);
+}
+
+static PyObject *
+Engine_get_fail_next(PyObject *self, void *unused)
+{
+    return PyLong_FromLong(((Engine *)self)->fail_next);
+}
+
+static int
+Engine_set_fail_next(PyObject *self, PyObject *value, void *unused)
+{
+    long n = value != NULL ? PyLong_AsLong(value) : -1;
+    if (n < 0 || n > INT32_MAX) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "_fail_next: a count");
+        return -1;
+    }
+    ((Engine *)self)->fail_next = (int)n;
+    return 0;
+}
+
+static PyGetSetDef Engine_getset[] = {
+    {"errors", Engine_get_errors, NULL, "Statements that failed (each became FAILED).", NULL},
+    {"_fail_next", Engine_get_fail_next, Engine_set_fail_next, "(tests) the next this many computations fail.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject Engine_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "otel_privacy.scrub._sqlcore.Engine",
+    .tp_basicsize = sizeof(Engine),
+    .tp_dealloc = Engine_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Engine(dialects, options, relationships, max_length, cache_size, result_type, failed): one "
+              "SqlObfuscator's passes and caches in C.",
+    .tp_methods = Engine_methods,
+    .tp_getset = Engine_getset,
+    .tp_new = Engine_new,
+};
+
+/* the capsule's table (_sqlcore_api.h) */
+static const OtelSqlCoreApi sqlcore_api = {
+    OTEL_SQLCORE_API_VERSION, engine_is, engine_obfuscate, engine_fields,
+};
 
 /* -- keyword_sets(): the tables above, for the test that compares them with sql.py's ------------------- */
 static PyObject *
@@ -1872,5 +1971,18 @@ PyInit__sqlcore(void)
     kws_init(&K_ALIAS_STOP);
     kws_init(&K_NOT_KEYWORD_AFTER);
     kws_init(&K_STRING_PREFIXES);
-    return PyModule_Create(&sqlcore_module);
+    if (PyType_Ready(&Engine_Type) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&sqlcore_module);
+    if (m == NULL)
+        return NULL;
+    PyObject *capsule = PyCapsule_New((void *)&sqlcore_api, OTEL_SQLCORE_CAPSULE, NULL);
+    if (PyModule_AddObjectRef(m, "Engine", (PyObject *)&Engine_Type) < 0 || capsule == NULL
+            || PyModule_AddObjectRef(m, "_C_API", capsule) < 0) {
+        Py_XDECREF(capsule);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_DECREF(capsule);
+    return m;
 }

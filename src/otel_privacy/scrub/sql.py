@@ -21,8 +21,10 @@ consume the tokens:
    ``VALUES`` → one row.
 5. **Summary** — operations and tables (``db.query.summary``), joins, from the same tokens.
 
-:mod:`otel_privacy.scrub._sqlcore` (C, optional) implements the same passes, function for function; this
-module is the reference and the fallback, and the tests run both and compare them on generated statements.
+:mod:`otel_privacy.scrub._sqlcore` (C, optional) implements the same passes, function for function, and a
+:class:`SqlObfuscator`'s two caches (one C call per statement, also exported to other extensions as a capsule:
+``_sqlcore_api.h``); this module is the reference and the fallback, and the tests run both and compare them on
+generated statements.
 
 """
 
@@ -1032,7 +1034,11 @@ class SqlObfuscator:
         self._options = (_OPT_COLLAPSE if collapse_lists else 0) | (_OPT_BOOLEANS if obfuscate_booleans else 0) | (
             _OPT_KEEP_COMMENTS if keep_comments else 0)
         self._cache_size = cache_size
-        self.errors = 0  # statements that could not be obfuscated (each became FAILED)
+        self._errors = 0  # statements the Python passes could not obfuscate (each became FAILED)
+        # The C engine (when built): the passes, both caches and the result in one call, for the Python face
+        # (obfuscate) and the C one (the capsule of _sqlcore_api.h, which the wire core calls).
+        self._core = _CORE.Engine(_DIALECT_READINGS, self._options, relationships, max_length, cache_size, SqlResult,
+                                  FAILED) if _CORE is not None else None
         # functools.lru_cache: a C-implemented, thread-safe LRU (hits and misses cost well under a microsecond)
         # The shape cache is keyed by the obfuscated statement alone (a str key: hashed and compared in C); on a
         # miss, the summary needs that statement's tokens, which the calling thread leaves in self._pending
@@ -1048,22 +1054,37 @@ class SqlObfuscator:
     # -- public ---------------------------------------------------------------------------
     def obfuscate(self, statement: str, dialect: str = "generic") -> SqlResult:
         """Obfuscate ``statement`` (never raises on any input) and summarise it."""
+        if _sqlcore is not None and self._core is not None:
+            return self._core.obfuscate(statement, dialect)
         if len(statement) > 65536:  # huge one-off statements would only push useful entries out of the cache
             return self._safe_obfuscate(statement, dialect)
         return self._cached(statement, dialect)
+
+    @property
+    def errors(self) -> int:
+        """Statements that could not be obfuscated (each became :data:`FAILED`)."""
+        return self._errors + (self._core.errors if self._core is not None else 0)
+
+    @property
+    def c_engine(self) -> object | None:
+        """The C engine doing this obfuscator's work (for C callers: ``scrub/_sqlcore_api.h``); ``None`` when
+        the Python passes do it (no compiler at install, or the tests' switch ``sql._sqlcore = None``)."""
+        return self._core if _sqlcore is not None else None
 
     def cache_info(self) -> dict[str, int]:
         """Entries in the statement and shape caches (0 when caching is off)."""
         info = getattr(self._cached, "cache_info", None)
         shapes = getattr(self._shape, "cache_info", None)
-        return {"statements": info().currsize if info else 0, "shapes": shapes().currsize if shapes else 0}
+        core = self._core.cache_info() if self._core is not None else {"statements": 0, "shapes": 0}
+        return {"statements": (info().currsize if info else 0) + core["statements"],
+                "shapes": (shapes().currsize if shapes else 0) + core["shapes"]}
 
     # -- implementation -------------------------------------------------------------------
     def _safe_obfuscate(self, statement: str, dialect: str) -> SqlResult:
         try:
             return self._obfuscate(statement, dialect if dialect in _DIALECT_READINGS else "generic")
         except Exception:  # noqa: BLE001 - a bug here must not break the app, nor let the statement through
-            self.errors += 1
+            self._errors += 1
             return FAILED
 
     def _obfuscate(self, text: str, dialect: str) -> SqlResult:
