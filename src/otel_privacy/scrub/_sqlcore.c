@@ -892,7 +892,7 @@ static inline const ch *nat_at(const Native *x, Str s) { return x->b.v + s.off; 
 static int
 nat_eq(const Native *x, Str a, Str b)
 {
-    return a.len == b.len && memcmp(nat_at(x, a), nat_at(x, b), (size_t)a.len * sizeof(ch)) == 0;
+    return a.len == b.len && (a.len == 0 || memcmp(nat_at(x, a), nat_at(x, b), (size_t)a.len * sizeof(ch)) == 0);
 }
 
 /* str.lower() of a string of Latin-1 characters (A-Z, À-Þ but ×: +32; every lower-case mapping below 256 is one
@@ -1393,7 +1393,7 @@ static inline int
 key_eq(PyObject *key, int kind, const void *data, Py_ssize_t len)
 {
     return PyUnicode_GET_LENGTH(key) == len && PyUnicode_KIND(key) == kind
-           && memcmp(PyUnicode_DATA(key), data, (size_t)len * (size_t)kind) == 0;
+           && (len == 0 || memcmp(PyUnicode_DATA(key), data, (size_t)len * (size_t)kind) == 0);
 }
 
 /* The entry holding (text, tag), or -1. */
