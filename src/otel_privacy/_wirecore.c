@@ -37,7 +37,7 @@ enum { OK = 0, ERR = -1, BAIL = -2, NONCANON = -3 };
 /* value kinds, result codes and plan codes: the numbers wire.py uses */
 enum { K_NONE, K_STR, K_BOOL, K_INT, K_DOUBLE, K_ARRAY, K_KVLIST, K_BYTES };
 enum { R_SAME, R_DROPPED, R_NEW };
-enum { A_KEEP, A_DROP, A_REDACT, A_HASH, A_IP, A_OTHER };
+enum { A_KEEP, A_DROP, A_REDACT, A_HASH, A_IP, A_OTHER, A_URL };
 #define F_SCALAR_PASSES 1
 #define F_KEEP_BOOL 2
 
@@ -178,7 +178,7 @@ typedef struct {
     uint8_t *key;      /* NULL: free slot */
     size_t klen;
     int code, flags, renamed;
-    PyObject *plan, *key_str;
+    PyObject *plan, *key_str, *action;  /* action: the plan's name (A_URL keys: what a change tallies) */
 } KeyInfo;
 
 typedef struct {
@@ -197,7 +197,7 @@ typedef struct {
     PyObject_HEAD
     PyObject *engine, *wire_error;
     PyObject *m_key, *m_str_value, *m_any_value, *m_name, *m_text, *m_body, *m_resource, *m_scope,
-             *m_merge, *m_hash_key;
+             *m_merge, *m_hash_key, *m_url_host, *m_url_segment, *m_url_query_key;
     int summary_count;           /* 0: never, 1: where something changed, 2: always */
     int summary_policy_record, resource_summary;
     PyObject *fingerprint_any;   /* bytes: AnyValue{string_value: fingerprint} */
@@ -214,6 +214,11 @@ typedef struct {
     PyObject *db_raw[4], *db_obj[4];   /* recent database systems: raw UTF-8 -> lowered str */
     int db_next;
     PyObject *s_drop, *s_redact, *s_hash, *s_ip;
+    /* the URL fast path (scrub.url on the common shape): the sanitiser's options */
+    PyObject *url_repl, *url_id, *url_keep;   /* bytes, bytes, tuple of bytes */
+    int url_template, url_drop_fragment;
+    long n_url_native;            /* URL values sanitised here (tests check the fast path is taken) */
+    Py_ssize_t max_len;
 } Walker;
 
 /* A record (RecordContext): its count, database system and derived attributes. */
@@ -229,7 +234,7 @@ typedef struct {
     Walker *w;
     const uint8_t *buf;
     size_t len;
-    Buf out, scratch;
+    Buf out, scratch, url;
     long changed, records;
     long n_drop, n_redact, n_hash, n_ip;
     PyObject *tallies;    /* dict or NULL */
@@ -790,6 +795,7 @@ key_clear(KeyInfo *k)
     k->key = NULL;
     Py_CLEAR(k->plan);
     Py_CLEAR(k->key_str);
+    Py_CLEAR(k->action);
 }
 
 static int
@@ -833,6 +839,10 @@ key_fill(Req *r, KeyInfo *k, const uint8_t *key, size_t n, uint64_t h)
     k->plan = Py_NewRef(PyTuple_GET_ITEM(t, 2));
     k->key_str = s;
     Py_DECREF(t);
+    if (PyErr_Occurred() || (k->code == A_URL && (k->action = PyObject_GetAttrString(k->plan, "action")) == NULL)) {
+        key_clear(k);
+        return ERR;
+    }
     return OK;
 }
 
@@ -1234,6 +1244,260 @@ set_new(Entry *e, PyObject *v)
     return OK;
 }
 
+/* ---------------------------------------------------------------------------------------------------
+ * URLs: scrub.url.UrlSanitizer.sanitize on the common shape, scheme://host[:port]/path?query (or a path
+ * /a/b?query), byte for byte. The decisions that need the sanitiser's heuristics — how a host renders (IP
+ * literals truncated), what a path segment becomes, what a query key is — are the sanitiser's own, asked
+ * once per distinct host, segment and key and kept in the memo; only the split and the assembly are here.
+ * Anything else (userinfo or an '@' anywhere, backslashes, tabs and newlines, non-ASCII, other schemes,
+ * protocol-relative URLs, a kept fragment, an allow-listed query value, a secret-bearing path word followed
+ * by more path, webhook hosts, a result longer than max_value_length) is left to the Python step.
+ * ------------------------------------------------------------------------------------------------- */
+enum { URL_DEFER = 0, URL_DONE = 1 };
+
+/* A decision through the memo: kind 'H' (host), 'S' (path segment), 'Q' (query key). *out: borrowed bytes
+ * or NULL (kept as written), *bits: the flags the engine gave. */
+static int
+url_decision(Req *r, char kind, const uint8_t *p, size_t n, PyObject **out, long *bits)
+{
+    Walker *w = r->w;
+    uint64_t h = 0;
+    MemoSlot *m = n <= MEMO_MAX_VALUE ? memo_find(w, kind, (const uint8_t *)"", 0, "", 0, p, n, &h) : NULL;
+    if (m != NULL) {
+        *out = m->out;
+        *bits = m->res;
+        return OK;
+    }
+    PyObject *arg = PyUnicode_DecodeASCII((const char *)p, (Py_ssize_t)n, "strict");
+    if (arg == NULL)
+        return ERR;
+    PyObject *args[1] = {arg};
+    PyObject *t = call(kind == 'H' ? w->m_url_host : kind == 'S' ? w->m_url_segment : w->m_url_query_key, args, 1);
+    Py_DECREF(arg);
+    if (t == NULL) {  /* the Python step fails closed on its own (UrlSanitizer._sanitize): let it */
+        PyErr_Clear();
+        return BAIL;
+    }
+    PyObject *v = NULL;
+    long b;
+    if (kind == 'Q') {
+        b = PyLong_AsLong(t);
+    }
+    else {
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2 ||
+            (PyTuple_GET_ITEM(t, 0) != Py_None && !PyBytes_Check(PyTuple_GET_ITEM(t, 0)))) {
+            Py_DECREF(t);
+            PyErr_SetString(PyExc_TypeError, "wire engine: unexpected URL decision");
+            return ERR;
+        }
+        v = PyTuple_GET_ITEM(t, 0) == Py_None ? NULL : PyTuple_GET_ITEM(t, 0);
+        b = PyObject_IsTrue(PyTuple_GET_ITEM(t, 1));
+    }
+    if (b < 0 || (b == -1 && PyErr_Occurred())) {
+        Py_DECREF(t);
+        return ERR;
+    }
+    if (n > MEMO_MAX_VALUE) {  /* not remembered: the result must outlive t */
+        Py_DECREF(t);
+        return BAIL;
+    }
+    memo_store(w, h, kind, (const uint8_t *)"", 0, "", 0, p, n, (int)b, v, 0, NULL, NULL);
+    Py_DECREF(t);
+    m = memo_find(w, kind, (const uint8_t *)"", 0, "", 0, p, n, &h);
+    if (m == NULL)  /* the store failed (no memory): the Python step decides */
+        return BAIL;
+    *out = m->out;
+    *bits = m->res;
+    return OK;
+}
+
+static int
+url_is_keep(Walker *w, const uint8_t *p, size_t n)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(w->url_keep); i++) {
+        PyObject *k = PyTuple_GET_ITEM(w->url_keep, i);
+        if ((size_t)PyBytes_GET_SIZE(k) == n && memcmp(PyBytes_AS_STRING(k), p, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static inline int
+url_put_bytes(Buf *o, PyObject *b)
+{
+    return buf_put(o, PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
+}
+
+/* UrlSanitizer._path(s[i:e], secret_path=False), then _query_fragment from e. */
+static int
+url_tail(Req *r, const uint8_t *s, size_t i, size_t n, Buf *o)
+{
+    Walker *w = r->w;
+    size_t pe = i;
+    while (pe < n && s[pe] != '?' && s[pe] != '#')
+        pe++;
+    /* the path: segments split at '/', each decided (digits templated here, the rest by the sanitiser) */
+    size_t a = i;
+    while (a <= pe && i < pe) {
+        size_t b = a;
+        while (b < pe && s[b] != '/')
+            b++;
+        size_t sn = b - a;
+        if (sn == 0 || url_is_keep(w, s + a, sn)) {
+            if (buf_put(o, s + a, sn))
+                return ERR;
+        }
+        else {
+            int digits = w->url_template;
+            for (size_t k = a; digits && k < b; k++)
+                digits = s[k] >= '0' && s[k] <= '9';
+            if (digits) {
+                if (url_put_bytes(o, w->url_id))
+                    return ERR;
+            }
+            else {
+                PyObject *new;
+                long secret;
+                int rc = url_decision(r, 'S', s + a, sn, &new, &secret);
+                if (rc != OK)
+                    return rc == BAIL ? URL_DEFER : rc;
+                if (secret && b < pe)
+                    return URL_DEFER;  /* /reset/<token>: what follows is read as secret (rare) */
+                if (new != NULL ? url_put_bytes(o, new) : buf_put(o, s + a, sn))
+                    return ERR;
+            }
+        }
+        if (b < pe && buf_put(o, "/", 1))
+            return ERR;
+        a = b + 1;
+    }
+    if (pe >= n || s[pe] == '#')
+        return URL_DONE;  /* the fragment is dropped (a kept one was deferred) */
+    /* the query: pairs split at '&', each key decided by the sanitiser, every value replaced */
+    size_t qe = pe + 1;
+    while (qe < n && s[qe] != '#')
+        qe++;
+    if (buf_put(o, "?", 1))
+        return ERR;
+    for (size_t p = pe + 1; p < qe;) {
+        size_t b = p;
+        while (b < qe && s[b] != '&')
+            b++;
+        if (b > p) {
+            size_t eq = p;
+            while (eq < b && s[eq] != '=')
+                eq++;
+            PyObject *unused;
+            long bits;
+            int rc = url_decision(r, 'Q', s + p, eq - p, &unused, &bits);
+            if (rc != OK)
+                return rc == BAIL ? URL_DEFER : rc;
+            if (eq == b) {  /* a flag */
+                if ((bits & 2) ? buf_put(o, s + p, eq - p) : url_put_bytes(o, w->url_repl))
+                    return ERR;
+            }
+            else {
+                const uint8_t *v = s + eq + 1;
+                size_t vn = b - eq - 1;
+                int kept_value = vn == 0 || ((Py_ssize_t)vn == PyBytes_GET_SIZE(w->url_repl) &&
+                                             memcmp(v, PyBytes_AS_STRING(w->url_repl), vn) == 0);
+                if (!kept_value && (bits & 4))
+                    return URL_DEFER;  /* an allow-listed key: its value is checked for secrets in Python */
+                if ((bits & 1) ? buf_put(o, s + p, eq - p) : url_put_bytes(o, w->url_repl))
+                    return ERR;
+                if (buf_put(o, "=", 1))
+                    return ERR;
+                if (kept_value ? buf_put(o, v, vn) : url_put_bytes(o, w->url_repl))
+                    return ERR;
+            }
+        }
+        if (b < qe && buf_put(o, "&", 1))
+            return ERR;
+        p = b + 1;
+    }
+    return URL_DONE;
+}
+
+/* UrlSanitizer.sanitize(s) into o (URL_DONE), or URL_DEFER for a shape it leaves to Python. */
+static int
+url_fast(Req *r, const uint8_t *s, size_t n, Buf *o)
+{
+    Walker *w = r->w;
+    if (n == 0)
+        return URL_DEFER;
+    for (size_t k = 0; k < n; k++) {
+        uint8_t c = s[k];
+        if (c >= 0x80 || c == '@' || c == '\\' || c == '\t' || c == '\n' || c == '\r' ||
+            (c == '#' && !w->url_drop_fragment))
+            return URL_DEFER;
+    }
+    if (s[0] == '/')  /* a path (request target); "//host" is protocol-relative */
+        return n > 1 && s[1] == '/' ? URL_DEFER : url_tail(r, s, 0, n, o);
+    /* scheme: one of WHATWG's special ones, then slashes, then host[:port] */
+    size_t i = 0;
+    while (i < n && ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z'))
+        i++;
+    if (i + 1 >= n || s[i] != ':' || s[i + 1] != '/')
+        return URL_DEFER;
+    static const char *special[] = {"http", "https", "ws", "wss", "ftp"};
+    int ok = 0;
+    for (int k = 0; k < 5 && !ok; k++) {
+        if (strlen(special[k]) == i) {
+            ok = 1;
+            for (size_t c = 0; c < i && ok; c++)
+                ok = (s[c] | 0x20) == special[k][c];
+        }
+    }
+    if (!ok)
+        return URL_DEFER;
+    size_t j = i + 1;
+    while (j < n && s[j] == '/')
+        j++;
+    size_t e = j;
+    while (e < n && s[e] != '/' && s[e] != '?' && s[e] != '#')
+        e++;
+    if (e == j)
+        return URL_DEFER;
+    PyObject *host;
+    long secret;
+    int rc = url_decision(r, 'H', s + j, e - j, &host, &secret);
+    if (rc != OK)
+        return rc == BAIL ? URL_DEFER : rc;
+    if (secret)
+        return URL_DEFER;  /* webhook hosts: every path segment is read as secret */
+    if (buf_put(o, s, j) || (host != NULL ? url_put_bytes(o, host) : buf_put(o, s + j, e - j)))
+        return ERR;
+    return url_tail(r, s, e, n, o);
+}
+
+/* A string value of a URL key: Redactor._url_step and _finish, and the record's count and tally. OK and
+ * *done = 1 when decided here; *done = 0 leaves it to the engine. */
+static int
+url_value(Req *r, Rec *rec, KeyInfo *ki, Entry *e, int *done)
+{
+    Walker *w = r->w;
+    const uint8_t *s = r->buf + e->ms;
+    size_t n = e->me - e->ms;
+    r->url.n = 0;
+    *done = 0;
+    int rc = url_fast(r, s, n, &r->url);
+    if (rc != URL_DONE)
+        return rc == URL_DEFER ? OK : rc;
+    if ((Py_ssize_t)r->url.n > w->max_len)
+        return OK;  /* _finish would truncate it */
+    *done = 1;
+    w->n_url_native++;
+    e->res = R_SAME;
+    if (r->url.n == n && memcmp(r->url.p, s, n) == 0)
+        return OK;
+    PyObject *v = str_any((const char *)r->url.p, (Py_ssize_t)r->url.n);
+    if (v == NULL)
+        return ERR;
+    set_new(e, v);
+    rec->count++;
+    return tally(r, ki->action, 1);
+}
+
 /* A value through the engine and the memo ('s': strings, 'a': any other value). */
 static int
 engine_value(Req *r, Rec *rec, KeyInfo *ki, Entry *e)
@@ -1381,6 +1645,13 @@ redact_entries(Req *r, Entries *es, Rec *rec, Appended *app)
                 r->n_hash++;
             }
             continue;
+        }
+        if (code == A_URL && kind == K_STR) {
+            int done;
+            if (url_value(r, rec, ki, e, &done))
+                return ERR;
+            if (done)
+                continue;
         }
         if (code == A_IP && kind == K_STR) {
             char text[16];
@@ -2270,6 +2541,7 @@ Walker_redact(Walker *w, PyObject *const *args, Py_ssize_t nargs)
     Py_DECREF(data);
     PyMem_Free(r.out.p);
     PyMem_Free(r.scratch.p);
+    PyMem_Free(r.url.p);
     Py_XDECREF(r.tallies);
     for (size_t i = 0; i < r.n_overflow; i++)
         key_clear(&r.overflow[i]);
@@ -2307,6 +2579,9 @@ Walker_init(Walker *w, PyObject *args, PyObject *kwds)
     METHOD(m_scope, "scope");
     METHOD(m_merge, "merge_actions");
     METHOD(m_hash_key, "hash_key");
+    METHOD(m_url_host, "url_host");
+    METHOD(m_url_segment, "url_segment");
+    METHOD(m_url_query_key, "url_query_key");
 #undef METHOD
     PyObject *v0;
     if ((v0 = PyObject_GetAttrString(engine, "summary_count")) == NULL)
@@ -2362,6 +2637,35 @@ Walker_init(Walker *w, PyObject *args, PyObject *kwds)
     w->ipv4_prefix = (int)PyLong_AsLong(v);
     if (PyErr_Occurred())
         goto done;
+    if ((v = get_bytes_item(native, "max_len")) == NULL)
+        goto done;
+    w->max_len = PyLong_AsSsize_t(v);
+    if (PyErr_Occurred())
+        goto done;
+    {
+        PyObject *nu = PyObject_GetAttrString(engine, "native_url");
+        if (nu == NULL)
+            goto done;
+        PyObject *keep = PyDict_GetItemString(nu, "keep");
+        PyObject *repl = PyDict_GetItemString(nu, "replacement"), *id = PyDict_GetItemString(nu, "id_placeholder");
+        PyObject *tp = PyDict_GetItemString(nu, "template_paths"), *df = PyDict_GetItemString(nu, "drop_fragment");
+        int bad = keep == NULL || !PyTuple_Check(keep) || repl == NULL || !PyBytes_Check(repl) || id == NULL ||
+                  !PyBytes_Check(id) || tp == NULL || df == NULL;
+        for (Py_ssize_t i = 0; !bad && i < PyTuple_GET_SIZE(keep); i++)
+            bad = !PyBytes_Check(PyTuple_GET_ITEM(keep, i));
+        if (!bad) {
+            w->url_keep = Py_NewRef(keep);
+            w->url_repl = Py_NewRef(repl);
+            w->url_id = Py_NewRef(id);
+            w->url_template = PyObject_IsTrue(tp);
+            w->url_drop_fragment = PyObject_IsTrue(df);
+        }
+        Py_DECREF(nu);
+        if (bad) {
+            PyErr_SetString(PyExc_TypeError, "wire engine: native_url");
+            goto done;
+        }
+    }
     if (w->hash_len > 64 || PyBytes_GET_SIZE(w->hash_prefix) > 128)
         w->native_hash = 0;
     w->keys = PyMem_Calloc(KEY_SLOTS, sizeof(KeyInfo));
@@ -2411,6 +2715,12 @@ Walker_dealloc(Walker *w)
     Py_XDECREF(w->m_scope);
     Py_XDECREF(w->m_merge);
     Py_XDECREF(w->m_hash_key);
+    Py_XDECREF(w->m_url_host);
+    Py_XDECREF(w->m_url_segment);
+    Py_XDECREF(w->m_url_query_key);
+    Py_XDECREF(w->url_repl);
+    Py_XDECREF(w->url_id);
+    Py_XDECREF(w->url_keep);
     Py_XDECREF(w->fingerprint_any);
     Py_XDECREF(w->any_replacement);
     Py_XDECREF(w->replacement);
@@ -2431,7 +2741,15 @@ Walker_memo_size(Walker *w, PyObject *unused)
     return Py_BuildValue("(ll)", n, (long)MEMO_SLOTS);
 }
 
+static PyObject *
+Walker_native_counts(Walker *w, PyObject *unused)
+{
+    return Py_BuildValue("{sl}", "url", w->n_url_native);
+}
+
 static PyMethodDef Walker_methods[] = {
+    {"native_counts", (PyCFunction)Walker_native_counts, METH_NOARGS,
+     "values decided in C that other builds ask the engine for: {'url': n}"},
     {"redact", (PyCFunction)(void (*)(void))Walker_redact, METH_FASTCALL,
      "redact(signal, data) -> (bytes, changed, records), None (normalise first) or False (use the Python walker)"},
     {"memo_size", (PyCFunction)Walker_memo_size, METH_NOARGS, "(entries in use, slots): the memo is bounded"},

@@ -56,10 +56,12 @@ _ANY_MEMBERS = {1: (2, K_STR), 2: (0, K_BOOL), 3: (0, K_INT), 4: (1, K_DOUBLE), 
 SAME, DROPPED, NEW = 0, 1, 2
 
 # plan codes: what the C core may do itself; anything else is asked of the engine (memoised)
-A_KEEP, A_DROP, A_REDACT, A_HASH, A_IP, A_OTHER = range(6)
+A_KEEP, A_DROP, A_REDACT, A_HASH, A_IP, A_OTHER, A_URL = range(7)
 F_SCALAR_PASSES = 1  # numbers and booleans pass without a call (the plan only rewrites strings)
 F_KEEP_BOOL = 2  # under redact: booleans are kept (a flag named like a secret holds none)
 
+_CODES = {"keep": A_KEEP, "drop": A_DROP, "redact": A_REDACT, "hash": A_HASH, "ip": A_IP, "url": A_URL,
+          "url_path": A_URL}
 _MEMO_MAX_VALUE = 1024  # longer values are not memoised (they rarely repeat and would crowd the memo)
 _MEMO_SIZE = 16384
 _KEY_CACHE_SIZE = 8192
@@ -237,6 +239,13 @@ class _Engine:
                        "redact": replacement == redactor.replacement,  # numbers get the unfinished one
                        "prefix": ident.prefix.encode("utf-8"), "length": ident.length,
                        "ipv4_prefix": p.ip.ipv4_prefix, "max_len": p.max_value_length}
+        url = redactor.url
+        # what the C core needs to sanitise a URL of the common shape itself (scrub.url decides hosts, path
+        # segments and query keys, each once: see url_host, url_segment, url_query_key)
+        self.native_url = {"replacement": url.replacement.encode("utf-8"),
+                           "id_placeholder": url.id_placeholder.encode("utf-8"),
+                           "keep": tuple(k.encode("utf-8") for k in sorted(url._keep)),
+                           "template_paths": url.template_paths, "drop_fragment": url.drop_fragment}
 
     # -- per key ------------------------------------------------------------------------------
     def key(self, key: str) -> tuple[int, int, _Plan, str]:
@@ -247,10 +256,26 @@ class _Engine:
         if new_key is None:
             new_key = r._scrub_key(key)
         action = plan.action
-        code = {"keep": A_KEEP, "drop": A_DROP, "redact": A_REDACT, "hash": A_HASH, "ip": A_IP}.get(action, A_OTHER)
+        code = _CODES.get(action, A_OTHER)
         flags = (F_SCALAR_PASSES if plan.on_scalar is None and action != "drop" else 0) | \
             (F_KEEP_BOOL if plan.keep_bool else 0)
         return code, flags, plan, new_key
+
+    # -- URL decisions the C core's URL fast path asks for (each memoised there) ---------------------------
+    def url_host(self, hostport: str) -> tuple[bytes, bool]:
+        """``host[:port]`` as the sanitiser renders it, and whether its paths hold secrets (webhook hosts)."""
+        rendered, secret, _ = self.r.url._host(hostport)
+        return rendered.encode("utf-8"), secret
+
+    def url_segment(self, segment: str) -> tuple[bytes | None, bool]:
+        """A path segment's replacement (``None``: kept) and whether the path is secret after it."""
+        new, secret = self.r.url.decide_segment(segment)
+        return (new.encode("utf-8") if new is not None else None), secret
+
+    def url_query_key(self, key: str) -> int:
+        """A query key's decisions as bits: 1 kept before a value, 2 kept as a flag, 4 its value allow-listed."""
+        flag, ok, allowed = self.r.url.decide_query_key(key)
+        return ok | flag << 1 | allowed << 2
 
     def hash_key(self) -> bytes:
         """The HMAC key (asked only when the policy pseudonymises with hmac-sha256)."""

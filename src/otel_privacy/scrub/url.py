@@ -440,15 +440,30 @@ class UrlSanitizer:
                 continue
             hit = memo.get(seg)
             if hit is None:  # segments repeat (api, v1, orders): decide each once
-                new, is_word = self._segment(seg, False)
-                hit = memo[seg] = (new if new is not seg else None, is_word and self._secret_word(seg))
-                if len(memo) > _MEMO_SIZE:
-                    memo.clear()
+                hit = self.decide_segment(seg)
             if hit[0] is not None:
                 segments[i] = hit[0]
             if hit[1]:
                 secret_path = True  # /reset/<token>, /api/webhooks/<id>/<token>
         return "/".join(segments)
+
+    def decide_segment(self, seg: str) -> tuple[str | None, bool]:
+        """A path segment outside a secret path (not empty, not a placeholder, and not digits when templating):
+        its replacement (``None``: kept) and whether it names a secret-bearing place, after which the path is
+        secret. Memoised; the compiled wire core asks this too, so both read a path alike."""
+        hit = self._segment_memo.get(seg)
+        if hit is None:
+            new, is_word = self._segment(seg, False)
+            hit = self._segment_memo[seg] = (new if new is not seg else None, is_word and self._secret_word(seg))
+            if len(self._segment_memo) > _MEMO_SIZE:
+                self._segment_memo.clear()
+        return hit
+
+    def decide_query_key(self, key: str) -> tuple[bool, bool, bool]:
+        """For a query key: is it kept as a flag (``?debug``), is it kept before a value (``a=``), and is its
+        value allow-listed (then still checked). :meth:`_pair`'s decisions, for the compiled wire core."""
+        ok = self._key_ok(key)
+        return key in self._keep or ok and _is_word(key), ok, bool(self.allow) and self._allowed(key)
 
     def _secret_word(self, seg: str) -> bool:
         """The segment names a secret-bearing place: ``reset``, ``invites``, ``reset-password``, ``magicLink``."""
