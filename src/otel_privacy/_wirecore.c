@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "scrub/_sqlcore_api.h"
+
 #ifndef WIRE_NO_OPENSSL
 #define OPENSSL_API_COMPAT 0x10100000L
 #pragma GCC diagnostic push
@@ -37,7 +39,7 @@ enum { OK = 0, ERR = -1, BAIL = -2, NONCANON = -3 };
 /* value kinds, result codes and plan codes: the numbers wire.py uses */
 enum { K_NONE, K_STR, K_BOOL, K_INT, K_DOUBLE, K_ARRAY, K_KVLIST, K_BYTES };
 enum { R_SAME, R_DROPPED, R_NEW };
-enum { A_KEEP, A_DROP, A_REDACT, A_HASH, A_IP, A_OTHER, A_URL };
+enum { A_KEEP, A_DROP, A_REDACT, A_HASH, A_IP, A_OTHER, A_URL, A_SQL };
 #define F_SCALAR_PASSES 1
 #define F_KEEP_BOOL 2
 
@@ -218,6 +220,11 @@ typedef struct {
     PyObject *url_repl, *url_id, *url_keep;   /* bytes, bytes, tuple of bytes */
     int url_template, url_drop_fragment;
     long n_url_native;            /* URL values sanitised here (tests check the fast path is taken) */
+    /* SQL statements through the SQL core's C API (scrub/_sqlcore_api.h), without a Python round trip */
+    const OtelSqlCoreApi *sql_api;  /* NULL: the engine's Python step obfuscates them */
+    PyObject *sql_engine, *m_sql_dialect;
+    int sql_summary, sql_relationships;
+    long n_sql_native;
     Py_ssize_t max_len;
 } Walker;
 
@@ -839,7 +846,7 @@ key_fill(Req *r, KeyInfo *k, const uint8_t *key, size_t n, uint64_t h)
     k->plan = Py_NewRef(PyTuple_GET_ITEM(t, 2));
     k->key_str = s;
     Py_DECREF(t);
-    if (PyErr_Occurred() || (k->code == A_URL && (k->action = PyObject_GetAttrString(k->plan, "action")) == NULL)) {
+    if (PyErr_Occurred() || ((k->code == A_URL || k->code == A_SQL) && (k->action = PyObject_GetAttrString(k->plan, "action")) == NULL)) {
         key_clear(k);
         return ERR;
     }
@@ -1201,6 +1208,25 @@ native_hash(Req *r, const uint8_t *s, size_t n, PyObject **out)
 #endif
 }
 
+/* native_hash through the memo (kind 'h'): user ids repeat across records, and a lookup costs a tenth of
+ * the two SHA-256 compressions */
+static int
+memo_hash(Req *r, const uint8_t *s, size_t n, PyObject **out)
+{
+    Walker *w = r->w;
+    uint64_t h = 0;
+    MemoSlot *m = n <= MEMO_MAX_VALUE ? memo_find(w, 'h', (const uint8_t *)"", 0, "", 0, s, n, &h) : NULL;
+    if (m != NULL) {
+        *out = Py_XNewRef(m->out);
+        return OK;
+    }
+    if (native_hash(r, s, n, out))
+        return ERR;
+    if (n <= MEMO_MAX_VALUE)
+        memo_store(w, h, 'h', (const uint8_t *)"", 0, "", 0, s, n, 0, *out, 0, NULL, NULL);
+    return OK;
+}
+
 /* scrub.ip._truncate_v4 on a plain dotted quad; 0 when it is not one (the engine decides then). */
 static int
 ipv4(const uint8_t *s, size_t n, int prefix, char *out, size_t *outn)
@@ -1470,6 +1496,129 @@ url_fast(Req *r, const uint8_t *s, size_t n, Buf *o)
     return url_tail(r, s, e, n, o);
 }
 
+/* ---------------------------------------------------------------------------------------------------
+ * SQL: Redactor._statement_step / _sql_step through the SQL core's C API, for the records whose database
+ * system routes every statement to one SQL dialect (the engine's sql_dialect, asked once per key action and
+ * system, memoised). The obfuscator is the Redactor's own (same options, caches and results), so the output
+ * is the Python step's by construction; a failed obfuscation, a statement over max_value_length and joins
+ * to report are left to the Python step.
+ * ------------------------------------------------------------------------------------------------- */
+static PyObject *S_SUMMARY_KEY, *S_OPERATION_KEY, *S_COLLECTION_KEY;  /* str */
+static PyObject *B_SUMMARY_KEY, *B_OPERATION_KEY, *B_COLLECTION_KEY;  /* bytes */
+
+/* RecordContext.derive(key, text): the first value of a key wins */
+static int
+derive_str(Rec *rec, PyObject *key, PyObject *key_bytes, PyObject *text)
+{
+    if (rec->derived == NULL && (rec->derived = PyDict_New()) == NULL)
+        return ERR;
+    int has = PyDict_Contains(rec->derived, key);
+    if (has)
+        return has < 0 ? ERR : OK;
+    Py_ssize_t n;
+    const char *u = PyUnicode_AsUTF8AndSize(text, &n);
+    if (u == NULL)
+        return ERR;
+    PyObject *any = str_any(u, n);
+    if (any == NULL)
+        return ERR;
+    PyObject *pair = PyTuple_Pack(2, key_bytes, any);
+    Py_DECREF(any);
+    if (pair == NULL)
+        return ERR;
+    int rc = PyDict_SetItem(rec->derived, key, pair);
+    Py_DECREF(pair);
+    return rc ? ERR : OK;
+}
+
+static int
+sql_value(Req *r, Rec *rec, KeyInfo *ki, Entry *e, int *done)
+{
+    Walker *w = r->w;
+    *done = 0;
+    /* the dialect for (action, system): memo kind 'D' */
+    Py_ssize_t an;
+    const char *action = PyUnicode_AsUTF8AndSize(ki->action, &an);
+    if (action == NULL)
+        return ERR;
+    uint64_t h = 0;
+    MemoSlot *m = memo_find(w, 'D', (const uint8_t *)action, (size_t)an, rec->dbp, (size_t)rec->dbn,
+                            (const uint8_t *)"", 0, &h);
+    PyObject *dialect;
+    if (m != NULL)
+        dialect = m->out;
+    else {
+        PyObject *args[2] = {ki->action, db_arg(rec)};
+        PyObject *d = call(w->m_sql_dialect, args, 2);
+        if (d == NULL)
+            return ERR;
+        if (d != Py_None && !PyUnicode_Check(d)) {
+            Py_DECREF(d);
+            PyErr_SetString(PyExc_TypeError, "wire engine: sql_dialect must give a str or None");
+            return ERR;
+        }
+        memo_store(w, h, 'D', (const uint8_t *)action, (size_t)an, rec->dbp, (size_t)rec->dbn, (const uint8_t *)"",
+                   0, 0, d == Py_None ? NULL : d, 0, NULL, NULL);
+        Py_DECREF(d);
+        m = memo_find(w, 'D', (const uint8_t *)action, (size_t)an, rec->dbp, (size_t)rec->dbn, (const uint8_t *)"",
+                      0, &h);
+        if (m == NULL)
+            return OK;  /* not remembered (no memory): the engine decides */
+        dialect = m->out;
+    }
+    if (dialect == NULL)
+        return OK;
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)r->buf + e->ms, (Py_ssize_t)(e->me - e->ms), "strict");
+    if (text == NULL)
+        return ERR;
+    PyObject *res = w->sql_api->obfuscate(w->sql_engine, text, dialect);
+    if (res == NULL) {  /* (never, by its contract) */
+        PyErr_Clear();
+        Py_DECREF(text);
+        return OK;
+    }
+    PyObject *statement = NULL, *operation = NULL, *tables = NULL, *summary = NULL, *joins = NULL;
+    int failed = w->sql_api->fields(w->sql_engine, res, &statement, &operation, &tables, &summary, &joins);
+    int rc = OK;
+    if (failed != 0 || !PyUnicode_Check(statement) || PyUnicode_GET_LENGTH(statement) > w->max_len ||
+        (w->sql_relationships && joins != NULL && PyTuple_Check(joins) && PyTuple_GET_SIZE(joins) > 0))
+        goto out;  /* counted as an error, truncated, or joins to report: the Python step */
+    if (w->sql_summary) {
+        if (summary != NULL && summary != Py_None && PyObject_IsTrue(summary) == 1)
+            rc = derive_str(rec, S_SUMMARY_KEY, B_SUMMARY_KEY, summary);
+        if (rc == OK && operation != NULL && operation != Py_None && PyObject_IsTrue(operation) == 1)
+            rc = derive_str(rec, S_OPERATION_KEY, B_OPERATION_KEY, operation);
+        if (rc == OK && tables != NULL && PyTuple_Check(tables) && PyTuple_GET_SIZE(tables) == 1)
+            rc = derive_str(rec, S_COLLECTION_KEY, B_COLLECTION_KEY, PyTuple_GET_ITEM(tables, 0));
+        if (rc != OK)
+            goto out;
+    }
+    *done = 1;
+    w->n_sql_native++;
+    e->res = R_SAME;
+    int same = PyUnicode_Compare(statement, text);
+    if (same == -1 && PyErr_Occurred()) {
+        rc = ERR;
+        goto out;
+    }
+    if (same != 0) {
+        Py_ssize_t n;
+        const char *u = PyUnicode_AsUTF8AndSize(statement, &n);
+        PyObject *v = u ? str_any(u, n) : NULL;
+        if (v == NULL) {
+            rc = ERR;
+            goto out;
+        }
+        set_new(e, v);
+        rec->count++;
+        rc = tally(r, ki->action, 1);
+    }
+out:
+    Py_DECREF(res);
+    Py_DECREF(text);
+    return rc;
+}
+
 /* A string value of a URL key: Redactor._url_step and _finish, and the record's count and tally. OK and
  * *done = 1 when decided here; *done = 0 leaves it to the engine. */
 static int
@@ -1637,7 +1786,7 @@ redact_entries(Req *r, Entries *es, Rec *rec, Appended *app)
         }
         if (code == A_HASH && w->native_hash && kind == K_STR) {
             PyObject *v;
-            if (native_hash(r, r->buf + e->ms, e->me - e->ms, &v))
+            if (memo_hash(r, r->buf + e->ms, e->me - e->ms, &v))
                 return ERR;
             if (v != NULL) {
                 set_new(e, v);
@@ -1645,6 +1794,13 @@ redact_entries(Req *r, Entries *es, Rec *rec, Appended *app)
                 r->n_hash++;
             }
             continue;
+        }
+        if (code == A_SQL && kind == K_STR && w->sql_api != NULL) {
+            int done;
+            if (sql_value(r, rec, ki, e, &done))
+                return ERR;
+            if (done)
+                continue;
         }
         if (code == A_URL && kind == K_STR) {
             int done;
@@ -2666,6 +2822,26 @@ Walker_init(Walker *w, PyObject *args, PyObject *kwds)
             goto done;
         }
     }
+    {
+        PyObject *ns = PyObject_GetAttrString(engine, "native_sql");
+        if (ns == NULL)
+            goto done;
+        PyObject *eng = PyDict_GetItemString(ns, "engine");
+        PyObject *sm = PyDict_GetItemString(ns, "summary"), *rel = PyDict_GetItemString(ns, "relationships");
+        if (eng != NULL && eng != Py_None && sm != NULL && rel != NULL) {
+            const OtelSqlCoreApi *api = PyCapsule_Import(OTEL_SQLCORE_CAPSULE, 0);
+            if (api != NULL && api->version == OTEL_SQLCORE_API_VERSION && api->is_engine(eng)) {
+                w->sql_api = api;
+                w->sql_engine = Py_NewRef(eng);
+                w->sql_summary = PyObject_IsTrue(sm);
+                w->sql_relationships = PyObject_IsTrue(rel);
+            }
+            PyErr_Clear();  /* no capsule (an older SQL core): statements go to the engine */
+        }
+        Py_DECREF(ns);
+        if (w->sql_api != NULL && (w->m_sql_dialect = PyObject_GetAttrString(engine, "sql_dialect")) == NULL)
+            goto done;
+    }
     if (w->hash_len > 64 || PyBytes_GET_SIZE(w->hash_prefix) > 128)
         w->native_hash = 0;
     w->keys = PyMem_Calloc(KEY_SLOTS, sizeof(KeyInfo));
@@ -2721,6 +2897,8 @@ Walker_dealloc(Walker *w)
     Py_XDECREF(w->url_repl);
     Py_XDECREF(w->url_id);
     Py_XDECREF(w->url_keep);
+    Py_XDECREF(w->sql_engine);
+    Py_XDECREF(w->m_sql_dialect);
     Py_XDECREF(w->fingerprint_any);
     Py_XDECREF(w->any_replacement);
     Py_XDECREF(w->replacement);
@@ -2744,12 +2922,12 @@ Walker_memo_size(Walker *w, PyObject *unused)
 static PyObject *
 Walker_native_counts(Walker *w, PyObject *unused)
 {
-    return Py_BuildValue("{sl}", "url", w->n_url_native);
+    return Py_BuildValue("{slsl}", "url", w->n_url_native, "sql", w->n_sql_native);
 }
 
 static PyMethodDef Walker_methods[] = {
     {"native_counts", (PyCFunction)Walker_native_counts, METH_NOARGS,
-     "values decided in C that other builds ask the engine for: {'url': n}"},
+     "values decided in C that other builds ask the engine for: {'url': n, 'sql': n}"},
     {"redact", (PyCFunction)(void (*)(void))Walker_redact, METH_FASTCALL,
      "redact(signal, data) -> (bytes, changed, records), None (normalise first) or False (use the Python walker)"},
     {"memo_size", (PyCFunction)Walker_memo_size, METH_NOARGS, "(entries in use, slots): the memo is bounded"},
@@ -2779,6 +2957,15 @@ PyInit__wirecore(void)
         return NULL;
     S_COUNT_KEY = PyBytes_FromString("otel_privacy.redacted.count");
     S_POLICY_KEY = PyBytes_FromString("otel_privacy.policy");
+    S_SUMMARY_KEY = PyUnicode_InternFromString("db.query.summary");
+    S_OPERATION_KEY = PyUnicode_InternFromString("db.operation.name");
+    S_COLLECTION_KEY = PyUnicode_InternFromString("db.collection.name");
+    B_SUMMARY_KEY = PyBytes_FromString("db.query.summary");
+    B_OPERATION_KEY = PyBytes_FromString("db.operation.name");
+    B_COLLECTION_KEY = PyBytes_FromString("db.collection.name");
+    if (!S_SUMMARY_KEY || !S_OPERATION_KEY || !S_COLLECTION_KEY || !B_SUMMARY_KEY || !B_OPERATION_KEY ||
+        !B_COLLECTION_KEY)
+        return NULL;
     if (S_COUNT_KEY == NULL || S_POLICY_KEY == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);

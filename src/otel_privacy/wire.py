@@ -40,6 +40,9 @@ from .otlp import any_to_py, kv_to_dict, py_to_any, redact_request, set_kv
 from .otlp_json import REQUEST_TYPES
 from .otlp_walk import count_records, signal_of
 from .redactor import DROP, RecordContext, Redactor, _Plan, _unique
+from .scrub.nosql import NOSQL_SYSTEMS
+from .scrub.querylang import language_for
+from .scrub.sql import dialect_for_system
 
 __all__ = ["WireError", "WireRedactor", "WireResult", "compiled_core_available"]
 
@@ -56,12 +59,12 @@ _ANY_MEMBERS = {1: (2, K_STR), 2: (0, K_BOOL), 3: (0, K_INT), 4: (1, K_DOUBLE), 
 SAME, DROPPED, NEW = 0, 1, 2
 
 # plan codes: what the C core may do itself; anything else is asked of the engine (memoised)
-A_KEEP, A_DROP, A_REDACT, A_HASH, A_IP, A_OTHER, A_URL = range(7)
+A_KEEP, A_DROP, A_REDACT, A_HASH, A_IP, A_OTHER, A_URL, A_SQL = range(8)
 F_SCALAR_PASSES = 1  # numbers and booleans pass without a call (the plan only rewrites strings)
 F_KEEP_BOOL = 2  # under redact: booleans are kept (a flag named like a secret holds none)
 
 _CODES = {"keep": A_KEEP, "drop": A_DROP, "redact": A_REDACT, "hash": A_HASH, "ip": A_IP, "url": A_URL,
-          "url_path": A_URL}
+          "url_path": A_URL, "db_statement": A_SQL, "sql": A_SQL}
 _MEMO_MAX_VALUE = 1024  # longer values are not memoised (they rarely repeat and would crowd the memo)
 _MEMO_SIZE = 16384
 _KEY_CACHE_SIZE = 8192
@@ -246,6 +249,10 @@ class _Engine:
                            "id_placeholder": url.id_placeholder.encode("utf-8"),
                            "keep": tuple(k.encode("utf-8") for k in sorted(url._keep)),
                            "template_paths": url.template_paths, "drop_fragment": url.drop_fragment}
+        # the SQL core's engine, which the C core calls through its capsule (scrub/_sqlcore_api.h); None: the
+        # Python step obfuscates every statement
+        self.native_sql = {"engine": getattr(redactor.sql, "c_engine", None), "summary": p.sql.summary,
+                           "relationships": p.sql.relationships}
 
     # -- per key ------------------------------------------------------------------------------
     def key(self, key: str) -> tuple[int, int, _Plan, str]:
@@ -276,6 +283,22 @@ class _Engine:
         """A query key's decisions as bits: 1 kept before a value, 2 kept as a flag, 4 its value allow-listed."""
         flag, ok, allowed = self.r.url.decide_query_key(key)
         return ok | flag << 1 | allowed << 2
+
+    def sql_dialect(self, action: str, db_system: str | None) -> str | None:
+        """The dialect every statement of a SQL key (plan action ``db_statement`` or ``sql``) is obfuscated in,
+        in a record of ``db_system``: what ``Redactor._statement_step``/``_sql_step`` pass to the obfuscator.
+        ``None`` where the route depends on more than the system (NoSQL stores, query languages, no
+        ``db.system`` for a statement, a store that is not SQL): the Python step decides those."""
+        r = self.r
+        if action == "db_statement":
+            if not db_system or db_system in NOSQL_SYSTEMS or language_for(db_system, "") is not None:
+                return None
+            dialect = dialect_for_system(db_system)
+            if dialect is None:
+                return None
+        else:
+            dialect = None
+        return r.policy.sql.dialect or dialect or "generic"
 
     def hash_key(self) -> bytes:
         """The HMAC key (asked only when the policy pseudonymises with hmac-sha256)."""
