@@ -209,7 +209,8 @@ def _pair_key(s: Sample) -> str:
 
 def _env_name(key: str) -> str:
     """``userPwd`` → ``USER_PWD``, ``db.password`` → ``DB_PASSWORD``: a key as an environment variable."""
-    return re.sub(r"\W+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)).strip("_").upper()
+    # separators by _ident's rule (Python's identifier rule: Thai and Devanagari marks stay in the name)
+    return re.sub(r"_+", "_", _ident(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key))).strip("_").upper()
 
 
 def _otlp_json(s: Sample, rng: random.Random) -> Text:
