@@ -129,13 +129,18 @@ def cover(kinds: list[Kind], rng: random.Random) -> list[tuple[str, str, str]]:
     return chosen
 
 
+def plan(seed: int, n: int, kinds: Iterable[Kind] | None = None) -> list[tuple[str, str, str]]:
+    """The (kind, carrier, encoding) of each case :func:`generate` makes, in order: deterministic for a seed."""
+    kinds = list(kinds if kinds is not None else KINDS.values())
+    rng = random.Random(seed)
+    chosen = cover(kinds, rng)
+    everything = triples(kinds)
+    while len(chosen) < n:
+        chosen.append(rng.choice(everything))
+    return chosen
+
+
 def generate(seed: int, n: int, kinds: Iterable[Kind] | None = None, origin: str = "fuzz",
              start_id: int = 0) -> list[Case]:
     """At least ``n`` cases covering every compatible pair; deterministic for a seed."""
-    kinds = list(kinds if kinds is not None else KINDS.values())
-    rng = random.Random(seed)
-    plan = cover(kinds, rng)
-    everything = triples(kinds)
-    while len(plan) < n:
-        plan.append(rng.choice(everything))
-    return [make_case(start_id + i, k, c, e, seed, origin) for i, (k, c, e) in enumerate(plan)]
+    return [make_case(start_id + i, k, c, e, seed, origin) for i, (k, c, e) in enumerate(plan(seed, n, kinds))]
