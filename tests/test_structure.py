@@ -235,6 +235,17 @@ def test_validation_errors_as_maps(value, expected):
     assert R.redact_value("app.errors", value) == expected
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ({"headers": [["passwd", "0UZcnL X9ydb5"], ["accept", "*/*"]]}, {"headers": [["passwd", "REDACTED"], ["accept", "*/*"]]}),
+    ([("password", "x9Kq2rTz"), ("page", "2")], [("password", "REDACTED"), ("page", "2")]),
+    ([["a", "b"], ["c", "d"]], [["a", "b"], ["c", "d"]]),
+    ([["mail", "bob@example.com"]], [["mail", "REDACTED"]]),
+], ids=["json-header-pairs", "multidict-items", "neutral-pairs-stay", "neutral-pair-values-scanned"])
+def test_pairs_as_values(value, expected):
+    """A header list or multidict's items as a value: the second element goes by the first, as in text."""
+    assert R.redact_value("app.request", value) == expected
+
+
 def test_map_keys_get_the_whole_text_pipeline():
     out = R.redact_value("m", {"paid%20with%203402-689801-71807": 1, "https://x.example/v1?ip=203.0.113.249&p=2": 2})
     assert out == {"paid%20with%20REDACTED": 1, "https://x.example/v1?ip=REDACTED&p=REDACTED": 2}

@@ -68,6 +68,7 @@ _PERCENT_RUN = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 # An option after another element of a list in a document: '"mysql", "-pS3cret"', "'docker', '-p'"
 _ARGV_ELEMENT = re.compile(r"""[\[,][ \t]*\\?["']-""")
+_PAIR_NAME = re.compile(r"[^\W\d][^\s'\"\\,()\[\]{}]{0,63}")  # a name first in a (name, value) pair
 _FLAG_ARG = re.compile(r"--?([^\W\d_][^=]*)")  # -p, --password, --client.secret, --пароль (not "-1", "--")
 
 StrStep = Callable[[str, "RecordContext"], str]
@@ -681,6 +682,13 @@ class Redactor:
                     items[i + 1] = _Flagged(items[i + 1], flag)
             if isinstance(item, _Flagged):
                 out[i] = self._redact_with(item.plan, item.value, rec, path)
+            elif item.__class__ in (list, tuple) and len(item) == 2 and item[0].__class__ is str \
+                    and _PAIR_NAME.fullmatch(item[0]) and not (pair := self._plan_for(
+                        f"{path}.{item[0]}" if path else item[0])).default:
+                # ("password", "…"), ["authorization", "…"]: a header list or multidict as a value (parsed from JSON
+                # in GenAI content): the second element goes by the first, as the text scanner reads such a list
+                new = self._redact_with(pair, item[1], rec, f"{path}.{item[0]}" if path else item[0])
+                out[i] = item.__class__((item[0], new)) if new is not DROP else DROP
             else:
                 out[i] = self._redact_with(plan, item, rec, path) if item.__class__ not in _SCALARS \
                     or plan.on_scalar is not None else item
