@@ -360,8 +360,10 @@ def _covers(u: str, w: str) -> bool:
 
 def _word_triggers(words: list[str], exact: frozenset[str], prefix: frozenset[str], digit_after: bool) -> list[str]:
     """RE2 branches for the words: each with what the finder needs around it, so prose that merely holds the letters
-    ("machine", "final", "unified") runs no pass. Before an ASCII word no letter; after it no lower-case letter
-    (but after a prefix word); then the id's first digit within the window, with no digit or line break between.
+    ("machine", "final", "unified") runs no pass: after an ASCII word no lower-case letter (but after a prefix
+    word), then the id's first digit within the window, with no digit or line break between. Each branch starts
+    with its word, a literal (the finder's "no letter before it" as a leading class would keep RE2's DFA states
+    alive at every position: 10% more instructions per benign line, measured with callgrind).
     (RE2 reads ``[^a-z]`` outside ``(?i)`` as the finder does: capitals may follow, "cpfNumber".) A word that
     another word of the id stands in adds no branch ("nhs-nummer": "nhs" fires on it)."""
     def body(w: str) -> str:
@@ -376,10 +378,10 @@ def _word_triggers(words: list[str], exact: frozenset[str], prefix: frozenset[st
     branches = []
     if cased or caseless:
         alts = "|".join(x for x in (cased, f"(?i:{caseless})" if caseless else "") if x)
-        branches.append(f"(?:^|[^A-Za-z])(?:{alts}){after}")
+        branches.append(f"(?:{alts}){after}")
     tail = rf"[^0-9\n]{{0,{WINDOW + 1}}}[0-9]" if digit_after else ""
     if prefix:
-        branches.append(f"(?:^|[^A-Za-z])(?i:{'|'.join(body(w) for w in sorted(prefix))}){tail}")
+        branches.append(f"(?i:{'|'.join(body(w) for w in sorted(prefix))}){tail}")
     other = [w for w in words if not w.isascii()]
     other = [w for w in other if not any(u != w and u in w.lower() for u in other)]
     if other:
