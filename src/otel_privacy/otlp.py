@@ -112,35 +112,32 @@ def set_kv(container: Any, values: Mapping[str, Any], before: Mapping[str, Any] 
 
 
 def _redact_resource(redactor: Redactor, resource: Any, cache: dict) -> None:
-    # Resources repeat across requests from the same service: cache by serialized bytes. The cache
-    # belongs to one redactor (its caller's): it maps this redactor's input to this redactor's output.
     # A resource without attributes still gets the resource summary (the policy fingerprint), if any.
-    if not resource.attributes and not redactor.resource_summary():
-        return
-    raw = resource.SerializeToString(deterministic=True)
-    done = cache.get(raw)
-    if done is None:
-        set_kv(resource.attributes, redactor.redact_resource(kv_to_dict(resource.attributes)))
-        if len(cache) >= 1024:  # bounded: refills with what is current
-            cache.clear()
-        cache[raw] = resource.SerializeToString(deterministic=True)
-    else:
-        resource.ParseFromString(done)
+    if resource.attributes or redactor.resource_summary():
+        _redact_cached(resource, redactor.redact_resource, cache, "resource")
 
 
 def _redact_scope(redactor: Redactor, scope: Any, cache: dict) -> None:
-    # Scopes repeat like resources (one per instrumentation library): cached the same way, by their bytes.
-    if not scope.attributes:
-        return
-    raw = ("scope", scope.SerializeToString(deterministic=True))
+    if scope.attributes:
+        _redact_cached(scope, redactor.redact_scope, cache, "scope")
+
+
+def _redact_cached(message: Any, redact: Any, cache: dict, kind: str) -> None:
+    """Redact a resource's or scope's attributes in place, memoised by the message's bytes.
+
+    Resources and scopes repeat across requests from the same service and instrumentation library. The
+    cache belongs to one redactor (its caller's): it maps this redactor's input to its output, bounded
+    (it refills with what is current).
+    """
+    raw = (kind, message.SerializeToString(deterministic=True))
     done = cache.get(raw)
     if done is None:
-        set_kv(scope.attributes, redactor.redact_scope(kv_to_dict(scope.attributes)))
-        if len(cache) >= 1024:  # bounded: refills with what is current
+        set_kv(message.attributes, redact(kv_to_dict(message.attributes)))
+        if len(cache) >= 1024:
             cache.clear()
-        cache[raw] = scope.SerializeToString(deterministic=True)
+        cache[raw] = message.SerializeToString(deterministic=True)
     else:
-        scope.ParseFromString(done)
+        message.ParseFromString(done)
 
 
 def _redact_span(redactor: Redactor, span: Any) -> int:
