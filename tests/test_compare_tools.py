@@ -113,7 +113,6 @@ KNOWN_GAPS = {
     "1BoatSLRHtKNngkdXEeobR76b53LETtpyT": "no crypto-wallet detector (Presidio's CryptoRecognizer); #16, lead",
     "912-75-1234": "a US ITIN (9xx-7x-xxxx) is not an SSN to the SSN rule (Relay's @usssn and Presidio catch it); "
                    "#16, natids",
-    "943 476 5919": "no NHS-number detector (mod-11 check, Presidio's NhsRecognizer); #16, natids",
     "912345678": "no passport-number rule (9 digits after 'passport'; Presidio flags it, as a US SSN); #16, natids",
     "@cmp_handle": "no social-handle detector (scrubadub's twitter detector; a precision trade-off: @timestamp, "
                    "@types/node); #16, lead",
