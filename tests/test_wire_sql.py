@@ -10,8 +10,6 @@ Python walker's (the reference) byte for byte, statistics included, under severa
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +19,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from otel_privacy import Redactor
 from otel_privacy.wire import WireRedactor, compiled_core_available
+from wire_faces import Faces
 
 POLICIES = {
     "default": "default",
@@ -73,25 +72,15 @@ def _request(records: list[tuple[str | None, str]]) -> bytes:
     return req.SerializeToString()
 
 
-_WALKERS: dict[str, tuple[WireRedactor, WireRedactor]] = {}
+FACES = Faces(POLICIES)
 
 
 def walkers(policy: str) -> tuple[WireRedactor, WireRedactor]:
-    if policy not in _WALKERS:
-        _WALKERS[policy] = (WireRedactor(Redactor(POLICIES[policy]), compiled=True),
-                            WireRedactor(Redactor(POLICIES[policy]), compiled=False))
-    return _WALKERS[policy]
+    return FACES.walkers(policy)
 
 
 def same_through_both(policy: str, records: list[tuple[str | None, str]]) -> bytes:
-    c, py = walkers(policy)
-    data = _request(records)
-    c_stats, py_stats = Counter(c.redactor.stats), Counter(py.redactor.stats)
-    got, want = c.redact("traces", data), py.redact("traces", data)
-    assert got.data == want.data
-    assert (got.changed, got.records) == (want.changed, want.records)
-    assert Counter(c.redactor.stats) - c_stats == Counter(py.redactor.stats) - py_stats
-    return got.data
+    return FACES.same(policy, _request(records))
 
 
 def _native_sql() -> bool:
@@ -103,7 +92,7 @@ pytestmark = pytest.mark.skipif(not compiled_core_available(), reason="the compi
 
 
 @pytest.mark.parametrize("policy", sorted(POLICIES))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=st.lists(st.tuples(st.sampled_from(SYSTEMS), statements()), min_size=1, max_size=4))
 def test_generated_statements_are_byte_identical_through_the_sql_core(policy, records):
     same_through_both(policy, records)

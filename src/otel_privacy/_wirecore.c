@@ -6,8 +6,11 @@
  * the wire format (validated as strictly as protobuf's own parser, so malformed bytes raise the
  * WireError the Python face raises), keep/drop/redact/hash dispatch per key, HMAC-SHA256 pseudonyms
  * (OpenSSL's SHA-256; without OpenSSL headers at build time the engine computes them), IPv4 truncation,
- * and a bounded memo from (kind, key, database system, value bytes) to the engine's answer, whose effect
- * on the record (changed-value count, tallies, derived attributes) is replayed on every hit.
+ * URLs of the common shape (split and reassembled here, scrub.url's decisions per host, path segment and
+ * query key asked once), SQL statements through the SQL core's C API (scrub/_sqlcore_api.h, where that
+ * core exports it), and a bounded memo from (kind, key, database system, value bytes) to the engine's
+ * answer, whose effect on the record (changed-value count, tallies, derived attributes) is replayed on
+ * every hit.
  *
  * Rare shapes are not handled here: a key written twice in one list, a key the detectors rewrite, a record
  * already carrying our summary attributes. Walker.redact then returns False and the Python walker takes the

@@ -12,8 +12,10 @@ Two implementations with byte-identical output (differential tests keep them so)
 
 * :class:`_PyWalker` here, the reference;
 * ``otel_privacy._wirecore`` (C, optional: built where a compiler exists), which does the walk,
-  keep/drop/redact/hash dispatch, IPv4 truncation and a bounded memo of value → result itself and
-  calls back into :class:`_Engine` for everything else. Where it meets something rare it does not
+  keep/drop/redact/hash dispatch, IPv4 truncation, URLs of the common shape (asking :class:`_Engine`
+  only for the sanitiser's decision per distinct host, path segment and query key), SQL statements
+  through the SQL core's C API and a bounded memo of value → result itself and calls back into
+  :class:`_Engine` for everything else. Where it meets something rare it does not
   handle (a key written twice, a key the detectors rewrite, …) it gives the request back and the
   Python walker takes it, so the C core never has to be complete to be correct.
 
