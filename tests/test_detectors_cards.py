@@ -79,6 +79,8 @@ LOOK_ALIKES = [
     ("wrong-length", "DE89 3704 0044 0532 0130 001"),
     ("epoch-ns", "epoch 1732345678901234567 ns"),
     ("luhn-valid-part-of-a-longer-number", "order 6011 3444 7266 5104 440 shipped"),  # not grouped as cards are
+    # the tail 4073 3232 7716 3 is a Luhn-valid 13-digit Visa grouped 4-4-4-1: as the end of a longer chain, an order number's
+    ("visa-13-tail-of-a-longer-number", "order 4297 4073 3232 7716 3 shipped"),
     # Luhn-valid, a card prefix, grouped as cards are printed, at a length no network issues under that prefix
     ("diners-prefix-13-digits", f"args=('x', '4216 {' '.join(card('38', 13)[i:i + 4] for i in range(0, 13, 4))}', 3)"),
     ("amex-prefix-16-digits", f"ref {card('34', 16)} ok"),

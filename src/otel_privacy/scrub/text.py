@@ -179,6 +179,9 @@ _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d+\.\d+\.\d+\.\d+|
 _HOME = re.compile(r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|\\\\Users\\\\)([^/\\\s\"':]+)")
 # How cards are printed: groups of four (16 or 19 digits, 13 as 4-4-4-1), Amex 4-6-5, Diners 4-6-4.
 _CARD_GROUPINGS = frozenset({(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 4, 4, 1), (4, 6, 5), (4, 6, 4)})
+# The groupings a card may take as the tail of a longer chain: a 13-digit 4-4-4-1 tail ("order 4297 4073 3232 7716 3")
+# is an order number's end far more often than a legacy 13-digit Visa written after other digits.
+_CARD_TAIL_GROUPINGS = _CARD_GROUPINGS - {(4, 4, 4, 1)}
 _CARD_RUN = re.compile(r"\d(?:[ \-]?\d){12,18}")
 _CARD_CHAIN = re.compile(r"\d+(?:[ \-]\d+)+")  # digit groups joined by single spaces or hyphens
 _DIGIT_GROUP = re.compile(r"\d+")
@@ -649,7 +652,7 @@ class TextScanner:
                 sub = "".join(run[x:y] for x, y in groups[i:])
                 if len(sub) < 13:
                     break
-                if tuple(y - x for x, y in groups[i:]) in _CARD_GROUPINGS and _card_valid(sub):
+                if tuple(y - x for x, y in groups[i:]) in _CARD_TAIL_GROUPINGS and _card_valid(sub):
                     out.append(Finding("credit_card", offset + groups[i][0], offset + groups[-1][1], repl))
                     break
 
