@@ -119,6 +119,12 @@ def test_cookie_attributes_and_names_stay():
     out = S.scrub("Set-Cookie: sid=abc123def; Path=/; Domain=example.com; Expires=Wed, 21 Oct 2026 07:28:00 GMT")[0]
     assert out == "Set-Cookie: sid=REDACTED; Path=/; Domain=example.com; Expires=Wed, 21 Oct 2026 07:28:00 GMT"
     assert S.scrub("Cookie: a=1; b=two")[0] == "Cookie: a=REDACTED; b=REDACTED"
+    # the whole engine alike: the structure pass reads "Set-Cookie: …" as a key and its value, one cookie at a time
+    for line, kept in (("Set-Cookie: sessionid=Zq8vLp3XwR7tYk2M; Path=/; HttpOnly", "sessionid=REDACTED; Path=/; HttpOnly"),
+                       ("response header set-cookie: sid=Zq8vLp3XwR7tYk2M; Secure\nuser=bob", "sid=REDACTED; Secure\n"),
+                       ("Cookie: theme=dark; sid=Zq8vLp3XwR7tYk2M", "Cookie: theme=REDACTED; sid=REDACTED")):
+        out = R.redact_body(line)
+        assert "Zq8vLp3XwR7tYk2M" not in out and kept in out, out
 
 
 def test_a_value_cut_at_a_space_by_another_pass_loses_its_rest():

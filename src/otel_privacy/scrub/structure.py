@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import quote_plus, unquote_plus
 
-from .credentials import BIND_PLACEHOLDER
+from .credentials import BIND_PLACEHOLDER, find_cookies
 from .keynames import refers_to_secret
 from .querylang import graphql_variable_arguments
 
@@ -58,6 +58,7 @@ _KWARG = re.compile(r"([A-Za-z_]\w*)\s*=(?!=)")
 _FORM = re.compile(r"[\w.\-\[\]%+*~]+=[^\s&]*(?:&[\w.\-\[\]%+*~]+=[^\s&]*)+")
 # Authorization schemes: after "Authorization: Bearer" the credential is the next token; after "Digest" or
 # "AWS4-HMAC-SHA256" the rest of the line is parameters that carry it.
+_COOKIE_HEADERS = frozenset({"cookie", "cookie2", "set-cookie", "set-cookie2"})
 _TOKEN_SCHEMES = frozenset({"bearer", "basic", "token", "apikey", "api-key", "negotiate", "ntlm", "dpop", "key",
                             "jwt", "sso-key", "ssws", "splunk", "klaviyo-api-key", "genieKey".lower()})
 _PARAM_SCHEMES = frozenset({"digest", "oauth", "aws4-hmac-sha256", "hmac", "hmac-sha256", "signature",
@@ -501,6 +502,16 @@ class _Scanner:
             end += 1
         if BIND_PLACEHOLDER.match(text, i):
             return end  # password = ? AND …: an obfuscated statement's placeholder
+        if key.lower() in _COOKIE_HEADERS and text[i - 1] in ": \t":  # Cookie: a=1; sid=… / Set-Cookie: sid=…; Path=/
+            line_end = text.find("\n", i)
+            line_end = self.n if line_end < 0 else line_end
+            head = f"{key}: "
+            spans = find_cookies(head + text[i:line_end])
+            if spans:  # each cookie's value by the header's rule; names and attributes stay (as the cookie detector)
+                for a, b in spans:
+                    a, b = a - len(head) + i, b - len(head) + i
+                    self._replace_value(a, b, text[a:b], path, None)
+                return line_end
         word = text[i:end].lower()
         if word in _TOKEN_SCHEMES or word in _PARAM_SCHEMES:  # Authorization: Bearer <credential>
             j = _skip_ws_inline(text, end)
