@@ -156,15 +156,19 @@ def callgrind_counts() -> dict[str, dict[str, float]] | None:
         cmd = ["valgrind", "--tool=callgrind", "--cache-sim=yes", "--collect-atstart=no",
                "--toggle-collect=deque_extend", "--dump-after=deque_extend", f"--callgrind-out-file={tmp}/cg",
                sys.executable, __file__, "--callgrind-child"]
-        subprocess.run(cmd, capture_output=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        res = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
         dumps = sorted(Path(tmp).glob("cg.*"), key=lambda f: int(f.suffix[1:]))[-len(CALLGRIND_LOOPS):]
+        if res.returncode != 0 or len(dumps) < len(CALLGRIND_LOOPS):
+            print(f"callgrind failed ({res.returncode}): {(res.stderr.strip().splitlines() or ['?'])[-1]}")
+            return None
         totals = {}
         for (corpus, v), dump in zip(CALLGRIND_LOOPS, dumps):
             text = dump.read_text()
             events = re.search(r"^events: (.*)$", text, re.M).group(1).split()
+            # callgrind leaves trailing zero counts out of its totals line (no last-level misses, often)
             counts = dict(zip(events, map(int, re.search(r"^totals: ([\d ]+)$", text, re.M).group(1).split())))
-            l1 = counts["I1mr"] + counts["D1mr"] + counts["D1mw"]
-            ll = counts["ILmr"] + counts["DLmr"] + counts["DLmw"]
+            l1 = sum(counts.get(e, 0) for e in ("I1mr", "D1mr", "D1mw"))
+            ll = sum(counts.get(e, 0) for e in ("ILmr", "DLmr", "DLmw"))
             totals[corpus, v] = (counts["Ir"], counts["Ir"] + 10 * l1 + 100 * ll)  # callgrind's cycle estimate
     out = {}
     for corpus in ("mixed", "benign"):
