@@ -42,6 +42,10 @@ PHONES = [
     ("national-jp", "電話 090-1234-5678", "1234-5678", "電話"),
     ("national-kr", "phone 010-5123-4567", "5123-4567", "phone"),
     ("national-mx", "tel 55 1234 5678", "1234 5678", "tel"),
+    # written as phone numbers are, in ranges libphonenumber holds unallocated or reserved for fiction
+    ("intl-fictional-us", "call +1 (555) 123-4567 now", "123-4567", "now"),
+    ("intl-fictional-uk-mobile", "sms to +44 7700 900123 sent", "900123", "sent"),
+    ("intl-unallocated-kr", "tel:+82-10-5988-0669", "5988-0669", "tel:"),
 ]
 
 
@@ -75,6 +79,8 @@ LOOK_ALIKES = [
     ("score-list", "scores +1 +2 +3 +4 +5 +6 +7"),
     ("short-intl", "+1234 is not a number"),
     ("invalid-intl", "code +999 123 4567 rejected"),
+    ("grouped-delta", "score +12 345 678 pts, delta +33 123 456, bytes +1 234 567 890"),
+    ("dotted-build", "build +2026.1130.1234 and +44.7700.900123"),
     ("far-from-word", "phone call took a very long time, more than anyone wanted: 4155550100"),
     ("contact-is-no-phone-word", "contact nobody about ticket 4155550100; contacts 020 7946 0958 synced"),
     ("counts-in-the-new-regions", "phone calls today: 13812345, sms retries 3 of 5 at 10:30"),

@@ -101,6 +101,25 @@ def _valid(candidate: str, region: str | None) -> bool:
         return False
 
 
+@lru_cache(maxsize=4096)
+def _plausible(candidate: str) -> bool:
+    """An international number written the way phone numbers are written — its digits grouped by blanks, dashes
+    or parentheses, ``+1 (555) 123-4567``, ``+44 7700 900123`` — of a length its country dials: a number even
+    where libphonenumber knows its range as unallocated or reserved for fiction (test data, a typo, a range
+    allocated after the metadata). Bare digit runs and dotted ones (versions, build ids) still need a valid number."""
+    body = candidate.lstrip("+ (")
+    if "." in body or not any(c in " -()" for c in body):
+        return False
+    import phonenumbers  # noqa: PLC0415 - see _valid
+
+    try:
+        number = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return (phonenumbers.region_code_for_country_code(number.country_code) != "ZZ"
+            and phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE)
+
+
 class PhoneFinder:
     """Find phone numbers: international ones anywhere, national ones after a phone word (see the module doc)."""
 
@@ -116,7 +135,7 @@ class PhoneFinder:
     def international(self, text: str) -> list[tuple[int, int]]:
         out = []
         for m in _INTERNATIONAL.finditer(text):
-            end = _longest_valid(text, m.start(), m.end(), (None,))
+            end = _longest_valid(text, m.start(), m.end(), (None,), lenient=True)
             if end:
                 out.append((m.start(), end))
         return out
@@ -162,8 +181,9 @@ def _national_end(text: str, start: int, end: int, regions: tuple[str, ...]) -> 
     return _longest_valid(text, start, end, regions)
 
 
-def _longest_valid(text: str, start: int, end: int, regions: Sequence[str | None]) -> int:
-    """End of the longest prefix of ``text[start:end]`` made of whole digit groups that is a valid number, or 0."""
+def _longest_valid(text: str, start: int, end: int, regions: Sequence[str | None], lenient: bool = False) -> int:
+    """End of the longest prefix of ``text[start:end]`` made of whole digit groups that is a valid number (with
+    ``lenient``, an international one may also be :func:`_plausible`), or 0."""
     cuts = [end] + [g.start() for g in reversed(list(_GROUP_GAP.finditer(text, start, end)))]
     for cut in cuts:
         candidate = text[start:cut].rstrip(" -./(")
@@ -172,6 +192,6 @@ def _longest_valid(text: str, start: int, end: int, regions: Sequence[str | None
             return 0
         if digits > _MAX_DIGITS:
             continue
-        if any(_valid(candidate, region) for region in regions):
+        if any(_valid(candidate, region) for region in regions) or (lenient and _plausible(candidate)):
             return start + len(candidate)
     return 0
