@@ -107,13 +107,6 @@ def test_the_table_names_the_classes_leaked_and_why_a_tool_is_missing(tmp_path):
 #: here with its cause; a gap closed is taken off (the test does not fail on it: the detectors are changed on
 #: branches whose landing set does not run this file, and `make compare` prints what leaks).
 KNOWN_GAPS = {
-    "00:1A:2B:3C:4D:5E": "no MAC-address detector (Presidio's MacAddressRecognizer catches it); #16, lead",
-    "490154203237518": "no IMEI detector (a Luhn-valid 15-digit run after 'IMEI'; Presidio and scrubadub catch it "
-                       "as a card); #16, lead",
-    "1BoatSLRHtKNngkdXEeobR76b53LETtpyT": "no crypto-wallet detector (Presidio's CryptoRecognizer); #16, lead",
-    "912-75-1234": "a US ITIN (9xx-7x-xxxx) is not an SSN to the SSN rule (Relay's @usssn and Presidio catch it); "
-                   "#16, natids",
-    "912345678": "no passport-number rule (9 digits after 'passport'; Presidio flags it, as a US SSN); #16, natids",
     "@cmp_handle": "no social-handle detector (scrubadub's twitter detector; a precision trade-off: @timestamp, "
                    "@types/node); #16, lead",
 }

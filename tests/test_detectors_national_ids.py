@@ -1,6 +1,7 @@
 """National identity numbers: UK NINO, US SSNs without dashes (next to an SSN word) and the ids of
 ``scrub/national_ids.py`` (UK NHS, DNI/NIE, Aadhaar, CPF/CNPJ, SIN, BSN, PESEL, codice fiscale, NRIC, TFN,
-Medicare, Chinese resident id, NIR, Steuer-ID), checked against python-stdnum's independent implementations."""
+Medicare, Chinese resident id, NIR, Steuer-ID) and the ids read the same way (US ITIN, IMEI, passport numbers),
+checked against python-stdnum's independent implementations."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from stdnum import imei
 from stdnum.au import tfn
 from stdnum.br import cnpj, cpf
 from stdnum.ca import sin
@@ -116,6 +118,22 @@ NATIONAL = [
     ("nir-compact-after-word", "fr_nir", "n° de sécurité sociale 255081416802538", "255081416802538"),
     ("steuer-id", "de_tax_id", "Steuer-ID 86 095 742 719 hinterlegt", "86 095 742 719"),
     ("steuer-idnr-compact", "de_tax_id", "Steueridentifikationsnummer: 86095742719", "86095742719"),
+    ("itin-anywhere", "us_itin", "taxpayer ITIN 912-75-1234 on file", "912-75-1234"),
+    ("itin-dashed-no-word", "us_itin", "ref 900-50-0001 filed", "900-50-0001"),
+    ("itin-group-99", "us_itin", "id 999-99-9999.", "999-99-9999"),
+    ("itin-compact-after-word", "us_itin", "ITIN: 912941234", "912941234"),
+    ("itin-spaced-after-taxpayer", "us_itin", "taxpayer id 912 70 1234", "912 70 1234"),
+    ("imei-compact", "imei", "handset IMEI 490154203237518 registered", "490154203237518"),
+    ("imei-grouped", "imei", "imei: 49-015420-323751-8", "49-015420-323751-8"),
+    ("imei-spaced", "imei", "IMEI 35 209900 176148 1", "35 209900 176148 1"),
+    ("imeisv", "imei", "IMEISV 3520990017614823 ok", "3520990017614823"),
+    ("imei-device-id", "imei", "device_id=490154203237518", "490154203237518"),
+    ("passport-us", "passport", "US passport 912345678 scanned", "912345678"),
+    ("passport-letter-digits", "passport", "Passport No.: X1234567 expires", "X1234567"),
+    ("passport-de", "passport", "Reisepassnummer C01X00T47", "C01X00T47"),
+    ("passport-fr", "passport", "numéro de passeport 12AB34567", "12AB34567"),
+    ("passport-es", "passport", "pasaporte: PAA123456", "PAA123456"),
+    ("passport-zh", "passport", "护照号码 E12345678", "E12345678"),
 ] + [(f"{n.detector}-after-{w}", n.detector, f"rec {w.rstrip('*')} {_compact_lower(n.example)} ok",
        _compact_lower(n.example)) for n in NATIONAL_IDS for w in n.words] + [
     (f"{n.detector}-{w}-starts-the-text", n.detector, f"{w.rstrip('*')}: {_compact_lower(n.example)}",
@@ -159,6 +177,16 @@ NATIONAL_LOOK_ALIKES = [
     ("steuer-id-no-repeat", "Steuer-ID 12345678903"),
     ("timestamps-and-ids", "1732345678901 2026-11-23T06:16:55Z trace 4bf92f3577b34da6a3ce929d0e0e4736 v12.345.678"),
     ("words-inside-words", "pinehurst 9434765919 chinese 130692544 nirvana 255081416802538 sinister 046454286"),
+    ("itin-group-not-issued", "ref 912-66-1234, 912-89-1234, 912-93-1234, 912-49-1234"),
+    ("itin-compact-no-word", "order 912751234 shipped"),
+    ("itin-inside-words", "itinerary 912751234, build-912-75-1234, 912-75-12345"),
+    ("itin-serial-zero", "ITIN 912-75-0000"),
+    ("imei-luhn-fails", "IMEI 490154203237519"),
+    ("imei-no-word", "order 490154203237518 shipped, card-ish 49-015420-323751-8"),
+    ("imei-other-lengths", "IMEI 49015420323751 and IMEI 49015420323751812"),
+    ("passport-no-digit-or-lower", "passport ABCDEFGH, passport took 1234ms, passport-jwt v4.0.1, passports 912345678"),
+    ("passport-too-short-or-long", "passport 12345, passport 1234567890"),
+    ("passport-repeated", "passport 000000000"),
 ]
 
 
@@ -198,7 +226,7 @@ ORACLES = {
     "uk_nhs": nhs.is_valid, "es_dni": _either(dni, nie), "in_aadhaar": aadhaar.is_valid, "br_cpf": cpf.is_valid,
     "br_cnpj": cnpj.is_valid, "ca_sin": sin.is_valid, "nl_bsn": bsn.is_valid, "pl_pesel": pesel.is_valid,
     "it_fiscal_code": codicefiscale.is_valid, "au_tfn": tfn.is_valid, "cn_resident_id": ric.is_valid,
-    "fr_nir": nir.is_valid, "de_tax_id": idnr.is_valid,
+    "fr_nir": nir.is_valid, "de_tax_id": idnr.is_valid, "imei": imei.is_valid,
 }
 SPECS = {n.detector: n for n in NATIONAL_IDS}
 _LAST = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -218,6 +246,7 @@ POSITIONS = {
     "pl_pesel": ((6, 10), (10, 11)), "it_fiscal_code": ((12, 15), (15, 16)), "sg_nric": ((1, 8), (8, 9)),
     "au_tfn": ((1, 8), (8, 9)), "au_medicare": ((1, 8), (8, 9)), "cn_resident_id": ((14, 17), (17, 18)),
     "fr_nir": ((7, 13), (13, 15)), "de_tax_id": ((0, 0), (10, 11)),  # Steuer-ID: its ten digits shuffled instead
+    "us_itin": ((5, 9), (9, 9)), "imei": ((2, 14), (14, 15)), "passport": ((1, 9), (9, 9)),  # no check: none drawn
 }
 
 

@@ -13,6 +13,7 @@ R = Redactor("default")
 
 # (detector, text, secret that must disappear, part that must survive)
 POSITIVES = [
+    ("mac_address", "clock 12:34:56 and mac aa:bb:cc:dd:ee:ff", "aa:bb:cc:dd:ee:ff", "12:34:56"),
     ("email", "contact alice@example.com now", "alice@example.com", "contact"),
     ("email", "to: Bob.Smith+tag@mail.corp.example.co.uk;", "Bob.Smith+tag@mail.corp.example.co.uk", "to:"),
     ("email", "cc dev+@example.com", "dev+@example.com", "cc"),  # punctuation right before the @
@@ -82,7 +83,7 @@ BENIGN = [
     "epoch 1732345678901234567 ns",  # digits but not a card prefix
     "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
     "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-    "clock 12:34:56 and mac aa:bb:cc:dd:ee:ff",
+    "clock 12:34:56 and mac 00:00:00:00:00:00",  # a time, and a MAC that names no device (a real one: mac_address)
     "Basic authentication failed, token expired",
     "password reset requested",
     "token: REDACTED",
@@ -116,6 +117,7 @@ ONLY_THIS_DETECTOR = {
     "ip": "from 203.0.113.7 ok", "home_path": "at /home/alice/app.py ok", "phone": "call +44 20 7946 0958 ok",
     "generic_secret": "the api key is 8f9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c ok", "cookie": "Cookie: theme=dark",
     "uk_nino": "NI AB 12 34 56 C ok", "identity": "customer 9912 logged in",
+    "mac_address": "device 00:1A:2B:3C:4D:5E ok", "crypto_wallet": "to 1BoatSLRHtKNngkdXEeobR76b53LETtpyT ok",
     **{n.detector: f"rec {n.words[0].rstrip('*')} {n.example} ok" for n in NATIONAL_IDS},
 }
 

@@ -21,6 +21,8 @@ from otel_privacy.scrub.fold import fold
 from otel_privacy.scrub.mentions import _TRANSLATIONS
 from otel_privacy.scrub.phone import CONTEXT_WORDS
 from otel_privacy.scrub.text import _IBAN_LENGTHS, TextScanner
+from test_detectors_addresses import ADDRESSES
+from test_detectors_addresses import LOOK_ALIKES as ADDRESS_LOOK_ALIKES
 from test_detectors_cards import IBANS
 from test_detectors_cards import LOOK_ALIKES as CARD_LOOK_ALIKES
 from test_detectors_credentials import CREDENTIALS
@@ -101,6 +103,10 @@ EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
     # identity mentions: every filler, an id of non-ASCII letters and digits, a UUID of letters, name keys
     "customer no. 4711 x", "customer nr 4711 x", "user number 42 x", "customer cus_ü42 x", "user_für_id 42",
     "user abcdefab-cdef-abcd-efab-cdefabcdefab x", "username: alice", "username ñandu",
+    # MAC addresses (both separators, Cisco dots) and wallets (base58 1/3, bech32 either case, 0x after a word)
+    "mac 00:1a:2b:3c:4d:5e", "mac 00-1A-2B-3C-4D-5E", "mac 001a.2b3c.4d5e", "btc 1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
+    "btc 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "btc bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+    "BTC BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", "wallet 0xde709f2102306220921060314715629080e2fb77",
 ] + [f"{w} {f} {v}" for f in _FILLERS for w, v in (("token", "Xk9mP2qR7vL4nW8sT3yZ"), ("password", "Summer2024!"))
      ] + [f"{w}{sep}{v}" for sep in (": ", "=", " => ", " -> ", " ") for w, v in (("token", "Xk9mP2qR7vL4nW8sT3yZ"),
                                                                                  ("password", "Summer2024!"))] + [f"x {w} 4242 y" if _R._hashes_key(_TRANSLATIONS.get(w, w)) else f"x {w}_id 4242 y"
@@ -113,10 +119,12 @@ TABLE = ([text for _, text, _, _ in POSITIVES + PHONES] + BENIGN
          + [c[2] for c in CREDENTIALS + IDS + NATIONAL]
          + [text for _, text in CREDENTIAL_LOOK_ALIKES + ID_LOOK_ALIKES + NATIONAL_LOOK_ALIKES]
          + [text for _, text, _, _ in MENTIONS] + [text for _, text in MENTION_LOOK_ALIKES]
-         + [f"pay {iban} now" for _, iban in IBANS] + [text for _, text in CARD_LOOK_ALIKES])
+         + [f"pay {iban} now" for _, iban in IBANS] + [text for _, text in CARD_LOOK_ALIKES]
+         + [c[2] for c in ADDRESSES] + [text for _, text in ADDRESS_LOOK_ALIKES])
 FRAGMENTS = TABLE + [
     "4111", "1111 ", "-", " ", "4111111111111111", "378282246310005", "123-45-", "6789", "10.0.", "1.2", ".3.4",
-    "::", ":", "1:2:3:4:5:6:", "fe80::1%eth0", "DE89", " 3704 0044", "GB82WEST1234569876543", "AB12 3456 ",
+    "::", ":", "1:2:3:4:5:6:", "fe80::1%eth0", "00:1A:2B:", "3C:4D:5E", "001a.2b3c.", "1BoatSLRHtKNngkd", "bc1q",
+    "0x", "wallet ", "imei ", "ITIN ", "passport ", "912-75-", "49-015420-", "DE89", " 3704 0044", "GB82WEST1234569876543", "AB12 3456 ",
     "eyJ", "eyJhbGciOiJIUzI1NiJ9.", "AKIA", "IOSFODNN7EXAMPLE", "ghp_", "a" * 36, "sk_live_", "xoxb-", "glpat-",
     "AIza", "SG.", "npm_", "-----BEGIN ", "RSA ", "PRIVATE KEY-----", "://", "postgres://", "u:pw@", "www.", "?",
     "/a/b?", "x=1&y=2", "@", "bob@", "example.com", "password", "=", ": ", "'s3cr3t'", "Bearer ", "token ",

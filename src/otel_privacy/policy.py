@@ -109,6 +109,8 @@ DETECTORS = (
     "cookie",
     "uk_nino",
     *(n.detector for n in NATIONAL_IDS),
+    "mac_address",
+    "crypto_wallet",
     "identity",
 )
 #: Regions whose national phone formats are read next to a phone word (kept in step with scrub/phone.py).

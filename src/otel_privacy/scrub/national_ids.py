@@ -14,6 +14,10 @@
   number in ten passes a Luhn or Verhoeff check). Shapes that say what they are — ``724.456.044-35``,
   ``65458358J``, ``RSSMRA85T10A562S``, ``S1234567D`` — are read anywhere. The check digit is always verified,
   and so are the dates and ranges an id encodes (PESEL's and the Chinese id's birth dates, NIR's month).
+* Read the same way, though no national id: a US ITIN (``9XX-7X-XXXX``, the IRS's group ranges; dashed anywhere,
+  digits alone after ``ITIN``/``taxpayer``), a device's IMEI (15 digits with a Luhn sum, or an IMEISV's 16, only
+  after ``IMEI``/``device id``: a bare digit run is an order number) and a passport number (6–9 capitals and
+  digits, at least one digit, only after ``passport``, ``Reisepass``, ``passeport``, ``pasaporte``, ``护照``, …).
 """
 
 from __future__ import annotations
@@ -109,6 +113,23 @@ def aadhaar_valid(s: str) -> bool:
     for i, d in enumerate(reversed(_digits(s))):
         c = _VERHOEFF_D[c][_VERHOEFF_P[i % 8][d]]
     return c == 0 and s[0] not in "01"
+
+
+def itin_valid(s: str) -> bool:
+    """US ITIN: area 9xx and a group the IRS issues (50–65, 70–88, 90–92, 94–99); the rest is an SSN's shape."""
+    group = int(s[3:5])
+    return (s[0] == "9" and (50 <= group <= 65 or 70 <= group <= 88 or 90 <= group <= 92 or group >= 94)
+            and s[5:] != "0000")
+
+
+def imei_valid(s: str) -> bool:
+    """IMEI: 15 digits with a Luhn check digit; an IMEISV (16 digits) carries a software version instead."""
+    return not _repeated(s) and (len(s) == 16 or _luhn(s))
+
+
+def passport_valid(s: str) -> bool:
+    """A passport number (no check any country shares): at least one digit, not one character repeated."""
+    return any(c.isdigit() for c in s) and not _repeated(s)
 
 
 def _mod11_digit(s: str, weights: tuple[int, ...]) -> int:
@@ -287,6 +308,14 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
                trigger=r"[1-478] \d\d \d\d (?:\d\d|2[AB]) \d{3} \d{3} \d\d", example="2 55 08 14 168 025 38"),
     NationalId("de_tax_id", steuer_id_valid, rf"[1-9]{_D}(?: ?{_D}{{3}}){{3}}",
                ("steuer*", "idnr", "identifikationsnummer", "tax id"), example="86 095 742 719"),
+    NationalId("us_itin", itin_valid, rf"9{_D}{{2}}([ \-]?){_D}{{2}}\1{_D}{{4}}", ("itin", "taxpayer"),
+               anywhere=rf"9{_D}{{2}}-{_D}{{2}}-{_D}{{4}}", trigger=r"9\d\d-[5-9]\d-\d{4}", example="912-75-1234"),
+    NationalId("imei", imei_valid, rf"{_D}{{2}}([ \-]?){_D}{{6}}\1{_D}{{6}}\1{_D}|{_D}{{16}}",
+               ("imei", "imeisv", "device id"), example="49-015420-323751-8"),
+    # capitals only ("passport took 1234ms" is no number); the word is the whole evidence, so its trigger is the word
+    NationalId("passport", passport_valid, r"(?=[A-Z]*[0-9])[A-Z0-9]{6,9}",
+               ("passport", "reisepass*", "passeport", "pasaporte", "passaporto", "paspoort", "паспорт", "护照",
+                "パスポート"), example="912345678", digit_after=False),
 )
 
 #: Characters after a word where its id is looked for; no other number, and no line break, may come between.
@@ -310,7 +339,8 @@ class NationalIdFinder:
         self._words = re.compile(trie_pattern({w.lower() for w in words}, space="[ _\\-]?")) if words else None
         self.trigger = "|".join(_word_triggers(words, self._exact, self._prefix, spec.digit_after)
                                 + ([spec.trigger] if spec.trigger else [])) or r"[^\s\S]"
-        self.gate_words = tuple(w.lower() for w in words)
+        # the pure-Python gate: a word's first part ("device_id" holds no "device id", but its "device")
+        self.gate_words = tuple(w.lower().split(" ")[0] for w in words)
 
     def find(self, text: str) -> list[tuple[int, int]]:
         out: list[tuple[int, int]] = []

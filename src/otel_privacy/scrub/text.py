@@ -22,7 +22,9 @@ ip             IPv4/IPv6 addresses → truncated to the policy's prefix, not rem
 home_path      the OS user name in ``/home/<user>``, ``/Users/<user>``, ``C:\\Users\\<user>``
 phone          international numbers anywhere, national ones after a phone word (``scrub/phone.py``)
 uk_nhs, es_dni, …  national identity numbers by their check digits (``scrub/national_ids.py``); plain digit
-               runs only after a word naming them
+               runs only after a word naming them; read the same way: us_itin, imei, passport
+mac_address    six hex pairs with one separator, Cisco ``0011.2233.4455`` (``scrub/addresses.py``)
+crypto_wallet  Bitcoin base58check and bech32 addresses by their checksums, ``0x…`` after a wallet word
 ============== =================================================================================
 
 Unicode: text that is not ASCII is first folded one character for one (``scrub/fold.py``: full-width and
@@ -54,6 +56,7 @@ from typing import Any
 
 from . import cmdline as _cmdline
 from . import url as _url
+from .addresses import TRIGGER_MAC, TRIGGER_WALLET, find_mac, find_wallets
 from .credentials import (
     DEFAULT_ENTROPY_THRESHOLD,
     TRIGGER_COOKIES,
@@ -335,6 +338,11 @@ class TextScanner:
                 gate = (3, lambda t, lo, st, ws=nid.gate_words: any(w in lo for w in ws)) if not nid.spec.anywhere \
                     else (0, None)
                 add((*gate, self._spans(nid.detector, nid.find), nid.trigger))
+        if "mac_address" in on:
+            add((3, lambda t, lo, st: ":" in t or "-" in t or "." in t, self._spans("mac_address", find_mac),
+                 TRIGGER_MAC))
+        if "crypto_wallet" in on:
+            add((0, None, self._spans("crypto_wallet", find_wallets), TRIGGER_WALLET))
         if self._mentions is not None:
             add((0, None, self._find_mentions, self._mentions.trigger))
         if replacement:  # "phone: REDACTED 345 678": the rest of a value another pass cut at a space

@@ -1,0 +1,84 @@
+"""Hardware and crypto-currency addresses: MAC addresses and wallet addresses, each kept only when it is one.
+
+* MAC address (``mac_address``): six hex pairs joined by one separator used throughout (``00:1A:2B:3C:4D:5E``,
+  ``00-1a-2b-3c-4d-5e``) or Cisco's three dotted quads (``001a.2b3c.4d5e``), a word of its own. Exactly six pairs:
+  an MD5 fingerprint (16 pairs), an IPv6 address, a time (``12:34:56``) or a mixed ``00:1A-2B…`` is no MAC. The
+  all-zero and broadcast addresses name no device and stay.
+* Wallet address (``crypto_wallet``): Bitcoin base58check (``1…``/``3…``, 26–35 characters, its double-SHA-256
+  checksum verified), bech32/bech32m (``bc1…``, its BCH checksum verified, one case throughout), and Ethereum's
+  ``0x`` + 40 hex digits only shortly after a wallet word (``wallet``, ``address``, ``eth``, …): the EIP-55 checksum
+  needs Keccak, which ``hashlib`` does not have, and a bare ``0x…`` of that length may be any 160-bit hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+__all__ = ["find_mac", "find_wallets", "TRIGGER_MAC", "TRIGGER_WALLET"]
+
+_H = "[0-9A-Fa-f]"
+_MAC = re.compile(rf"(?<![\w:.\-])(?:{_H}{{2}}([:\-])(?:{_H}{{2}}\1){{4}}{_H}{{2}}|{_H}{{4}}\.{_H}{{4}}\.{_H}{{4}})"
+                  r"(?![\w:\-]|\.\w)")
+#: RE2 trigger: the two shapes without their boundaries and backreference (RE2 has neither).
+TRIGGER_MAC = rf"{_H}{{2}}(?:[:\-]{_H}{{2}}){{5}}|{_H}{{4}}\.{_H}{{4}}\.{_H}{{4}}"
+_NO_DEVICE = frozenset({"000000000000", "ffffffffffff"})
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {c: i for i, c in enumerate(_B58)}
+_BASE58 = re.compile(r"(?<![A-Za-z0-9])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![A-Za-z0-9])")
+_BECH32 = re.compile(r"(?<![A-Za-z0-9])(?:bc1[ac-hj-np-z02-9]{8,87}|BC1[AC-HJ-NP-Z02-9]{8,87})(?![A-Za-z0-9])")
+_BECH32_CHARS = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_ETH = re.compile(r"(?<![A-Za-z0-9])0x[0-9A-Fa-f]{40}(?![A-Za-z0-9])")
+_ETH_WORD = re.compile(r"(?i)(?<![a-z])(?:wallets?|address|addr|eth|ether|ethereum|erc-?20|recipient|payout)"
+                       r"(?![a-z])")
+_WINDOW = 24
+#: RE2 trigger: each form's start (the Ethereum word is the finder's to check).
+TRIGGER_WALLET = r"[13][1-9A-HJ-NP-Za-km-z]{25}|(?i:bc1)[ac-hj-np-zAC-HJ-NP-Z02-9]{8}|0x[0-9A-Fa-f]{40}"
+
+
+def find_mac(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _MAC.finditer(text) if re.sub(r"[:\-.]", "", m.group(0)).lower() not in _NO_DEVICE]
+
+
+def base58check_valid(s: str) -> bool:
+    """A Bitcoin P2PKH/P2SH address: 25 bytes, version 0x00 or 0x05, the first 4 bytes of SHA-256² as checksum."""
+    n = 0
+    for c in s:
+        n = n * 58 + _B58_INDEX[c]
+    ones = len(s) - len(s.lstrip("1"))
+    raw = b"\0" * ones + (n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b"")
+    if len(raw) != 25 or raw[0] not in (0, 5):
+        return False
+    return hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
+
+
+def _polymod(values: list[int]) -> int:
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i, g in enumerate((0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)):
+            if top >> i & 1:
+                chk ^= g
+    return chk
+
+
+def bech32_valid(s: str) -> bool:
+    """BIP 173/350: the checksum of ``bc`` and the data is 1 (bech32, witness v0) or 0x2BC830A3 (bech32m, v1+)."""
+    s = s.lower()
+    data = [_BECH32_CHARS.index(c) for c in s[3:]]
+    if len(s) > 90 or not data or data[0] > 16:
+        return False
+    return _polymod([3, 3, 0, 2, 3] + data) == (1 if data[0] == 0 else 0x2BC830A3)  # [3, 3, 0, 2, 3]: "bc" expanded
+
+
+def find_wallets(text: str) -> list[tuple[int, int]]:
+    out = [m.span() for m in _BASE58.finditer(text) if base58check_valid(m.group(0))]
+    out += [m.span() for m in _BECH32.finditer(text) if bech32_valid(m.group(0))]
+    if "0x" in text:
+        for m in _ETH.finditer(text):
+            before = text[max(0, m.start() - _WINDOW):m.start()]
+            if _ETH_WORD.search(before, before.rfind("\n") + 1):  # the word on the address's own line
+                out.append(m.span())
+    return sorted(out)

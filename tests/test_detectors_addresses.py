@@ -1,0 +1,115 @@
+"""MAC addresses and crypto-currency wallet addresses (``scrub/addresses.py``): validated matches only.
+
+The wallet checksums are checked against independent encoders: base58check and bech32/bech32m built here from
+their specifications (BIP 13, BIP 173, BIP 350) over random payloads, so a broken decoder cannot pass by agreeing
+with itself on a fixed example."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+from otel_privacy import Policy, Redactor
+from otel_privacy.scrub.addresses import _polymod, base58check_valid, bech32_valid
+
+R = Redactor("default")
+
+# (name, detector, text, secret): the secret goes, the rest of the text stays.
+ADDRESSES = [
+    ("mac-colons", "mac_address", "device 00:1A:2B:3C:4D:5E joined", "00:1A:2B:3C:4D:5E"),
+    ("mac-dashes-lower", "mac_address", "hwaddr=00-1a-2b-3c-4d-5e;", "00-1a-2b-3c-4d-5e"),
+    ("mac-cisco", "mac_address", "port Gi0/1 learned 001a.2b3c.4d5e.", "001a.2b3c.4d5e"),
+    ("mac-in-json", "mac_address", '{"mac": "3c:22:fb:12:34:56"}', "3c:22:fb:12:34:56"),
+    ("btc-p2pkh", "crypto_wallet", "payout to 1BoatSLRHtKNngkdXEeobR76b53LETtpyT confirmed",
+     "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"),
+    ("btc-p2sh", "crypto_wallet", "send 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy now", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"),
+    ("btc-bech32", "crypto_wallet", "to bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq.",
+     "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+    ("btc-bech32-upper", "crypto_wallet", "TO BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ OK",
+     "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ"),
+    ("btc-bech32m-taproot", "crypto_wallet",
+     "addr bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297 ok",
+     "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"),
+    ("eth-after-wallet", "crypto_wallet", "wallet 0x52908400098527886E0F7030069857D2E4169EE7 funded",
+     "0x52908400098527886E0F7030069857D2E4169EE7"),
+    ("eth-after-address-key", "crypto_wallet", "eth_address=0xde709f2102306220921060314715629080e2fb77",
+     "0xde709f2102306220921060314715629080e2fb77"),
+]
+
+LOOK_ALIKES = [
+    ("mac-no-device", "iface lo 00:00:00:00:00:00 bcast ff:ff:ff:ff:ff:ff FF-FF-FF-FF-FF-FF"),
+    ("mac-times-and-ipv6", "at 12:34:56, 2026-11-23T12:34:56.789Z, ::1, fe80::1 and 2001:db8:0:0:0:0:0:1/64"),
+    ("mac-other-lengths", "md5 16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48, aa:bb:cc:dd:ee, "
+                          "aa:bb:cc:dd:ee:ff:00, SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8"),
+    ("mac-mixed-separators", "00:1A-2B:3C-4D:5E and 00:1A:2B:3C:4D:5E:x and x00:1A:2B:3C:4D:5E"),
+    ("mac-version-shaped", "build 2024.1101.0001.3 and 2024.1101.0001-rc1"),
+    ("btc-checksum-fails", "ref 1BoatSLRHtKNngkdXEeobR76b53LETtpyZ 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLz"),
+    ("btc-bech32-fails-or-mixed", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdp Bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+    ("base58-shaped-ids", "id 1AbCdEfGhJkLmNpQrStUvWxYz23456789 and trace 4bf92f3577b34da6a3ce929d0e0e4736"),
+    ("eth-without-a-word", "tx hash 0x52908400098527886E0F7030069857D2E4169EE7 and keccak "
+                           "0xde709f2102306220921060314715629080e2fb77"),
+    ("eth-wrong-length", "wallet 0x52908400098527886E0F7030069857D2E4169EE and 0x52908400098527886E0F7030069857D2E4169EE77"),
+]
+
+
+def test_addresses_are_replaced_and_look_alikes_survive():
+    """One loop over the named cases (cheap): each positive loses its address to its detector, look-alikes stay."""
+    failures = []
+    for name, detector, text, secret in ADDRESSES:
+        out, found = R.text.scrub(text)
+        if secret in out or found.get(detector, 0) < 1 or out.replace("REDACTED", secret, 1) != text:
+            failures.append((name, text, out, found))
+    for name, text in LOOK_ALIKES:  # IPv6 addresses among them are the ip detector's to truncate
+        out, found = R.text.scrub(text)
+        if found.keys() & {"mac_address", "crypto_wallet"}:
+            failures.append((name, text, out, found))
+    assert failures == []
+
+
+def test_each_can_be_switched_off_by_name():
+    r = Redactor(Policy.from_dict({"text": {"detectors": {"mac_address": False, "crypto_wallet": False}}}))
+    for _, _, text, _ in ADDRESSES:
+        assert r.text.scrub(text) == (text, {}), text
+
+
+# -- independent encoders: what a wallet writes, from random payloads -----------------------------------------------
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58check(version: int, payload: bytes) -> str:
+    raw = bytes([version]) + payload
+    raw += hashlib.sha256(hashlib.sha256(raw).digest()).digest()[:4]
+    n, out = int.from_bytes(raw, "big"), ""
+    while n:
+        n, r = divmod(n, 58)
+        out = _B58[r] + out
+    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
+
+
+def _bech32(version: int, program: bytes) -> str:
+    """BIP 173/350 encoder: the program regrouped from 8 to 5 bits, then the six checksum characters."""
+    bits = "".join(f"{b:08b}" for b in program)
+    bits += "0" * (-len(bits) % 5)
+    data = [version] + [int(bits[i:i + 5], 2) for i in range(0, len(bits), 5)]
+    const = 1 if version == 0 else 0x2BC830A3
+    mod = _polymod([3, 3, 0, 2, 3] + data + [0] * 6) ^ const
+    data += [(mod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return "bc1" + "".join("qpzry9x8gf2tvdw0s3jn54khce6mua7l"[d] for d in data)
+
+
+def test_checksums_accept_what_an_encoder_writes_and_reject_one_changed_character():
+    rng = random.Random(16)
+    bad = []
+    for _ in range(300):
+        payload = bytes(rng.randrange(256) for _ in range(20))
+        for address, valid in ((_base58check(rng.choice((0, 5)), payload), base58check_valid),
+                               (_bech32(0, payload), bech32_valid),
+                               (_bech32(1, payload + bytes(rng.randrange(256) for _ in range(12))), bech32_valid)):
+            i = rng.randrange(4, len(address))
+            alphabet = _B58 if valid is base58check_valid else "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+            changed = address[:i] + rng.choice(alphabet.replace(address[i], "")) + address[i + 1:]
+            if not valid(address) or valid(changed):
+                bad.append((address, changed))
+            if R.text.scrub(f"to {address} ok")[0] != "to REDACTED ok":
+                bad.append((address, "not redacted"))
+    assert bad == []
