@@ -42,8 +42,21 @@ TRIGGER_WALLET = (r"(?:\b|_)(?:[13][1-9A-HJ-NP-Za-km-z]{25}|(?i:bc1)[ac-hj-np-zA
                   r"|0x[0-9A-Fa-f]{40})")
 
 
+_MAC_WORD = re.compile(r"(?i)(?<![a-z])(?:mac|hwaddr|ether|bssid|lladdr|chaddr)(?![a-z])")
+
+
 def find_mac(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _MAC.finditer(text) if re.sub(r"[:\-.]", "", m.group(0)).lower() not in _NO_DEVICE]
+    """MAC addresses; one without a hex letter (``2026.1130.1234``, a CalVer build; ``12:34:56:78:90:12``) only
+    shortly after a MAC word: a real address has no letter in one case of 300."""
+    out = []
+    for m in _MAC.finditer(text):
+        hex_digits = re.sub(r"[:\-.]", "", m.group(0)).lower()
+        if hex_digits in _NO_DEVICE:
+            continue
+        if hex_digits.isdigit() and not _MAC_WORD.search(text, max(0, m.start() - _WINDOW), m.start()):
+            continue
+        out.append(m.span())
+    return out
 
 
 def base58check_valid(s: str) -> bool:
