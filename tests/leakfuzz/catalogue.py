@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
 import random
 import re
@@ -309,6 +310,43 @@ def national_id_checked(rng: random.Random) -> Sample:
         written = rng.choice((compact, f"{compact[:2]}.{compact[2:5]}.{compact[5:8]}/{compact[8:12]}-{compact[12:]}"))
         word = "CNPJ"
     return Sample("", "customer.national_id", written, f"{word} {written}", (compact,))
+
+
+def peer_identifier(rng: random.Random) -> Sample:
+    """Identifiers peer tools catch by default (Presidio, Sentry Relay, scrubadub): a US ITIN, an IMEI, a passport
+    number, a MAC address, a Bitcoin address — each valid by its own rule (IRS groups, Luhn by python-stdnum,
+    base58check by its specification), written after the word a log line would use."""
+    from stdnum import imei
+
+    digits = lambda n: rand(rng, n, "0123456789")  # noqa: E731
+    scheme = rng.choice(("us_itin", "imei", "passport", "mac_address", "btc"))
+    if scheme == "us_itin":
+        group = rng.choice([*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100)])
+        compact = f"9{digits(2)}{group}{rng.randint(1, 9999):04d}"
+        written, word = f"{compact[:3]}-{compact[3:5]}-{compact[5:]}", rng.choice(("ITIN", "taxpayer id"))
+    elif scheme == "imei":
+        compact = _complete(rng, lambda: digits(14), imei.is_valid)
+        written, word = rng.choice((compact, f"{compact[:2]}-{compact[2:8]}-{compact[8:14]}-{compact[14]}")), "IMEI"
+    elif scheme == "passport":
+        compact = rng.choice("CEKLNP") + digits(8) if rng.random() < 0.5 else digits(9)
+        written, word = compact, rng.choice(("passport", "passport no.", "Reisepass", "passeport"))
+    elif scheme == "mac_address":
+        pairs = [rand(rng, 2, "0123456789abcdef") for _ in range(6)]
+        pairs[rng.randrange(6)] = rng.choice("abcdef") + rng.choice("0123456789abcdef")
+        sep = rng.choice((":", "-"))
+        compact = sep.join(p.upper() if rng.random() < 0.5 else p for p in pairs)
+        written, word = compact, rng.choice(("device", "client mac", "bssid"))
+    else:  # btc: base58check of a P2PKH/P2SH payload (BIP 13)
+        raw = bytes([rng.choice((0, 5))]) + bytes(rng.randrange(256) for _ in range(20))
+        raw += hashlib.sha256(hashlib.sha256(raw).digest()).digest()[:4]
+        n, out = int.from_bytes(raw, "big"), ""
+        alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+        while n:
+            n, r = divmod(n, 58)
+            out = alphabet[r] + out
+        compact = "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
+        written, word = compact, rng.choice(("payout to", "wallet", "deposit address"))
+    return Sample("", "customer.reference", written, f"{word} {written}", (compact,))
 
 
 # -- tokens and keys ------------------------------------------------------------------------------
@@ -840,6 +878,7 @@ register(_k("uk_nino", "#16", uk_nino, caseless=True))
 for _scheme in ("uk_nhs", "es_dni", "in_aadhaar", "br_cpf", "ca_sin"):
     register(_k(_scheme, "#16", national_id(_scheme), only=IN_PROSE, family="national_id"))
 register(_k("national_id_checked", "#16", national_id_checked, only=IN_PROSE, family="national_id"))
+register(_k("peer_identifier", "#16", peer_identifier, only=IN_PROSE, family="national_id"))
 register(_random("jwt", "default", jwt, path_ok=True))
 register(_random("bearer", "default", bearer(ALNUM + "._~+/-")))
 register(_random("bearer_letters", "#16", bearer("letters")))
