@@ -42,18 +42,25 @@ TRIGGER_WALLET = (r"(?:\b|_)(?:[13][1-9A-HJ-NP-Za-km-z]{25}|(?i:bc1)[ac-hj-np-zA
                   r"|0x[0-9A-Fa-f]{40})")
 
 
+def _word_before(word: re.Pattern[str], text: str, start: int) -> bool:
+    """Whether ``word`` occurs within :data:`_WINDOW` characters before ``start``, on the same line (read in the
+    whole text, so a word's boundary checks see the characters before the window)."""
+    line = text.rfind("\n", 0, start) + 1
+    return word.search(text, max(line, start - _WINDOW), start) is not None
+
+
 _MAC_WORD = re.compile(r"(?i)(?<![a-z])(?:mac|hwaddr|ether|bssid|lladdr|chaddr)(?![a-z])")
 
 
 def find_mac(text: str) -> list[tuple[int, int]]:
     """MAC addresses; one without a hex letter (``2026.1130.1234``, a CalVer build; ``12:34:56:78:90:12``) only
-    shortly after a MAC word: a real address has no letter in one case of 300."""
+    shortly after a MAC word on its line: a real address has no letter in one case of 300."""
     out = []
     for m in _MAC.finditer(text):
         hex_digits = re.sub(r"[:\-.]", "", m.group(0)).lower()
         if hex_digits in _NO_DEVICE:
             continue
-        if hex_digits.isdigit() and not _MAC_WORD.search(text, max(0, m.start() - _WINDOW), m.start()):
+        if hex_digits.isdigit() and not _word_before(_MAC_WORD, text, m.start()):
             continue
         out.append(m.span())
     return out
@@ -96,7 +103,6 @@ def find_wallets(text: str) -> list[tuple[int, int]]:
     out += [m.span() for m in _BECH32.finditer(text) if bech32_valid(m.group(0))]
     if "0x" in text:
         for m in _ETH.finditer(text):
-            before = text[max(0, m.start() - _WINDOW):m.start()]
-            if _ETH_WORD.search(before, before.rfind("\n") + 1):  # the word on the address's own line
+            if _word_before(_ETH_WORD, text, m.start()):
                 out.append(m.span())
     return sorted(out)
