@@ -42,7 +42,11 @@ SEGMENTS = ["orders", "123", "{id}", "REDACTED", "[x]", "ID", ":id", "*", "v1", 
             "Reset-Password", "magicLink", "a1b2c3d4e5f6a7b8c9d0", "550e8400-e29b-41d4-a716-446655440000",
             "alice@example.com", "users;jsessionid=abc", "q=alice", "%40foo", "%2540x", "how-to-bake-2024",
             "2024-05-01", "file.json", "", "aGVsbG8gd29ybGQgdGhpcyBpcyBh", "x\\y", "é", "a b", "tab\there",
-            "ord-77", "12345678901234567890", "0", "٣", "bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"]
+            "ord-77", "12345678901234567890", "0", "٣", "bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+            # dates span segments (a year, then a month and a day segment): the C core reads them itself
+            "2026", "1999", "3026", "12", "01", "13", "03", "31", "32", "7", "2026/12", "2026/12/03", "2026/01/", "1٣",
+            "2026-12-03", "year=2026", "dt=2026-12-03", "sha256:" + "ab" * 32, "orders@sha256:" + "cd" * 32,
+            "part-69628.parquet", "000123.log", "12345.png"]
 QUERY = ["page=2", "token=t123", "flag", "", "=v", "a=", "q=REDACTED", "q=[x]", "email=a%40b.co", "next=/x?y",
          "eyJhbGciOiJIUzI1NiJ9", "debug", "utm_source=x", "UTM_SOURCE=alice@example.com", "a=b=c", "4111111111111111=1",
          "p+q=1", "k%20ey=v", "page=", "Page=REDACTED"]
@@ -106,6 +110,10 @@ CASES = {  # name: (url, what the default policy makes of it)
     "ipv4 host truncated": ("http://10.1.2.3/x", "http://10.1.2.0/x"),
     "uuid segment": ("https://a.example/u/550e8400-e29b-41d4-a716-446655440000", "https://a.example/u/{id}"),
     "nothing to change": ("https://a.example/health", "https://a.example/health"),
+    "date kept, id after it": ("https://a.example/exports/2026/12/03/4711/part-00042.parquet",
+                               "https://a.example/exports/2026/12/03/{id}/part-00042.parquet"),
+    "year and month at the end": ("/archive/2026/01", "/archive/2026/01"),
+    "not a date": ("/users/2026/13/03", "/users/{id}/{id}/{id}"),
     "flag and empty value": ("https://a.example/?debug&q=&x=REDACTED", "https://a.example/?debug&q=&x=REDACTED"),
 }
 
@@ -128,3 +136,17 @@ def test_unusual_shapes_are_left_to_python(url):
     before = c._core.native_counts()["url"]
     same_through_both("default", [url])
     assert c._core.native_counts()["url"] == before
+
+
+# Every edge of the date rule (scrub.url._date_end, url_date_end in C): the year's range, the month's and day's
+# ranges and widths, a date at the path's end, before a query, twice in a row, and after a placeholder.
+DATE_EDGES = ["/a/1899/12/03", "/a/1900/01/01", "/a/2099/12/31", "/a/2100/01/01", "/a/2026/00/01", "/a/2026/12/00",
+              "/a/2026/12/31", "/a/2026/12/32", "/a/2026/09/30/7", "/a/2026/1/05", "/a/2026/012/05", "/a/2026/12/5",
+              "/a/2026/12/003", "/a/2026/12", "/a/2026/12/", "/2026/12/03?x=1", "/a/2026/12/03/2026/12/04",
+              "/a/2026/2026/12", "/a/20261/12/03", "/a/2026/12a/03", "/a/2026/12/03b", "/a/{id}/2026/12/03",
+              "https://a.example/2026/12/03#f", "https://a.example/2026/12/03/2026", "/a/2026//12/03"]
+
+
+@pytest.mark.parametrize("policy", sorted(POLICIES))
+def test_dates_across_segments_are_read_alike(policy):
+    same_through_both(policy, DATE_EDGES)

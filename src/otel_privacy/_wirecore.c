@@ -1357,6 +1357,31 @@ url_put_bytes(Buf *o, PyObject *b)
     return buf_put(o, PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
 }
 
+/* Two ASCII digits at p forming a number in [lo, hi]. */
+static inline int
+url_two_digits(const uint8_t *p, int lo, int hi)
+{
+    if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+        return 0;
+    int v = (p[0] - '0') * 10 + (p[1] - '0');
+    return v >= lo && v <= hi;
+}
+
+/* scrub.url._date_end on bytes: the path segment s[a:b] (4 digits) starts a date — a year 19xx/20xx, then a
+ * two-digit month segment, then maybe a two-digit day segment — and the end of the date's last segment, or 0. */
+static size_t
+url_date_end(const uint8_t *s, size_t a, size_t b, size_t pe)
+{
+    if (b - a != 4 || !((s[a] == '1' && s[a + 1] == '9') || (s[a] == '2' && s[a + 1] == '0')))
+        return 0;
+    if (b + 3 > pe || s[b] != '/' || !url_two_digits(s + b + 1, 1, 12) || (b + 3 < pe && s[b + 3] != '/'))
+        return 0;
+    size_t m = b + 3;
+    if (m + 3 <= pe && url_two_digits(s + m + 1, 1, 31) && (m + 3 == pe || s[m + 3] == '/'))
+        return m + 3;
+    return m;
+}
+
 /* UrlSanitizer._path(s[i:e], secret_path=False), then _query_fragment from e. */
 static int
 url_tail(Req *r, const uint8_t *s, size_t i, size_t n, Buf *o)
@@ -1380,7 +1405,13 @@ url_tail(Req *r, const uint8_t *s, size_t i, size_t n, Buf *o)
             int digits = w->url_template;
             for (size_t k = a; digits && k < b; k++)
                 digits = s[k] >= '0' && s[k] <= '9';
-            if (digits) {
+            size_t date = digits ? url_date_end(s, a, b, pe) : 0;
+            if (date) {  /* /2026/12/03/: the year, month and day of a date are kept as written */
+                if (buf_put(o, s + a, date - a))
+                    return ERR;
+                b = date;
+            }
+            else if (digits) {
                 if (url_put_bytes(o, w->url_id))
                     return ERR;
             }

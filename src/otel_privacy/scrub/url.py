@@ -31,11 +31,18 @@ a user typed into a config file) the reading that removes more wins:
   values; after a secret-bearing word (``reset``, ``token``, ``invite``, ``webhooks``, …) and on
   chat-webhook hosts (Slack, Discord, Teams, Telegram, …) every segment that is not a plain word
   becomes the placeholder;
-* with ``template_paths`` (the default) ids become ``{id}`` as well: numbers (years included:
+* with ``template_paths`` (the default) ids become ``{id}`` as well: numbers (a year alone included:
   ``/reports/2024`` → ``/reports/{id}``, a route parameter either way — ``http.route`` keeps the
-  route), UUIDs, long hex, digit runs of five or more, dates and phone-like digit groups, and
-  high-entropy tokens. Words, slugs (``how-to-bake-2024``), versions (``v2``, ``v1beta1``,
-  ``1.2.3``), file names and short codes survive.
+  route), UUIDs, long hex, digit runs of five or more, phone-like digit groups, and high-entropy
+  tokens. Words, slugs (``how-to-bake-2024``), versions (``v2``, ``v1beta1``, ``1.2.3``), file
+  names and short codes survive, and so do three things with digits that identify no one:
+  **dates** (a year followed by a two-digit month and maybe day segment, ``/2026/12/03/``; one
+  ``2026-12-03`` segment; Hive partitions ``year=2026``, ``dt=2026-12-03``), **content digests**
+  (``sha256:<64 hex>``, an OCI image reference ``orders@sha256:…`` whose name is decided as a
+  segment), and **sequence numbers of part files** (a sequence word and a number, ``part-69628.parquet``,
+  ``chunk_7``, ``part-r-00000``; or a zero-padded counter with an extension, ``000123.log``). A plain
+  number as a file's stem is still an id (``/avatars/12345.png``), as is a number after any other word
+  (``invoice-12345.pdf``). Every carrier reads paths alike (URL attributes, URLs in text).
 
 The output is a fixed point: ``sanitize(sanitize(x)) == sanitize(x)``. :meth:`UrlSanitizer.sanitize`
 never raises; an internal error returns the replacement (fail closed).
@@ -103,6 +110,26 @@ _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-]{16,}")
 _SLUG_SPLIT = re.compile(r"[\-_]")
 _SLUG_PIECE = re.compile(r"[a-z]+\d{0,4}|\d{1,4}[a-z]{0,3}|[A-Z][a-z]+|[A-Z]{1,5}")
 _NAME_TEMPLATE = re.compile(r"\{[^{}/]*\}|:[A-Za-z_][A-Za-z0-9_]*|\*|<[^<>/]*>")  # route templates survive
+# What is not an identifier, though it has digits (see _path and _not_an_id): dates, content digests, the sequence
+# numbers of partition and part files.
+_YEAR = re.compile(r"(?:19|20)[0-9][0-9]")
+_MONTH = re.compile(r"0[1-9]|1[0-2]")
+_DAY = re.compile(r"0[1-9]|[12][0-9]|3[01]")
+_DATE = re.compile(r"(?:19|20)[0-9][0-9]-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])")
+# Hive-style partition segments (year=2026, month=12, dt=2026-12-03): the key names a date part
+_DATE_PART = {"year": _YEAR, "yyyy": _YEAR, "month": _MONTH, "mm": _MONTH, "day": _DAY, "dd": _DAY,
+              "hour": re.compile(r"[01][0-9]|2[0-3]"), "hh": re.compile(r"[01][0-9]|2[0-3]"),
+              "date": _DATE, "dt": _DATE, "ds": _DATE}
+# algorithm:hex of that algorithm's length (OCI/Docker content digests), after an optional OCI repository name
+_DIGEST = re.compile(r"(?:([a-z0-9]+(?:[._\-][a-z0-9]+)*)@)?(sha256|sha384|sha512|sha1|md5):([0-9a-f]+)")
+_DIGEST_HEX = {"sha256": 64, "sha384": 96, "sha512": 128, "sha1": 40, "md5": 32}
+# A part file's sequence number: a sequence word, then the number (part-00001, chunk_7, part-r-00000, Hadoop's and
+# Spark's writers), then optional extensions; or a zero-padded counter with an extension (000123.log, Kafka's and
+# RocksDB's fixed-width segment names). A plain number as the stem (12345.png) is an id: an avatar named by its user.
+_SEQUENCE_FILE = re.compile(
+    r"(?:part|chunk|segment|seg|shard|batch|block|page|split|slice|frame|fragment|partition|piece|volume|vol|seq"
+    r"|epoch|step|checkpoint|ckpt|wal)[\-_.](?:[a-z][\-_])?[0-9]{1,12}(?:\.[a-z][a-z0-9]{0,9})*"
+    r"|0[0-9]{3,24}(?:\.[a-z][a-z0-9]{0,9})+", re.IGNORECASE)
 
 # -- URLs in free text ------------------------------------------------------------------------
 # also JSON-escaped (PHP's json_encode writes https:\/\/host\/path)
@@ -427,6 +454,7 @@ class UrlSanitizer:
         segments = path.split("/")
         keep = self._keep
         memo = self._segment_memo
+        date_end = 0  # segments before this index belong to a date already read
         for i, seg in enumerate(segments):
             if not seg or seg in keep:
                 continue
@@ -436,6 +464,8 @@ class UrlSanitizer:
                     segments[i] = new
                 continue
             if self.template_paths and seg.isdigit() and seg.isascii():
+                if i < date_end or len(seg) == 4 and (date_end := _date_end(segments, i)):
+                    continue  # /2026/12/03/: the year, month and day of a date are no ids
                 segments[i] = self.id_placeholder  # the commonest id, and too varied to memoise
                 continue
             hit = memo.get(seg)
@@ -489,10 +519,17 @@ class UrlSanitizer:
             if secret_path and not _is_word(name) or self.template_paths and len(name) >= 20 and _looks_random(name):
                 return self.id_placeholder, False  # /reset/<letters>, a webhook's letters-only token (qWeRtY noise)
             return name, True
+        if not secret_path and ("@" in name or ":" in name):
+            m = _DIGEST.fullmatch(name)
+            if m is not None and len(m.group(3)) == _DIGEST_HEX[m.group(2)]:  # a content hash, not personal
+                repo = m.group(1)  # orders@sha256:… (an OCI image reference): the name is decided as a segment
+                return (name, False) if repo is None else (self._segment_name(repo, False)[0] + name[len(repo):], False)
         forms = _decoded(name)
         if self._holds_secret(forms):
             return self.id_placeholder, False
         key, eq, value = name.partition("=")
+        if eq and not secret_path and (part := _DATE_PART.get(key.lower())) is not None and part.fullmatch(value):
+            return name, False  # year=2026, dt=2026-12-03: a Hive-style date partition
         if eq and key and value.strip("=") and _PLAIN_KEY.fullmatch(key):
             return self._pair(name), False  # /search/q=alice, /data=…: a value in a segment
         last = forms[-1]
@@ -522,8 +559,8 @@ class UrlSanitizer:
         n = len(s)
         if n >= 32 and _UUID.fullmatch(s) or n >= 16 and _HEX.fullmatch(s):
             return True
-        if _VERSION.fullmatch(s):
-            return False
+        if _VERSION.fullmatch(s) or _DATE.fullmatch(s) or _SEQUENCE_FILE.fullmatch(s):
+            return False  # 1.2.3, 2026-12-03, part-00042.parquet: no identifiers
         if _DIGIT_GROUPS.fullmatch(s) or _DIGIT_RUN5.search(s):
             return True
         for chain in _DIGIT_CHAIN.findall(s):  # x-078-05-1120, card-4111-1111-1111-1111 (dots alone: versions)
@@ -669,6 +706,15 @@ def _whatwg_ipv4(host: str) -> str | None:
     for k, x in enumerate(nums[:-1]):
         value += x << (8 * (3 - k))
     return f"{value >> 24}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
+
+
+def _date_end(segments: list[str], i: int) -> int:
+    """The index after the date that starts at path segment ``i`` (``2026/12`` or ``2026/12/03``: a year, then a
+    two-digit month, then maybe a two-digit day), or 0 if none does. The compiled wire core reads the same rule
+    (``url_date_end`` in _wirecore.c)."""
+    if not (_YEAR.fullmatch(segments[i]) and i + 1 < len(segments) and _MONTH.fullmatch(segments[i + 1])):
+        return 0
+    return i + 3 if i + 2 < len(segments) and _DAY.fullmatch(segments[i + 2]) else i + 2
 
 
 def _decoded(text: str, plus: bool = False) -> list[str]:
