@@ -119,6 +119,24 @@ CASES = [
      "{ UserName = <P:bob>, Password = REDACTED, Age = 3 }"),
     ("go-struct-words-unquoted", "&{Username:bob Password:<S>}", "&{Username:<P:bob> Password:REDACTED}"),
     ("json-numbers-still-quoted", '{"pin": 1234, "ok": true}', '{"pin": "REDACTED", "ok": true}'),
+    # -- traceback values annotated under the source line (loguru diagnose=True, better_exceptions) -----------
+    ("loguru-diagnose-by-column",
+     "  File \"app.py\", line 9, in login\n    connect(host, user_email, db_password, cfg.api_token)\n"
+     "    \u2502       \u2502     \u2502           \u2502            \u2502   \u2514 '<S>'\n"
+     "    \u2502       \u2502     \u2502           \u2502            \u2514 <Cfg object at 0x7f3a>\n"
+     "    \u2502       \u2502     \u2502           \u2514 '<S>'\n"
+     "    \u2502       \u2502     \u2514 'bob'\n    \u2502       \u2514 'db.internal'\n"
+     "    \u2514 <function connect at 0x7f3b>\n",
+     "  File \"app.py\", line 9, in login\n    connect(host, user_email, db_password, cfg.api_token)\n"
+     "    \u2502       \u2502     \u2502           \u2502            \u2502   \u2514 'REDACTED'\n"
+     "    \u2502       \u2502     \u2502           \u2502            \u2514 <Cfg object at 0x7f3a>\n"
+     "    \u2502       \u2502     \u2502           \u2514 'REDACTED'\n"
+     "    \u2502       \u2502     \u2514 '<P:bob>'\n    \u2502       \u2514 'db.internal'\n"
+     "    \u2514 <function connect at 0x7f3b>\n"),
+    ("loguru-diagnose-ascii", "    login(pin, 'x')\n    |     -> 4821\n    -> <function login>\n",
+     "    login(pin, 'x')\n    |     -> REDACTED\n    -> <function login>\n"),
+    ("look-alike-arrow-under-prose", "steps:\n  password rotation\n  -> done\n    -> next token\n", None),
+    ("look-alike-pipe-not-at-a-name", "  x = f(a)\n  | -> 'Zq8vLp3XwR7tYk2M'\n", None),
 ]
 
 

@@ -313,6 +313,44 @@ def _table(s: Sample, rng: random.Random) -> Text:
     return Text("rows:\n" + buf.getvalue())
 
 
+def _diagnose(s: Sample, rng: random.Random) -> Text:
+    """A frame of loguru's traceback with ``diagnose=True`` (its default), written from its formatter
+    (``_better_exceptions``: ``_get_relevant_values`` / ``_format_relevant_values``): the stripped source line
+    indented by 4, then one line per name holding a value, rightmost first, each ``└ <repr>`` (``-> <repr>`` for
+    a sink that cannot encode the box characters) in its name's column, with a pipe in the column of every name
+    to its left. The sample is a local or an attribute named by its key."""
+    from .structures import field_name
+
+    name = _ident(field_name(s))
+    pipe, cap = rng.choice((("\u2502", "\u2514"), ("|", "->")))
+    obj = "<shop.settings.Settings object at 0x7f3a2c1d0b80>"
+    # (text, value shown under it or None): every name in locals or globals gets its value, an attribute too;
+    # a keyword argument's name does not
+    owner = rng.choice(((), (("settings", obj), (".", None)),
+                        (("self", "<shop.mail.Mailer object at 0x7f3a2c1d0a10>"), (".", None), ("_config", obj),
+                         (".", None))))
+    tokens = (("client", "<shop.mail.Client object at 0x7f3a2c1d9e50>"), (".", None),
+              ("connect", "<function Client.connect at 0x7f3a2c2e1d80>"), ("(", None), ("host", "'smtp.internal'"),
+              (", ", None), *owner, (name, repr(s.value)), (", timeout=", None), ("timeout", str(rng.randint(5, 60))),
+              (")", None))
+    source, cols, values = "", [], []
+    for text, value in tokens:
+        if value is not None:
+            cols.append(len(source))
+            values.append(value)
+        source += text
+    lines = [f'  File "/srv/shop/mail.py", line {rng.randint(20, 400)}, in send_receipt', "    " + source]
+    for i in reversed(range(len(cols))):
+        pre, at = "", 0
+        for c in cols[:i]:
+            pre += " " * (c - at) + pipe
+            at = c + 1
+        value = values[i] if len(values[i]) <= 128 else values[i][:125] + "..."
+        lines.append("    " + pre + " " * (cols[i] - at) + cap + " " + value)
+    return Text("Traceback (most recent call last):\n\n" + "\n".join(lines) + "\n\nConnectionRefusedError: "
+                "[Errno 111] Connection refused")
+
+
 def _keyed(k: Kind) -> bool:
     return k.keyed and not k.flat_only
 
@@ -330,6 +368,8 @@ STRUCTURE_CLASSES = (
     Encoding("hstore", Text, _keyed, _hstore, '"password"=>"…" (PostgreSQL hstore)'),
     Encoding("erlang_proplist", Text, _keyed, _erlang, '[{password, <<"…">>}]'),
     Encoding("table", Text, _keyed, _table, "CSV / TSV / ;-separated rows under a header line"),
+    Encoding("loguru_diagnose", Text, _keyed, _diagnose,
+             "a traceback's values under the source line, in their names' columns (loguru diagnose=True)"),
 )
 ENCODINGS.update((e.name, e) for e in STRUCTURE_CLASSES)
 # Structures real libraries print (multidicts, XML, SQL in text, validation errors, driver echoes): written by

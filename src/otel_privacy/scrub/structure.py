@@ -53,6 +53,10 @@ _BARE_KEY = re.compile(r"[^\s:,}\\\"']+")
 # The head of a (key, value) pair in a list: an opening bracket, a quoted name (a byte string in the ASGI scope's
 # headers and Starlette's raw headers; letters of any script), a comma.
 _PAIR_HEAD = re.compile(r"""[(\[][ \t]*[bB]?(['"])([^\W\d][^\s'"\\,()\[\]{}]{0,63})\1[ \t]*,""")
+# A line of a traceback's value annotations (loguru, better_exceptions): pipes, then the cap before a value
+_ANNOTATION = re.compile(r"[ \t\u2502|]*(\u2514|->) ")
+# … and what a value's repr starts with: a quote, a bracket, "<object …>", a number, a constant, a call
+_REPR_START = re.compile(r"""[bBrRuUfF]{0,2}['"]|[{\[(<]|-?\d|(?:True|False|None|Ellipsis)\b|[\w.]+\(""")
 _KWARG = re.compile(r"([A-Za-z_]\w*)\s*=(?!=)")
 # A form body: keys are names (a URL before its "?" is not one: "https://x/?q=1&p=2" is a URL, not a form)
 _FORM = re.compile(r"[\w.\-\[\]%+*~]+=[^\s&]*(?:&[\w.\-\[\]%+*~]+=[^\s&]*)+")
@@ -258,6 +262,8 @@ class _Scanner:
     def embedded(self) -> bool:
         text = self.text
         tables = self._tables() if "\n" in text else ()
+        if "\n" in text and ("\u2514 " in text or "-> " in text):
+            tables = [*tables, *self._annotated_values()]
         structures = ("{" in text or "[" in text or "(" in text or "Key (" in text or "Failing row" in text
                       or "Duplicate entry" in text or "value '" in text or "value: '" in text or "</" in text
                       or "invalid input" in text or "with args" in text or "LINE " in text or _has_sql_word(text))
@@ -281,6 +287,40 @@ class _Scanner:
             if end > pos:
                 pos = end
         return bool(self.edits)
+
+    def _annotated_values(self) -> list[tuple[int, int]]:
+        """A traceback whose frames are annotated with the values of their names (loguru's ``diagnose=True``, the
+        default, and better_exceptions): under a source line, lines of pipes end in ``└ <repr>`` (``-> <repr>``
+        for an ASCII sink), the cap standing in the column of the name whose value it shows::
+
+            connect(host, db_password)
+            │       │     └ 'hunter2'
+            │       └ 'db.internal'
+            └ <function connect at 0x7f…>
+
+        The value has no key on its own line: its name is the identifier at the cap's column in the source line
+        above (every pipe's column must start one too, or the block is not such an annotation). Each value goes
+        by that name, as ``db_password='hunter2'`` would. Returns the values' spans (read here, not again)."""
+        text = self.text
+        spans: list[tuple[int, int]] = []
+        source: tuple[int, int] | None = None  # the line the annotations below it refer to
+        line_start = 0
+        while line_start < self.n:
+            line_end = text.find("\n", line_start)
+            line_end = self.n if line_end < 0 else line_end
+            m = _ANNOTATION.match(text, line_start, line_end)
+            if m is None:
+                # a frame's source line is indented under its "File …" line
+                source = (line_start, line_end) if text.startswith((" ", "\t"), line_start) else None
+            elif source is not None and _REPR_START.match(text, m.end(), line_end):
+                cap = m.end() - len(m.group(1)) - 1 - line_start
+                pipes = [j - line_start for j in range(line_start, m.start(1)) if text[j] in "\u2502|"]
+                names = [_annotated_name(text, source, col) for col in (*pipes, cap)]
+                if all(names):
+                    end = self._value_for(names[-1], m.end())  # type: ignore[arg-type]
+                    spans.append((m.end(), max(end, m.end() + 1)))
+            line_start = line_end + 1
+        return spans
 
     def _tables(self) -> list[tuple[int, int]]:
         """Delimited text under a line naming its columns (CSV, TSV, ``;`` or ``|`` separated, a Markdown table) —
@@ -1031,6 +1071,17 @@ def pair_fields(mapping: Mapping[str, object]) -> tuple[str, str, str] | None:
     name = mapping[name_field]
     key = _pair_name(name) if isinstance(name, str) else None
     return (name_field, value_field, key) if key is not None else None
+
+
+def _annotated_name(text: str, line: tuple[int, int], col: int) -> str | None:
+    """The identifier starting at column ``col`` of the source line ``line`` (``None``: none starts there)."""
+    i = line[0] + col
+    if i >= line[1] or not text[i].isidentifier() or (col > 0 and ("a" + text[i - 1]).isidentifier()):
+        return None
+    j = i + 1
+    while j < line[1] and ("a" + text[j]).isidentifier():  # Python's rule: combining marks belong to a name
+        j += 1
+    return text[i:j]
 
 
 def _pair_path(path: str, name: str) -> str:

@@ -1,3 +1,3 @@
 """The cases, one module per library family; importing this package registers them all."""
 
-from . import databases, debug_logs, errors, grpc_calls, http_clients, http_servers, logs  # noqa: F401
+from . import databases, debug_logs, diagnostics, errors, grpc_calls, http_clients, http_servers, logs  # noqa: F401
