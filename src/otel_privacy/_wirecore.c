@@ -45,6 +45,11 @@ enum { R_SAME, R_DROPPED, R_NEW };
 enum { A_KEEP, A_DROP, A_REDACT, A_HASH, A_IP, A_OTHER, A_URL, A_SQL };
 #define F_SCALAR_PASSES 1
 #define F_KEEP_BOOL 2
+/* a key's role among the attributes of its record (scrub/bound.py): statements, and parameter containers whose
+ * values are bound parameters when a statement is beside them */
+#define ROLE_STATEMENT 1
+#define ROLE_QUERY 2
+#define ROLE_PARAMS 4
 
 /* ---------------------------------------------------------------------------------------------------
  * Buffers
@@ -182,7 +187,7 @@ typedef struct {
     uint64_t hash;
     uint8_t *key;      /* NULL: free slot */
     size_t klen;
-    int code, flags, renamed;
+    int code, flags, renamed, role;
     PyObject *plan, *key_str, *action;  /* action: the plan's name (A_URL keys: what a change tallies) */
 } KeyInfo;
 
@@ -202,7 +207,8 @@ typedef struct {
     PyObject_HEAD
     PyObject *engine, *wire_error;
     PyObject *m_key, *m_str_value, *m_any_value, *m_name, *m_text, *m_body, *m_resource, *m_scope,
-             *m_merge, *m_hash_key, *m_url_host, *m_url_segment, *m_url_query_key;
+             *m_merge, *m_hash_key, *m_url_host, *m_url_segment, *m_url_query_key, *m_holds_statement;
+    PyObject *bound_plan;        /* the plan of a parameter container beside its statement */
     int summary_count;           /* 0: never, 1: where something changed, 2: always */
     int summary_policy_record, resource_summary;
     PyObject *fingerprint_any;   /* bytes: AnyValue{string_value: fingerprint} */
@@ -820,7 +826,7 @@ key_fill(Req *r, KeyInfo *k, const uint8_t *key, size_t n, uint64_t h)
         Py_DECREF(s);
         return ERR;
     }
-    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 4) {
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 5) {
         Py_DECREF(s);
         Py_DECREF(t);
         PyErr_SetString(PyExc_TypeError, "wire engine: unexpected key result");
@@ -846,6 +852,7 @@ key_fill(Req *r, KeyInfo *k, const uint8_t *key, size_t n, uint64_t h)
     k->code = (int)PyLong_AsLong(PyTuple_GET_ITEM(t, 0));
     k->flags = (int)PyLong_AsLong(PyTuple_GET_ITEM(t, 1));
     k->renamed = renamed != 0;
+    k->role = (int)PyLong_AsLong(PyTuple_GET_ITEM(t, 4));
     k->plan = Py_NewRef(PyTuple_GET_ITEM(t, 2));
     k->key_str = s;
     Py_DECREF(t);
@@ -1681,14 +1688,15 @@ url_value(Req *r, Rec *rec, KeyInfo *ki, Entry *e, int *done)
     return tally(r, ki->action, 1);
 }
 
-/* A value through the engine and the memo ('s': strings, 'a': any other value). */
+/* A value through the engine and the memo ('s': strings, 'a': any other value; 'p': any value of a parameter
+ * container beside its statement, by the bound plan). */
 static int
-engine_value(Req *r, Rec *rec, KeyInfo *ki, Entry *e)
+engine_value(Req *r, Rec *rec, KeyInfo *ki, Entry *e, int bound)
 {
     Walker *w = r->w;
     const uint8_t *raw = e->has_value ? r->buf + e->vs : (const uint8_t *)"";
     size_t rn = e->has_value ? e->ve - e->vs : 0;
-    char kind = e->kind == K_STR ? 's' : 'a';
+    char kind = bound ? 'p' : e->kind == K_STR ? 's' : 'a';
     uint64_t h = 0;
     MemoSlot *m = rn <= MEMO_MAX_VALUE ? memo_find(w, kind, ki->key, ki->klen, rec->dbp, (size_t)rec->dbn, raw, rn, &h)
                                        : NULL;
@@ -1711,7 +1719,7 @@ engine_value(Req *r, Rec *rec, KeyInfo *ki, Entry *e)
         PyObject *b = PyBytes_FromStringAndSize((const char *)raw, (Py_ssize_t)rn);
         if (b == NULL)
             return ERR;
-        PyObject *args[4] = {ki->plan, ki->key_str, db_arg(rec), b};
+        PyObject *args[4] = {bound ? w->bound_plan : ki->plan, ki->key_str, db_arg(rec), b};
         t = call(w->m_any_value, args, 4);
         Py_DECREF(b);
     }
@@ -1775,13 +1783,123 @@ appended_add(Appended *a, PyObject *key, PyObject *value)
     return OK;
 }
 
-/* Redactor.redact_attributes over the entries (in a record), then the derived attributes it appends. */
+/* One entry by its key's plan (Redactor.redact_attributes' loop body). */
+static int
+entry_value(Req *r, Rec *rec, KeyInfo *ki, Entry *e)
+{
+    Walker *w = r->w;
+    int kind = e->kind;
+    int code = ki->code;
+    e->res = R_SAME;
+    if (code == A_KEEP)
+        return OK;
+    if ((kind == K_BOOL || kind == K_INT || kind == K_DOUBLE) && (ki->flags & F_SCALAR_PASSES))
+        return OK;
+    if (code == A_DROP) {
+        e->res = R_DROPPED;
+        rec->count++;
+        r->n_drop++;
+        return OK;
+    }
+    if (kind == K_NONE)
+        return OK;  /* every other action leaves an empty value empty */
+    if (code == A_REDACT && w->native_redact && kind != K_ARRAY && kind != K_BYTES) {
+        if (kind == K_STR) {
+            Py_ssize_t rn = PyBytes_GET_SIZE(w->replacement);
+            if ((Py_ssize_t)(e->me - e->ms) == rn && memcmp(r->buf + e->ms, PyBytes_AS_STRING(w->replacement),
+                                                             (size_t)rn) == 0)
+                return OK;
+        }
+        else if (kind == K_BOOL && (ki->flags & F_KEEP_BOOL))
+            return OK;
+        set_new(e, Py_NewRef(w->any_replacement));
+        rec->count++;
+        r->n_redact++;
+        return OK;
+    }
+    if (code == A_HASH && w->native_hash && kind == K_STR) {
+        PyObject *v;
+        if (memo_hash(r, r->buf + e->ms, e->me - e->ms, &v))
+            return ERR;
+        if (v != NULL) {
+            set_new(e, v);
+            rec->count++;
+            r->n_hash++;
+        }
+        return OK;
+    }
+    if (code == A_SQL && kind == K_STR && w->sql_api != NULL) {
+        int done;
+        if (sql_value(r, rec, ki, e, &done))
+            return ERR;
+        if (done)
+            return OK;
+    }
+    if (code == A_URL && kind == K_STR) {
+        int done;
+        if (url_value(r, rec, ki, e, &done))
+            return ERR;
+        if (done)
+            return OK;
+    }
+    if (code == A_IP && kind == K_STR) {
+        char text[16];
+        size_t tn;
+        if (ipv4(r->buf + e->ms, e->me - e->ms, w->ipv4_prefix, text, &tn)) {
+            if (tn != e->me - e->ms || memcmp(text, r->buf + e->ms, tn) != 0) {
+                PyObject *v = str_any(text, (Py_ssize_t)tn);
+                if (v == NULL)
+                    return ERR;
+                set_new(e, v);
+                rec->count++;
+                r->n_ip++;
+            }
+            return OK;
+        }
+    }
+    return engine_value(r, rec, ki, e, 0);
+}
+
+/* Does a statement-named key's text read as a statement (scrub.bound.holds_statement, memo kind 'q')? */
+static int
+holds_statement(Req *r, Entry *e, int *out)
+{
+    Walker *w = r->w;
+    const uint8_t *raw = r->buf + e->vs;
+    size_t rn = e->ve - e->vs;
+    uint64_t h = 0;
+    MemoSlot *m = rn <= MEMO_MAX_VALUE ? memo_find(w, 'q', (const uint8_t *)"", 0, "", 0, raw, rn, &h) : NULL;
+    if (m != NULL) {
+        *out = m->res;
+        return OK;
+    }
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)r->buf + e->ms, (Py_ssize_t)(e->me - e->ms), "strict");
+    if (text == NULL)
+        return ERR;
+    PyObject *args[1] = {text};
+    PyObject *t = call(w->m_holds_statement, args, 1);
+    Py_DECREF(text);
+    if (t == NULL)
+        return ERR;
+    int truth = PyObject_IsTrue(t);
+    Py_DECREF(t);
+    if (truth < 0)
+        return ERR;
+    if (rn <= MEMO_MAX_VALUE)
+        memo_store(w, h, 'q', (const uint8_t *)"", 0, "", 0, raw, rn, truth, NULL, 0, NULL, NULL);
+    *out = truth;
+    return OK;
+}
+
+/* Redactor.redact_attributes over the entries (in a record), then the derived attributes it appends. Parameter
+ * containers (ROLE_PARAMS) wait until the whole list is read: beside a statement their values are bound
+ * parameters. */
 static int
 redact_entries(Req *r, Entries *es, Rec *rec, Appended *app)
 {
-    Walker *w = r->w;
     if (es->n == 0)
         return OK;
+    int params = 0, statement = 0, queries = 0;
     for (size_t i = 0; i < es->n; i++) {
         Entry *e = &es->v[i];
         KeyInfo *ki = key_info(r, r->buf + e->ks, e->ke - e->ks);
@@ -1789,78 +1907,41 @@ redact_entries(Req *r, Entries *es, Rec *rec, Appended *app)
             return ERR;
         if (ki->renamed)
             return BAIL;
-        int kind = e->kind;
-        int code = ki->code;
-        e->res = R_SAME;
-        if (code == A_KEEP)
-            continue;
-        if ((kind == K_BOOL || kind == K_INT || kind == K_DOUBLE) && (ki->flags & F_SCALAR_PASSES))
-            continue;
-        if (code == A_DROP) {
-            e->res = R_DROPPED;
-            rec->count++;
-            r->n_drop++;
-            continue;
-        }
-        if (kind == K_NONE)
-            continue;  /* every other action leaves an empty value empty */
-        if (code == A_REDACT && w->native_redact && kind != K_ARRAY && kind != K_BYTES) {
-            if (kind == K_STR) {
-                Py_ssize_t rn = PyBytes_GET_SIZE(w->replacement);
-                if ((Py_ssize_t)(e->me - e->ms) == rn && memcmp(r->buf + e->ms, PyBytes_AS_STRING(w->replacement),
-                                                                 (size_t)rn) == 0)
-                    continue;
-            }
-            else if (kind == K_BOOL && (ki->flags & F_KEEP_BOOL))
-                continue;
-            set_new(e, Py_NewRef(w->any_replacement));
-            rec->count++;
-            r->n_redact++;
-            continue;
-        }
-        if (code == A_HASH && w->native_hash && kind == K_STR) {
-            PyObject *v;
-            if (memo_hash(r, r->buf + e->ms, e->me - e->ms, &v))
-                return ERR;
-            if (v != NULL) {
-                set_new(e, v);
-                rec->count++;
-                r->n_hash++;
-            }
-            continue;
-        }
-        if (code == A_SQL && kind == K_STR && w->sql_api != NULL) {
-            int done;
-            if (sql_value(r, rec, ki, e, &done))
-                return ERR;
-            if (done)
-                continue;
-        }
-        if (code == A_URL && kind == K_STR) {
-            int done;
-            if (url_value(r, rec, ki, e, &done))
-                return ERR;
-            if (done)
-                continue;
-        }
-        if (code == A_IP && kind == K_STR) {
-            char text[16];
-            size_t tn;
-            if (ipv4(r->buf + e->ms, e->me - e->ms, w->ipv4_prefix, text, &tn)) {
-                if (tn != e->me - e->ms || memcmp(text, r->buf + e->ms, tn) != 0) {
-                    PyObject *v = str_any(text, (Py_ssize_t)tn);
-                    if (v == NULL)
-                        return ERR;
-                    set_new(e, v);
-                    rec->count++;
-                    r->n_ip++;
-                }
+        if (ki->role) {
+            if (ki->role == ROLE_PARAMS) {
+                params = 1;
+                e->res = R_SAME;
                 continue;
             }
+            if (ki->role == ROLE_STATEMENT)
+                statement |= e->kind == K_STR && e->me > e->ms;
+            else
+                queries |= e->kind == K_STR;
         }
-        int rc = engine_value(r, rec, ki, e);
+        int rc = entry_value(r, rec, ki, e);
         if (rc != OK)
             return rc;
+    }
+    if (params) {  /* (rare: a record with a container named like parameters) */
+        for (size_t i = 0; i < es->n && !statement && queries; i++) {
+            Entry *e = &es->v[i];
+            if (e->kind != K_STR)
+                continue;
+            KeyInfo *ki = key_info(r, r->buf + e->ks, e->ke - e->ks);
+            if (ki == NULL || (ki->role == ROLE_QUERY && holds_statement(r, e, &statement)))
+                return ERR;
+        }
+        for (size_t i = 0; i < es->n; i++) {
+            Entry *e = &es->v[i];
+            KeyInfo *ki = key_info(r, r->buf + e->ks, e->ke - e->ks);
+            if (ki == NULL)
+                return ERR;
+            if (ki->role != ROLE_PARAMS)
+                continue;
+            int rc = !statement ? entry_value(r, rec, ki, e) : e->kind == K_NONE ? OK : engine_value(r, rec, ki, e, 1);
+            if (rc != OK)
+                return rc;
+        }
     }
     if (rec->derived != NULL && PyDict_GET_SIZE(rec->derived) > 0) {
         PyObject *k, *pair;
@@ -2772,6 +2853,8 @@ Walker_init(Walker *w, PyObject *args, PyObject *kwds)
     METHOD(m_url_host, "url_host");
     METHOD(m_url_segment, "url_segment");
     METHOD(m_url_query_key, "url_query_key");
+    METHOD(m_holds_statement, "holds_statement");
+    METHOD(bound_plan, "bound_plan");
 #undef METHOD
     PyObject *v0;
     if ((v0 = PyObject_GetAttrString(engine, "summary_count")) == NULL)
@@ -2928,6 +3011,8 @@ Walker_dealloc(Walker *w)
     Py_XDECREF(w->m_url_host);
     Py_XDECREF(w->m_url_segment);
     Py_XDECREF(w->m_url_query_key);
+    Py_XDECREF(w->m_holds_statement);
+    Py_XDECREF(w->bound_plan);
     Py_XDECREF(w->url_repl);
     Py_XDECREF(w->url_id);
     Py_XDECREF(w->url_keep);

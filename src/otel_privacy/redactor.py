@@ -30,6 +30,7 @@ from urllib.parse import quote, unquote
 
 from .genai import GenAIContent
 from .policy import Policy
+from .scrub import bound as _bound
 from .scrub import identity as _identity
 from .scrub import keynames as _keys
 from .scrub.ip import truncate_ip
@@ -135,10 +136,12 @@ class _Plan:
     ``None`` lets the type pass. ``inherit``: a map's entries that no rule of their own claims take this plan
     (the entries of an identity map are pseudonymised too). ``default``: no rule or key word chose it.
     ``on_tree``: maps and arrays go to this step whole instead of being walked entry by entry (GenAI messages,
-    whose fields mean something only next to their siblings).
+    whose fields mean something only next to their siblings). ``sibling``: the key's role among the attributes
+    of its record (:func:`.scrub.bound.sibling_role`; 0 for most keys): a statement, or a container whose values
+    are bound parameters when a statement is beside it.
     """
 
-    __slots__ = ("action", "on_str", "on_scalar", "keep_bool", "inherit", "default", "on_tree")
+    __slots__ = ("action", "on_str", "on_scalar", "keep_bool", "inherit", "default", "on_tree", "sibling")
 
     def __init__(self, action: str, on_str: StrStep | None, on_scalar: Callable[[Any], Any] | None, *,
                  keep_bool: bool = True, default: bool = False,
@@ -150,6 +153,7 @@ class _Plan:
         self.inherit = action not in ("keep", "text", "drop", "redact")
         self.default = default
         self.on_tree = on_tree
+        self.sibling = 0
 
 
 class Redactor:
@@ -184,6 +188,7 @@ class Redactor:
         self._key_memo: dict[str, str] = {}
         # key path inside text -> does its plan do more than the detectors (asked for every key=value in a line)
         self._wants_memo: dict[str, bool] = {}
+        self._role_memo: dict[str, int] = {}  # map key -> its role among its siblings (scrub/bound.py), by name
         self._pseudonym_shape = re.compile(re.escape(p.identity.prefix) + f"[0-9a-f]{{{p.identity.length}}}")
 
         self.url = UrlSanitizer(
@@ -221,6 +226,9 @@ class Redactor:
         self._pseudonymizer: _identity.Pseudonymizer | None = None
         self._pseudonymizer_lock = threading.Lock()
         self._genai = GenAIContent(self)  # GenAI conversation content (the genai action)
+        # a driver's parameters beside their statement (scrub/bound.py): every value replaced, the shape kept
+        self._bound_plan = _Plan("redact", self._bound_text, lambda v: self.replacement, keep_bool=False,
+                                 on_tree=self._bound_tree)
 
     # -- public, value level -----------------------------------------------------------
     def new_record(self, attributes: Mapping[str, Any] | None = None) -> RecordContext:
@@ -282,6 +290,9 @@ class Redactor:
         out: dict[str, Any] = {}
         plans = self._plans
         key_memo = self._key_memo
+        params: list[tuple[str, str, Any, _Plan]] | None = None  # containers that may hold bound parameters
+        statement = False  # a statement is beside them (queries: texts that may be one, read only if needed)
+        queries: list[Any] | None = None
         for key, value in attributes.items():
             plan = plans.get(key)
             if plan is None:
@@ -292,6 +303,17 @@ class Redactor:
             if new_key != key:
                 rec.changed("key")
                 new_key = _unique(new_key, out)
+            if plan.sibling:  # decided once the whole set is read (its place in the order is kept)
+                if plan.sibling == _bound.PARAMS:
+                    params = params or []
+                    params.append((key, new_key, value, plan))
+                    out[new_key] = None
+                    continue
+                if plan.sibling == _bound.STATEMENT:
+                    statement = statement or (value.__class__ is str and value != "")
+                else:
+                    queries = queries or []
+                    queries.append(value)
             # Fast paths: kept keys, and numbers/bools under actions that only rewrite strings.
             if plan.action == "keep" or (value.__class__ in _SCALARS and plan.on_scalar is None
                                          and plan.action != "drop"):
@@ -300,6 +322,19 @@ class Redactor:
             new = self._redact_with(plan, value, rec, key)
             if new is not DROP:
                 out[new_key] = new
+        if params is not None:
+            bound = statement or (queries is not None and any(_bound.holds_statement(q) for q in queries))
+            for key, new_key, value, plan in params:
+                if bound:
+                    new = self._redact_with(self._bound_plan, value, rec, key)
+                elif plan.action == "keep" or (value.__class__ in _SCALARS and plan.on_scalar is None):
+                    new = value
+                else:
+                    new = self._redact_with(plan, value, rec, key)
+                if new is DROP:
+                    del out[new_key]
+                else:
+                    out[new_key] = new
         if standalone:
             self._merge(rec)
         if rec.derived:
@@ -564,6 +599,9 @@ class Redactor:
         else:
             on_str = self._text_step
         plan = _Plan(action, on_str, on_scalar, keep_bool=keep_bool, default=source == "default", on_tree=on_tree)
+        role = _bound.sibling_role(key)
+        # a rule for the key itself (or an action that already hides it) comes before what its siblings say
+        plan.sibling = 0 if role == _bound.PARAMS and (source == "rule" or action not in ("text", "keep")) else role
         cache = self._plans if allow_list else self._text_plans
         if len(cache) < _MAX_KEY_CACHE:  # keys are low-cardinality; bound it anyway
             cache[key] = plan
@@ -623,6 +661,7 @@ class Redactor:
         out: dict[str, Any] = {}
         pair = pair_fields(mapping) if len(mapping) > 1 else None
         field = _validation_field(mapping) if pair is None else None
+        bound = self._bound_in_map(mapping, path) if len(mapping) > 1 else None
         for k, v in mapping.items():
             key = k if k.__class__ is str else str(k)
             if pair is not None and key == pair[0]:
@@ -651,6 +690,8 @@ class Redactor:
                 plan = self._plan(child)
             if plan.default and parent is not None and parent.inherit:
                 plan = parent
+            if bound is not None and key in bound and child == (f"{path}.{key}" if path else key):
+                plan = self._bound_plan
             new_key = self._key_memo.get(key)
             if new_key is None:
                 new_key = self._scrub_key(key)
@@ -667,6 +708,34 @@ class Redactor:
             if new is not DROP:
                 out[new_key] = new
         return out
+
+    def _bound_in_map(self, mapping: Mapping[Any, Any], path: str) -> frozenset[str] | None:
+        """The keys of a map whose values are bound parameters: containers beside a statement, as
+        :meth:`redact_attributes` reads a record's attributes (roles by name first, memoised: most maps have none)."""
+        roles = 0
+        memo = self._role_memo
+        for k in mapping:
+            if k.__class__ is str:
+                role = memo.get(k)
+                if role is None:
+                    role = _bound.sibling_role(k)
+                    if len(memo) < _MAX_KEY_CACHE:
+                        memo[k] = role
+                roles |= role
+        if not roles & _bound.PARAMS or not roles & (_bound.STATEMENT | _bound.QUERY):
+            return None
+        params, statement = [], False
+        for k, v in mapping.items():
+            if k.__class__ is not str:
+                continue
+            role = self._plan_for(f"{path}.{k}" if path else k).sibling
+            if role == _bound.PARAMS:
+                params.append(k)
+            elif role == _bound.STATEMENT:
+                statement = statement or (v.__class__ is str and v != "")
+            elif role == _bound.QUERY:
+                statement = statement or _bound.holds_statement(v)
+        return frozenset(params) if params and statement else None
 
     def _redact_seq(self, plan: _Plan, seq: Sequence[Any], rec: RecordContext, path: str) -> Any:
         """Element-wise, then across elements: ``["--password", "x"]`` and a PEM block split into lines."""
@@ -752,6 +821,38 @@ class Redactor:
                     return fitted
             return value[: self._max_len] + "…[truncated]"
         return value
+
+    def _bound_tree(self, value: Any, rec: RecordContext) -> Any:
+        """A container of bound parameters beside its statement: each value replaced, the shape kept."""
+        def key(k: str) -> str:
+            new = self._map_key(k)
+            if new != k:
+                rec.changed("key")
+            return new
+
+        return _bound.bound_values(value, self.replacement, lambda: rec.changed("redact"), key)
+
+    def _bound_text(self, value: str, rec: RecordContext) -> str:
+        """Bound parameters written as text: a JSON or Python literal keeps its syntax, anything else goes whole."""
+        if value == self.replacement:
+            return value
+        if self._structure:
+            def key(k: str) -> str | None:
+                new = self._map_key(k)
+                if new == k:
+                    return None
+                rec.tally("key")
+                return new
+
+            out, mode = scrub_structure(value, _bound.BoundSink(self.replacement, key),
+                                        max_bytes=self._structure_max)
+            if mode == DOCUMENT:
+                return out
+        return self.replacement
+
+    def _map_key(self, key: str) -> str:
+        new = self._key_memo.get(key)
+        return new if new is not None else self._scrub_key(key)
 
     def _guarded_str(self, step: StrStep, text: str, rec: RecordContext | None, what: str) -> str:
         standalone = rec is None

@@ -42,6 +42,7 @@ from .otlp import any_to_py, kv_to_dict, py_to_any, redact_request, set_kv
 from .otlp_json import REQUEST_TYPES
 from .otlp_walk import count_records, signal_of
 from .redactor import DROP, RecordContext, Redactor, _Plan, _unique
+from .scrub.bound import PARAMS, STATEMENT, holds_statement
 from .scrub.nosql import NOSQL_SYSTEMS
 from .scrub.querylang import language_for
 from .scrub.sql import dialect_for_system
@@ -255,10 +256,13 @@ class _Engine:
         # Python step obfuscates every statement
         self.native_sql = {"engine": getattr(redactor.sql, "c_engine", None), "summary": p.sql.summary,
                            "relationships": p.sql.relationships}
+        # a parameter container beside its statement (scrub/bound.py) goes through any_value with this plan
+        self.bound_plan = redactor._bound_plan
 
     # -- per key ------------------------------------------------------------------------------
-    def key(self, key: str) -> tuple[int, int, _Plan, str]:
-        """``(plan code, flags, plan, key after the detectors)`` for an attribute key."""
+    def key(self, key: str) -> tuple[int, int, _Plan, str, int]:
+        """``(plan code, flags, plan, key after the detectors, role among its siblings)`` for an attribute key
+        (the role: :func:`.scrub.bound.sibling_role`, as the plan has it)."""
         r = self.r
         plan = r._plan_for(key)
         new_key = r._key_memo.get(key)
@@ -268,7 +272,12 @@ class _Engine:
         code = _CODES.get(action, A_OTHER)
         flags = (F_SCALAR_PASSES if plan.on_scalar is None and action != "drop" else 0) | \
             (F_KEEP_BOOL if plan.keep_bool else 0)
-        return code, flags, plan, new_key
+        return code, flags, plan, new_key, plan.sibling
+
+    def holds_statement(self, text: str) -> bool:
+        """Does a statement-named key's text (``sql``, ``query``) read as a statement (asked only where a
+        parameter container is beside it)?"""
+        return holds_statement(text)
 
     # -- URL decisions the C core's URL fast path asks for (each memoised there) ---------------------------
     def url_host(self, hostport: str) -> tuple[bytes, bool]:
@@ -421,7 +430,7 @@ class _PyWalker:
 
     def __init__(self, engine: _Engine) -> None:
         self.e = engine
-        self._keys: dict[str, tuple[int, int, _Plan, str]] = {}
+        self._keys: dict[str, tuple[int, int, _Plan, str, int]] = {}
         self._memo: dict[tuple, tuple] = {}
 
     # -- entry point ----------------------------------------------------------------------------
@@ -438,7 +447,7 @@ class _PyWalker:
         return b"".join(parts), self.changed, self.records
 
     # -- shared shapes ------------------------------------------------------------------------
-    def _key(self, key: str) -> tuple[int, int, _Plan, str]:
+    def _key(self, key: str) -> tuple[int, int, _Plan, str, int]:
         hit = self._keys.get(key)
         if hit is None:
             hit = self.e.key(key)
@@ -523,35 +532,80 @@ class _PyWalker:
         out: dict[str, Any] = {}
         if not before:
             return before, out
+        params: list[tuple[str, str, _Entry, int, int, _Plan]] | None = None  # as Redactor.redact_attributes
+        statement = False
+        queries: list[_Entry] | None = None
         for key, ent in before.items():
-            code, flags, plan, new_key = self._key(key)
+            code, flags, plan, new_key, role = self._key(key)
             if new_key != key:
                 rec.changed("key")
                 new_key = _unique(new_key, out)
-            kind = ent.kind
-            if code == A_KEEP or (kind in _SCALAR_KINDS and flags & F_SCALAR_PASSES):
-                out[new_key] = ent
-                continue
-            raw = buf[ent.vs:ent.ve] if ent.vs >= 0 else b""
-            if kind == K_STR:
-                res, new = self._memo_get("s", key, rec, raw, self.e.str_value, plan, key, rec.db_system,
-                                          _text(buf, ent.member))[:2]
-                if res == NEW:
-                    new = _New(new, encode_str_any(new), ent)
-            else:
-                res, new = self._memo_get("a", key, rec, raw, self.e.any_value, plan, key, rec.db_system, raw)[:2]
-                if res == NEW:
-                    new = _New(None, new, ent)
-            if res == SAME:
-                out[new_key] = ent
-            elif res == NEW:
+            if role:
+                if role == PARAMS:
+                    params = params or []
+                    params.append((key, new_key, ent, code, flags, plan))
+                    out[new_key] = None
+                    continue
+                if role == STATEMENT:
+                    member = ent.member
+                    statement = statement or (ent.kind == K_STR and member is not None and member[4] > member[3])
+                else:
+                    queries = queries or []
+                    queries.append(ent)
+            new = self._entry_value(buf, key, ent, code, flags, plan, rec)
+            if new is not _ABSENT:
                 out[new_key] = new
+        if params is not None:
+            bound = statement or (queries is not None and any(
+                q.kind == K_STR and self._memo_get("q", None, rec, buf[q.vs:q.ve], self._holds, _text(buf, q.member))[0]
+                for q in queries))
+            for key, new_key, ent, code, flags, plan in params:
+                if bound:
+                    new = self._bound(buf, key, ent, rec)
+                else:
+                    new = self._entry_value(buf, key, ent, code, flags, plan, rec)
+                if new is _ABSENT:
+                    del out[new_key]
+                else:
+                    out[new_key] = new
         if rec.derived:
             for k, v in rec.derived.items():
                 if k not in out and k not in before:
                     out[k] = _New(v, encode_any(v), None)
             rec.derived = None
         return before, out
+
+    def _entry_value(self, buf: bytes, key: str, ent: _Entry, code: int, flags: int, plan: _Plan,
+                     rec: RecordContext) -> Any:
+        """One entry by its key's plan: the entry (unchanged), a :class:`_New`, or ``_ABSENT`` (dropped)."""
+        kind = ent.kind
+        if code == A_KEEP or (kind in _SCALAR_KINDS and flags & F_SCALAR_PASSES):
+            return ent
+        raw = buf[ent.vs:ent.ve] if ent.vs >= 0 else b""
+        if kind == K_STR:
+            res, new = self._memo_get("s", key, rec, raw, self.e.str_value, plan, key, rec.db_system,
+                                      _text(buf, ent.member))[:2]
+            if res == NEW:
+                return _New(new, encode_str_any(new), ent)
+        else:
+            res, new = self._memo_get("a", key, rec, raw, self.e.any_value, plan, key, rec.db_system, raw)[:2]
+            if res == NEW:
+                return _New(None, new, ent)
+        return ent if res == SAME else _ABSENT
+
+    def _bound(self, buf: bytes, key: str, ent: _Entry, rec: RecordContext) -> Any:
+        """A parameter container beside its statement (``_Engine.bound_value``)."""
+        if ent.kind == K_NONE:
+            return ent
+        raw = buf[ent.vs:ent.ve]
+        res, new = self._memo_get("p", key, rec, raw, self.e.any_value, self.e.bound_plan, key, rec.db_system, raw)[:2]
+        if res == NEW:
+            return _New(None, new, ent)
+        return ent if res == SAME else _ABSENT
+
+    def _holds(self, text: str) -> tuple:
+        """``holds_statement`` in the memo's shape (nothing counted, always cacheable)."""
+        return self.e.holds_statement(text), 0, None, None, True
 
     def _summary(self, rec: RecordContext, out: dict) -> None:
         for key, value in self.e.r.record_summary(rec).items():

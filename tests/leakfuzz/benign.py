@@ -211,6 +211,14 @@ def db_semantics(rng: random.Random) -> Sample:
                   typed=(("server.address", "db.internal"),))
 
 
+def request_params(rng: random.Random) -> Sample:
+    """A container named like a driver's parameters with no statement beside it: request or model params stay."""
+    words = (f"{rng.choice(('red', 'blue', 'green'))}-shoes", f"size-{rng.randint(35, 47)}")
+    value = rng.choice((list(words), {"q": words[0], "filter": words[1]}))
+    return Sample("", rng.choice(("params", "arguments", "values")), value, keeps=words,
+                  extras=(("http.route", "/search"), ("http.request.method", "GET")))
+
+
 def frame_names(rng: random.Random) -> Sample:
     text = rng.choice(("inventory timeout after 3 retries", "upstream returned 503", "deadline exceeded"))
     return Sample("", "app.detail", text, text, keeps=("checkout_handler", text))
@@ -242,6 +250,8 @@ for _k in (
          only=frozenset({"kv"}), carriers=TOP_LEVEL - {"log_extra"}),
     Kind("utility_db", "default", _named("utility_db", db_semantics), keyed=True, prose=False, benign=True,
          only=frozenset({"kv"}), carriers=frozenset({"span_attr"})),
+    Kind("utility_params", "#15", _named("utility_params", request_params), keyed=True, prose=False, benign=True,
+         only=frozenset({"kv"}), carriers=TOP_LEVEL),
     Kind("utility_frames", "default", _named("utility_frames", frame_names), benign=True,
          only=frozenset({"bare"}), carriers=frozenset({"exception", "log_exception"})),
 ):

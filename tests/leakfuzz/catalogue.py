@@ -584,6 +584,40 @@ def orm_parameter(rng: random.Random) -> Sample:
     return Sample("", col, value, "", (value,))
 
 
+def bound_parameter(rng: random.Random) -> Sample:
+    """A driver's parameters beside their statement, as libraries put them in a log record's or span's attributes:
+    the value is a secret only there (a container named ``params`` elsewhere is request or model params)."""
+    value = f"{rng.choice(('Rossi', 'Müller', 'Novak', 'Tanaka', 'Öztürk'))}-{rng.randint(10000, 99999)}"
+    col, n = rng.choice(("last_name", "street", "email", "note")), rng.randint(1, 99999)
+    q = "?"
+    django = (("duration", round(rng.uniform(0, 0.05), 3)), ("alias", "default"))
+    key, container, statement = rng.choice((
+        # Django's django.db.backends debug record: extras sql, params (positional, named), duration, alias
+        # (executemany's list of rows is no attribute value the logging bridge exports: tests/test_bound_parameters)
+        ("params", [value, n], (("sql", f"SELECT id FROM accounts WHERE {col} = '{value}' AND id > {n}"), *django)),
+        ("params", {col: value, "id": str(n)}, (("sql", f"UPDATE accounts SET {col} = %({col})s WHERE id = %(id)s"),
+                                                *django)),
+        # node-postgres and mysql instrumentations with enhancedDatabaseReporting; Sentry's db.params
+        ("db.postgresql.values", [value, str(n)], (("db.system", "postgresql"),
+                                                  ("db.statement", f"SELECT * FROM accounts WHERE {col} = $1"))),
+        ("db.mysql.values", [value], (("db.system", "mysql"), ("db.statement", f"SELECT * FROM accounts WHERE {col} = {q}"))),
+        ("db.params", {col: value}, (("db.query.text", f"SELECT * FROM accounts WHERE {col} = %({col})s"),)),
+        # Knex's and Laravel's query events, Rails' sql.active_record, Ecto's telemetry, Prisma's query event
+        ("bindings", [value], (("sql", f"select * from `accounts` where `{col}` = {q}"), ("method", "select"))),
+        ("type_casted_binds", [value], (("sql", f'SELECT "accounts".* FROM "accounts" WHERE "{col}" = $1'),
+                                        ("statement_name", "a1"))),
+        ("cast_params", [value], (("query", f'SELECT a0."id" FROM "accounts" AS a0 WHERE (a0."{col}" = $1)'),
+                                  ("source", "accounts"))),
+        ("params", json.dumps([value, n]), (("query", f"SELECT `id` FROM `accounts` WHERE `{col}` = {q}"),
+                                            ("target", "quaint::connector::metrics"))),
+        # asyncpg-style and SQLAlchemy event listeners that log (statement, parameters); a Cypher query's parameters
+        ("arguments", repr((value, n)), (("query", f"UPDATE accounts SET {col} = $1 WHERE id = $2"),)),
+        ("parameters", {col: value}, (("statement", f"DELETE FROM accounts WHERE {col} = :{col}"),)),
+        ("parameters", {col: value}, (("query", f"MATCH (a:Account {{{col}: ${col}}}) RETURN a"),)),
+    ))
+    return Sample("", key, container, "", (value,), extras=statement)
+
+
 def ip(version: int) -> Callable:
     def make(rng: random.Random) -> Sample:
         if version == 4:
@@ -914,6 +948,8 @@ register(_k("query_parameter", "#15", query_parameter, keyed=True, prose=False, 
             only=frozenset({"kv"})))
 register(_k("orm_parameter", "#15", orm_parameter, keyed=True, prose=False, only=ORM_ENCODINGS,
             note="only a secret as an ORM/driver parameter: the ORM/driver error encodings only"))
+register(_k("bound_parameter", "#15", bound_parameter, keyed=True, prose=False, flat_only=True, only=frozenset({"kv"}),
+            note="a driver's parameters beside their statement (Django's params beside sql, node-pg's values)"))
 register(_k("ipv4", "default", ip(4)))
 register(_k("ipv6", "default", ip(6)))
 register(_k("phone_intl", "#16", phone("international")))

@@ -223,6 +223,8 @@ def django_query_log(s: Sample, rng: random.Random) -> str:
         (f"UPDATE {t} SET {q}{col}{q} = {lit} WHERE {t}.{q}id{q} = {n}", (value, n)),
     ))
     args = list(params) if rng.random() < 0.3 else params
+    if rng.random() < 0.25:  # executemany: the statement with its placeholders, every row after it
+        sql, args = f"INSERT INTO {t} ({q}{col}{q}, {q}created{q}) VALUES (%s, %s)", [list(params[:1]) + ["x"], ["y", n]]
     return f"({rng.uniform(0, 0.05):.3f}) {sql}; args={args!r}; alias=default"
 
 
@@ -247,13 +249,16 @@ def sqlalchemy_echo(s: Sample, rng: random.Random) -> str:
     from sqlalchemy.sql.util import _repr_params
 
     col, value, n = _column(s, rng), str(s.value), rng.randint(1, 99999)
-    if rng.random() < 0.5:
+    ismulti = rng.random() < 0.25  # executemany: a list of rows, the value first in one of them
+    if ismulti:
+        stmt, params = f"INSERT INTO accounts ({col}, id) VALUES (?, ?)", [(value, n), ("Novak-1", n + 1)]
+    elif rng.random() < 0.5:
         stmt, params = f"INSERT INTO accounts (id, {col}) VALUES (?, ?)", (n, value)
     else:
         stmt, params = f"UPDATE accounts SET {col}=%({col})s WHERE accounts.id = %(id_1)s", {col: value, "id_1": n}
     stats = rng.choice((f"generated in {rng.uniform(0, 0.01):.5f}s", f"cached since {rng.uniform(0, 900):.4g}s ago",
                         f"no key {rng.uniform(0, 0.01):.5f}s"))
-    line = f"[{stats}] {_repr_params(params, batches=10, ismulti=False)!r}"  # "[%s] %r" in _log_parameters
+    line = f"[{stats}] {_repr_params(params, batches=10, ismulti=ismulti)!r}"  # "[%s] %r" in _log_parameters
     return f"{stmt}\n{line}" if rng.random() < 0.5 else line
 
 

@@ -41,17 +41,6 @@ class LossGap(Gap):
 
 
 KNOWN_GAPS: tuple[Gap, ...] = (
-    Gap("django.db_debug_log", "token",
-        cause="Django's django.db.backends debug record carries the bound parameters a second time as the "
-              "record's extra 'params' (its 'sql' extra and the message line are read: statement obfuscated, "
-              "args=[…] redacted); 'params' alone is too common a container name (request params, model "
-              "params) to redact by its name, and the engine does not yet read a record's attributes together "
-              "(params beside sql): every dispatcher picks a value's plan by its key alone — Redactor."
-              "redact_attributes, wire.py's _redact_entries and the C wire core's per-key codes (redact_entries in "
-              "_wirecore.c, being extended by #20 this session) — so a sibling-aware plan has to land in all three "
-              "at once (the doors must agree) and is left until the C dispatch settles",
-        owner="core #15",
-        example="log record attribute params = ['REDACTED', '5tABwMyu14mXGBe4WIf0h01VpaNb6ahq']"),
 )
 
 KNOWN_LOSSES: tuple[LossGap, ...] = (

@@ -614,13 +614,14 @@ class _Scanner:
         word = m.group().split(None, 1)[0]
         if not _SQL_CONFIRM[word].search(text, m.end(), end):
             return -1
-        if not _SQL_LITERAL.search(text, m.end(), end):
-            return end  # no literal to hide ("… IN (?, ?)" already obfuscated): the statement stays as written
-        while end > start and text[end - 1] in " \t\r":
-            end -= 1
-        new = self.sink.value(STATEMENT_PATH, text[start:end], False, self.mode)
-        if new is not None:
-            self.edits.append((start, end, new))
+        if _SQL_LITERAL.search(text, m.end(), end):
+            while end > start and text[end - 1] in " \t\r":
+                end -= 1
+            new = self.sink.value(STATEMENT_PATH, text[start:end], False, self.mode)
+            if new is not None:
+                self.edits.append((start, end, new))
+        # (without a literal — "… IN (?, ?)" already obfuscated, executemany's "VALUES (%s, %s)" — the statement
+        # stays as written; the parameters after it go all the same)
         if text.startswith("; args=", end) or text.startswith("; params=", end):
             return self._rest_values(text.index("=", end) + 1, ")")
         return end
@@ -874,7 +875,9 @@ class _Scanner:
                 return -i - 1
             if text[i] in "}])":
                 return -1
-            end = self._pair(i, path, depth) if text[i] in "([" else self._arrow(i, path, depth)
+            # (rows of bound parameters, executemany's [('…', '…'), …], are values, not (name, value) pairs)
+            end = (self._pair(i, path, depth) if path != PARAMETERS_PATH else -1) if text[i] in "([" else \
+                self._arrow(i, path, depth)
             i = self._after(end if end >= 0 else self.value(i, path, depth), close)
             if i < 0:
                 return -1

@@ -69,20 +69,43 @@ def _(env):
 DJ_MAIL, DJ_TOKEN = canary("email_ascii", "django.sql"), token("django.sql")
 
 
-@case("django.db_debug_log", library="django", where="the django.db.backends logger at DEBUG (DEBUG=True, "
-      "or force_debug_cursor): '(0.000) <SQL with the parameters quoted in>; args=(…); alias=default', "
-      "and the record's extra sql/params", secrets=[DJ_MAIL, DJ_TOKEN],
-      keeps=keep("dj_reset_tokens", "alias=default"))
-def _(env):
+@contextlib.contextmanager
+def django_debug_cursor():
+    """A cursor whose statements Django logs (``force_debug_cursor``, as DEBUG=True does), the logger at DEBUG."""
     from django.db import connection
 
     connection.force_debug_cursor = True
     try:
         with debug("django.db.backends"), connection.cursor() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS dj_reset_tokens (email text, token text)")
-            cur.execute("INSERT INTO dj_reset_tokens (email, token) VALUES (%s, %s)", [DJ_MAIL.value, DJ_TOKEN.value])
+            yield cur
     finally:
         connection.force_debug_cursor = False
+
+
+@case("django.db_debug_log", library="django", where="the django.db.backends logger at DEBUG (DEBUG=True, "
+      "or force_debug_cursor): '(0.000) <SQL with the parameters quoted in>; args=(…); alias=default', "
+      "and the record's extra sql/params", secrets=[DJ_MAIL, DJ_TOKEN],
+      keeps=keep("dj_reset_tokens", "alias=default"))
+def _(env):
+    with django_debug_cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS dj_reset_tokens (email text, token text)")
+        cur.execute("INSERT INTO dj_reset_tokens (email, token) VALUES (%s, %s)", [DJ_MAIL.value, DJ_TOKEN.value])
+
+
+DJM_MAIL, DJM_CODE, DJM_CODE2 = canary("email_ascii", "django.sql.many"), token("django.sql.many"), \
+    token("django.sql.many.2")
+
+
+@case("django.db_debug_log_many", library="django", where="the django.db.backends logger at DEBUG on "
+      "executemany: '(0.000) <SQL with placeholders>; args=[[…], […]]; alias=default' (a statement without "
+      "literals, its rows after it; the extra 'params', a list of lists, is no attribute value the logging bridge "
+      "exports)", secrets=[DJM_MAIL, DJM_CODE, DJM_CODE2],
+      keeps=keep("dj_invites", "alias=default"))
+def _(env):
+    with django_debug_cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS dj_invites (email text, code text)")
+        cur.executemany("INSERT INTO dj_invites (email, code) VALUES (%s, %s)",
+                        [[DJM_MAIL.value, DJM_CODE.value], ["ops@example.org", DJM_CODE2.value]])
 
 
 # -- structlog's text renderers ----------------------------------------------------------------------------
