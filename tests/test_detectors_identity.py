@@ -36,6 +36,13 @@ MENTIONS = [
     ("tag-parenthesised-equals", "payment (uid=42) declined", "42", "user.id"),
     ("tag-slash", "customer/9912 archived", "9912", "enduser.id"),
     ("tag-hash-prefixed-id", "user#usr_8f3k2 merged", "usr_8f3k2", "user.id"),
+    # "account" is no identity key: a person's account only next to an account-lifecycle word
+    ("account-locked", "account 253554709 locked", "253554709", "user.id"),
+    ("account-was-suspended", "account no. 4711 was suspended after 5 failed logins", "4711", "user.id"),
+    ("password-reset-for-account", "password reset for account 4711", "4711", "user.id"),
+    ("locked-account", "locked account #88812 (too many attempts)", "88812", "user.id"),
+    ("acct-prefixed-id", "Account ID: acc_9f8e7d locked out", "acc_9f8e7d", "user.id"),
+    ("acct-signed-up", "acct 5150 signed up via mobile", "5150", "user.id"),
 ]
 
 
@@ -60,6 +67,12 @@ LOOK_ALIKES = [
     ("already-pseudonym", f"user {R.pseudonymize('42')} again"),
     ("already-redacted", "user REDACTED ok"),
     ("not-identity-keys", "worker 42, account 7, member 8, client 9"),
+    ("cloud-account", "cloud account 123456789012 region us-east-1"),
+    ("cloud-account-created", "AWS account 123456789012 created, service account 42 disabled"),
+    ("account-lifecycle-in-another-clause", "account 4711 billed 12 EUR. Locked screen after 5 min"),
+    ("account-index-and-clock", "account 2 of 5 locked, account 12:30 locked"),
+    ("accounts-plural-and-accounting", "accounts 42 locked, accounting 2024 closed"),
+    ("account-word-no-number", "account locked for user agent Mozilla/5.0"),
     ("tag-look-alikes", "user/group changed in #user#general, quota per user/5min, user/3/5 done, login/logout"),
 ]
 
@@ -81,6 +94,7 @@ def test_policy_hash_rules_name_identity_keys():
 def test_identity_detector_can_be_switched_off():
     r = Redactor(Policy.from_dict({"identity": {"key": "k"}, "text": {"detectors": {"identity": False}}}))
     assert r.text.scrub("customer 9912 logged in")[0] == "customer 9912 logged in"
+    assert r.text.scrub("account 9912 locked")[0] == "account 9912 locked"
 
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

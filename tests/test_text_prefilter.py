@@ -103,6 +103,8 @@ EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
     # identity mentions: every filler, an id of non-ASCII letters and digits, a UUID of letters, name keys
     "customer no. 4711 x", "customer nr 4711 x", "user number 42 x", "customer cus_ü42 x", "user_für_id 42",
     "user abcdefab-cdef-abcd-efab-cdefabcdefab x", "username: alice", "username ñandu",
+    # account numbers next to a lifecycle word (mentions.find_accounts): every filler, an id with a non-ASCII letter
+    "account no. 4711 locked", "account number 4711 locked", "acct id 4711 locked", "account acc_ü4711 locked",
     # MAC addresses (both separators, Cisco dots) and wallets (base58 1/3, bech32 either case, 0x after a word)
     "mac 00:1a:2b:3c:4d:5e", "mac 00-1A-2B-3C-4D-5E", "mac 001a.2b3c.4d5e", "btc 1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
     "btc 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "btc bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",

@@ -68,11 +68,6 @@ KNOWN_GAPS: tuple[Gap, ...] = tuple([
     # Where a value sits under a key that names it (contact.email, contact.phone, payment.iban…), the key-word
     # reading redacts it: those gaps are limited to the encodings that carry no key (KEYLESS). ORM parameters
     # are redacted whatever they hold (NOT_ORM excludes them).
-    # Only the "account <id> locked" form of the kind leaks: "account" is no identity key of the default policy (its
-    # ids are as often cloud or billing accounts, cloud.account.id; test_detectors_identity keeps "account 7"). With a
-    # hash rule on account.id, "account.id 253554709" and "account_id=253554709" are pseudonymised; the bare word is not.
-    *_group("'account' is no identity key of the default policy (#16)", "detectors #16",
-            ("identity_in_prose", "*", NOT_ORM, "account 253554709 locked")),
     # -- #15 §1: structure the engine does not parse ---------------------------------------------------
 ])
 

@@ -11,6 +11,12 @@ not ``sha256`` or ``v2``), a UUID or a hex id — after an id key (``uid``, ``us
 (``username``, ``login``) a plain word is taken as well (``username alice``).
 E-mail addresses are left to the e-mail detector; values that are already pseudonyms or replacements are
 left alone.
+
+``account`` is no identity key (cloud and billing accounts have numbers too: ``account 7``, ``cloud account
+123456789012 region``), but an account number next to an account-lifecycle word — ``account 253554709 locked``,
+``password reset for account 4711``, ``acct #4711 suspended`` — is a person's account: it gets the pseudonym a
+``user.id`` attribute would get (when the engine pseudonymises user ids), unless a cloud word names the account
+(``AWS account 123456789012 created``).
 """
 
 from __future__ import annotations
@@ -61,6 +67,49 @@ _T_NAME = r"[en][.\-]*" + _T_NAME_SEP + r"#?(?:[0-9a-z]|[^\x00-\x7f])"
 _NAME_SUFFIXES = ("name", "login", "handle", "upn")
 
 
+# -- account numbers next to account-lifecycle words ----------------------------------------------------------------
+_ACCOUNT = re.compile(r"(?i)\bacc(?:oun)?t\b[ \t]*(?:[:=#][ \t]*)?(?:(?:no\.?|number|id)[ \t]*[:=#]?[ \t]*)?#?"
+                      r"((?=[\w\-]*\d)[^\W_][\w\-]*)(?![\w@.\-]*@)")
+_LIFECYCLE = re.compile(
+    r"(?i)\b(?:(?:un)?locked|lockout|(?:un)?suspended|reinstated|(?:re|de)?activated|deleted|created|closed|reopened"
+    r"|disabled|(?:un)?banned|(?:un)?blocked|verified|registered|compromised|frozen|terminated|restored"
+    r"|(?:signed|logged)[ \-]?(?:up|in|out)|log[ \-]?in|sign[ \-]?(?:up|in)|password[ \-]reset|reset[ \-]password)\b")
+_CLOUD_BEFORE = re.compile(r"(?i)\b(?:aws|gcp|google|azure|cloud|billing|service|storage|org|organization|tenant"
+                           r"|project|subscription|iam)[ \t]+\Z")
+_CLOCK_AFTER = re.compile(r":\d")
+_CLAUSE_END = re.compile(r"[\n;|]|\.(?:\s|\Z)")
+_LIFECYCLE_WINDOW = 48  # characters before "account" or after its number a lifecycle word is looked for
+# RE2: the word, its filler, then the start of a value with a digit
+_T_ACCOUNT = r"acc(?:oun)?t[ \t]*(?:[:=#][ \t]*)?(?:(?:no\.?|number|id)[ \t]*[:=#]?[ \t]*)?#?(?:[\w\-]|[^\x00-\x7f])*\d"
+
+
+def _same_clause(text: str, a: int, b: int, forward: bool) -> str:
+    """``text[a:b]`` cut at the first (forward) or after the last clause end: a line, ``;``, ``|``, a full stop."""
+    window = text[a:b]
+    ends = [m.start() for m in _CLAUSE_END.finditer(window)]
+    if not ends:
+        return window
+    return window[:ends[0]] if forward else window[ends[-1] + 1:]
+
+
+def find_accounts(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, value)`` of each account number next to an account-lifecycle word (see the module docstring)."""
+    out = []
+    for m in _ACCOUNT.finditer(text):
+        value = m.group(1)
+        if _ID_LIKE.fullmatch(value) is None or value.lower() in _PROSE:
+            continue
+        if value.isdigit() and (_NOT_AN_ID_AFTER.match(text, m.end(1)) or _CLOCK_AFTER.match(text, m.end(1))):
+            continue  # "account 2 of 5", "account 12:30"
+        if _CLOUD_BEFORE.search(text, max(0, m.start() - 24), m.start()):
+            continue
+        after = _same_clause(text, m.end(1), m.end(1) + _LIFECYCLE_WINDOW, True)
+        before = _same_clause(text, max(0, m.start() - _LIFECYCLE_WINDOW), m.start(), False)
+        if _LIFECYCLE.search(after) or _LIFECYCLE.search(before):
+            out.append((m.start(1), m.end(1), value))
+    return out
+
+
 def _trigger(words: frozenset[str]) -> str:
     if not words:
         return r"[^\s\S]"
@@ -92,7 +141,11 @@ class IdentityMentions:
         self._words = re.compile(trie_pattern(found, space=" ") or r"[^\s\S]")
         # The trigger's words: one inside another ("enduser": "user") adds no branch of its own.
         self.words = frozenset(w for w in found if not any(u != w and u in w for u in found))
+        # a person's account (find_accounts) gets the pseudonym of a user id, where user ids are pseudonymised
+        self.accounts = is_identity_key("user.id")
         self.trigger = _trigger(self.words)
+        if self.accounts:
+            self.trigger = f"{self.trigger}|{_T_ACCOUNT}" if self.words else f"(?i){_T_ACCOUNT}"
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         lower = lower_in_place(text)
@@ -126,4 +179,11 @@ class IdentityMentions:
                 continue  # "user 12:30"
             out.append((v.start(1), v.end(1), self.pseudonymize(value)))
             pos = v.end(1)
+        if self.accounts and ("cc" in lower):
+            taken = len(out)
+            for a, b, value in find_accounts(text):
+                if not self.is_safe(value) and not any(x < b and a < y for x, y, _ in out[:taken]):
+                    out.append((a, b, self.pseudonymize(value)))
+            if len(out) > taken and taken:
+                out.sort()
         return out
