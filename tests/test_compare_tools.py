@@ -106,10 +106,7 @@ def test_the_table_names_the_classes_leaked_and_why_a_tool_is_missing(tmp_path):
 #: canaries otel-privacy's `default` leaks today, each with why and who owns it. A new leak fails until fixed or listed
 #: here with its cause; a gap closed is taken off (the test does not fail on it: the detectors are changed on
 #: branches whose landing set does not run this file, and `make compare` prints what leaks).
-KNOWN_GAPS = {
-    "@cmp_handle": "no social-handle detector (scrubadub's twitter detector; a precision trade-off: @timestamp, "
-                   "@types/node); #16, lead",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def test_otel_privacy_default_leaks_nothing_but_the_known_gaps_through_the_sdk_door():

@@ -118,6 +118,7 @@ ONLY_THIS_DETECTOR = {
     "generic_secret": "the api key is 8f9a7b6c5d4e3f2a1b0c9d8e7f6a5b4c ok", "cookie": "Cookie: theme=dark",
     "uk_nino": "NI AB 12 34 56 C ok", "identity": "customer 9912 logged in",
     "mac_address": "device 00:1A:2B:3C:4D:5E ok", "crypto_wallet": "to 1BoatSLRHtKNngkdXEeobR76b53LETtpyT ok",
+    "social_handle": "mentioned by @cmp_handle ok",
     **{n.detector: f"rec {n.words[0].rstrip('*')} {n.example} ok" for n in NATIONAL_IDS},
 }
 

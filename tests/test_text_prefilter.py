@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from otel_privacy import Policy, Redactor
 from otel_privacy.scrub.credentials import _KV_WORDS
 from otel_privacy.scrub.fold import fold
+from otel_privacy.scrub.handles import SOCIAL_WORDS
 from otel_privacy.scrub.mentions import _TRANSLATIONS
 from otel_privacy.scrub.phone import CONTEXT_WORDS
 from otel_privacy.scrub.text import _IBAN_LENGTHS, TextScanner
@@ -27,6 +28,8 @@ from test_detectors_cards import IBANS
 from test_detectors_cards import LOOK_ALIKES as CARD_LOOK_ALIKES
 from test_detectors_credentials import CREDENTIALS
 from test_detectors_credentials import LOOK_ALIKES as CREDENTIAL_LOOK_ALIKES
+from test_detectors_handles import HANDLES
+from test_detectors_handles import LOOK_ALIKES as HANDLE_LOOK_ALIKES
 from test_detectors_identity import LOOK_ALIKES as MENTION_LOOK_ALIKES
 from test_detectors_identity import MENTIONS
 from test_detectors_national_ids import IDS, NATIONAL, NATIONAL_LOOK_ALIKES
@@ -113,7 +116,8 @@ EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
 ] + [f"{w} {f} {v}" for f in _FILLERS for w, v in (("token", "Xk9mP2qR7vL4nW8sT3yZ"), ("password", "Summer2024!"))
      ] + [f"{w}{sep}{v}" for sep in (": ", "=", " => ", " -> ", " ") for w, v in (("token", "Xk9mP2qR7vL4nW8sT3yZ"),
                                                                                  ("password", "Summer2024!"))] + [f"x {w} 4242 y" if _R._hashes_key(_TRANSLATIONS.get(w, w)) else f"x {w}_id 4242 y"
-     for w in _R.text._mentions.words] + [f"iban {_iban(cc, n)} ok" for cc, n in _IBAN_LENGTHS.items()]
+     for w in _R.text._mentions.words] + [f"iban {_iban(cc, n)} ok" for cc, n in _IBAN_LENGTHS.items()] + [
+    f"{w} @h_1" for w in SOCIAL_WORDS]  # social handles: every word
 
 # Secrets, their near misses, and the pieces triggers are made of: glued together they make the
 # boundary cases (a trigger split across fragments, a detector match that starts mid-fragment).
@@ -123,7 +127,8 @@ TABLE = ([text for _, text, _, _ in POSITIVES + PHONES] + BENIGN
          + [text for _, text in CREDENTIAL_LOOK_ALIKES + ID_LOOK_ALIKES + NATIONAL_LOOK_ALIKES]
          + [text for _, text, _, _ in MENTIONS] + [text for _, text in MENTION_LOOK_ALIKES]
          + [f"pay {iban} now" for _, iban in IBANS] + [text for _, text in CARD_LOOK_ALIKES]
-         + [c[2] for c in ADDRESSES] + [text for _, text in ADDRESS_LOOK_ALIKES])
+         + [c[2] for c in ADDRESSES] + [text for _, text in ADDRESS_LOOK_ALIKES]
+         + [text for _, text, _ in HANDLES] + [text for _, text in HANDLE_LOOK_ALIKES])
 FRAGMENTS = TABLE + [
     "4111", "1111 ", "-", " ", "4111111111111111", "378282246310005", "123-45-", "6789", "10.0.", "1.2", ".3.4",
     "::", ":", "1:2:3:4:5:6:", "fe80::1%eth0", "00:1A:2B:", "3C:4D:5E", "001a.2b3c.", "1BoatSLRHtKNngkd", "bc1q",

@@ -35,7 +35,7 @@ SCHEMES = ["https://", "http://", "HTTPS://", "Http://", "ws://", "wss://", "ftp
            " https://", "\thttps://", "https:\\\\", "HtTpS://"]
 HOSTS = ["shop.example", "api.shop.example", "10.1.2.3", "0x7f.1", "2130706433", "[2001:db8::1]", "hooks.slack.com",
          "x.hooks.slack.com", "localhost", "Xk9qLm2PzT7vBn4R", "xn--bcher-kva.example", "bücher.example", "",
-         "a,b.example", "host;p=1", "HOST.Example."]
+         "a,b.example", "host;p=1", "HOST.Example.", "www.instagram.com", "t.me", "X.com"]
 PORTS = ["", ":8080", ":", ":abc", ":123456", ":0"]
 USERINFO = ["", "", "", "u:p@", "bot@", "u:@"]
 SEGMENTS = ["orders", "123", "{id}", "REDACTED", "[x]", "ID", ":id", "*", "v1", "reset", "token", "invites",
@@ -130,7 +130,7 @@ def test_common_shapes_are_sanitised_in_c(name):
 
 @pytest.mark.parametrize("url", ["https://u:p@shop.example/x", "https://hooks.slack.com/services/T0/B0/XXXX",
                                  "https://a.example/reset/abc123/more", "jdbc:mysql://db:3306/x", "//cdn.example/x",
-                                 "https://bücher.example/x", "https://a.example\\x"])
+                                 "https://bücher.example/x", "https://a.example\\x", "https://x.com/alice"])
 def test_unusual_shapes_are_left_to_python(url):
     c, _ = walkers("default")
     before = c._core.native_counts()["url"]

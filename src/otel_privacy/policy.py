@@ -112,6 +112,7 @@ DETECTORS = (
     "mac_address",
     "crypto_wallet",
     "identity",
+    "social_handle",
 )
 #: Regions whose national phone formats are read next to a phone word (kept in step with scrub/phone.py).
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "BR", "AU", "JP", "CN", "KR", "MX", "CH", "PL", "SE",

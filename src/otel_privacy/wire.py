@@ -281,9 +281,10 @@ class _Engine:
 
     # -- URL decisions the C core's URL fast path asks for (each memoised there) ---------------------------
     def url_host(self, hostport: str) -> tuple[bytes, bool]:
-        """``host[:port]`` as the sanitiser renders it, and whether its paths hold secrets (webhook hosts)."""
-        rendered, secret, _ = self.r.url._host(hostport)
-        return rendered.encode("utf-8"), secret
+        """``host[:port]`` as the sanitiser renders it, and whether its paths are read apart (webhook hosts' secrets,
+        social networks' people): the Python step reads those."""
+        rendered, secret, _, social = self.r.url._host(hostport)
+        return rendered.encode("utf-8"), secret or social
 
     def url_segment(self, segment: str) -> tuple[bytes | None, bool]:
         """A path segment's replacement (``None``: kept) and whether the path is secret after it."""

@@ -565,6 +565,16 @@ def identity_in_text(as_pair: bool) -> Callable:
     return make
 
 
+def social_handle(rng: random.Random) -> Sample:
+    """A person's social handle after the word a log line uses (``mentioned by @name``, ``twitter: @name``, a
+    Mastodon ``@name@instance`` after ``mastodon:``, the second of a ``cc`` list)."""
+    name = rng.choice(("alice", "dev", "news", "Cmp")) + rng.choice(("_", "", ".")) + rand(rng, 6, ALNUM)
+    form = rng.choice((f"mentioned by @{name} in thread", f"twitter: @{name}", f"DM from @{name} about the refund",
+                       f"follow @{name} for updates", f"mastodon: @{name}@mastodon.social", f"cc @ops_team, @{name}",
+                       f"retweeted by @{name} (12k followers)"))
+    return Sample("", "app.detail", name, form, (name,))
+
+
 def identity_in_tag(rng: random.Random) -> Sample:
     """A user id in the tag styles of log formats: ``[user:123]``, ``user#123``, ``(uid 123)``."""
     value = str(rng.randint(100000, 999999999))
@@ -944,6 +954,7 @@ register(_k("identity", "default", identity, keyed=True))
 register(_k("identity_in_text", "#16", identity_in_text(True), only=IN_PROSE))
 register(_k("identity_in_prose", "#16", identity_in_text(False), only=IN_PROSE))
 register(_k("identity_in_tag", "#16", identity_in_tag, only=IN_PROSE))
+register(_k("social_handle", "#16", social_handle, only=IN_PROSE))
 register(_k("query_parameter", "#15", query_parameter, keyed=True, prose=False, flat_only=True,
             only=frozenset({"kv"})))
 register(_k("orm_parameter", "#15", orm_parameter, keyed=True, prose=False, only=ORM_ENCODINGS,

@@ -25,6 +25,8 @@ uk_nhs, es_dni, …  national identity numbers by their check digits (``scrub/na
                runs only after a word naming them; read the same way: us_itin, imei, passport
 mac_address    six hex pairs with one separator, Cisco ``0011.2233.4455`` (``scrub/addresses.py``)
 crypto_wallet  Bitcoin base58check and bech32 addresses by their checksums, ``0x…`` after a wallet word
+social_handle  ``@name`` after a social word (``mentioned by @x``, ``twitter: @x``; ``scrub/handles.py``) → the
+               pseudonym a ``user.name`` attribute gets (or the replacement)
 ============== =================================================================================
 
 Unicode: text that is not ASCII is first folded one character for one (``scrub/fold.py``: full-width and
@@ -72,6 +74,7 @@ from .credentials import (
     looks_random,
 )
 from .fold import fold
+from .handles import TRIGGER_HANDLE, find_handles
 from .keynames import DEFAULT_VOCABULARY, KeyVocabulary
 from .mentions import IdentityMentions
 from .national_ids import FINDERS as NATIONAL_ID_FINDERS
@@ -284,6 +287,10 @@ class TextScanner:
         self._vocabulary = vocabulary
         self._secret_words = SecretWords(threshold=entropy_threshold, extra_words=secret_words, vocabulary=vocabulary,
                                          is_safe=self.is_safe) if "generic_secret" in on else None
+        # a handle gets the pseudonym a user.name attribute would get; where user names are not pseudonymised, the
+        # replacement
+        self._handle_pseudonym = pseudonymize if pseudonymize is not None and identity_key is not None \
+            and identity_key("user.name") else None
         self._mentions = IdentityMentions(is_identity_key=identity_key, pseudonymize=pseudonymize,
                                           words=identity_words, is_safe=self.is_safe) \
             if "identity" in on and pseudonymize is not None and identity_key is not None else None
@@ -345,6 +352,8 @@ class TextScanner:
             add((0, None, self._spans("crypto_wallet", find_wallets), TRIGGER_WALLET))
         if self._mentions is not None:
             add((0, None, self._find_mentions, self._mentions.trigger))
+        if "social_handle" in on:
+            add((1, "@", self._find_handles, TRIGGER_HANDLE))
         if replacement:  # "phone: REDACTED 345 678": the rest of a value another pass cut at a space
             add((1, replacement, self._find_replaced_tails, re.escape(replacement) + r"[ \-.()/]"))
         if "email" in on:
@@ -526,6 +535,12 @@ class TextScanner:
 
     def _find_mentions(self, text: str) -> Iterable[Finding]:
         return [Finding("identity", a, b, new) for a, b, new in self._mentions.find(text)]
+
+    def _find_handles(self, text: str) -> Iterable[Finding]:
+        pseudonym = self._handle_pseudonym
+        repl = self._repl("social_handle")
+        return [Finding("social_handle", a, b, pseudonym(text[a:b]) if pseudonym is not None else repl)
+                for a, b in find_handles(text) if not self.is_safe(text[a:b])]
 
     def _find_replaced_tails(self, text: str) -> Iterable[Finding]:
         out = []

@@ -73,6 +73,17 @@ _SECRET_HOSTS = frozenset({"hooks.slack.com", "discord.com", "discordapp.com", "
                            "outlook.office.com", "outlook.office365.com", "api.telegram.org", "hooks.zapier.com",
                            "maker.ifttt.com", "chat.googleapis.com", "logic.azure.com"})
 _SECRET_HOST_SUFFIXES = tuple(sorted("." + h for h in _SECRET_HOSTS))
+# Social networks' hosts (www., m. and mobile. prefixes aside): their paths name people (instagram.com/alice,
+# t.me/alice, x.com/alice/status/1, mastodon.social/@alice), so every segment but the site's route words is an id.
+_SOCIAL_HOSTS = frozenset({"twitter.com", "x.com", "instagram.com", "facebook.com", "fb.com", "tiktok.com", "t.me",
+                           "telegram.me", "threads.net", "bsky.app", "mastodon.social", "mastodon.online",
+                           "mstdn.social", "linkedin.com", "youtube.com", "reddit.com", "snapchat.com", "pinterest.com",
+                           "medium.com", "vk.com", "weibo.com", "twitch.tv"})
+_SOCIAL_ROUTES = frozenset({"in", "u", "user", "users", "c", "channel", "profile", "add", "status", "statuses", "p",
+                            "post", "posts", "reel", "reels", "tv", "stories", "explore", "hashtag", "tags", "tag",
+                            "search", "home", "i", "intent", "share", "sharer", "login", "about", "joinchat", "s",
+                            "watch", "shorts", "photo", "photos", "video", "videos", "comments", "r", "feed", "pin",
+                            "web", "embed", "followers", "following", "likes", "media", "with_replies"})
 
 # WHATWG "special" schemes: any run of / and \ after the colon leads to the authority, \ ends it.
 _SPECIAL = frozenset({"http", "https", "ws", "wss", "ftp"})
@@ -209,7 +220,7 @@ class UrlSanitizer:
         self._keep = frozenset({id_placeholder, replacement, "*"})
         # Memos of pure decisions (dict reads and writes are atomic): hosts, path segments and query keys repeat
         # even where whole URLs do not (fresh ids and values).
-        self._host_memo: dict[str, tuple[str, bool, bool]] = {}
+        self._host_memo: dict[str, tuple[str, bool, bool, bool]] = {}
         self._segment_memo: dict[str, tuple[str | None, bool]] = {}
         self._key_memo: dict[str, bool] = {}
         # Bound per-instance caches: URLs repeat (health checks, the same endpoints).
@@ -379,16 +390,17 @@ class UrlSanitizer:
                     hostport, e = s[pos + 1:nxt], nxt
                     break
                 at_follows = True
-        rendered, secret, _ = self._host(hostport)
+        rendered, secret, _, social = self._host(hostport)
         out = f"{self.replacement}:{self.replacement}@{rendered}" if userinfo else rendered
-        return out + self._tail(s, e, secret, special)
+        return out + self._tail(s, e, secret, special, social)
 
-    def _host(self, hostport: str) -> tuple[str, bool, bool]:
-        """``hostport`` rendered, whether its paths hold secrets (webhook hosts), whether it is valid."""
+    def _host(self, hostport: str) -> tuple[str, bool, bool, bool]:
+        """``hostport`` rendered, whether its paths hold secrets (webhook hosts), whether it is valid, whether its
+        paths name people (social networks)."""
         hit = self._host_memo.get(hostport)
         if hit is None:  # hosts repeat: decide each once
             hit = self._host_memo[hostport] = (self._hostport(hostport), _secret_host(hostport),
-                                               _hostport_ok(hostport))
+                                               _hostport_ok(hostport), _social_host(hostport))
             if len(self._host_memo) > _MEMO_SIZE:
                 self._host_memo.clear()
         return hit
@@ -419,13 +431,13 @@ class UrlSanitizer:
             rendered += ";" + ";".join(self._pair(p) for p in params.split(";"))
         return rendered
 
-    def _tail(self, s: str, i: int, secret_path: bool, special: bool = False) -> str:
+    def _tail(self, s: str, i: int, secret_path: bool, special: bool = False, social: bool = False) -> str:
         """Path from ``s[i]``, then query and fragment. WHATWG reads ``\\`` in a special URL's path as ``/``."""
         e = _first_of(s, i, _PATH_END)
         path = s[i:e]
         if special and "\\" in path:
             path = path.replace("\\", "/")
-        out = self._path(path, secret_path)
+        out = self._social_path(path) if social and not secret_path else self._path(path, secret_path)
         return out + self._query_fragment(s, e) if e < len(s) else out
 
     def _query_fragment(self, s: str, i: int) -> str:
@@ -448,6 +460,17 @@ class UrlSanitizer:
         return out + "?" + self.sanitize_query(query) if q else out
 
     # -- implementation: path segments ---------------------------------------------------
+    def _social_path(self, path: str) -> str:
+        """On a social network's host every segment but its route words names a person or their post: an id
+        (``/alice/status/1`` → ``/{id}/status/{id}``, ``/@alice`` → ``/@{id}``)."""
+        segments = path.split("/")
+        keep = self._keep
+        for i, seg in enumerate(segments):
+            handle = seg[1:] if seg[:1] == "@" else seg
+            if handle and handle not in keep and seg.lower() not in _SOCIAL_ROUTES:
+                segments[i] = seg[:len(seg) - len(handle)] + self.id_placeholder
+        return "/".join(segments)
+
     def _path(self, path: str, secret_path: bool) -> str:
         if not path:
             return path
@@ -674,6 +697,15 @@ def _token_like(label: str) -> bool:
 def _secret_host(hostport: str) -> bool:
     host = hostport.partition(";")[0].partition(":")[0].lower().rstrip(".")
     return host in _SECRET_HOSTS or host.endswith(_SECRET_HOST_SUFFIXES)
+
+
+def _social_host(hostport: str) -> bool:
+    host = hostport.partition(";")[0].partition(":")[0].lower().rstrip(".")
+    for prefix in ("www.", "m.", "mobile."):
+        if host.startswith(prefix):
+            host = host[len(prefix):]
+            break
+    return host in _SOCIAL_HOSTS
 
 
 def _whatwg_ipv4(host: str) -> str | None:
