@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test bench compare lint format system-deps proto clean
 
-$(STAMP): pyproject.toml setup.py constraints.txt src/otel_privacy/perf/_speedups.c src/otel_privacy/scrub/_sqlcore.c src/otel_privacy/_wirecore.c
+$(STAMP): pyproject.toml setup.py constraints.txt src/otel_privacy/perf/_speedups.c src/otel_privacy/scrub/_sqlcore.c src/otel_privacy/_wirecore.c src/otel_privacy/scrub/_textgate.cc
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c constraints.txt -e '.[dev]'

@@ -10,6 +10,8 @@ need chromium          # headless browser for the HTML report test (otel-privacy
 need chromium-driver
 need gcc               # builds the optional C hot path of otel_privacy.perf (tests check that it is built)
 need libssl-dev        # OpenSSL's SHA-256 for the wire core's HMAC pseudonyms (otel_privacy._wirecore)
+need g++               # with libre2-dev: the text scanner's trigger set calls RE2 directly (scrub/_textgate.cc)
+need libre2-dev
 py="${PYTHON:-python3}"
 if ! "$py" -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
   need python3-dev     # the interpreter's headers, for the same build

@@ -3,7 +3,9 @@
 Each detector pass has a trigger that every one of its findings contains; with google-re2 installed
 one ``re2.Set`` pass picks the passes to run. A trigger tighter than its detector would be a leak,
 so these tests compare the scanner with and without the prefilter on the same text: the detector
-table, and generated text built from fragments of secrets, near-misses and trigger pieces.
+table, and generated text built from fragments of secrets, near-misses and trigger pieces. Both
+trigger sets are compared: RE2 called directly (``scrub/_textgate.cc``, where it is built) and
+google-re2's binding (``ENGINES``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from otel_privacy import Policy, Redactor
+from otel_privacy.scrub import text as text_module
 from otel_privacy.scrub.credentials import _KV_WORDS
 from otel_privacy.scrub.fold import fold
 from otel_privacy.scrub.handles import SOCIAL_WORDS
@@ -49,10 +52,20 @@ POLICIES = {
 }
 
 
-def _pair(policy: Policy) -> tuple[TextScanner, TextScanner]:
+#: The trigger sets a scanner may gate its passes with: RE2 directly (when built) and google-re2's Set.
+ENGINES = ["re2", "google-re2"] if text_module._GATE is not None else ["google-re2"]
+
+
+def _pair(policy: Policy, engine: str = ENGINES[0]) -> tuple[TextScanner, TextScanner]:
+    """``(fast, slow)``: the policy's scanner gated by ``engine``'s trigger set, and by the pure-Python gates."""
     scanner = Redactor(policy).text
-    fast, slow = scanner.variant(prefilter=True), scanner.variant(prefilter=False)
-    assert fast.prefilter and not slow.prefilter
+    text_module._textgate = text_module._GATE if engine == "re2" else None
+    try:
+        fast = scanner.variant(prefilter=True)
+    finally:
+        text_module._textgate = text_module._GATE
+    slow = scanner.variant(prefilter=False)
+    assert fast.prefilter_engine == engine and not slow.prefilter
     return fast, slow
 
 
@@ -64,6 +77,9 @@ def _iban(country: str, length: int) -> str:
 
 
 PAIRS = {name: _pair(p) for name, p in POLICIES.items()}
+#: The same policies' scanners gated by each engine (the generated-text tests draw the engine too).
+FAST = {(name, engine): PAIRS[name][0] if engine == ENGINES[0] else _pair(p, engine)[0]
+        for name, p in POLICIES.items() for engine in ENGINES}
 _R = Redactor(POLICIES["strict"])
 _FILLERS = ("is", "was", "ist", "war", "est", "es", "era", "é", "è", "är", "er", "on", "jest", "je", "это", "是", "は")
 _GENERIC = _R.text._secret_words
@@ -159,16 +175,18 @@ SETTINGS = settings(max_examples=700, deadline=None, suppress_health_check=[Heal
 
 @pytest.mark.parametrize("policy", list(PAIRS))
 def test_table_cases_find_the_same_with_and_without_the_prefilter(policy):
-    fast, slow = PAIRS[policy]
-    differ = [(text, fast.find(text), slow.find(text)) for text in TABLE if fast.find(text) != slow.find(text)]
+    slow = PAIRS[policy][1]
+    differ = []
+    for text in TABLE:
+        expected = slow.find(text)
+        differ += [(engine, text) for engine in ENGINES if FAST[policy, engine].find(text) != expected]
     assert differ == []
 
 
 @SETTINGS
-@given(st.sampled_from(list(PAIRS)), fragment_text)
-def test_generated_text_finds_the_same_with_and_without_the_prefilter(policy, text):
-    fast, slow = PAIRS[policy]
-    assert fast.find(text) == slow.find(text)
+@given(st.sampled_from(list(FAST)), fragment_text)
+def test_generated_text_finds_the_same_with_and_without_the_prefilter(key, text):
+    assert FAST[key].find(text) == PAIRS[key[0]][1].find(text)
 
 
 def test_every_edge_case_is_a_finding():
@@ -178,17 +196,15 @@ def test_every_edge_case_is_a_finding():
     assert missed == []
 
 
-def test_a_benign_line_runs_no_pass_and_a_secret_runs_its_own():
-    fast, _ = PAIRS["default"]
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_benign_line_runs_no_pass_and_a_secret_runs_its_own(engine):
+    fast, _ = _pair(POLICIES["default"], engine)  # its own scanner: the spies stay in it
     ran: list[str] = []
     fast._passes = [(kind, gate, _spy(finder, ran)) for kind, gate, finder in fast._passes]
-    try:
-        fast.find("2026-11-23T06:16:55Z INFO worker-3 processed batch 41 in 12.5ms")
-        assert ran == []
-        fast.find("login failed for alice@example.com")
-        assert ran == ["_find_emails"]
-    finally:
-        PAIRS["default"] = _pair(POLICIES["default"])
+    fast.find("2026-11-23T06:16:55Z INFO worker-3 processed batch 41 in 12.5ms")
+    assert ran == []
+    fast.find("login failed for alice@example.com")
+    assert ran == ["_find_emails"]
 
 
 def _spy(finder, ran):
@@ -321,10 +337,9 @@ non_ascii_text = st.tuples(fragment_text, st.sampled_from(NON_ASCII), fragment_t
 
 
 @SETTINGS
-@given(st.sampled_from(list(PAIRS)), non_ascii_text)
-def test_generated_non_ascii_text_finds_the_same_with_and_without_the_prefilter(policy, text):
-    fast, slow = PAIRS[policy]
-    assert fast.find(text) == slow.find(text)
+@given(st.sampled_from(list(FAST)), non_ascii_text)
+def test_generated_non_ascii_text_finds_the_same_with_and_without_the_prefilter(key, text):
+    assert FAST[key].find(text) == PAIRS[key[0]][1].find(text)
 
 
 PREFIX, SUFFIX = "Grüße, 世界\n", "\n— Ende 中文"  # on lines of their own: a key starting a line stays one
@@ -351,15 +366,16 @@ def test_folded_digits_spaces_and_dashes_are_found_like_ascii_ones():
             assert secret not in out and out.endswith(" ok"), (text, out, found)
 
 
-def test_a_trigger_set_that_cannot_answer_falls_back_to_the_gates():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_trigger_set_that_cannot_answer_falls_back_to_the_gates(engine):
     """Lone surrogates cannot be encoded for RE2: the Python gates decide, nothing is missed."""
-    fast, _ = PAIRS["default"]
-    out, found = fast.scrub("\udcff mail alice@example.com")
+    out, found = FAST["default", engine].scrub("\udcff mail alice@example.com")
     assert out == "\udcff mail REDACTED" and found == {"email": 1}
 
 
-def test_a_long_text_with_many_triggers_still_finds_its_last_secret():
-    fast, _ = PAIRS["strict"]
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_long_text_with_many_triggers_still_finds_its_last_secret(engine):
+    fast = FAST["strict", engine]
     filler = " ".join(FRAGMENTS[:200]) * 5
     text = filler + " mail zz-last@example.com"
     assert "zz-last@example.com" not in fast.scrub(text)[0]

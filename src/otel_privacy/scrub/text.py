@@ -37,7 +37,9 @@ Speed: each pass has a *trigger* — a pattern every one of its findings must co
 ``://``, ``eyJ``, ``PRIVATE KEY``, a token prefix, a digit shape such as ``ddd-dd-dddd``). When
 `google-re2 <https://pypi.org/project/google-re2/>`_ is installed (a default dependency), all
 triggers form one ``re2.Set``: a single linear-time pass over a line (ASCII or not) says which
-detectors can find anything, and a benign line costs that one pass and nothing else. Without RE2
+detectors can find anything, and a benign line costs that one pass and nothing else. Where RE2's headers were
+installed at build time (libre2-dev), ``scrub/_textgate.cc`` calls the same ``RE2::Set`` directly, without
+google-re2's pybind11 layer (which cost more than the DFA walk over a short line). Without RE2
 (or when the set cannot answer: lone surrogates, a DFA out of memory) cheap substring tests gate
 every pass instead, and digit-based detectors share one pass whose pattern starts with ``\\d``.
 A trigger may fire on text the detector then rejects; it never misses text the detector would
@@ -86,6 +88,13 @@ try:  # one linear-time pass for every detector's trigger; the pure-Python gates
     import re2 as _re2
 except ImportError:  # pragma: no cover - google-re2 is a default dependency
     _re2 = None
+try:  # the same RE2::Set called without google-re2's pybind11 layer (setup.py builds it where libre2-dev is)
+    from . import _textgate as _GATE
+except ImportError:  # no compiler or no RE2 headers at install time: google-re2's Set, same passes
+    _GATE = None
+# The trigger set scanners built from now on call: RE2 directly when built. (The tests set it to None to run
+# google-re2's binding too.)
+_textgate = _GATE
 
 __all__ = ["TextScanner", "Finding", "luhn_valid", "iban_valid"]
 
@@ -370,7 +379,8 @@ class TextScanner:
         self.triggers: tuple[str, ...] = tuple(p[3] for p in passes)
         if prefilter is None:
             prefilter = os.environ.get("OTEL_PRIVACY_TEXT_PREFILTER", "true").strip().lower() not in _FALSE
-        self._triggers, self._sentinel = _compile_triggers(self.triggers) if prefilter and passes else (None, -1)
+        self._gate, self._triggers, self._sentinel = _compile_triggers(self.triggers) if prefilter and passes \
+            else (None, None, -1)
 
     def variant(self, **overrides: Any) -> TextScanner:
         """A scanner built with the same arguments as this one except ``overrides`` (``prefilter=False``, …)."""
@@ -380,7 +390,7 @@ class TextScanner:
         """This scanner with other RE2 triggers for its passes (tests check a tighter trigger loses findings)."""
         clone = self.variant(prefilter=False)
         clone.triggers = tuple(triggers)
-        clone._triggers, clone._sentinel = _compile_triggers(clone.triggers)
+        clone._gate, clone._triggers, clone._sentinel = _compile_triggers(clone.triggers)
         return clone
 
     def is_safe(self, value: str) -> bool:
@@ -404,7 +414,13 @@ class TextScanner:
     @property
     def prefilter(self) -> bool:
         """Whether the one-pass RE2 trigger set is in use (google-re2 installed and not switched off)."""
-        return self._triggers is not None
+        return self._gate is not None or self._triggers is not None
+
+    @property
+    def prefilter_engine(self) -> str | None:
+        """Which trigger set gates the passes: ``"re2"`` (RE2 called directly, ``scrub/_textgate.cc``),
+        ``"google-re2"`` (its pybind11 binding) or ``None`` (the pure-Python gates)."""
+        return "re2" if self._gate is not None else "google-re2" if self._triggers is not None else None
 
     # -- public ---------------------------------------------------------------------------
     def find(self, text: str) -> list[Finding]:
@@ -415,19 +431,24 @@ class TextScanner:
         # detectors see "4111 1111 …" where the text has "４１１１\u00a0１１１１ …", and the spans are the same.
         scan = text if text.isascii() else fold(text)
         found: list[Finding] = []
-        hits: list[int] | None = None
-        match = self._triggers
-        if match is not None:
+        hits: Sequence[int] | None = None
+        if (gate := self._gate) is not None:  # RE2 directly: the passes' indices, or None when it cannot answer
             try:
-                hits = match(scan.encode())
-            except Exception:  # noqa: BLE001 - the accelerator must never cost a finding (e.g. lone surrogates)
+                hits = gate(scan)
+            except Exception:  # noqa: BLE001 - the accelerator must never cost a finding
                 hits = None
-        if hits and self._sentinel in hits:  # RE2 answered; each trigger implies its pass's gate
-            if len(hits) > 1:  # more than the sentinel (the highest index, so last once sorted)
-                hits.sort()
-                passes = self._passes
-                for i in hits[:-1]:
-                    found.extend(passes[i][2](scan))
+        elif (match := self._triggers) is not None:  # google-re2's Set: the sentinel tells an answer from none
+            try:
+                answer = match(scan.encode())
+            except Exception:  # noqa: BLE001 - the accelerator must never cost a finding (e.g. lone surrogates)
+                answer = None
+            if answer and self._sentinel in answer:
+                answer.sort()
+                hits = answer[:-1]  # without the sentinel (the highest index, so last once sorted)
+        if hits is not None:  # RE2 answered; each trigger implies its pass's gate
+            passes = self._passes
+            for i in hits:
+                found.extend(passes[i][2](scan))
         else:
             lower = scan.lower()
             state: dict[str, bool] = {}
@@ -707,8 +728,13 @@ class TextScanner:
 _RE2_MAX_MEM = 64 << 20  # the DFA's state cache grows lazily; a set that runs out of it matches nothing
 
 
-def _compile_triggers(triggers: Sequence[str]) -> tuple[Callable[[bytes], list[int]] | None, int]:
-    """One ``re2.Set`` over the passes' triggers: ``match(utf8)`` lists the passes that may find something.
+def _compile_triggers(triggers: Sequence[str]) -> tuple[Callable[[str], Sequence[int] | None] | None,
+                                                         Callable[[bytes], list[int]] | None, int]:
+    """One RE2 set over the passes' triggers: ``(gate, match, sentinel)``, one of ``gate`` and ``match`` set.
+
+    ``gate(text)`` is ``scrub/_textgate``'s ``TriggerSet.match`` (RE2::Set called directly, where it was built): the
+    sorted indices of the triggers in ``text``, or ``None`` when RE2 cannot answer. Otherwise ``match(utf8)`` is
+    google-re2's ``Set.Match``, which lists the passes that may find something (unsorted) and the sentinel:
 
     RE2's ``Set::Match`` reports nothing at all when its DFA runs out of memory, which would look like "no
     trigger" and skip every pass. A last pattern that matches any non-empty text tells the two apart: the
@@ -716,11 +742,17 @@ def _compile_triggers(triggers: Sequence[str]) -> tuple[Callable[[bytes], list[i
     the pure-Python gates. The sentinel matches the first character only (``\\A``): a pattern that matched at
     every character (``(?s).``) would make every DFA state a match state, and RE2 records the matching patterns
     at each match state, byte after byte — a third of the set's cost on a benign line.
-    Returns ``(match, sentinel index)``; ``match`` is RE2's own ``Set.Match`` on UTF-8 bytes (the Python
-    wrapper's extra call and ``isinstance`` cost as much as a short line's DFA walk), or ``None`` without RE2.
+    ``match`` is RE2's own ``Set.Match`` on UTF-8 bytes (the Python wrapper's extra call and ``isinstance`` cost as
+    much as a short line's DFA walk). Both ``None`` without RE2. The direct binding needs no sentinel: RE2's
+    ``ErrorInfo`` tells it an out-of-memory DFA from no match.
     """
+    if _textgate is not None:
+        try:
+            return _textgate.TriggerSet(list(triggers), _RE2_MAX_MEM).match, None, -1
+        except ValueError:  # a trigger this RE2 build cannot compile: google-re2's may
+            pass
     if _re2 is None:
-        return None, -1
+        return None, None, -1
     try:
         options = _re2.Options()
         options.max_mem = _RE2_MAX_MEM
@@ -731,12 +763,12 @@ def _compile_triggers(triggers: Sequence[str]) -> tuple[Callable[[bytes], list[i
         sentinel = rset.Add(r"\A(?s:.)")
         rset.Compile()
     except Exception:  # noqa: BLE001 - an RE2 build without a feature we use: the Python gates still work
-        return None, -1
+        return None, None, -1
     raw = getattr(rset, "_set", None)  # google-re2's pybind object under its Python wrapper
     if raw is not None and callable(getattr(raw, "Match", None)):
-        return raw.Match, sentinel
+        return None, raw.Match, sentinel
     wrapped = rset.Match
-    return (lambda utf8: wrapped(utf8) or []), sentinel
+    return None, (lambda utf8: wrapped(utf8) or []), sentinel
 
 
 def _iban_end(text: str, cc: int, end: int) -> int:
