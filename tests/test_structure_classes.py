@@ -137,6 +137,27 @@ CASES = [
      "    login(pin, 'x')\n    |     -> REDACTED\n    -> <function login>\n"),
     ("look-alike-arrow-under-prose", "steps:\n  password rotation\n  -> done\n    -> next token\n", None),
     ("look-alike-pipe-not-at-a-name", "  x = f(a)\n  | -> 'Zq8vLp3XwR7tYk2M'\n", None),
+    # -- SQLAlchemy echo="debug": result rows are data, whatever their column -----------------------------------
+    ("sqlalchemy-result-row", "Row (7, '<S>', None)", "Row (\"REDACTED\", 'REDACTED', None)"),
+    ("sqlalchemy-result-row-after-logger", "DEBUG sqlalchemy.engine.Engine Row ('<S>',)\nCOMMIT",
+     "DEBUG sqlalchemy.engine.Engine Row ('REDACTED',)\nCOMMIT"),
+    ("look-alike-row-in-prose", "Row (3 of 10) failed validation", None),
+    # -- a form body as a logfmt value (stripe-python's "Post details") ----------------------------------------
+    ("form-as-logfmt-value", "message='Post details' post_data=email=a%40b.com&metadata[api_key]=<S>&plan=pro",
+     "message='Post details' post_data=email=<P:a@b.com>&metadata[api_key]=REDACTED&plan=pro"),
+    ("base64-under-a-secret-key-stays-whole", "token=YWJjZGVmZ2g=&page=2", "token=REDACTED&page=2"),
+    # -- GraphQL: a variable it could not coerce, by the variable's name; the echo in the message too -----------
+    ("graphql-variable-error", "Variable '$apiKey' got invalid value ['<S>']; String cannot represent a non "
+     "string value: ['<S>']", "Variable '$apiKey' got invalid value ['REDACTED']; String cannot represent a non "
+     "string value: ['REDACTED']"),
+    ("graphql-js-variable-error", 'Variable "$resetToken" got invalid value 12345678901; Expected type "Int".',
+     'Variable "$resetToken" got invalid value REDACTED; Expected type "Int".'),
+    ("graphql-variable-error-benign", "Variable '$first' got invalid value 'ten'; Int cannot represent "
+     "non-integer value: 'ten'", None),
+    # -- a value replaced by its key is replaced where the same text is echoed without one -------------------
+    ("echo-of-a-keyed-value", "login failed password=<S> reason=invalid literal for int(): '<S>'",
+     "login failed password=REDACTED reason=invalid literal for int(): 'REDACTED'"),
+    ("echo-only-whole-words", "api_key=<S> file=<S>_backup.txt", "api_key=REDACTED file=<S>_backup.txt"),
 ]
 
 

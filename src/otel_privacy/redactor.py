@@ -39,7 +39,16 @@ from .scrub.querylang import FAILED as _QUERY_FAILED
 from .scrub.querylang import QUERY_SYSTEMS, language_for, obfuscate_query
 from .scrub.sql import FAILED as _SQL_FAILED
 from .scrub.sql import SqlObfuscator, SqlResult, dialect_for_system, is_low_cardinality_name, looks_like_sql
-from .scrub.structure import ANY_CONTAINER, ANY_VALUE, DOCUMENT, fit_json, pair_fields, scrub_structure
+from .scrub.structure import (
+    ANY_CONTAINER,
+    ANY_VALUE,
+    DOCUMENT,
+    PARAMETERS_PATH,
+    STATEMENT_PATH,
+    fit_json,
+    pair_fields,
+    scrub_structure,
+)
 from .scrub.text import TextScanner
 from .scrub.url import UrlSanitizer
 
@@ -894,7 +903,10 @@ class Redactor:
         """
         out = value
         if self._structure and depth < _MAX_NESTING:
-            out, mode = scrub_structure(value, _StructureSink(self, rec, depth), max_bytes=self._structure_max)
+            sink = _StructureSink(self, rec, depth)
+            out, mode = scrub_structure(value, sink, max_bytes=self._structure_max)
+            if sink.echoes:
+                out = _replace_echoes(out, sink.echoes)
             if mode == DOCUMENT:
                 if _ARGV_ELEMENT.search(out):  # '["mysql", "-pS3cret"]': argv lists in the document, read whole
                     out = self._replace_spans(out, self.text.command_line_spans(out), rec)
@@ -1076,12 +1088,17 @@ _BARE_LITERALS = frozenset({"null", "None", "true", "false", "True", "False", "u
 class _StructureSink:
     """The engine's answers to :func:`.scrub.structure.scrub_structure`: values by their key paths' plans."""
 
-    __slots__ = ("r", "rec", "depth")
+    __slots__ = ("r", "rec", "depth", "echoes")
 
-    def __init__(self, redactor: Redactor, rec: RecordContext, depth: int) -> None:
+    def __init__(self, redactor: Redactor, rec: RecordContext, depth: int,
+                 echoes: dict[str, str] | None = None) -> None:
         self.r = redactor
         self.rec = rec
         self.depth = depth
+        #: values replaced because of their key -> their replacement: the same text elsewhere in the string is the
+        #: same secret, echoed where no key stands (an error that repeats its input: "Variable '$apiKey' got
+        #: invalid value ['…']; String cannot represent a non string value: ['…']")
+        self.echoes: dict[str, str] = {} if echoes is None else echoes
 
     def wants(self, path: str) -> bool:
         memo = self.r._wants_memo
@@ -1104,7 +1121,7 @@ class _StructureSink:
     def inner(self, text: str) -> str | None:
         if self.depth + 1 >= _MAX_NESTING:
             return None
-        out, mode = scrub_structure(text, _StructureSink(self.r, self.rec, self.depth + 1),
+        out, mode = scrub_structure(text, _StructureSink(self.r, self.rec, self.depth + 1, self.echoes),
                                     max_bytes=self.r._structure_max)
         return out if mode is not None and out != text else None
 
@@ -1138,7 +1155,36 @@ class _StructureSink:
             return None
         if action != "text":
             self.rec.tally(action)
+            if len(value) >= _ECHO_MIN_LEN and path not in _NOT_ECHOED:
+                self.echoes[value] = new
         return new
+
+
+#: a value replaced by its key is looked for elsewhere in its string from this length on (shorter ones, "1234" or
+#: "admin", would hit unrelated words and numbers)
+_ECHO_MIN_LEN = 8
+#: paths whose values go whatever they hold (bound parameters, statements): the same text elsewhere is no secret
+_NOT_ECHOED = frozenset({PARAMETERS_PATH, STATEMENT_PATH})
+
+
+def _replace_echoes(text: str, echoes: dict[str, str]) -> str:
+    """Every other whole occurrence of a value replaced by its key (not inside a longer word), replaced alike."""
+    for value, new in sorted(echoes.items(), key=lambda kv: -len(kv[0])):
+        i = text.find(value)
+        if i < 0:
+            continue
+        out, pos, n = [], 0, len(value)
+        while i >= 0:
+            before = text[i - 1] if i > 0 else " "
+            after = text[i + n] if i + n < len(text) else " "
+            if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+                out.append(text[pos:i])
+                out.append(new)
+                pos = i + n
+            i = text.find(value, i + n)
+        out.append(text[pos:])
+        text = "".join(out)
+    return text
 
 
 class _Flagged:

@@ -72,12 +72,16 @@ _PARAM_SCHEMES = frozenset({"digest", "oauth", "aws4-hmac-sha256", "hmac", "hmac
 _STRUCT = re.compile(
     # SQLAlchemy's engine log: each statement's bound parameters on a line of their own
     r"\[(?:generated in|cached since|no key|raw sql|dialect \w+ does not support caching)[^\]\n]{0,80}\] ?(?=[(\[{])"
+    # … and, at echo="debug", each result row: "Row (1, '…', '…')" (a message of its own, or after the logger's name)
+    r"|(?<![^\n])Row (?=\()|(?<=Engine )Row (?=\()"
     r"|[{\[(]|Key \((?=[^()]*\)=\()|Failing row contains \("
     # MySQL and SQL Server echo the value they refused in quotes: Duplicate entry '…' for key, Incorrect integer
     # value: '…' for column, Truncated incorrect DOUBLE value: '…', converting the varchar value '…' to data type
     r"|Duplicate entry '|(?:Incorrect|Truncated incorrect) \w+ value: '|converting the \w+ value '"
     # PostgreSQL echoes a value it could not read: invalid input syntax for type uuid: "…"
     r'|invalid input (?:syntax|value) for [^:"\n]{1,80}: "'
+    # GraphQL (graphql-core, graphql-js) echoes a variable it could not coerce: Variable '$token' got invalid value …
+    r"""|Variable ['"]\$[^\W\d]\w*['"] got invalid value """
     # Redis echoes the arguments of a command it refused: unknown command 'X', with args beginning with: '…'
     r"|with args beginning with: "
     # PostgreSQL (libpq) quotes the statement at an error's position, cut to 60 columns: LINE 1: ...WHERE a = '…
@@ -115,6 +119,8 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*)\]\]>\Z", re.S)
 _ECHO_END = re.compile(r"'(?= for (?:key|column)\b| to data type\b|[\"),]|[ \t]*(?:\n|\Z))")
 # A statement in text is rewritten when it holds a quoted literal (a number alone is left to the detectors:
 # 'LIMIT 50' in a log line is no secret, and a card or phone number in it is found anyway)
+_FORM_KEY = re.compile(r"[A-Za-z_][\w.\-\[\]]*=(?!=)")
+_ROW_END = re.compile(r"[ \t\r]*(?:\n|\Z)")
 _SQL_LITERAL = re.compile(r"['\"$]")
 # Where a statement in text ends: the end of its line, or Django's "; args=…; alias=…" after it — outside its
 # literals (a literal opens after a blank, "(", "," or an operator; "it's" in prose opens none).
@@ -266,7 +272,8 @@ class _Scanner:
             tables = [*tables, *self._annotated_values()]
         structures = ("{" in text or "[" in text or "(" in text or "Key (" in text or "Failing row" in text
                       or "Duplicate entry" in text or "value '" in text or "value: '" in text or "</" in text
-                      or "invalid input" in text or "with args" in text or "LINE " in text or _has_sql_word(text))
+                      or "invalid input" in text or "got invalid" in text or "with args" in text or "LINE " in text
+                      or _has_sql_word(text))
         pairs = "=" in text or ":" in text or "--" in text
         if structures and pairs:  # both kinds, in text order (a structure first where both start at one place)
             found = sorted([(m.start(), 0, m) for m in _STRUCT.finditer(text)]
@@ -406,6 +413,13 @@ class _Scanner:
             return self._php_entry(php)
         if c == "[" and m.end() - start > 1:  # SQLAlchemy: [generated in 0.0004s] ('…', '…')
             return self._rest_values(m.end(), ")")
+        if c == "R" and text.startswith("Row (", start):  # a result row: its values are data, whatever column
+            close = _close_index(text, m.end() + 1, ")")
+            if not _ROW_END.match(text, close + 1) or not ("," in text[m.end():close] or "'" in text[m.end():close]):
+                return -1  # "Row (3 of 10) failed": prose, not a row's repr (which ends its line)
+            return self._rest_values(m.end(), ")")
+        if c == "V":  # the value goes by the variable's name, as in {"variables": {"token": …}}
+            return self._value_for(text[start + 11: m.end() - 20], m.end())
         if c == "w" and text.startswith("with args beginning with: ", start):
             end = text.find("\n", m.end())
             end = self.n if end < 0 else end
@@ -482,10 +496,14 @@ class _Scanner:
             # a form body inside a line: "… grant_type=password&card=4111+1111…" (a quoted value is one value:
             # input_value='code=…&page=2')
             f = _FORM.match(text, k)
+            if f is not None and _FORM_KEY.match(text, sep + 1) and not self.sink.wants(_pair_path(self.base, key)):
+                # "post_data=email=…&name=…" (Stripe's logfmt), "body=a=1&b=2": the value is the form (a key that
+                # means something keeps its value whole: "token=YWJj==&…" is base64, "password=a=b&…" a password)
+                f = _FORM.match(text, sep + 1)
             if f is not None:
                 new = _scrub_form(f.group(), self.sink)
                 if new != f.group():
-                    self.edits.append((k, f.end(), new))
+                    self.edits.append((f.start(), f.end(), new))
                 return f.end()
         if text[sep] == "=" and text.startswith(">", sep + 1):  # "password" => "…" (hstore, Perl, Ruby, PHP)
             sep += 1

@@ -235,6 +235,29 @@ def _(env):
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)  # echo=True set it to INFO for good
 
 
+SAD_TOKEN, SAD_ANSWER = token("sqlalchemy.echo_debug"), word("sqlalchemy.echo_debug")
+
+
+@case("sqlalchemy.echo_debug_rows", library="sqlalchemy", where="create_engine(echo='debug'), the documented "
+      "switch for seeing result rows: after 'Col (…)' each fetched row is logged as 'Row (…)' — an API token and a "
+      "security answer read back from their table", secrets=[SAD_TOKEN, SAD_ANSWER],
+      keeps=keep("sa_debug_accounts", "Col ('id', 'api_token', 'security_answer')"))
+def _(env):
+    import logging
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine("sqlite://", echo="debug")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE sa_debug_accounts (id INTEGER PRIMARY KEY, api_token TEXT, "
+                          "security_answer TEXT)"))
+        conn.execute(text("INSERT INTO sa_debug_accounts (api_token, security_answer) VALUES (:t, :a)"),
+                     {"t": SAD_TOKEN.value, "a": SAD_ANSWER.value})
+        conn.execute(text("SELECT id, api_token, security_answer FROM sa_debug_accounts")).fetchall()
+    engine.dispose()
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)  # echo set it to DEBUG for good
+
+
 RDS_TOKEN = token("redis.session")
 RDS_MAIL = canary("email_ascii", "redis.session")  # the instrumentation sanitises values: not exported
 

@@ -429,3 +429,50 @@ def _(env):
         smtp.sendmail("shop@example.com", ["ops@example.com"], "Subject: nightly report\r\n\r\nok\r\n")
     for line in err.getvalue().splitlines():
         logging.getLogger("stderr").info(line)
+
+
+# -- a payment SDK's debug log ---------------------------------------------------------------------------------
+ST_MAIL, ST_TOKEN = canary("email_ascii", "stripe.debug"), token("stripe.debug")
+ST_PHONE = canary("phone_intl", "stripe.debug")
+
+
+def _stripe_logfmt(**props: object) -> str:
+    """stripe-python's ``_util.logfmt`` (not installed here; written from its source): ``key=value`` sorted by
+    key, a value holding whitespace written as its repr."""
+    import re
+
+    def fmt(key: str, value: object) -> str:
+        text = value.decode() if isinstance(value, bytes) else str(value)
+        return f"{key}={text!r}" if re.search(r"\s", text) else f"{key}={text}"
+
+    return " ".join(fmt(k, v) for k, v in sorted(props.items()))
+
+
+@case("stripe.debug_log", library="stripe", where="stripe-python's DEBUG lines (logger 'stripe', or STRIPE_LOG="
+      "debug) for a Customer.create: 'Post details' with the form-encoded parameters as the logfmt value "
+      "post_data=email=…&phone=…&metadata[reset_token]=…, and 'API response body' with the pretty-printed JSON "
+      "as a repr (its newlines escaped)", secrets=[ST_MAIL, ST_TOKEN, ST_PHONE],
+      keeps=keep("message='Post details'", "metadata[plan]=pro", "post_data=email=", '"object": "customer"',
+                 "api_version=2024-06-20"))
+def _(env):
+    from urllib.parse import urlencode
+
+    import requests
+
+    params = {"email": ST_MAIL.value, "name": "Jane Roe", "phone": ST_PHONE.value,
+              "metadata": {"reset_token": ST_TOKEN.value, "plan": "pro"}}
+    # _api_encode: nested dicts as key[sub]; then urlencode, with the brackets put back ("easier to read")
+    pairs = [(f"{k}[{sk}]", sv) for k, v in params.items() if isinstance(v, dict) for sk, sv in v.items()]
+    encoded = urlencode([(k, v) for k, v in params.items() if not isinstance(v, dict)] + pairs)
+    encoded = encoded.replace("%5B", "[").replace("%5D", "]")
+    log = logging.getLogger("stripe")
+    with debug("stripe"):
+        url = f"http://localhost:{env.echo.port}/v1/customers"
+        log.info(_stripe_logfmt(message="Request to Stripe api", method="post", url=url))
+        log.debug(_stripe_logfmt(message="Post details", post_data=encoded, api_version="2024-06-20"))
+        env.echo.script("/v1/customers", 200, body=json.dumps({
+            "id": "cus_Q8xJ2mN4pL6rT0", "object": "customer", "email": ST_MAIL.value, "phone": ST_PHONE.value,
+            "metadata": {"reset_token": ST_TOKEN.value, "plan": "pro"}}, indent=2).encode())
+        r = requests.post(url, data=encoded, timeout=5)
+        log.info(_stripe_logfmt(message="Stripe API response", path=url, response_code=r.status_code))
+        log.debug(_stripe_logfmt(message="API response body", body=r.content))
