@@ -279,3 +279,32 @@ def test_generated_attribute_sets_are_byte_identical_c_and_python(attributes, si
         for key in ("params", "args", "values", "bindings", "db.postgresql.values", "db.sql.args.1"):
             if key in attributes:
                 assert TOK not in repr(_records(got)[0].get(key)) and NAME not in repr(_records(got)[0].get(key))
+
+
+def test_a_calls_arguments_and_a_frames_locals_are_read_together():
+    """Performance capture: ``@trace_function(capture_args=True)`` on ``run(sql, params)`` and the locals of the
+    frame an exception left (``capture_locals``, Django's ``_execute(self, sql, params)``)."""
+    from otel_privacy import trace_function
+
+    spans = InMemorySpanExporter()
+    tp = TracerProvider()
+    tp.add_span_processor(SimpleSpanProcessor(spans))  # no privacy processor: perf capture redacts by itself
+
+    @trace_function(tracer_provider=tp, capture_args=True, capture_locals=True)
+    def run(sql, params):
+        raise RuntimeError("statement failed")
+
+    with pytest.raises(RuntimeError):
+        run("INSERT INTO invites (name, code) VALUES (%s, %s)", [NAME, TOK])
+    [span] = spans.get_finished_spans()
+    assert span.attributes["otel_privacy.args.params.value"] == f"['{R}', '{R}']"
+    [event] = [e for e in span.events if e.name == "exception"]
+    assert f"params: list = ['{R}', '{R}']" in event.attributes["otel_privacy.exception.locals"]
+    assert NAME not in repr(dict(span.attributes)) + repr(dict(event.attributes))
+
+    @trace_function(tracer_provider=tp, capture_args=True)
+    def search(query, params):
+        return None
+
+    search("red shoes", ["page-2"])
+    assert spans.get_finished_spans()[-1].attributes["otel_privacy.args.params.value"] == "['page-2']"

@@ -269,6 +269,23 @@ class Redactor:
             self._merge(rec)
         return out
 
+    def bound_names(self, named: Mapping[str, Any]) -> frozenset[str]:
+        """The names among ``named`` — a call's arguments, a frame's locals — whose values are a driver's bound
+        parameters: containers beside a statement (``execute(sql, params)``), as an attribute set is read."""
+        if not self.enabled or len(named) < 2:
+            return frozenset()
+        return self._bound_in_map(named, "") or frozenset()
+
+    def redact_bound(self, value: Any, record: RecordContext | None = None) -> Any:
+        """Bound parameters (a container, or its text: a repr, JSON): every value replaced, the shape kept."""
+        if not self.enabled:
+            return value
+        rec = RecordContext() if record is None else record
+        out = self._redact_with(self._bound_plan, value, rec, "")
+        if record is None:
+            self._merge(rec)
+        return out
+
     def _redact_with(self, plan: _Plan, value: Any, rec: RecordContext, path: str) -> Any:
         try:
             out = self._apply(plan, value, rec, path)

@@ -76,13 +76,13 @@ def _arg_attributes(redactor: Redactor, sig: inspect.Signature | None, args: tup
         bound = sig.bind_partial(*args, **kwargs) if sig is not None else None
     except TypeError:
         bound = None
-    items = bound.arguments.items() if bound is not None else enumerate(args)
-    for name, value in items:
-        name = str(name)
+    named = {str(name): value for name, value in (bound.arguments.items() if bound is not None else enumerate(args))}
+    parameters = redactor.bound_names(named)  # run(sql, params): the parameters beside the statement
+    for name, value in named.items():
         if name in ("self", "cls"):
             continue
         out[f"otel_privacy.args.{name}.type"] = type(value).__name__
-        out[f"otel_privacy.args.{name}.value"] = safe_repr(redactor, name, value, max_repr)
+        out[f"otel_privacy.args.{name}.value"] = safe_repr(redactor, name, value, max_repr, name in parameters)
     return out
 
 

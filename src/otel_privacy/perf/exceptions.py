@@ -28,8 +28,10 @@ _MAX_SCANNED_REPR = 64 * 1024
 _SEPARATORS = re.compile(r"[\s,;()\[\]{}]")
 
 
-def safe_repr(redactor: Redactor, name: str, value: Any, max_len: int) -> str:
-    """A repr that passed the Redactor under ``name`` (a ``password`` is REDACTED), then cut to ``max_len``.
+def safe_repr(redactor: Redactor, name: str, value: Any, max_len: int, bound: bool = False) -> str:
+    """A repr that passed the Redactor under ``name`` (a ``password`` is REDACTED), then cut to ``max_len``;
+    ``bound``: the value is a driver's parameters beside their statement (``Redactor.bound_names``), every value
+    of which goes.
 
     Redaction comes first: a repr cut first could end inside an e-mail, a card number or a token that the
     detectors would then no longer recognise, and its visible part would be exported.
@@ -42,7 +44,7 @@ def safe_repr(redactor: Redactor, name: str, value: Any, max_len: int) -> str:
         cut = text[:_MAX_SCANNED_REPR]
         last = max((m.start() for m in _SEPARATORS.finditer(cut, _MAX_SCANNED_REPR - 512)), default=0)
         text = cut[:last] + "…"
-    out = redactor.redact_value(name, text)
+    out = redactor.redact_bound(text) if bound else redactor.redact_value(name, text)
     if out is DROP:
         return "<dropped>"
     if not isinstance(out, str):
@@ -101,9 +103,11 @@ def exception_attributes(exc: BaseException, redactor: Redactor, *, capture_loca
         frame = exc.__traceback__
         while frame.tb_next is not None:
             frame = frame.tb_next
+        local_values = dict(list(frame.tb_frame.f_locals.items())[:32])
+        bound = redactor.bound_names(local_values)  # execute(self, sql, params): the parameters beside the SQL
         attrs["otel_privacy.exception.locals"] = [
-            f"{name}: {type(value).__name__} = {safe_repr(redactor, name, value, max_repr)}"
-            for name, value in list(frame.tb_frame.f_locals.items())[:32]
+            f"{name}: {type(value).__name__} = {safe_repr(redactor, name, value, max_repr, name in bound)}"
+            for name, value in local_values.items()
         ]
     return attrs
 
