@@ -36,15 +36,19 @@ _HANDLE = re.compile(r"(?<![\w@.\-])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0
                      r"(?![\w/(@\-]|\.\w)")
 _LIST = re.compile(r"[ \t]*(?:[,&/]|and|und|et|y)?[ \t]*")  # between two handles of one list
 _LONGEST_WORD = max(len(w) for w in SOCIAL_WORDS)
-#: RE2: every finding has a social word, at most _GAP characters that are no "@" or line end, then "@" and the
-#: handle's first character. A word holding another ("retweeted": "tweet") adds no branch of its own.
-_TRIGGER_WORDS = sorted(w for w in SOCIAL_WORDS if not any(u != w and u in w for u in SOCIAL_WORDS))
-TRIGGER_HANDLE = r"(?i)(?:" + "|".join(_TRIGGER_WORDS) + r")[^@\n]{0," + str(_GAP) + r"}@[A-Za-z0-9_]"
+#: RE2: every finding has a social word that no letter follows (the "@" or a separator does). No counted gap up to the
+#: "@" (a window after words as common as "cc" and "dm", in "access" and "admin", would keep the trigger set's DFA
+#: states alive on many benign lines); the finder checks for an "@" first. The trigger has no boundary before the
+#: word, so a word that ends another ("tweeted": "retweeted") adds no branch of its own.
+_TRIGGER_WORDS = sorted(w for w in SOCIAL_WORDS if not any(u != w and w.endswith(u) for u in SOCIAL_WORDS))
+TRIGGER_HANDLE = r"(?i)(?:" + "|".join(_TRIGGER_WORDS) + r")[^a-z]"
 
 
 def find_handles(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each handle's name (the ``@`` before it is no part of it)."""
     out: list[tuple[int, int]] = []
+    if "@" not in text:
+        return out
     for m in _HANDLE.finditer(text):
         at = m.start()
         if out and _LIST.fullmatch(text, out[-1][1], at):  # "cc @alice, @bob and @carol": the list goes on
