@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import random
 
+from Crypto.Hash import keccak
+
 from otel_privacy import Policy, Redactor
-from otel_privacy.scrub.addresses import _polymod, base58check_valid, bech32_valid
+from otel_privacy.scrub.addresses import _polymod, base58check_valid, bech32_valid, eip55_valid
 
 R = Redactor("default")
 
@@ -35,7 +37,10 @@ ADDRESSES = [
      "0x52908400098527886E0F7030069857D2E4169EE7"),
     ("eth-after-address-key", "crypto_wallet", "eth_address=0xde709f2102306220921060314715629080e2fb77",
      "0xde709f2102306220921060314715629080e2fb77"),
-]
+] + [  # EIP-55's own examples: a mixed-case checksum is evidence enough, no wallet word needed
+    (f"eth-eip55-{i}", "crypto_wallet", f"to {a} ok", a) for i, a in enumerate((
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+        "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"))]
 
 LOOK_ALIKES = [
     ("mac-no-device", "iface lo 00:00:00:00:00:00 bcast ff:ff:ff:ff:ff:ff FF-FF-FF-FF-FF-FF"),
@@ -51,6 +56,7 @@ LOOK_ALIKES = [
     ("eth-without-a-word", "tx hash 0x52908400098527886E0F7030069857D2E4169EE7 and keccak "
                            "0xde709f2102306220921060314715629080e2fb77"),
     ("eth-wrong-length", "wallet 0x52908400098527886E0F7030069857D2E4169EE and 0x52908400098527886E0F7030069857D2E4169EE77"),
+    ("eth-eip55-one-case-flipped", "to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD ok, 0xfb6916095ca1df60bB79Ce92cE3Ea74c37c5d359"),
 ]
 
 
@@ -115,3 +121,30 @@ def test_checksums_accept_what_an_encoder_writes_and_reject_one_changed_characte
             if R.text.scrub(f"to {address} ok")[0] != "to REDACTED ok":
                 bad.append((address, "not redacted"))
     assert bad == []
+
+
+# -- EIP-55: the checksum is Keccak-256's (pycryptodome), not SHA3-256's (hashlib), which pads differently ------------
+def _checksummed(raw: bytes, hash_hex) -> str:
+    """EIP-55's encoder: each hex letter upper-case where the nibble of hash(lower-case hex) is 8 or more."""
+    low = raw.hex()
+    digest = hash_hex(low.encode())
+    return "0x" + "".join(c.upper() if c.isalpha() and int(h, 16) >= 8 else c for c, h in zip(low, digest))
+
+
+def test_eip55_checksums_of_random_addresses_are_found_and_sha3_ones_are_not():
+    rnd = random.Random(55)
+    found = wrong = 0
+    for _ in range(200):
+        raw = bytes(rnd.randrange(256) for _ in range(20))
+        good = _checksummed(raw, lambda b: keccak.new(digest_bits=256, data=b).hexdigest())
+        sha3 = _checksummed(raw, lambda b: hashlib.sha3_256(b).hexdigest())
+        mixed = good[2:] not in (good[2:].lower(), good[2:].upper())
+        assert eip55_valid(good) == mixed, good  # one case throughout carries no checksum
+        found += mixed
+        if sha3 != good and sha3[2:] not in (sha3[2:].lower(), sha3[2:].upper()):
+            assert not eip55_valid(sha3), sha3
+            wrong += 1
+        if mixed:
+            out, hits = R.text.scrub(f"sent {good} ok")
+            assert out == "sent REDACTED ok" and hits == {"crypto_wallet": 1}, out
+    assert found > 150 and wrong > 150

@@ -134,6 +134,10 @@ NATIONAL = [
     ("passport-fr", "passport", "numéro de passeport 12AB34567", "12AB34567"),
     ("passport-es", "passport", "pasaporte: PAA123456", "PAA123456"),
     ("passport-zh", "passport", "护照号码 E12345678", "E12345678"),
+    ("ru-passport-spaced", "ru_passport", "паспорт 45 06 123456 выдан", "45 06 123456"),
+    ("ru-passport-compact-series", "ru_passport", "Паспорт РФ: 4506 123456", "4506 123456"),
+    ("ru-passport-numero-sign", "ru_passport", "паспорта 4506 № 123456", "4506 № 123456"),
+    ("ru-passport-series-word", "ru_passport", "серия 45 06 номер 123456", "45 06 номер 123456"),
 ] + [(f"{n.detector}-after-{w}", n.detector, f"rec {w.rstrip('*')} {_compact_lower(n.example)} ok",
        _compact_lower(n.example)) for n in NATIONAL_IDS for w in n.words] + [
     (f"{n.detector}-{w}-starts-the-text", n.detector, f"{w.rstrip('*')}: {_compact_lower(n.example)}",
@@ -187,6 +191,9 @@ NATIONAL_LOOK_ALIKES = [
     ("passport-no-digit-or-lower", "passport ABCDEFGH, passport took 1234ms, passport-jwt v4.0.1, passports 912345678"),
     ("passport-too-short-or-long", "passport 12345, passport 1234567890"),
     ("passport-repeated", "passport 000000000"),
+    ("ru-passport-no-word", "заказ 45 06 123456 отправлен, order 4506123456"),
+    ("ru-passport-region-00-or-repeated", "паспорт 00 06 123456, паспорт 45 06 000000"),
+    ("ru-passport-other-lengths", "паспорт 45 06 12345, паспорт 45 06 1234567"),
 ]
 
 
@@ -247,6 +254,7 @@ POSITIONS = {
     "au_tfn": ((1, 8), (8, 9)), "au_medicare": ((1, 8), (8, 9)), "cn_resident_id": ((14, 17), (17, 18)),
     "fr_nir": ((7, 13), (13, 15)), "de_tax_id": ((0, 0), (10, 11)),  # Steuer-ID: its ten digits shuffled instead
     "us_itin": ((5, 9), (9, 9)), "imei": ((2, 14), (14, 15)), "passport": ((1, 9), (9, 9)),  # no check: none drawn
+    "ru_passport": ((4, 10), (10, 10)),
 }
 
 

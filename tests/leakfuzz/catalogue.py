@@ -230,6 +230,13 @@ def national_id(scheme: str) -> Callable:
             compact = "".join(map(str, digits))
             written = rng.choice((compact, f"{compact[:3]}.{compact[3:6]}.{compact[6:9]}-{compact[9:]}"))
             word = rng.choice(("CPF", "cpf:", "CPF nº"))
+        elif scheme == "ru_passport":  # no check digit: a region code (not 00), the year of issue, six digits
+            number = str(rng.choice([n for n in (rng.randint(100000, 999999) for _ in range(2)) if len(set(str(n))) > 1]
+                                    or [123457]))
+            compact = f"{rng.randint(1, 99):02d}{rng.randint(0, 99):02d}{number}"
+            written = rng.choice((f"{compact[:2]} {compact[2:4]} {compact[4:]}", f"{compact[:4]} {compact[4:]}",
+                                  f"{compact[:4]} № {compact[4:]}"))
+            word = rng.choice(("паспорт", "паспорт РФ:", "паспорта", "серия"))
         else:  # ca_sin: Luhn, not starting with 0 or 8
             compact = luhn_complete(rng.choice("1234567") + rand(rng, 7, "0123456789"))
             written = rng.choice((compact, f"{compact[:3]} {compact[3:6]} {compact[6:]}", f"{compact[:3]}-{compact[3:6]}-{compact[6:]}"))
@@ -347,6 +354,21 @@ def peer_identifier(rng: random.Random) -> Sample:
         compact = "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
         written, word = compact, rng.choice(("payout to", "wallet", "deposit address"))
     return Sample("", "customer.reference", written, f"{word} {written}", (compact,))
+
+
+def eth_checksummed(rng: random.Random) -> Sample:
+    """An Ethereum address in EIP-55's mixed case (Keccak-256 by pycryptodome) with no wallet word before it: the
+    checksum is the evidence (upper-cased text has none, so that encoding is not drawn)."""
+    from Crypto.Hash import keccak
+
+    while True:
+        low = bytes(rng.randrange(256) for _ in range(20)).hex()
+        digest = keccak.new(digest_bits=256, data=low.encode()).hexdigest()
+        written = "0x" + "".join(c.upper() if c.isalpha() and int(h, 16) >= 8 else c for c, h in zip(low, digest))
+        if written[2:] not in (low, low.upper()):
+            break
+    word = rng.choice(("sent 2.5 ETH to", "transfer to", "from", "contract call by"))
+    return Sample("", "customer.reference", written, f"{word} {written}", (written,))
 
 
 # -- tokens and keys ------------------------------------------------------------------------------
@@ -919,10 +941,11 @@ ORM_ENCODINGS = frozenset({"sqlalchemy", "sqlalchemy_tuple", "psycopg", "mysql_d
                            "django_query_log", "sql_in_text", "sqlalchemy_echo", "driver_echo"})
 register(_k("ssn_context", "#16", ssn_context, only=IN_PROSE))
 register(_k("uk_nino", "#16", uk_nino, caseless=True))
-for _scheme in ("uk_nhs", "es_dni", "in_aadhaar", "br_cpf", "ca_sin"):
+for _scheme in ("uk_nhs", "es_dni", "in_aadhaar", "br_cpf", "ca_sin", "ru_passport"):
     register(_k(_scheme, "#16", national_id(_scheme), only=IN_PROSE, family="national_id"))
 register(_k("national_id_checked", "#16", national_id_checked, only=IN_PROSE, family="national_id"))
 register(_k("peer_identifier", "#16", peer_identifier, only=IN_PROSE, family="national_id"))
+register(_k("eth_checksummed", "#16", eth_checksummed, only=IN_PROSE - {"upper"}, family="national_id"))
 register(_random("jwt", "default", jwt, path_ok=True))
 register(_random("bearer", "default", bearer(ALNUM + "._~+/-")))
 register(_random("bearer_letters", "#16", bearer("letters")))

@@ -6,14 +6,21 @@
   all-zero and broadcast addresses name no device and stay.
 * Wallet address (``crypto_wallet``): Bitcoin base58check (``1…``/``3…``, 26–35 characters, its double-SHA-256
   checksum verified), bech32/bech32m (``bc1…``, its BCH checksum verified, one case throughout), and Ethereum's
-  ``0x`` + 40 hex digits only shortly after a wallet word (``wallet``, ``address``, ``eth``, …): the EIP-55 checksum
-  needs Keccak, which ``hashlib`` does not have, and a bare ``0x…`` of that length may be any 160-bit hash.
+  ``0x`` + 40 hex digits: anywhere when its letters are of mixed case and their case is the EIP-55 checksum
+  (Keccak-256 of the lower-case address, from pycryptodome: ``hashlib``'s ``sha3_256`` is the later SHA-3 padding,
+  another hash), and of one case only shortly after a wallet word (``wallet``, ``address``, ``eth``, …): a bare
+  ``0x…`` of one case may be any 160-bit hash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+
+try:  # Keccak-256 for EIP-55 checksums (a default dependency); without it a mixed-case address needs a wallet word
+    from Crypto.Hash import keccak as _keccak
+except ImportError:  # pragma: no cover
+    _keccak = None
 
 __all__ = ["find_mac", "find_wallets", "TRIGGER_MAC", "TRIGGER_WALLET"]
 
@@ -98,11 +105,21 @@ def bech32_valid(s: str) -> bool:
     return _polymod([3, 3, 0, 2, 3] + data) == (1 if data[0] == 0 else 0x2BC830A3)  # [3, 3, 0, 2, 3]: "bc" expanded
 
 
+def eip55_valid(address: str) -> bool:
+    """``0x`` + 40 hex digits whose letters are of mixed case, each upper-case exactly where the matching nibble of
+    Keccak-256(the lower-case hex) is 8 or more (EIP-55). One case throughout carries no checksum: not valid here."""
+    hexpart = address[2:]
+    if _keccak is None or hexpart.lower() == hexpart or hexpart.upper() == hexpart:
+        return False
+    digest = _keccak.new(digest_bits=256, data=hexpart.lower().encode("ascii")).hexdigest()
+    return all(c.isdigit() or c.isupper() == (int(h, 16) >= 8) for c, h in zip(hexpart, digest))
+
+
 def find_wallets(text: str) -> list[tuple[int, int]]:
     out = [m.span() for m in _BASE58.finditer(text) if base58check_valid(m.group(0))]
     out += [m.span() for m in _BECH32.finditer(text) if bech32_valid(m.group(0))]
     if "0x" in text:
         for m in _ETH.finditer(text):
-            if _word_before(_ETH_WORD, text, m.start()):
+            if _word_before(_ETH_WORD, text, m.start()) or eip55_valid(m.group(0)):
                 out.append(m.span())
     return sorted(out)

@@ -17,7 +17,9 @@
 * Read the same way, though no national id: a US ITIN (``9XX-7X-XXXX``, the IRS's group ranges; dashed anywhere,
   digits alone after ``ITIN``/``taxpayer``), a device's IMEI (15 digits with a Luhn sum, or an IMEISV's 16, only
   after ``IMEI``/``device id``: a bare digit run is an order number) and a passport number (6–9 capitals and
-  digits, at least one digit, only after ``passport``, ``Reisepass``, ``passeport``, ``pasaporte``, ``护照``, …).
+  digits, at least one digit, only after ``passport``, ``Reisepass``, ``passeport``, ``pasaporte``, ``护照``, …);
+  a Russian internal passport's series and number (``45 06 123456``, ``4506 № 123456``: a region code that is not
+  ``00``, the year of issue, six digits) only after ``паспорт…`` or ``серия``.
 """
 
 from __future__ import annotations
@@ -130,6 +132,13 @@ def imei_valid(s: str) -> bool:
 def passport_valid(s: str) -> bool:
     """A passport number (no check any country shares): at least one digit, not one character repeated."""
     return any(c.isdigit() for c in s) and not _repeated(s)
+
+
+def ru_passport_valid(s: str) -> bool:
+    """A Russian internal passport: series (an OKATO region code, never 00, and the year of issue), then six digits
+    (no check digit: the word is the evidence)."""
+    s = "".join(c for c in s if c.isdigit())
+    return len(s) == 10 and s[:2] != "00" and not _repeated(s[4:])
 
 
 def _mod11_digit(s: str, weights: tuple[int, ...]) -> int:
@@ -316,6 +325,9 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
     NationalId("passport", passport_valid, r"(?=[A-Z]*[0-9])[A-Z0-9]{6,9}",
                ("passport", "reisepass*", "passeport", "pasaporte", "passaporto", "paspoort", "паспорт", "护照",
                 "パスポート"), example="912345678", digit_after=False),
+    # series "45 06" (or "4506"), then "№"/"N"/"номер" or nothing, then the number
+    NationalId("ru_passport", ru_passport_valid,
+               rf"{_D}{{2}} ?{_D}{{2}} ?(?:(?:№|N|номер) ?)?{_D}{{6}}", ("паспорт*", "серия"), example="45 06 123456"),
 )
 
 #: Characters after a word where its id is looked for; no other number, and no line break, may come between.
