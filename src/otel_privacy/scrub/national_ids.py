@@ -19,7 +19,7 @@
   after ``IMEI``/``device id``: a bare digit run is an order number) and a passport number (6–9 capitals and
   digits, at least one digit, only after ``passport``, ``Reisepass``, ``passeport``, ``pasaporte``, ``护照``, …);
   a Russian internal passport's series and number (``45 06 123456``, ``4506 № 123456``: a region code that is not
-  ``00``, the year of issue, six digits) only after ``паспорт…`` or ``серия``.
+  ``00``, the year of issue, six digits) only after ``паспорт`` (``паспорта``, ``паспорте`` …) or ``серия``.
 """
 
 from __future__ import annotations
@@ -327,7 +327,7 @@ NATIONAL_IDS: tuple[NationalId, ...] = (
                 "パスポート"), example="912345678", digit_after=False),
     # series "45 06" (or "4506"), then "№"/"N"/"номер" or nothing, then the number
     NationalId("ru_passport", ru_passport_valid,
-               rf"{_D}{{2}} ?{_D}{{2}} ?(?:(?:№|N|номер) ?)?{_D}{{6}}", ("паспорт*", "серия"), example="45 06 123456"),
+               rf"{_D}{{2}} ?{_D}{{2}} ?(?:(?:№|N|номер) ?)?{_D}{{6}}", ("паспорт", "серия"), example="45 06 123456"),
 )
 
 #: Characters after a word where its id is looked for; no other number, and no line break, may come between.
