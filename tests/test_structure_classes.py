@@ -94,6 +94,13 @@ CASES = [
      'id,name,api_key\n1,"Smith, Jo","REDACTED"\ntotal: 1 row'),
     ("markdown-table", "| user | token |\n|---|---|\n| bob | <S> |\n",
      "| user | token |\n|---|---|\n| <P:bob> | REDACTED |\n"),
+    ("psql-aligned", "result:\n id |  api_token   \n----+--------------\n  7 | <S>\n(1 row)\n",
+     "result:\n id |  api_token   \n----+--------------\n  7 | REDACTED\n(1 row)\n"),
+    ("mysql-grid", "+----+------------------+\n| id | api_token        |\n+----+------------------+\n"
+     "|  7 | <S> |\n+----+------------------+\n1 row in set (0.00 sec)\n",
+     "+----+------------------+\n| id | api_token        |\n+----+------------------+\n"
+     "|  7 | REDACTED |\n+----+------------------+\n1 row in set (0.00 sec)\n"),
+    ("look-alike-rule-under-prose", "a | b\n-----\nsee: x | y\n", None),
     ("look-alike-prose-commas", "hello, world\nfoo, bar", None),
     ("look-alike-ragged", "a,password\n1,2,3", None),
     # -- SQL written into text ----------------------------------------------------------------------------
@@ -154,9 +161,24 @@ CASES = [
      'Variable "$resetToken" got invalid value REDACTED; Expected type "Int".'),
     ("graphql-variable-error-benign", "Variable '$first' got invalid value 'ten'; Int cannot represent "
      "non-integer value: 'ten'", None),
+    # -- jsonschema: the instance under "On instance[…]:" by its last name (its echo in the message too) -------
+    ("jsonschema-instance", "'<S>' is too short\n\nFailed validating 'minLength' in schema['properties']['pin']:"
+     "\n    {'minLength': 20}\n\nOn instance['user']['password']:\n    '<S>'",
+     "'REDACTED' is too short\n\nFailed validating 'minLength' in schema['properties']['pin']:"
+     "\n    {'minLength': 20}\n\nOn instance['user']['password']:\n    'REDACTED'"),
+    ("jsonschema-benign", "12 is not of type 'string'\n\nOn instance['age']:\n    12", None),
     # -- a value replaced by its key is replaced where the same text is echoed without one -------------------
     ("echo-of-a-keyed-value", "login failed password=<S> reason=invalid literal for int(): '<S>'",
      "login failed password=REDACTED reason=invalid literal for int(): 'REDACTED'"),
+    # -- a name/value pair object written as a call (http.cookiejar) and a pair as a pair's value --------------
+    ("cookie-as-call", "<RequestsCookieJar[Cookie(version=0, name='sessionid', value='<S>', port=None), "
+     "Cookie(version=0, name='theme', value='dark', port=None)]>",
+     "<RequestsCookieJar[Cookie(version=0, name='sessionid', value='REDACTED', port=None), "
+     "Cookie(version=0, name='theme', value='dark', port=None)]>"),
+    ("form-inside-quotes", "<WSGIRequest: GET '/reset?token=<S>&page=2'>",
+     "<WSGIRequest: GET '/reset?token=REDACTED&page=REDACTED'>"),
+    ("simple-cookie-repr", "<SimpleCookie: sessionid='<S>' theme='dark'>",
+     "<SimpleCookie: sessionid='REDACTED' theme='dark'>"),
     ("echo-only-whole-words", "api_key=<S> file=<S>_backup.txt", "api_key=REDACTED file=<S>_backup.txt"),
 ]
 

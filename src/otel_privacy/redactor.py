@@ -1172,7 +1172,8 @@ class _StructureSink:
             return None
         if action != "text":
             self.rec.tally(action)
-            if len(value) >= _ECHO_MIN_LEN and path not in _NOT_ECHOED:
+            if action != "hash" and len(value) >= _ECHO_MIN_LEN and path not in _NOT_ECHOED:
+                # (an identity's echo is left: "user=postgres … dbname=postgres" names a database too)
                 self.echoes[value] = new
         return new
 

@@ -351,6 +351,40 @@ def _diagnose(s: Sample, rng: random.Random) -> Text:
                 "[Errno 111] Connection refused")
 
 
+def _cookie_jar(s: Sample, rng: random.Random) -> Text:
+    """A name/value pair object written as a call: a cookie jar as requests and http.cookiejar print it
+    (``<RequestsCookieJar[Cookie(version=0, name='…', value='…', …)]>``), the sample's key as the cookie's name."""
+    from http.cookiejar import Cookie
+
+    from .structures import field_name
+
+    def cookie(name: str, value: str) -> Cookie:
+        return Cookie(0, name, value, None, False, "shop.example.com", True, False, "/", True, rng.random() < 0.5,
+                      None, True, None, None, {"HttpOnly": None})
+    jar = [cookie("theme", "dark"), cookie(field_name(s), s.value)]
+    rng.shuffle(jar)
+    return Text(f"cookies after login: <RequestsCookieJar[{', '.join(map(repr, jar))}]>")
+
+
+def _psql_table(s: Sample, rng: random.Random) -> Text:
+    """A query's result as psql prints it (its aligned format: names centred over a ``----+----`` rule, text left-
+    and numbers right-aligned, ``(1 row)``), or with ``\\pset border 2`` / MySQL's client as a ``+----+`` grid;
+    the sample's key as a column's name."""
+    names = ("id", s.key, "plan")
+    row = (str(rng.randint(1, 9999)), s.value.replace("\n", " "), rng.choice(("pro", "free")))
+    widths = [max(len(a), len(b)) for a, b in zip(names, row)]
+    head = [n.center(w) for n, w in zip(names, widths)]
+    cells = [row[0].rjust(widths[0]), *(v.ljust(w) for v, w in zip(row[1:], widths[1:]))]
+    if rng.random() < 0.5:
+        rule = "-+-".join("-" * w for w in widths)
+        lines = [" " + " | ".join(head).rstrip(), "-" + rule + "-", " " + " | ".join(cells).rstrip(), "(1 row)"]
+    else:
+        border = "+-" + "-+-".join("-" * w for w in widths) + "-+"
+        lines = [border, "| " + " | ".join(head) + " |", border, "| " + " | ".join(cells) + " |", border,
+                 "1 row in set (0.00 sec)"]
+    return Text(f"{rng.choice(('audit query', 'psql output', 'result'))}:\n" + "\n".join(lines) + "\n")
+
+
 def _keyed(k: Kind) -> bool:
     return k.keyed and not k.flat_only
 
@@ -368,6 +402,8 @@ STRUCTURE_CLASSES = (
     Encoding("hstore", Text, _keyed, _hstore, '"password"=>"…" (PostgreSQL hstore)'),
     Encoding("erlang_proplist", Text, _keyed, _erlang, '[{password, <<"…">>}]'),
     Encoding("table", Text, _keyed, _table, "CSV / TSV / ;-separated rows under a header line"),
+    Encoding("psql_table", Text, _keyed, _psql_table, "psql's aligned result (| under ----+----) or a +----+ grid"),
+    Encoding("cookie_jar", Text, _keyed, _cookie_jar, "Cookie(version=0, name='…', value='…', …): a pair as a call"),
     Encoding("loguru_diagnose", Text, _keyed, _diagnose,
              "a traceback's values under the source line, in their names' columns (loguru diagnose=True)"),
 )

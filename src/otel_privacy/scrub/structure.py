@@ -59,7 +59,9 @@ _ANNOTATION = re.compile(r"[ \t\u2502|]*(\u2514|->) ")
 _REPR_START = re.compile(r"""[bBrRuUfF]{0,2}['"]|[{\[(<]|-?\d|(?:True|False|None|Ellipsis)\b|[\w.]+\(""")
 _KWARG = re.compile(r"([A-Za-z_]\w*)\s*=(?!=)")
 # A form body: keys are names (a URL before its "?" is not one: "https://x/?q=1&p=2" is a URL, not a form)
-_FORM = re.compile(r"[\w.\-\[\]%+*~]+=[^\s&]*(?:&[\w.\-\[\]%+*~]+=[^\s&]*)+")
+# (a value ends before a quote that closes the text around the form: Django's <WSGIRequest: GET '/p?a=1&b=2'>)
+_FORM = re.compile(r"""[\w.\-\[\]%+*~]+=(?:[^\s&'"]|['"](?![>)\]},;]|\s|$))*"""
+                   r"""(?:&[\w.\-\[\]%+*~]+=(?:[^\s&'"]|['"](?![>)\]},;]|\s|$))*)+""")
 # Authorization schemes: after "Authorization: Bearer" the credential is the next token; after "Digest" or
 # "AWS4-HMAC-SHA256" the rest of the line is parameters that carry it.
 _COOKIE_HEADERS = frozenset({"cookie", "cookie2", "set-cookie", "set-cookie2"})
@@ -82,6 +84,8 @@ _STRUCT = re.compile(
     r'|invalid input (?:syntax|value) for [^:"\n]{1,80}: "'
     # GraphQL (graphql-core, graphql-js) echoes a variable it could not coerce: Variable '$token' got invalid value …
     r"""|Variable ['"]\$[^\W\d]\w*['"] got invalid value """
+    # jsonschema's ValidationError: the instance under "On instance['user']['password']:", on the next line
+    r"|On instance(?=(?:\[[^\]\n]{1,200}\])+:\r?\n)"
     # Redis echoes the arguments of a command it refused: unknown command 'X', with args beginning with: '…'
     r"|with args beginning with: "
     # PostgreSQL (libpq) quotes the statement at an error's position, cut to 60 columns: LINE 1: ...WHERE a = '…
@@ -119,6 +123,7 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*)\]\]>\Z", re.S)
 _ECHO_END = re.compile(r"'(?= for (?:key|column)\b| to data type\b|[\"),]|[ \t]*(?:\n|\Z))")
 # A statement in text is rewritten when it holds a quoted literal (a number alone is left to the detectors:
 # 'LIMIT 50' in a log line is no secret, and a card or phone number in it is found anyway)
+_INDEX = re.compile(r"""\[(?:'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|[^\]\n]*)\]""")
 _FORM_KEY = re.compile(r"[A-Za-z_][\w.\-\[\]]*=(?!=)")
 _ROW_END = re.compile(r"[ \t\r]*(?:\n|\Z)")
 _SQL_LITERAL = re.compile(r"['\"$]")
@@ -140,6 +145,8 @@ _MAX_DEPTH = 64
 _TABLE_DELIMITERS = ("\t", ";", "|", ",")
 _AFTER_COLON_LINE = re.compile(r":[ \t\r]*\n")
 _TABLE_NAME = re.compile(r"[^\W\d][^\t\r\n;|,\"'=:<>(){}\[\]]{0,63}")
+_ASCII_RULE = re.compile(r"[ \t]*\+?-+(?:\+-+)*\+?[ \t\r]*")
+_GRID_TOP = re.compile(r"(?:^|\n)[ \t]*\+-[-+]*\+[ \t\r]*\n")
 _MARKDOWN_RULE = re.compile(r"[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|?)+[ \t\r]*")
 # A bare word that is a word, not a JSON / Python literal: its replacement needs no quotes (a number does)
 _WORD = re.compile(r"[A-Za-z_][\w.\-@]*")
@@ -337,6 +344,8 @@ class _Scanner:
         if not ("," in text or ";" in text or "\t" in text or "|" in text):
             return []
         starts = [0] + [m.end() for m in _AFTER_COLON_LINE.finditer(text)]
+        if "+-" in text:  # a grid's header is under its top border (MySQL's client, tabulate's "grid" and "psql")
+            starts = sorted({*starts, *(m.end() for m in _GRID_TOP.finditer(text))})
         spans: list[tuple[int, int]] = []
         for start in starts:
             if spans and start < spans[-1][1]:
@@ -373,6 +382,9 @@ class _Scanner:
             while pos < self.n:
                 end = text.find("\n", pos)
                 end = self.n if end < 0 else end
+                if delimiter == "|" and _ASCII_RULE.fullmatch(text, pos, end):
+                    pos = end + 1  # psql's "----+----" under the header, a grid's "+----+----+" between rows
+                    continue
                 cells = _cells(text, pos, end, delimiter)
                 if len(cells) != len(paths):
                     break
@@ -418,6 +430,12 @@ class _Scanner:
             if not _ROW_END.match(text, close + 1) or not ("," in text[m.end():close] or "'" in text[m.end():close]):
                 return -1  # "Row (3 of 10) failed": prose, not a row's repr (which ends its line)
             return self._rest_values(m.end(), ")")
+        if c == "O":  # jsonschema: the value goes by the last name of its path (its message echoes it too)
+            colon = text.find(":", m.end())
+            names = [a or b for a, b in _INDEX.findall(text, m.end(), colon) if a or b]
+            if not names:
+                return -1
+            return self._value_for(_unescape(names[-1], "'"), _skip_ws(text, colon + 1))
         if c == "V":  # the value goes by the variable's name, as in {"variables": {"token": …}}
             return self._value_for(text[start + 11: m.end() - 20], m.end())
         if c == "w" and text.startswith("with args beginning with: ", start):
@@ -580,6 +598,8 @@ class _Scanner:
                     stop += 1
                 self._replace_value(j, stop, text[j:stop], path, None)
                 return stop
+        if end > i and text[end - 1] == "=" and text[end: end + 1] in ("'", '"'):
+            return i  # "<SimpleCookie: sessionid='…'>": the value is a pair of its own, read by its own key
         if end > i and word not in _PROSE:  # "token: expired", "password=invalid"
             self._replace_value(i, end, text[i:end], path, None)  # text, not a literal: no quotes added
         return end
@@ -947,16 +967,40 @@ class _Scanner:
         return self.value(m.end(), _pair_path(path, key) if key else path, depth)
 
     def _call(self, i: int, path: str, depth: int) -> int:
-        """``User(id=1, email='a@b.c')``, ``Decimal('9.99')``: keyword arguments by name, positional by ``path``."""
+        """``User(id=1, email='a@b.c')``, ``Decimal('9.99')``: keyword arguments by name, positional by ``path``;
+        a name/value pair object written as a call (http.cookiejar's ``Cookie(version=0, name='sessionid',
+        value='…', …)``, a ``Header(name=…, value=…)``) as its ``{…}`` form is: the value by the key its name holds."""
         text = self.text
+        pair_names = values = 0
+        name: str | None = None
+        named: tuple[int, int, int] | None = None
+        held: tuple[int, int, int, str, str] | None = None
         while True:
             i = self._member(i, ")")
             if i < 0:
+                if held is not None or named is not None:
+                    self._settle_pair(named, held, name if pair_names == 1 and values == 1 else None, path, depth)
                 return -i - 1
             m = _KWARG.match(text, i)
             if m is not None:
-                child = f"{path}.{m.group(1)}" if path else m.group(1)
-                i = self._after(self.value(m.end(), child, depth), ")")
+                key, start = m.group(1), m.end()
+                child = f"{path}.{key}" if path else key
+                before = len(self.edits)
+                if key in NAME_FIELDS:
+                    pair_names += 1
+                    end = self.value(start, child, depth)
+                    if pair_names == 1:
+                        name = _pair_name(_string_value(text, start, end))
+                        named = (start, before, len(self.edits))
+                elif key in VALUE_FIELDS:
+                    values += 1
+                    read = _pair_path(path, name) if pair_names == 1 and name is not None and values == 1 else child
+                    end = self.value(start, read, depth)
+                    if values == 1:
+                        held = (start, before, len(self.edits), read, child)
+                else:
+                    end = self.value(start, child, depth)
+                i = self._after(end, ")")
             else:
                 end = self._arrow(i, path, depth)  # PHP: array('password' => '…')
                 i = self._after(end if end >= 0 else self.value(i, path, depth), ")")

@@ -258,6 +258,24 @@ def _(env):
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)  # echo set it to DEBUG for good
 
 
+PSQL_TOKEN, PSQL_MAIL = token("psql.output"), canary("email_ascii", "psql.output")
+
+
+@case("psql.query_output_logged", library="psql", where="a maintenance job that runs psql and logs what it "
+      "printed: the default aligned table (' col | col' over '----+----') and, with \\pset border 2, the grid "
+      "('+----+' borders, as MySQL's client draws it) — an api_token column and an e-mail", secrets=[PSQL_TOKEN,
+      PSQL_MAIL], needs=("postgres",), keeps=keep("api_token", "(1 row)", "+---", "Border style is 2."))
+def _(env):
+    import shutil
+    import subprocess
+
+    query = (f"SELECT * FROM (VALUES (42, '{PSQL_MAIL.value}', '{PSQL_TOKEN.value}', 'pro')) "
+             "AS t(id, email, api_token, plan)")
+    out = subprocess.run([shutil.which("psql") or "psql", env.postgres, "-X", "-c", query, "-c", "\\pset border 2",
+                          "-c", query], capture_output=True, text=True, timeout=20, check=True).stdout
+    env.log.info("key audit finished:\n%s", out)
+
+
 RDS_TOKEN = token("redis.session")
 RDS_MAIL = canary("email_ascii", "redis.session")  # the instrumentation sanitises values: not exported
 

@@ -476,3 +476,27 @@ def _(env):
         r = requests.post(url, data=encoded, timeout=5)
         log.info(_stripe_logfmt(message="Stripe API response", path=url, response_code=r.status_code))
         log.debug(_stripe_logfmt(message="API response body", body=r.content))
+
+
+CJ_SESSION, CJ_CSRF, CJ_REMEMBER = token("cookies.session"), token("cookies.csrf"), token("cookies.remember")
+
+
+@case("requests.cookie_jar_logged", library="requests", where="the cookies of a login logged while debugging it: "
+      "a requests Session's jar (%r: <RequestsCookieJar[Cookie(version=0, name='sessionid', value='…', …)]>, the "
+      "session cookie set by the server) and a response's http.cookies.SimpleCookie (Django's response.cookies: "
+      "<SimpleCookie: remember_token='…'>)", secrets=[CJ_SESSION, CJ_CSRF, CJ_REMEMBER],
+      keeps=keep("RequestsCookieJar", "name='sessionid'", "domain_specified", "SimpleCookie", "theme='dark'"))
+def _(env):
+    from http.cookies import SimpleCookie
+
+    import requests
+
+    env.echo.script("/login", 200, headers={"Set-Cookie": f"sessionid={CJ_SESSION}; HttpOnly; Path=/"})
+    with requests.Session() as session:
+        session.cookies.set("csrftoken", CJ_CSRF.value, domain="localhost.local", path="/")
+        session.post(f"http://localhost:{env.echo.port}/login", data={"username": "svc-shop"}, timeout=5)
+        env.log.info("session cookies after login: %r", session.cookies)
+    cookies = SimpleCookie()
+    cookies["remember_token"] = CJ_REMEMBER.value
+    cookies["theme"] = "dark"
+    env.log.info("response cookies %r", cookies)

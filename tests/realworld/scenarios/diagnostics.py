@@ -49,3 +49,36 @@ def _(env):
             logger.exception("receipt failed")
     finally:
         logger.remove(sink)
+
+
+JS_PW, JS_KEY = password("jsonschema.error"), token("jsonschema.error")
+
+
+def _jsonschema_error(message: str, validator: str, schema_path: list, schema: dict, path: list, instance: object
+                      ) -> str:
+    """``str(jsonschema.ValidationError)`` (not installed here; written from its ``_Error.__str__``): the message,
+    ``Failed validating <validator> in schema[…]:`` over the schema and ``On instance[…]:`` over the instance,
+    both pformat-ed and indented by 4, the paths written by ``_utils.format_as_index``."""
+    from pprint import pformat
+    from textwrap import indent
+
+    def index(container: str, indices: list) -> str:
+        return f"{container}[{']['.join(repr(i) for i in indices)}]" if indices else container
+
+    return (f"{message}\n\nFailed validating {validator!r} in {index('schema', schema_path)}:\n"
+            f"{indent(pformat(schema, width=72), '    ')}\n\nOn {index('instance', path)}:\n"
+            f"{indent(pformat(instance, width=72), '    ')}")
+
+
+@case("jsonschema.validation_error", library="jsonschema", where="a webhook payload rejected by its JSON schema "
+      "and logged with the error's text: 'On instance['credentials']['password']:' over the value, which the "
+      "message's first line repeats without its key ('…' is too short) — and a too-long api_key",
+      secrets=[JS_PW, JS_KEY], keeps=keep("is too short", "Failed validating 'minLength'",
+                                          "On instance['credentials']['password']:"))
+def _(env):
+    env.log.warning("webhook rejected: %s", _jsonschema_error(
+        f"{JS_PW.value!r} is too short", "minLength", ["properties", "credentials", "properties", "password"],
+        {"type": "string", "minLength": 24}, ["credentials", "password"], JS_PW.value))
+    env.log.warning("webhook rejected: %s", _jsonschema_error(
+        f"{JS_KEY.value!r} is too long", "maxLength", ["properties", "api_key"], {"type": "string", "maxLength": 24},
+        ["api_key"], JS_KEY.value))

@@ -42,3 +42,19 @@ def _(env):
             lookup(json.dumps({"email": GRX_MAIL.value}).encode(), timeout=5)
         except grpc.RpcError as exc:
             env.log.error("lookup failed: %s", exc.details())
+
+
+GRM_KEY, GRM_SESSION = token("grpc.metadatum.key"), token("grpc.metadatum.session")
+
+
+@case("grpc.invocation_metadata_repr", library="grpc", where="a server handler logging "
+      "context.invocation_metadata() with %r: gRPC's tuple of _Metadatum(key='x-api-key', value='…') namedtuples "
+      "(a name/value pair written as a call)", secrets=[GRM_KEY, GRM_SESSION],
+      keeps=keep("_Metadatum(key='x-api-key'", "x-request-id", attrs={"rpc.method": "Profile"}))
+def _(env):
+    import grpc
+
+    with grpc.insecure_channel(env.grpc) as channel:
+        profile = channel.unary_unary(f"/{GRPC_SERVICE}/Profile")
+        profile(b"{}", timeout=5, metadata=(("x-api-key", GRM_KEY.value), ("x-session-token", GRM_SESSION.value),
+                                             ("x-request-id", "r-5521")))
