@@ -194,6 +194,8 @@ def test_maps_inside_values_are_read_together_too():
     r = Redactor("default")
     assert r.redact_body(body)["params"] == [R, R]
     assert r.redact_body({"event": "search", "params": ["red-shoes"]})["params"] == ["red-shoes"]
+    deep = {"batch": [{"sku": "A-1"}, {"db.query.text": "SELECT 1 WHERE a = %(a)s", "db.params": {"a": NAME}}]}
+    assert r.redact_body(deep)["batch"][1]["db.params"] == {"a": R}  # a statement key at the end of a path
     nested = {"app.query": {"statement": "DELETE FROM t WHERE id = $1", "arguments": [TOK]}}
     assert r.redact_attributes(nested)["app.query"]["arguments"] == [R]
     got = through_the_wire("logs", nested, body)

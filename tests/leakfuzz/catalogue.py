@@ -984,6 +984,10 @@ register(_k("orm_parameter", "#15", orm_parameter, keyed=True, prose=False, only
             note="only a secret as an ORM/driver parameter: the ORM/driver error encodings only"))
 register(_k("bound_parameter", "#15", bound_parameter, keyed=True, prose=False, flat_only=True, only=frozenset({"kv"}),
             note="a driver's parameters beside their statement (Django's params beside sql, node-pg's values)"))
+register(_k("bound_parameter_map", "#15", bound_parameter, keyed=True, prose=False, only=frozenset({"kv"}),
+            carriers=frozenset({"span_attr_map", "span_attr_nested_map", "log_body_map", "log_body_nested",
+                                "log_body_list_of_maps"}),
+            note="the same inside a map (a structured log body, a map-valued attribute): the map's entries read together"))
 register(_k("ipv4", "default", ip(4)))
 register(_k("ipv6", "default", ip(6)))
 register(_k("phone_intl", "#16", phone("international")))

@@ -36,6 +36,7 @@ QUERY = 2
 PARAMS = 4
 
 _STATEMENT_KEYS = frozenset({"db.statement", "db.query.text"})
+_STATEMENT_PATHS = tuple(f".{k}" for k in sorted(_STATEMENT_KEYS))
 # names are compared lowered, without "_" and "-" (bind_params, bindParams, bind-params)
 _QUERY_NAMES = frozenset({"sql", "query", "statement", "rawsql", "sqlquery", "sqlstatement", "sqltext", "querytext",
                           "querystring", "commandtext", "cql"})
@@ -55,7 +56,7 @@ def _name(segment: str) -> str:
 def sibling_role(key: str) -> int:
     """The role a key (or a key path's last name) plays among its siblings: :data:`STATEMENT`, :data:`QUERY`,
     :data:`PARAMS` or 0. A numbered member of a container (``db.sql.args.0``) is the container's."""
-    if key in _STATEMENT_KEYS:
+    if key in _STATEMENT_KEYS or key.endswith(_STATEMENT_PATHS):  # (inside a map: ctx.db.statement)
         return STATEMENT
     head, _, last = key.rpartition(".")
     if last.isascii() and last.isdigit() and head:
