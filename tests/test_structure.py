@@ -364,6 +364,76 @@ def test_any_structure_shaped_text_never_raises(text):
     assert not re.search(r"(?<![\w.])password[\"']?\s*[:=]\s*[\"']?hunter2", out)
 
 
+# -- the probes that let prose skip the scanner (scrub.structure._STRUCTURE_CHAR, _has_sql_word) ------------------
+# Every structure trigger the scanner knows, as text (whole, and torn apart by the draws below)
+_TRIGGERS = ["{\"password\": \"hunter2\"}", "[SQL: SELECT a FROM t WHERE b = 'x'] [parameters: ('hunter2',)]",
+             "Key (email)=(a@b.co) already exists", "Failing row contains (1, hunter2)", "Duplicate entry 'x' for key",
+             "Incorrect integer value: 'abc' for column", "invalid input syntax for type uuid: \"hunter2\"",
+             "with args beginning with: 'hunter2'", "LINE 1: ...WHERE a = 'hunter2'", "<apiKey>hunter2</apiKey>",
+             "password=hunter2", "token: hunter2", "--password hunter2", "a=1&pin=1234", "name,password\nbob,hunter2",
+             "Cookie: sid=hunter2", "Authorization: Bearer hunter2", "User(password='hunter2')", "('a', 'b')",
+             "SELECT a FROM t WHERE b = 'x'", "select a from t where b = 1", "UPDATE t SET a = 'x'",
+             "update t set a = 1 where b = 2", "INSERT INTO t VALUES ('x')", "insert into t values (1)",
+             "DELETE FROM t WHERE a = 'x'", "delete from t where a = 1", "WITH q AS (SELECT 1) SELECT 'x'",
+             "with q as (select 1) select 1", "REPLACE INTO t VALUES ('x')", "MERGE INTO t USING s ON 'x'",
+             "; args=('x',); alias=default", "b'x'", "u'x'", "processed order 12 for customer",
+             "Row (1, 'x')", "Variable '$token' got invalid value 'hunter2'", "post_data=email=a@b.co&password=hunter2",
+             "    login(user, secret)\n                └ 'hunter2'"]
+_PIECES = st.lists(st.one_of(st.sampled_from(_TRIGGERS), st.sampled_from(["select", "update", "with", "from", "where",
+                                                                          "set", "values", " ", "\n", "-", "$"]),
+                             st.text(st.sampled_from("{}[]()<>=:'\"$\n-&,;|\tab %@._"), max_size=4)),
+                   max_size=8).map("".join)
+
+
+def _probe_free(text: str) -> str:
+    return re.sub(r"[{\[(<=:'\"$\n]|--", "", text)
+
+
+@pytest.mark.parametrize("text", _TRIGGERS)
+def test_every_structure_passes_the_probe(text):
+    """Each trigger alone is read as the scanner reads it without the probe (a probe missing one of its characters
+    would return it unchanged), and a keyed secret in it is gone."""
+    from otel_privacy.redactor import RecordContext, _StructureSink
+    from otel_privacy.scrub import structure
+
+    probed = structure.scrub_structure(text, _StructureSink(R, RecordContext(), 0))
+    assert probed == structure._scrub_structure(text, _StructureSink(R, RecordContext(), 0))
+    if "hunter2" in text and "ON 'x'" not in text:
+        assert "hunter2" not in probed[0]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_PIECES)
+def test_text_without_a_structure_character_is_left_to_the_detectors(text):
+    """What the probe skips, the scanner would not have changed: every trigger with the probe's characters taken out
+    comes back as it was, with no mode (so the detectors still read it)."""
+    from otel_privacy.redactor import RecordContext, _StructureSink
+    from otel_privacy.scrub import structure
+
+    bare = _probe_free(text)
+    assert structure._scrub_structure(bare, _StructureSink(R, RecordContext(), 0)) == (bare, None)
+    assert structure._scrub_structure(text, _StructureSink(R, RecordContext(), 0)) == \
+        structure.scrub_structure(text, _StructureSink(R, RecordContext(), 0))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_PIECES)
+def test_the_statement_probe_needs_a_keyword_and_its_partner(text):
+    """The statement probe (keyword and its partner) changes nothing against probing for any keyword at all."""
+    from otel_privacy.redactor import RecordContext, _StructureSink
+    from otel_privacy.scrub import structure
+
+    words = [w for w, _ in structure._SQL_PARTNERS]
+    new = structure._scrub_structure(text, _StructureSink(R, RecordContext(), 0))
+    probe = structure._has_sql_word
+    structure._has_sql_word = lambda t: any(w in t for w in words)
+    try:
+        old = structure._scrub_structure(text, _StructureSink(R, RecordContext(), 0))
+    finally:
+        structure._has_sql_word = probe
+    assert new == old
+
+
 # -- through the SDK, exported for real -------------------------------------------------------------------
 def test_logging_extra_dicts_percent_args_and_map_attributes_on_the_wire():
     """``extra=`` dicts and %-args reach the SDK as attributes and as a formatted body: same rules, on the wire."""

@@ -46,6 +46,7 @@ from .scrub.structure import (
     PARAMETERS_PATH,
     STATEMENT_PATH,
     fit_json,
+    may_hold_structure,
     pair_fields,
     scrub_structure,
 )
@@ -919,7 +920,7 @@ class Redactor:
         Only tallies into ``rec`` (the caller counts the changed value), so the result can be memoised.
         """
         out = value
-        if self._structure and depth < _MAX_NESTING:
+        if self._structure and depth < _MAX_NESTING and may_hold_structure(value):  # prose: no scanner, no sink
             sink = _StructureSink(self, rec, depth)
             out, mode = scrub_structure(value, sink, max_bytes=self._structure_max)
             if sink.echoes:
