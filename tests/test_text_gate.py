@@ -1,4 +1,5 @@
-"""RE2's trigger set called directly (scrub/_textgate.cc) against google-re2's binding of the same set.
+"""RE2's trigger set called directly (scrub/_textgate.cc) against google-re2's binding of the same set, and its
+Front (TextScanner.find and .scrub in C) against the Python methods.
 
 The text scanner gates its passes with one RE2 set of triggers. The direct binding must run every pass google-re2's
 Set would run (a pass it skipped could be a leak), answer "I cannot tell" rather than "no trigger" when RE2 cannot
@@ -9,9 +10,11 @@ Whole-scanner output on both sets and the pure-Python gates is compared in tests
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+import weakref
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +22,7 @@ from hypothesis import strategies as st
 
 from otel_privacy import Policy, Redactor
 from otel_privacy.scrub import text as text_module
+from otel_privacy.scrub.text import TextScanner
 from test_text_prefilter import FRAGMENTS, NON_ASCII, fragment_text
 
 gate = pytest.importorskip("otel_privacy.scrub._textgate") if not os.environ.get("CI") else text_module._GATE
@@ -118,3 +122,65 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=dict(os.environ),
                          timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+# -- Front: find and scrub in C, the scanner's own passes, fold, gates and replacement -------------------------------
+CUSTOM = Redactor(Policy.from_dict({"text": {"custom": [
+    {"name": "ticket", "pattern": r"TCK-\d{6}"}, {"name": "word", "pattern": r"(?i)geheim\w*", "replacement": "[x]"},
+    {"name": "maybe_empty", "pattern": r"Z*"}]}})).text
+SCANNERS = {"default": Redactor("default").text, "strict": STRICT, "custom": CUSTOM}
+front_text = st.one_of(any_text, st.tuples(any_text, st.sampled_from(["TCK-123456", "Geheimnis", "\udcff", "Z"]),
+                                           any_text).map("".join))
+
+
+def test_the_front_is_installed_with_the_direct_set_only():
+    assert type(STRICT.find).__name__ == "builtin_function_or_method"
+    assert "find" not in STRICT.variant(prefilter=False).__dict__
+    text_module._textgate = None
+    try:
+        assert "scrub" not in Redactor("default").text.__dict__
+    finally:
+        text_module._textgate = text_module._GATE
+
+
+@SETTINGS
+@given(st.sampled_from(list(SCANNERS)), front_text)
+def test_the_front_finds_and_replaces_as_the_python_methods(name, text):
+    scanner = SCANNERS[name]
+    assert scanner.find(text) == TextScanner.find(scanner, text)
+    assert scanner.scrub(text) == TextScanner.scrub(scanner, text)
+
+
+@pytest.mark.parametrize("name, text, out, counts", [
+    ("empty", "", "", {}),
+    ("benign ASCII", "processed batch 41 in 12.5ms", "processed batch 41 in 12.5ms", {}),
+    ("a finding", "mail alice@example.com", "mail REDACTED", {"email": 1}),
+    ("folded non-ASCII", "card ４１１１\u00a0１１１１\u2009１１１１ １１１１ ok", "card REDACTED ok", {"credit_card": 1}),
+    ("no answer: the gates", "\udcff mail alice@example.com", "\udcff mail REDACTED", {"email": 1}),
+    ("custom patterns on the text as written", "TCK-123456 und Geheimnis", "REDACTED und [x]",
+     {"ticket": 1, "word": 1}),
+])
+def test_front_cases(name, text, out, counts):
+    assert CUSTOM.scrub(text) == (out, counts)
+
+
+def test_a_failing_pass_raises_as_in_python():
+    scanner = Redactor("default").text.variant()
+    i = next(k for k, p in enumerate(scanner._passes) if getattr(p[2], "__name__", "") == "_find_emails")
+
+    def boom(text):
+        raise RuntimeError("pass failed")
+
+    scanner._passes[i] = (*scanner._passes[i][:2], boom)
+    with pytest.raises(RuntimeError, match="pass failed"):
+        scanner.scrub("mail alice@example.com")
+    with pytest.raises(TypeError):
+        scanner.find(b"bytes")
+
+
+def test_a_scanner_with_a_front_is_collected():
+    scanner = Redactor("default").text.variant()
+    ref = weakref.ref(scanner)
+    del scanner
+    gc.collect()
+    assert ref() is None

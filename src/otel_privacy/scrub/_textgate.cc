@@ -180,6 +180,208 @@ PyGetSetDef TriggerSet_getset[] = {
 
 PyTypeObject TriggerSetType = {PyVarObject_HEAD_INIT(nullptr, 0)};
 
+/* -- Front: TextScanner.find and .scrub for the common case, without their Python frames --------------------
+ *
+ * find(text) does what TextScanner.find (text.py, the reference) does: folds non-ASCII text, asks the trigger set
+ * which passes to run and runs them, asks the Python gates when the set cannot answer, runs the users' own
+ * patterns, sorts the findings. scrub(text) returns (text, {}) when find finds nothing and hands the findings to
+ * TextScanner._replace otherwise. Every decision that is not a loop over indices stays in Python: fold, the
+ * passes, the fallback gates, the custom patterns and the replacement are the scanner's own callables. */
+
+struct Front {
+    PyObject_HEAD
+    TriggerSet *set;
+    PyObject *passes;    /* the scanner's list of (kind, gate, finder): read at each call, as Python's find does */
+    PyObject *fold;      /* fold(text) -> text of the same length, every digit, space and dash ASCII */
+    PyObject *gated;     /* gated(scan) -> list of findings, the Python gates deciding */
+    PyObject *custom;    /* custom(text, found) -> None, appending the users' own patterns' findings; or None */
+    PyObject *sort_key;  /* key of found.sort */
+    PyObject *replace;   /* replace(text, findings) -> (new text, counts) */
+};
+
+PyObject *s_sort, *s_key;
+
+/* The scanner holds its Front's bound methods and the Front the scanner's: a cycle the GC must see. */
+int
+Front_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    Front *f = reinterpret_cast<Front *>(self);
+    Py_VISIT(f->set);
+    Py_VISIT(f->passes);
+    Py_VISIT(f->fold);
+    Py_VISIT(f->gated);
+    Py_VISIT(f->custom);
+    Py_VISIT(f->sort_key);
+    Py_VISIT(f->replace);
+    return 0;
+}
+
+int
+Front_clear(PyObject *self)
+{
+    Front *f = reinterpret_cast<Front *>(self);
+    Py_CLEAR(f->set);
+    Py_CLEAR(f->passes);
+    Py_CLEAR(f->fold);
+    Py_CLEAR(f->gated);
+    Py_CLEAR(f->custom);
+    Py_CLEAR(f->sort_key);
+    Py_CLEAR(f->replace);
+    return 0;
+}
+
+void
+Front_dealloc(PyObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    Front_clear(self);
+    Py_TYPE(self)->tp_free(self);
+}
+
+PyTypeObject FrontType = {PyVarObject_HEAD_INIT(nullptr, 0)};
+
+PyObject *
+Front_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static const char *kwlist[] = {"set", "passes", "fold", "gated", "custom", "sort_key", "replace", nullptr};
+    PyObject *set, *passes, *fold, *gated, *custom, *sort_key, *replace;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!OOOOO:Front", const_cast<char **>(kwlist), &TriggerSetType,
+                                     &set, &PyList_Type, &passes, &fold, &gated, &custom, &sort_key, &replace))
+        return nullptr;
+    Front *f = reinterpret_cast<Front *>(type->tp_alloc(type, 0));
+    if (f == nullptr)
+        return nullptr;
+    Py_INCREF(set);
+    f->set = reinterpret_cast<TriggerSet *>(set);
+    PyObject **slots[] = {&f->passes, &f->fold, &f->gated, &f->custom, &f->sort_key, &f->replace};
+    PyObject *values[] = {passes, fold, gated, custom, sort_key, replace};
+    for (size_t i = 0; i < 6; i++) {
+        Py_INCREF(values[i]);
+        *slots[i] = values[i];
+    }
+    return reinterpret_cast<PyObject *>(f);
+}
+
+/* found += finder(scan) for the pass at index i of the scanner's passes; -1 with an exception set on failure */
+int
+run_pass(Front *f, Py_ssize_t i, PyObject *scan, PyObject *found)
+{
+    if (i >= PyList_GET_SIZE(f->passes)) {
+        PyErr_SetString(PyExc_IndexError, "the scanner's passes changed under its trigger set");
+        return -1;
+    }
+    PyObject *entry = PyList_GET_ITEM(f->passes, i);
+    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) < 3) {
+        PyErr_SetString(PyExc_TypeError, "a pass is a (kind, gate, finder) tuple");
+        return -1;
+    }
+    PyObject *more = PyObject_CallOneArg(PyTuple_GET_ITEM(entry, 2), scan);
+    if (more == nullptr)
+        return -1;
+    Py_ssize_t n = PyList_GET_SIZE(found);
+    int rc = PyList_SetSlice(found, n, n, more);  /* found.extend(more): any iterable */
+    Py_DECREF(more);
+    return rc;
+}
+
+PyObject *
+front_find(Front *f, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "find() takes a str");
+        return nullptr;
+    }
+    if (f->set == nullptr) {  /* cleared by the GC while its scanner is being collected */
+        PyErr_SetString(PyExc_RuntimeError, "the scanner is being collected");
+        return nullptr;
+    }
+    if (PyUnicode_GET_LENGTH(text) == 0)
+        return PyList_New(0);
+    PyObject *scan;
+    if (PyUnicode_IS_ASCII(text)) {
+        Py_INCREF(text);
+        scan = text;
+    } else if ((scan = PyObject_CallOneArg(f->fold, text)) == nullptr) {
+        return nullptr;
+    }
+    PyObject *found = nullptr;
+    PyObject *hits = TriggerSet_match(reinterpret_cast<PyObject *>(f->set), scan);
+    if (hits == nullptr) {  /* the accelerator must never cost a finding: the Python gates decide */
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
+            goto done;
+        PyErr_Clear();
+        Py_INCREF(Py_None);
+        hits = Py_None;
+    }
+    if (hits == Py_None) {
+        found = PyObject_CallOneArg(f->gated, scan);
+        if (found != nullptr && !PyList_CheckExact(found)) {
+            Py_SETREF(found, PySequence_List(found));
+        }
+    } else {
+        found = PyList_New(0);
+        for (Py_ssize_t k = 0; found != nullptr && k < PyTuple_GET_SIZE(hits); k++) {
+            if (run_pass(f, PyLong_AsSsize_t(PyTuple_GET_ITEM(hits, k)), scan, found) < 0)
+                Py_CLEAR(found);
+        }
+    }
+    Py_DECREF(hits);
+    if (found != nullptr && f->custom != Py_None) {  /* users' own patterns see the text as it was written */
+        PyObject *r = PyObject_CallFunctionObjArgs(f->custom, text, found, nullptr);
+        if (r == nullptr)
+            Py_CLEAR(found);
+        Py_XDECREF(r);
+    }
+    if (found != nullptr && PyList_GET_SIZE(found) > 1) {
+        PyObject *sort = PyObject_GetAttr(found, s_sort);
+        PyObject *kw = sort != nullptr ? PyDict_New() : nullptr;
+        PyObject *r = nullptr;
+        if (kw != nullptr && PyDict_SetItem(kw, s_key, f->sort_key) == 0)
+            r = PyObject_Call(sort, empty_tuple, kw);
+        Py_XDECREF(sort);
+        Py_XDECREF(kw);
+        if (r == nullptr)
+            Py_CLEAR(found);
+        Py_XDECREF(r);
+    }
+done:
+    Py_DECREF(scan);
+    return found;
+}
+
+PyObject *
+Front_find(PyObject *self, PyObject *text)
+{
+    return front_find(reinterpret_cast<Front *>(self), text);
+}
+
+PyObject *
+Front_scrub(PyObject *self, PyObject *text)
+{
+    Front *f = reinterpret_cast<Front *>(self);
+    PyObject *found = front_find(f, text);
+    if (found == nullptr)
+        return nullptr;
+    if (PyList_GET_SIZE(found) == 0) {
+        Py_DECREF(found);
+        PyObject *counts = PyDict_New();
+        if (counts == nullptr)
+            return nullptr;
+        PyObject *out = PyTuple_Pack(2, text, counts);
+        Py_DECREF(counts);
+        return out;
+    }
+    PyObject *out = PyObject_CallFunctionObjArgs(f->replace, text, found, nullptr);
+    Py_DECREF(found);
+    return out;
+}
+
+PyMethodDef Front_methods[] = {
+    {"find", Front_find, METH_O, "find(text) -> list of findings, as TextScanner.find"},
+    {"scrub", Front_scrub, METH_O, "scrub(text) -> (new text, counts per detector), as TextScanner.scrub"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
 PyModuleDef textgate_module = {
     PyModuleDef_HEAD_INIT, "otel_privacy.scrub._textgate",
     "The text scanner's trigger set: RE2::Set called directly (see scrub.text).", -1,
@@ -210,6 +412,26 @@ PyInit__textgate(void)
     Py_INCREF(&TriggerSetType);
     if (PyModule_AddObject(m, "TriggerSet", reinterpret_cast<PyObject *>(&TriggerSetType)) < 0) {
         Py_DECREF(&TriggerSetType);
+        Py_DECREF(m);
+        return nullptr;
+    }
+    FrontType.tp_name = "otel_privacy.scrub._textgate.Front";
+    FrontType.tp_basicsize = sizeof(Front);
+    FrontType.tp_dealloc = Front_dealloc;
+    FrontType.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
+    FrontType.tp_traverse = Front_traverse;
+    FrontType.tp_clear = Front_clear;
+    FrontType.tp_doc = "Front(set, passes, fold, gated, custom, sort_key, replace): TextScanner.find and .scrub";
+    FrontType.tp_methods = Front_methods;
+    FrontType.tp_new = Front_new;
+    if (PyType_Ready(&FrontType) < 0 || (s_sort = PyUnicode_InternFromString("sort")) == nullptr
+        || (s_key = PyUnicode_InternFromString("key")) == nullptr) {
+        Py_DECREF(m);
+        return nullptr;
+    }
+    Py_INCREF(&FrontType);
+    if (PyModule_AddObject(m, "Front", reinterpret_cast<PyObject *>(&FrontType)) < 0) {
+        Py_DECREF(&FrontType);
         Py_DECREF(m);
         return nullptr;
     }

@@ -254,6 +254,11 @@ _ALREADY_SAFE = frozenset({"", "?", "*", "**", "***", "****", "<redacted>", "[re
 _QUERY_KEY_BEFORE = re.compile(r"[?&][^\s?&=#]{1,64}=\Z")
 
 
+def _finding_order(f: Finding) -> tuple[int, int]:
+    """Earliest first, then longest."""
+    return f.start, -f.end
+
+
 class TextScanner:
     """Run the enabled detectors over free text; see the module docstring."""
 
@@ -381,6 +386,21 @@ class TextScanner:
             prefilter = os.environ.get("OTEL_PRIVACY_TEXT_PREFILTER", "true").strip().lower() not in _FALSE
         self._gate, self._triggers, self._sentinel = _compile_triggers(self.triggers) if prefilter and passes \
             else (None, None, -1)
+        self._install_front()
+
+    def _install_front(self) -> None:
+        """With RE2's set bound directly, ``find`` and ``scrub`` of this scanner are ``scrub/_textgate``'s ``Front``:
+        the same steps as the methods below (the reference, used otherwise), without their two Python frames per
+        line. Either way the passes, the fold, the fallback gates and the replacement are this scanner's own."""
+        for name in ("find", "scrub"):
+            self.__dict__.pop(name, None)
+        trigger_set = getattr(self._gate, "__self__", None)
+        front = getattr(_textgate, "Front", None)
+        if trigger_set is None or front is None:
+            return
+        fast = front(trigger_set, self._passes, fold, self._gated, self._find_custom if self._custom else None,
+                     _finding_order, self._replace)
+        self.find, self.scrub = fast.find, fast.scrub  # type: ignore[method-assign]
 
     def variant(self, **overrides: Any) -> TextScanner:
         """A scanner built with the same arguments as this one except ``overrides`` (``prefilter=False``, …)."""
@@ -391,6 +411,7 @@ class TextScanner:
         clone = self.variant(prefilter=False)
         clone.triggers = tuple(triggers)
         clone._gate, clone._triggers, clone._sentinel = _compile_triggers(clone.triggers)
+        clone._install_front()
         return clone
 
     def is_safe(self, value: str) -> bool:
@@ -450,25 +471,36 @@ class TextScanner:
             for i in hits:
                 found.extend(passes[i][2](scan))
         else:
-            lower = scan.lower()
-            state: dict[str, bool] = {}
-            for kind, gate, finder in self._passes:
-                if kind == 1:
-                    if gate not in scan:
-                        continue
-                elif kind == 2:
-                    if gate not in lower:
-                        continue
-                elif kind == 3 and not gate(scan, lower, state):
+            found = self._gated(scan)
+        if self._custom:
+            self._find_custom(text, found)
+        if len(found) > 1:
+            found.sort(key=_finding_order)
+        return found
+
+    def _gated(self, scan: str) -> list[Finding]:
+        """The passes' findings in ``scan`` (folded text), each pass gated by its pure-Python gate."""
+        found: list[Finding] = []
+        lower = scan.lower()
+        state: dict[str, bool] = {}
+        for kind, gate, finder in self._passes:
+            if kind == 1:
+                if gate not in scan:
                     continue
-                found.extend(finder(scan))
-        for name, rx, repl in self._custom:  # users' own patterns see the text as it was written
+            elif kind == 2:
+                if gate not in lower:
+                    continue
+            elif kind == 3 and not gate(scan, lower, state):
+                continue
+            found.extend(finder(scan))
+        return found
+
+    def _find_custom(self, text: str, found: list[Finding]) -> None:
+        """Append the users' own patterns' findings in ``text`` (read as it was written, not folded)."""
+        for name, rx, repl in self._custom:
             for m in rx.finditer(text):
                 if m.end() > m.start():
                     found.append(Finding(name, m.start(), m.end(), repl if repl is not None else self._repl(name)))
-        if len(found) > 1:
-            found.sort(key=lambda f: (f.start, -f.end))
-        return found
 
     def scrub(self, text: str) -> tuple[str, dict[str, int]]:
         """Replace every finding; returns the new text and counts per detector.
@@ -480,6 +512,10 @@ class TextScanner:
         findings = self.find(text)
         if not findings:
             return text, {}
+        return self._replace(text, findings)
+
+    def _replace(self, text: str, findings: list[Finding]) -> tuple[str, dict[str, int]]:
+        """``text`` with ``findings`` (sorted, as ``find`` returns them) replaced, and the counts per detector."""
         counts: dict[str, int] = {}
         parts: list[str] = []
         pos = 0
