@@ -121,3 +121,14 @@ def test_a_hash_rule_word_that_ends_a_name_key_is_found_with_and_without_the_pre
         found = slow.find(text)
         assert found and found[0].detector == "identity", (text, found)
         assert fast.find(text) == found, text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["account", "Account", "acct", "account no.", "account #", "account id:"]),
+       st.integers(1, 10**12), st.sampled_from(["locked", "was suspended", "deleted by admin", "signed up"]),
+       st.text("abc .,é中", max_size=16))
+def test_account_numbers_next_to_a_lifecycle_word_never_survive(word, number, event, after):
+    text = f"{word} {number} {event} {after}"
+    out = R.redact_text(text)
+    assert out == text.replace(str(number), R.pseudonymize(str(number)), 1)
+    assert R.redact_text(out) == out
