@@ -29,9 +29,11 @@ _GAP = 24  # characters from the social word's end to the "@", at most (the trig
 # The social word (group 1), then what may stand between it and the "@": separators and up to two small words.
 _CONTEXT = re.compile(r"(?i)\b(" + _WORDS + r")\b[ \t:=,\-]*(?:(?:by|from|to|of|on|at|via|with|me|us|is|was)"
                       r"[ \t:,]+){0,2}\Z")
-# A handle (group 1): after a "@" that starts a word, 1–30 of [A-Za-z0-9_.] not ending in a dot, and for a fediverse
-# handle "@host.tld" after it; not followed by "/" (an npm scope), "(" (a decorator's call) or more of a word.
-_HANDLE = re.compile(r"(?<![\w@.\-])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?"
+# A handle (group 1): after a "@" that starts a word (no word character, "@", "." or "-" before it: checked in code,
+# as a leading lookbehind would run at every position of every line), 1–30 of [A-Za-z0-9_.] not ending in a dot, and
+# for a fediverse handle "@host.tld" after it; not followed by "/" (an npm scope), "(" (a decorator's call) or more
+# of a word.
+_HANDLE = re.compile(r"@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?"
                      r"(?:@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24})?)"
                      r"(?![\w/(@\-]|\.\w)")
 _LIST = re.compile(r"[ \t]*(?:[,&/]|and|und|et|y)?[ \t]*")  # between two handles of one list
@@ -51,6 +53,8 @@ def find_handles(text: str) -> list[tuple[int, int]]:
         return out
     for m in _HANDLE.finditer(text):
         at = m.start()
+        if at and (text[at - 1].isalnum() or text[at - 1] in "_@.-"):
+            continue
         if out and _LIST.fullmatch(text, out[-1][1], at):  # "cc @alice, @bob and @carol": the list goes on
             out.append(m.span(1))
             continue

@@ -179,7 +179,7 @@ class IdentityMentions:
                 continue  # "user 12:30"
             out.append((v.start(1), v.end(1), self.pseudonymize(value)))
             pos = v.end(1)
-        if self.accounts and ("cc" in lower):
+        if self.accounts and "acc" in lower:  # acct, account
             taken = len(out)
             for a, b, value in find_accounts(text):
                 if not self.is_safe(value) and not any(x < b and a < y for x, y, _ in out[:taken]):
