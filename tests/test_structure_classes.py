@@ -167,6 +167,19 @@ CASES = [
      "'REDACTED' is too short\n\nFailed validating 'minLength' in schema['properties']['pin']:"
      "\n    {'minLength': 20}\n\nOn instance['user']['password']:\n    'REDACTED'"),
     ("jsonschema-benign", "12 is not of type 'string'\n\nOn instance['age']:\n    12", None),
+    # -- multipart/form-data: each part by its name, with real or escaped line breaks ---------------------------
+    ("multipart-body", '--b1\r\nContent-Disposition: form-data; name="api_key"\r\n\r\n<S>\r\n--b1\r\n'
+     'Content-Disposition: form-data; name="note"\r\n\r\nhi\r\n--b1--\r\n',
+     '--b1\r\nContent-Disposition: form-data; name="api_key"\r\n\r\nREDACTED\r\n--b1\r\n'
+     'Content-Disposition: form-data; name="note"\r\n\r\nhi\r\n--b1--\r\n'),
+    ("multipart-bytes-repr", "body b'--b1\\r\\nContent-Disposition: form-data; name=\"password\"\\r\\n\\r\\n<S>"
+     "\\r\\n--b1--\\r\\n'", "body b'--b1\\r\\nContent-Disposition: form-data; name=\"password\"\\r\\n\\r\\n"
+     "REDACTED\\r\\n--b1--\\r\\n'"),
+    # -- Redis MONITOR: the command's values as the Redis statement rule reads them -----------------------------
+    ("redis-monitor", '1700000000.123456 [0 127.0.0.1:52514] "HSET" "cart:42" "note" "<S>" "qty" "3"',
+     '1700000000.123456 [0 127.0.0.0:52514] "HSET" "cart:42" "note" "REDACTED" "qty" "REDACTED"'),
+    ("redis-monitor-keys-stay", '1700000000.123456 [0 lua] "GET" "cart:42"', None),
+    ("look-alike-bracket-quote", 'see [x] "Hello" there', None),
     # -- a value replaced by its key is replaced where the same text is echoed without one -------------------
     ("echo-of-a-keyed-value", "login failed password=<S> reason=invalid literal for int(): '<S>'",
      "login failed password=REDACTED reason=invalid literal for int(): 'REDACTED'"),

@@ -385,6 +385,20 @@ def _psql_table(s: Sample, rng: random.Random) -> Text:
     return Text(f"{rng.choice(('audit query', 'psql output', 'result'))}:\n" + "\n".join(lines) + "\n")
 
 
+def _multipart(s: Sample, rng: random.Random) -> Text:
+    """A multipart/form-data body with the sample as a form field named by its key, built by requests (its
+    ``files=``/``data=`` encoding), logged decoded or as the prepared body's bytes repr."""
+    from requests.models import RequestEncodingMixin
+
+    from .structures import field_name
+
+    body, content_type = RequestEncodingMixin._encode_files({"file": ("rows.csv", b"id,n\n1,2\n", "text/csv")},
+                                                            [("format", "csv"), (field_name(s), s.value)])
+    # (its boundary is random: one drawn from rng instead, so that a case replays)
+    body = body.replace(content_type.split("boundary=")[1].encode(), "".join(rng.choices(HEX, k=32)).encode())
+    return Text(f"sent body {body!r}" if rng.random() < 0.5 else "sent body:\n" + body.decode())
+
+
 def _keyed(k: Kind) -> bool:
     return k.keyed and not k.flat_only
 
@@ -402,6 +416,7 @@ STRUCTURE_CLASSES = (
     Encoding("hstore", Text, _keyed, _hstore, '"password"=>"…" (PostgreSQL hstore)'),
     Encoding("erlang_proplist", Text, _keyed, _erlang, '[{password, <<"…">>}]'),
     Encoding("table", Text, _keyed, _table, "CSV / TSV / ;-separated rows under a header line"),
+    Encoding("multipart", Text, _keyed, _multipart, 'Content-Disposition: form-data; name="…" then the part'),
     Encoding("psql_table", Text, _keyed, _psql_table, "psql's aligned result (| under ----+----) or a +----+ grid"),
     Encoding("cookie_jar", Text, _keyed, _cookie_jar, "Cookie(version=0, name='…', value='…', …): a pair as a call"),
     Encoding("loguru_diagnose", Text, _keyed, _diagnose,
@@ -432,6 +447,8 @@ ENCODINGS.update({e.name: e for e in (
              "parameters: query failed: INSERT … VALUES (…, '…'), LOG:  statement: …"),
     Encoding("sqlalchemy_echo", Text, _structured, lambda s, r: Text(_st.sqlalchemy_echo(s, r)),
              "parameters: [generated in 0.0001s] (…, '…')"),
+    Encoding("redis_monitor", Text, _structured, lambda s, r: Text(_st.redis_monitor(s, r)),
+             'parameters: 1700000000.123456 [0 127.0.0.1:52514] "HSET" "user:42" "<field>" "…" (Redis MONITOR)'),
     Encoding("driver_echo", Text, _structured, lambda s, r: Text(_st.driver_echo(s, r)),
              "parameters: invalid input syntax … \"…\" + LINE 1:, Redis args, MySQL/SQL Server value echoes"),
 )})

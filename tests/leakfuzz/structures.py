@@ -316,6 +316,22 @@ def driver_echo(s: Sample, rng: random.Random) -> str:
             f"{rng.choice(('varchar', 'nvarchar'))} value '{value}' to data type int. (245) (SQLExecDirectW)")
 
 
+def redis_monitor(s: Sample, rng: random.Random) -> str:
+    """A Redis MONITOR line as the server writes it (``replicationFeedMonitors``: the time, ``[db client]``, each
+    argument quoted with ``"``, ``\\``, quotes and control bytes escaped): the value as an HSET field's or a SET's
+    value. (The server writes the bytes of non-ASCII text as ``\\xNN`` too; here they stay text, as a log shipper
+    that decodes them shows them, so that the sample's needles can be searched for.)"""
+    def q(arg: str) -> str:
+        return '"' + "".join(ch if ch >= " " and ch not in '"\\\x7f' else
+                             {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}.get(ch, f"\\x{ord(ch):02x}")
+                             for ch in arg) + '"'
+    key = f"user:{rng.randint(1, 99999)}"
+    args = rng.choice((["HSET", key, _column(s, rng), s.value, "updated_at", str(rng.randint(10**9, 2 * 10**9))],
+                       ["SET", f"{key}:{_column(s, rng)}", s.value, "EX", "900"]))
+    return (f"{rng.randint(10**9, 2 * 10**9)}.{rng.randint(0, 999999):06d} [0 127.0.0.1:{rng.randint(1024, 65535)}] "
+            + " ".join(map(q, args)))
+
+
 # -- who gets which ------------------------------------------------------------------------------------------
 def by_value(k: Kind) -> bool:
     """Kinds a detector finds by their value: the neutral-key encodings apply."""

@@ -155,39 +155,42 @@ def obfuscate_redis(text: str) -> str:
         tokens = _REDIS_TOKEN.findall(line)
         if not tokens:
             continue
-        cmd = tokens[0].upper()
-        args = tokens[1:]
-        words = [tokens[0]]
-        if cmd in ("CLIENT", "CONFIG", "OBJECT", "MEMORY", "SCRIPT", "CLUSTER", "ACL", "XGROUP") and args:
-            words.append(args[0])  # subcommand
-            args = args[1:]
-            keep = 1 if cmd in ("OBJECT", "MEMORY", "CONFIG") else 0
-        else:
-            keep = _REDIS_KEEP.get(cmd, 1)
-        if cmd in _REDIS_SCRIPT:  # EVAL script numkeys key… arg…: the script and args are values, keys kept
-            words.append("?")
-            if len(args) > 1 and args[1].isdigit():
-                numkeys = int(args[1])
-                words.append(args[1])
-                words.extend(args[2:2 + numkeys])
-                if len(args) > 2 + numkeys:
-                    words.append("?")
-            elif len(args) > 1:
+        words, last = [tokens[0]], 0
+        for token, group in zip(tokens[1:], redis_value_groups(tokens)):
+            if not group:
+                words.append(token)
+            elif group != last:
                 words.append("?")
-        elif keep < 0:  # alternating key/value (MSET) or key then field/value pairs (HSET)
-            lead = -keep - 1
-            words.extend(args[:lead])
-            pairs = args[lead:]
-            for i in range(0, len(pairs), 2):
-                words.append(pairs[i])
-                if i + 1 < len(pairs):
-                    words.append("?")
-        else:
-            words.extend(args[:keep])
-            if len(args) > keep:
-                words.append("?")
+            last = group
         commands.append(" ".join(_without_session_ids(w) for w in words))
     return "\n".join(commands)
+
+
+def redis_value_groups(tokens: list[str]) -> list[int]:
+    """For each argument of the command ``tokens`` (its name first): 0 for what is kept (keys, subcommands,
+    counts), else the number of the run of values it belongs to (a run is written as one ``?``)."""
+    cmd = tokens[0].upper()
+    args = tokens[1:]
+    out: list[int] = []
+    if cmd in ("CLIENT", "CONFIG", "OBJECT", "MEMORY", "SCRIPT", "CLUSTER", "ACL", "XGROUP") and args:
+        out.append(0)  # subcommand
+        args = args[1:]
+        keep = 1 if cmd in ("OBJECT", "MEMORY", "CONFIG") else 0
+    else:
+        keep = _REDIS_KEEP.get(cmd, 1)
+    if cmd in _REDIS_SCRIPT:  # EVAL script numkeys key… arg…: the script and args are values, keys kept
+        if len(args) > 1 and args[1].isdigit():
+            numkeys = int(args[1])
+            out += [1, 0] + [0] * len(args[2:2 + numkeys]) + [2] * len(args[2 + numkeys:])
+        else:
+            out += [1] + [2] * len(args[1:])
+    elif keep < 0:  # alternating key/value (MSET) or key then field/value pairs (HSET)
+        lead = -keep - 1
+        out += [0] * len(args[:lead])
+        out += [0 if i % 2 == 0 else i for i in range(len(args[lead:]))]
+    else:
+        out += [0] * len(args[:keep]) + [1] * len(args[keep:])
+    return out
 
 
 def _without_session_ids(key: str) -> str:

@@ -25,6 +25,7 @@ next to their siblings) it also parses one (:func:`json_document`), writes it ba
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 from .credentials import BIND_PLACEHOLDER, find_cookies
 from .keynames import refers_to_secret
+from .nosql import redis_value_groups
 from .querylang import graphql_variable_arguments
 
 __all__ = ["Sink", "scrub_structure", "may_hold_structure",
@@ -87,6 +89,10 @@ _STRUCT = re.compile(
     r"""|Variable ['"]\$[^\W\d]\w*['"] got invalid value """
     # jsonschema's ValidationError: the instance under "On instance['user']['password']:", on the next line
     r"|On instance(?=(?:\[[^\]\n]{1,200}\])+:\r?\n)"
+    # a multipart/form-data body (requests' files=, a logged upload): each part's content goes by its name
+    r'|Content-Disposition: form-data; name="'
+    # Redis MONITOR's lines: 1700000000.123456 [0 127.0.0.1:52514] "HSET" "user:42" "email" "…" (head checked below)
+    r'|\] "(?=[A-Za-z])'
     # Redis echoes the arguments of a command it refused: unknown command 'X', with args beginning with: '…'
     r"|with args beginning with: "
     # PostgreSQL (libpq) quotes the statement at an error's position, cut to 60 columns: LINE 1: ...WHERE a = '…
@@ -138,6 +144,7 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*)\]\]>\Z", re.S)
 _ECHO_END = re.compile(r"'(?= for (?:key|column)\b| to data type\b|[\"),]|[ \t]*(?:\n|\Z))")
 # A statement in text is rewritten when it holds a quoted literal (a number alone is left to the detectors:
 # 'LIMIT 50' in a log line is no secret, and a card or phone number in it is found anyway)
+_MONITOR_HEAD = re.compile(r"(?<![\w.])\+?\d{9,11}\.\d{6} \[\d{1,5} [^\]\n]{1,200}\]\Z")
 _INDEX = re.compile(r"""\[(?:'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|[^\]\n]*)\]""")
 _FORM_KEY = re.compile(r"[A-Za-z_][\w.\-\[\]]*=(?!=)")
 _ROW_END = re.compile(r"[ \t\r]*(?:\n|\Z)")
@@ -300,7 +307,7 @@ class _Scanner:
         structures = ("{" in text or "[" in text or "(" in text or "Key (" in text or "Failing row" in text
                       or "Duplicate entry" in text or "value '" in text or "value: '" in text or "</" in text
                       or "invalid input" in text or "got invalid" in text or "with args" in text or "LINE " in text
-                      or _has_sql_word(text))
+                      or "form-data" in text or _has_sql_word(text))
         pairs = "=" in text or ":" in text or "--" in text
         if structures and pairs:  # both kinds, in text order (a structure first where both start at one place)
             found = sorted([(m.start(), 0, m) for m in _STRUCT.finditer(text)]
@@ -456,6 +463,10 @@ class _Scanner:
             if not names:
                 return -1
             return self._value_for(_unescape(names[-1], "'"), _skip_ws(text, colon + 1))
+        if c == "]":
+            return self._redis_monitor(start)
+        if c == "C":
+            return self._multipart_part(m.end())
         if c == "V":  # the value goes by the variable's name, as in {"variables": {"token": …}}
             return self._value_for(text[start + 11: m.end() - 20], m.end())
         if c == "w" and text.startswith("with args beginning with: ", start):
@@ -500,6 +511,51 @@ class _Scanner:
         if c == "F":  # PostgreSQL: Failing row contains (…)
             return self._rest_values(m.end(), ")")
         return self._echoed(m.end())
+
+    def _multipart_part(self, i: int) -> int:
+        """A part of a multipart/form-data body: its content, after the headers' blank line and up to the next
+        boundary line, goes by the ``name`` its Content-Disposition gives — with real line breaks, or escaped
+        (``\\r\\n``) in a bytes repr of the body."""
+        text = self.text
+        close = text.find('"', i)
+        if close < 0 or close - i > 200:
+            return -1
+        name = text[i:close]
+        if "\\x" in name:  # a bytes repr writes a name's UTF-8 as \xNN escapes
+            with contextlib.suppress(UnicodeError, ValueError):
+                name = name.encode("latin-1").decode("unicode_escape").encode("latin-1").decode("utf-8")
+        path = _pair_path(self.base, name)
+        found = [(j, blank, nl) for blank, nl in (("\r\n\r\n", "\r\n"), ("\n\n", "\n"), ("\\r\\n\\r\\n", "\\r\\n"))
+                 if (j := text.find(blank, close, close + 2000)) >= 0]
+        if not found:
+            return close
+        j, blank, nl = min(found)
+        start = j + len(blank)
+        end = text.find(nl + "--", start)
+        end = self.n if end < 0 else end
+        if end > start and (self.mode == DOCUMENT or self.sink.wants(path)):
+            self._replace_value(start, end, text[start:end], path, None)
+        return end
+
+    def _redis_monitor(self, start: int) -> int:
+        """A Redis MONITOR line (``redis-cli monitor``, a ``+``-prefixed reply on the wire): the command's quoted
+        arguments as the Redis statement rule reads them — keys and subcommands kept, values as parameters."""
+        text = self.text
+        line_start = max(text.rfind("\n", 0, start) + 1, start - 260)
+        if not _MONITOR_HEAD.search(text, line_start, start + 1):  # (after a prefix: "ValueError: 1700…")
+            return -1
+        spans, i = [], start + 2
+        while i < self.n and text[i] == '"' and len(spans) < 10_000:
+            end = _string_end(text, i + 1, '"')
+            spans.append((i, end))
+            i = end + 1 if text.startswith(' "', end) else end
+        if len(spans) < 2:
+            return i
+        words = [_unescape(text[a + 1: b - 1], '"') for a, b in spans]
+        for (a, b), group in zip(spans[1:], redis_value_groups(words)):
+            if group:
+                self._leaf(a, b, PARAMETERS_PATH, '"')
+        return spans[-1][1]
 
     def _echoed(self, start: int) -> int:
         """A value a driver echoed in quotes (``Duplicate entry '…' for key``): a parameter, to its closing quote

@@ -276,6 +276,26 @@ def _(env):
     env.log.info("key audit finished:\n%s", out)
 
 
+RMN_TOKEN, RMN_MAIL = token("redis.monitor", 40), canary("email_ascii", "redis.monitor")
+
+
+@case("redis.monitor_logged", library="redis", where="Redis MONITOR tailed into the logs while debugging a cache "
+      "(the server's own lines, read raw through redis-py's Monitor connection): '<time> [0 127.0.0.1:port] "
+      "\"HSET\" \"user:42\" \"email\" \"…\" \"reset_token\" \"…\"'", secrets=[RMN_TOKEN, RMN_MAIL],
+      needs=("redis",), keeps=keep('"HSET"', '"reset_token"', '"EXPIRE"'))
+def _(env):
+    import redis
+
+    client = redis.Redis(port=env.redis_port)
+    with client.monitor() as monitor:
+        client.hset("user:42:reset", mapping={"email": RMN_MAIL.value, "reset_token": RMN_TOKEN.value})
+        client.expire("user:42:reset", 900)
+        for _ in range(3):  # the client's HELLO handshake, HSET, EXPIRE
+            line = monitor.connection.read_response()
+            env.log.info("%s", line.decode() if isinstance(line, bytes) else line)
+    client.close()
+
+
 RDS_TOKEN = token("redis.session")
 RDS_MAIL = canary("email_ascii", "redis.session")  # the instrumentation sanitises values: not exported
 

@@ -500,3 +500,20 @@ def _(env):
     cookies["remember_token"] = CJ_REMEMBER.value
     cookies["theme"] = "dark"
     env.log.info("response cookies %r", cookies)
+
+
+MP_KEY, MP_PW = token("multipart.key"), password("multipart")
+
+
+@case("requests.multipart_body_logged", library="requests", where="an upload with form fields (requests' files= "
+      "and data=): the prepared multipart/form-data body logged with %r while debugging a 400 — each part's content "
+      "after 'Content-Disposition: form-data; name=\"api_key\"' and an escaped blank line", secrets=[MP_KEY, MP_PW],
+      keeps=keep('name="api_key"', 'filename="report.csv"', "day,orders"))
+def _(env):
+    import requests
+
+    env.echo.script("/v1/imports", 400)
+    r = requests.post(f"http://localhost:{env.echo.port}/v1/imports", timeout=5,
+                      data={"api_key": MP_KEY.value, "account_password": MP_PW.value, "format": "csv"},
+                      files={"file": ("report.csv", b"day,orders\n2024-05-01,12\n", "text/csv")})
+    env.log.warning("import rejected (%s), sent body %r", r.status_code, r.request.body)
