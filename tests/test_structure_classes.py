@@ -175,6 +175,12 @@ CASES = [
     ("multipart-bytes-repr", "body b'--b1\\r\\nContent-Disposition: form-data; name=\"password\"\\r\\n\\r\\n<S>"
      "\\r\\n--b1--\\r\\n'", "body b'--b1\\r\\nContent-Disposition: form-data; name=\"password\"\\r\\n\\r\\n"
      "REDACTED\\r\\n--b1--\\r\\n'"),
+    # -- configparser: the value it could not interpolate --------------------------------------------------------
+    ("configparser-found", "'%' must be followed by '%' or '(', found: '%<S>'",
+     "'%' must be followed by '%' or '(', found: 'REDACTED'"),
+    ("configparser-raw-value", "Bad value substitution: option 'api_token' in section 'svc' contains an interpolation "
+     "key 'x' which is not a valid option name. Raw value: '<S>'", "Bad value substitution: option 'api_token' in "
+     "section 'svc' contains an interpolation key 'x' which is not a valid option name. Raw value: 'REDACTED'"),
     # -- Redis MONITOR: the command's values as the Redis statement rule reads them -----------------------------
     ("redis-monitor", '1700000000.123456 [0 127.0.0.1:52514] "HSET" "cart:42" "note" "<S>" "qty" "3"',
      '1700000000.123456 [0 127.0.0.0:52514] "HSET" "cart:42" "note" "REDACTED" "qty" "REDACTED"'),

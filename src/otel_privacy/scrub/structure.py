@@ -95,6 +95,10 @@ _STRUCT = re.compile(
     r'|\] "(?=[A-Za-z])'
     # Redis echoes the arguments of a command it refused: unknown command 'X', with args beginning with: '…'
     r"|with args beginning with: "
+    # configparser echoes a value it could not interpolate: "'%' must be followed by '%' or '(', found: '%…'" (a
+    # fragment of the value, whatever the option), and "option 'x' in section 's' contains … Raw value: '…'"
+    r"|(?<=must be followed by '[%$]' or '[({]', found: )'|bad interpolation variable reference '"
+    r"|(?<=which is not a valid option name\. )Raw value: "
     # PostgreSQL (libpq) quotes the statement at an error's position, cut to 60 columns: LINE 1: ...WHERE a = '…
     r"|LINE \d+: "
     # an XML element with text: <wsse:Password …>…</wsse:Password>, <apiKey>…</apiKey> (attributes are pairs)
@@ -144,6 +148,7 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*)\]\]>\Z", re.S)
 _ECHO_END = re.compile(r"'(?= for (?:key|column)\b| to data type\b|[\"),]|[ \t]*(?:\n|\Z))")
 # A statement in text is rewritten when it holds a quoted literal (a number alone is left to the detectors:
 # 'LIMIT 50' in a log line is no secret, and a card or phone number in it is found anyway)
+_CONFIG_OPTION = re.compile(r"option '([^'\n]{1,200})' in section '[^'\n]*' contains an interpolation key")
 _MONITOR_HEAD = re.compile(r"(?<![\w.])\+?\d{9,11}\.\d{6} \[\d{1,5} [^\]\n]{1,200}\]\Z")
 _INDEX = re.compile(r"""\[(?:'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|[^\]\n]*)\]""")
 _FORM_KEY = re.compile(r"[A-Za-z_][\w.\-\[\]]*=(?!=)")
@@ -469,6 +474,17 @@ class _Scanner:
             return self._multipart_part(m.end())
         if c == "V":  # the value goes by the variable's name, as in {"variables": {"token": …}}
             return self._value_for(text[start + 11: m.end() - 20], m.end())
+        if c == "'" or (c == "b" and text.startswith("bad interpolation", start)):  # configparser: the rest of a
+            # value it could not interpolate
+            q = m.end() - 1
+            end = _string_end(text, q + 1, "'")
+            self._leaf(q, end, PARAMETERS_PATH, "'")
+            return end
+        if c == "R" and text.startswith("Raw value: ", start):  # configparser: the option the message names
+            option = _CONFIG_OPTION.search(text, max(0, start - 400), start)
+            if option is None:
+                return -1
+            return self._value_for(option.group(1), m.end())
         if c == "w" and text.startswith("with args beginning with: ", start):
             end = text.find("\n", m.end())
             end = self.n if end < 0 else end

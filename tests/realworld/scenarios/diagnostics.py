@@ -82,3 +82,24 @@ def _(env):
     env.log.warning("webhook rejected: %s", _jsonschema_error(
         f"{JS_KEY.value!r} is too long", "maxLength", ["properties", "api_key"], {"type": "string", "maxLength": 24},
         ["api_key"], JS_KEY.value))
+
+
+CFG_PW, CFG_KEY = password("configparser.pw"), token("configparser.key")
+
+
+@case("configparser.interpolation_error", library="configparser", where="an INI file whose secrets hold '%' "
+      "(a generated password, a percent-encoded key) read with ConfigParser's default interpolation: "
+      "InterpolationSyntaxError echoes the rest of the value ('found: …'), InterpolationMissingOptionError the "
+      "whole raw value after naming its option — both logged with logger.exception", secrets=[CFG_PW, CFG_KEY],
+      keeps=keep("must be followed by", "Raw value:", "option 'api_key' in section 'billing'"))
+def _(env):
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read_string(f"[database]\nuser = shop\npassword = x%{CFG_PW}\n\n"
+                       f"[billing]\napi_key = %(vault_prefix)s{CFG_KEY}\n")
+    for section, option in (("database", "password"), ("billing", "api_key")):
+        try:
+            config.get(section, option)
+        except configparser.Error:
+            env.log.exception("cannot read %s.%s from settings.ini", section, option)
