@@ -30,7 +30,7 @@ setup(ext_modules=[
     Extension("otel_privacy.scrub._sqlcore", ["src/otel_privacy/scrub/_sqlcore.c"],
               depends=["src/otel_privacy/scrub/_sqlcore_api.h", "src/otel_privacy/scrub/_sqlcore_impl.h"], optional=True, extra_compile_args=["-O2"]),
     Extension("otel_privacy._wirecore", ["src/otel_privacy/_wirecore.c"], optional=True,
-              depends=["src/otel_privacy/scrub/_sqlcore_api.h"],
+              depends=["src/otel_privacy/scrub/_sqlcore_api.h", "src/otel_privacy/_wirespan.h"],
               extra_compile_args=["-O2"], libraries=["crypto"] if _openssl else [],
               define_macros=[] if _openssl else [("WIRE_NO_OPENSSL", "1")]),
 ] + ([Extension("otel_privacy.scrub._textgate", ["src/otel_privacy/scrub/_textgate.cc"], optional=True,

@@ -27,13 +27,17 @@ def _faces() -> list[bool]:
 def test_sdk_and_protobuf_paths_give_identical_bytes():
     corpus = Corpus()
     resource = Resource.create({"service.name": "parity", "deployment.note": corpus.text("resource")})
-    raw_spans, red_spans = InMemorySpanExporter(), InMemorySpanExporter()
+    raw_spans, red_spans, py_spans = InMemorySpanExporter(), InMemorySpanExporter(), InMemorySpanExporter()
     raw_logs, red_logs = InMemoryLogRecordExporter(), InMemoryLogRecordExporter()
     sdk_redactor, gw_redactor = Redactor("default"), Redactor("default")
 
     tp = TracerProvider(resource=resource)
     tp.add_span_processor(SimpleSpanProcessor(raw_spans))
-    tp.add_span_processor(PrivacySpanProcessor(SimpleSpanProcessor(red_spans), redactor=sdk_redactor))
+    # the processor as configured (the wire engine where it is built), and on the Redactor's Python steps alone
+    processor = PrivacySpanProcessor(SimpleSpanProcessor(red_spans), redactor=sdk_redactor)
+    tp.add_span_processor(processor)
+    tp.add_span_processor(PrivacySpanProcessor(SimpleSpanProcessor(py_spans), redactor=Redactor("default"),
+                                               compiled=False))
     lp = LoggerProvider(resource=resource)
     lp.add_log_record_processor(SimpleLogRecordProcessor(raw_logs))
     lp.add_log_record_processor(PrivacyLogProcessor(SimpleLogRecordProcessor(red_logs), redactor=sdk_redactor))
@@ -45,6 +49,10 @@ def test_sdk_and_protobuf_paths_give_identical_bytes():
     finally:
         logger.removeHandler(handler)
 
+    assert encode_spans(list(py_spans.get_finished_spans())).SerializeToString() == \
+        encode_spans(list(red_spans.get_finished_spans())).SerializeToString()
+    if compiled_core_available():  # most of the corpus's spans take the engine's path (the rest: events, links…)
+        assert processor._copier.on_wire > len(red_spans.get_finished_spans()) // 3
     for raw, redacted, encode in ((raw_spans.get_finished_spans(), red_spans.get_finished_spans(), encode_spans),
                                   (raw_logs.get_finished_logs(), red_logs.get_finished_logs(), encode_logs)):
         assert raw and len(raw) == len(redacted)

@@ -3065,8 +3065,10 @@ static PyTypeObject WalkerType = {
     .tp_methods = Walker_methods,
 };
 
+#include "_wirespan.h"  /* span_request / span_result: PrivacySpanProcessor's way onto the walker */
+
 static struct PyModuleDef moduledef = {
-    PyModuleDef_HEAD_INIT, "_wirecore", "The compiled face of otel_privacy.wire.", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_wirecore", "The compiled face of otel_privacy.wire.", -1, WIRESPAN_METHODS,
 };
 
 PyMODINIT_FUNC

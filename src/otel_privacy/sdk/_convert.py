@@ -20,6 +20,11 @@ from opentelemetry.trace import Link, Status
 
 from ..redactor import Redactor
 
+try:  # the compiled wire core (optional); without it spans take the Redactor's Python steps
+    from .. import _wirecore
+except ImportError:  # pragma: no cover - no compiler at install time
+    _wirecore = None
+
 _log = logging.getLogger("otel_privacy")
 
 
@@ -77,12 +82,25 @@ class _RedactedReadableSpan(ReadableSpan):
 
 
 class RecordCopier:
-    """Redacted copies of spans and log records, with resource and scope redaction cached per object."""
+    """Redacted copies of spans and log records, with resource and scope redaction cached per object.
 
-    def __init__(self, redactor: Redactor) -> None:
+    ``compiled``: spans go through the compiled wire engine (``None``: where it is built; ``False``: the Redactor's
+    Python steps, the reference; ``True``: required). A span whose name and attributes the engine's encoder takes
+    (strings, booleans, int64s, floats and tuples of them; no events, links or status message) is redacted as the
+    one-span OTLP request it would be exported as — the gateway's walk, memo and C paths for URLs, SQL and
+    pseudonyms, whose output the differential tests keep equal to the Python steps'; any other span, and any
+    failure there, takes the Python steps.
+    """
+
+    def __init__(self, redactor: Redactor, *, compiled: bool | None = None) -> None:
         self.redactor = redactor
         self._resources: dict[int, tuple[Resource, Resource]] = {}
         self._scopes: dict[int, tuple[Any, Any]] = {}
+        self._wire: Any = None  # the WireRedactor, made at the first span (a log processor never needs one)
+        self.on_wire = 0  # spans the wire engine redacted (tests and benchmarks check the fast path is taken)
+        if compiled and _wirecore is None:
+            raise RuntimeError("the compiled wire core (otel_privacy._wirecore) is not built")
+        self._use_wire = compiled is not False and _wirecore is not None
 
     def resource(self, resource: Resource | None) -> Resource | None:
         if resource is None:
@@ -112,6 +130,14 @@ class RecordCopier:
 
     def span(self, span: ReadableSpan) -> ReadableSpan:
         """The span redacted: a copy where anything changed, the span itself where nothing did."""
+        if self._use_wire and not span.events and not span.links and not span.status.description:
+            try:
+                done = self._span_on_wire(span)
+            except Exception as exc:  # noqa: BLE001 - the Python steps below are the reference; they decide
+                _log.debug("otel-privacy: wire engine failed on a span (%r); the Python steps redact it", exc)
+                done = None
+            if done is not None:
+                return done
         r = self.redactor
         status = span.status
         src_events, src_links = span.events, span.links
@@ -150,6 +176,35 @@ class RecordCopier:
             start_time=span.start_time,
             end_time=span.end_time,
             instrumentation_scope=scope,
+        )
+
+    def _span_on_wire(self, span: ReadableSpan) -> ReadableSpan | None:
+        """:meth:`span` through the wire engine, or ``None`` where its encoder leaves the span to the Python steps."""
+        src_attrs = _plain(getattr(span, "_attributes", None)) or span.attributes
+        data = _wirecore.span_request(span.name, src_attrs or None)
+        if data is None:
+            return None
+        if self._wire is None:
+            from ..wire import WireRedactor
+
+            self._wire = WireRedactor(self.redactor, compiled=True)
+        result = self._wire.redact("traces", data)
+        parts = _wirecore.span_result(result.data)
+        if parts is None:
+            return None
+        name, attributes = parts
+        self.on_wire += 1
+        resource = self.resource(span.resource)
+        scope = self.scope(span.instrumentation_scope)
+        if result.changed == 0 and name == span.name and len(attributes) == len(src_attrs or ()):
+            if resource is span.resource and scope is span.instrumentation_scope:
+                return span
+            attributes = span.attributes
+        return _RedactedReadableSpan(
+            (span.dropped_attributes, span.dropped_events, span.dropped_links),
+            name=name, context=span.context, parent=span.parent, resource=resource, attributes=attributes,
+            events=span.events, links=span.links, kind=span.kind, status=span.status, start_time=span.start_time,
+            end_time=span.end_time, instrumentation_scope=scope,
         )
 
     def _log_record(self, lr: Any) -> Any:

@@ -28,14 +28,18 @@ def _redactor(policy: Policy | str | dict | None, redactor: Redactor | None) -> 
 
 
 class PrivacySpanProcessor(SpanProcessor):
-    """Redact ended spans (name, attributes, events, links, status, resource) before ``downstream`` sees them."""
+    """Redact ended spans (name, attributes, events, links, status, resource) before ``downstream`` sees them.
+
+    ``compiled``: redact spans with the compiled wire engine where it is built (``None``), never (``False``: the
+    Redactor's Python steps) or always (``True``); the output is the same either way (see ``RecordCopier``).
+    """
 
     def __init__(self, downstream: SpanProcessor, policy: Policy | str | dict | None = None, *,
-                 redactor: Redactor | None = None) -> None:
+                 redactor: Redactor | None = None, compiled: bool | None = None) -> None:
         self.downstream = downstream
         self.redactor = _redactor(policy, redactor)
         self.safety = SafetyNet()
-        self._copier = RecordCopier(self.redactor)
+        self._copier = RecordCopier(self.redactor, compiled=compiled)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         try:
