@@ -16,7 +16,9 @@ of (variant / baseline) within the round. The targets' rows (the scanner and its
 the slower rows, so their chunks alternate only with each other. The load average is printed before and after.
 The scanner is called directly (the engine's short-string memo would otherwise hide the work); one more row runs
 the engine's whole text step (structures inside the line first, then the detectors) on the mixed lines. Also
-measured: the scanner without its RE2 prefilter (the pure-Python gates), and — each in its own virtualenv, against
+measured: the scanner with google-re2's pybind11 binding of the trigger set and the Python ``find``/``scrub`` (what
+an install without RE2's headers runs — libre2-dev — and the path before ``scrub/_textgate``), the scanner without
+its RE2 prefilter (the pure-Python gates), and — each in its own virtualenv, against
 its own ``re.search`` baseline over the same lines — Presidio's pattern recognizers and detect-secrets as
 reference rows.
 Instructions: when valgrind is installed, callgrind counts instructions per line (and estimates cycles with its
@@ -47,6 +49,7 @@ from _common import load_average, measure_chunked, paired_ratio, write_result  #
 
 from otel_privacy import Redactor  # noqa: E402
 from otel_privacy.redactor import RecordContext  # noqa: E402
+from otel_privacy.scrub import text as text_module  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENIGN_CORPUS = ROOT / "tests" / "data" / "benign_telemetry.txt"
@@ -130,20 +133,31 @@ BASELINE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 CALLGRIND_LINES = 3000
 # the loops the callgrind child runs, in this order: a no-op (the loop's own cost, taken off the others), the
 # baseline and the scanner, on each corpus
-CALLGRIND_LOOPS = [(corpus, v) for corpus in ("mixed", "benign") for v in ("none", "baseline", "scanner")]
+CALLGRIND_LOOPS = [(corpus, v) for corpus in ("mixed", "benign") for v in ("none", "baseline", "scanner", "google")]
+
+
+def google_re2_variant(scanner):
+    """The same scanner gated by google-re2's binding of the trigger set, with the Python find/scrub (no Front)."""
+    text_module._textgate = None
+    try:
+        return scanner.variant()
+    finally:
+        text_module._textgate = text_module._GATE
 
 
 def callgrind_child() -> None:
     """Under callgrind (``--callgrind-child``): each loop runs inside one ``deque(map(…), maxlen=0)``, the only C
     function whose calls callgrind collects and dumps (``--toggle-collect``/``--dump-after``), so start-up, imports
     and warm-up are not counted and each loop is a dump of its own."""
-    scrub = Redactor("default").text.scrub
+    scanner = Redactor("default").text
+    scrub, google = scanner.scrub, google_re2_variant(scanner).scrub
     search = re.compile(BASELINE).search
     mixed, benign = corpora(CALLGRIND_LINES)
     for lines in (mixed, benign, mixed):  # warm up: libphonenumber's metadata, the DFA's states
         for line in lines:
             scrub(line)
-    fns = {"none": lambda line: None, "baseline": search, "scanner": scrub}
+            google(line)
+    fns = {"none": lambda line: None, "baseline": search, "scanner": scrub, "google": google}
     for corpus, v in CALLGRIND_LOOPS:
         deque(map(fns[v], mixed if corpus == "mixed" else benign), maxlen=0)
 
@@ -174,10 +188,12 @@ def callgrind_counts() -> dict[str, dict[str, float]] | None:
     for corpus in ("mixed", "benign"):
         none = totals[corpus, "none"]
         per_line = {v: [(totals[corpus, v][i] - none[i]) / CALLGRIND_LINES for i in (0, 1)]
-                    for v in ("baseline", "scanner")}
+                    for v in ("baseline", "scanner", "google")}
         out[corpus] = {"baseline_instructions": per_line["baseline"][0], "scanner_instructions": per_line["scanner"][0],
                        "ratio_instructions": per_line["scanner"][0] / per_line["baseline"][0],
-                       "ratio_estimated_cycles": per_line["scanner"][1] / per_line["baseline"][1]}
+                       "ratio_estimated_cycles": per_line["scanner"][1] / per_line["baseline"][1],
+                       "google_re2_ratio_instructions": per_line["google"][0] / per_line["baseline"][0],
+                       "google_re2_ratio_estimated_cycles": per_line["google"][1] / per_line["baseline"][1]}
     return out
 
 
@@ -188,6 +204,7 @@ def main() -> None:
     redactor = Redactor("default")
     scanner = redactor.text
     python_only = scanner.variant(prefilter=False)
+    google = google_re2_variant(scanner)
     baseline_rx = re.compile(BASELINE)
     mixed, benign = corpora()
 
@@ -212,12 +229,15 @@ def main() -> None:
     for lines in (mixed, benign):  # warm up: libphonenumber's metadata, the DFA's states
         run_scan(lines)
         run_scan(lines, python_only)
+        run_scan(lines, google)
     load_before = load_average()
     res = measure_chunked({
         "baseline_mixed": (mixed, run_search),
         "scanner_mixed": (mixed, run_scan),
         "baseline_benign": (benign, run_search),
         "scanner_benign": (benign, run_scan),
+        "google_mixed": (mixed, lambda lines: run_scan(lines, google)),  # (what runs without libre2-dev)
+        "google_benign": (benign, lambda lines: run_scan(lines, google)),
     }, rounds=ROUNDS, chunk=CHUNK)
     res.update(measure_chunked({  # the slower rows, each against its own baseline run in the same rounds
         "baseline_mixed_2": (mixed, run_search),
@@ -228,7 +248,8 @@ def main() -> None:
         "engine_mixed": (mixed, run_engine),
     }, rounds=ROUNDS, chunk=CHUNK))
     load_after = load_average()
-    ratio = {k: paired_ratio(res, k, f"baseline_{k.split('_')[1]}") for k in ("scanner_mixed", "scanner_benign")}
+    ratio = {k: paired_ratio(res, k, f"baseline_{k.split('_')[1]}")
+             for k in ("scanner_mixed", "scanner_benign", "google_mixed", "google_benign")}
     ratio.update({k: paired_ratio(res, k, f"baseline_{k.split('_')[1]}_2") for k in ("python_mixed", "python_benign")})
 
     engine = paired_ratio(res, "engine_mixed", "scanner_mixed_2")
@@ -249,9 +270,11 @@ def main() -> None:
     print(f"{load_before} before, {load_after} after")
     print(f"{'variant':44} {'mixed':>8} {'benign':>8} {'µs/line mixed':>14} {'µs/line benign':>15}")
     print(f"{'baseline re.search':44} {1:8.2f} {1:8.2f} {us('baseline_mixed'):14.2f} {us('baseline_benign'):15.2f}")
-    print(f"{'otel-privacy, all detectors (RE2 prefilter)':44} {ratio['scanner_mixed']:8.2f} "
-          f"{ratio['scanner_benign']:8.2f} {us('scanner_mixed'):14.2f} {us('scanner_benign'):15.2f}"
-          f"   targets <= {TARGET_MIXED}x / {TARGET_BENIGN}x")
+    print(f"{'otel-privacy, all detectors (' + str(scanner.prefilter_engine) + ' set)':44} "
+          f"{ratio['scanner_mixed']:8.2f} {ratio['scanner_benign']:8.2f} {us('scanner_mixed'):14.2f} "
+          f"{us('scanner_benign'):15.2f}   targets <= {TARGET_MIXED}x / {TARGET_BENIGN}x")
+    print(f"{'otel-privacy, google-re2 set, Python find':44} {ratio['google_mixed']:8.2f} "
+          f"{ratio['google_benign']:8.2f} {us('google_mixed'):14.2f} {us('google_benign'):15.2f}")
     print(f"{'otel-privacy, pure-Python gates':44} {ratio['python_mixed']:8.2f} {ratio['python_benign']:8.2f} "
           f"{us('python_mixed'):14.2f} {us('python_benign'):15.2f}")
     for label, row in refs.items():
@@ -269,6 +292,10 @@ def main() -> None:
               f"{m['baseline_instructions']:,.0f} / {b['baseline_instructions']:,.0f} Ir per line)")
         print(f"{'callgrind, estimated cycles (cache model)':44} {m['ratio_estimated_cycles']:8.2f} "
               f"{b['ratio_estimated_cycles']:8.2f}")
+        print(f"{'callgrind, google-re2 set: instructions':44} {m['google_re2_ratio_instructions']:8.2f} "
+              f"{b['google_re2_ratio_instructions']:8.2f}")
+        print(f"{'callgrind, google-re2 set: estimated cycles':44} {m['google_re2_ratio_estimated_cycles']:8.2f} "
+              f"{b['google_re2_ratio_estimated_cycles']:8.2f}")
     print(f"whole text step (structures + detectors, no memo): {engine:.2f}x the detectors alone (mixed)")
     print(f"benign lines altered: detectors {fp_scanner}/{len(corpus)} ({fp_scanner / len(corpus):.2%}), "
           f"engine {fp_engine}/{len(corpus)} ({fp_engine / len(corpus):.2%})   target <= {TARGET_FP:.1%}")
@@ -282,7 +309,8 @@ def main() -> None:
         "results": res, "ratios": ratio, "references": refs, "ratio_engine_vs_detectors_mixed": engine,
         "benign_altered": {"detectors": fp_scanner, "engine": fp_engine, "lines": len(corpus)},
         "targets": {"mixed": TARGET_MIXED, "benign": TARGET_BENIGN, "benign_altered": TARGET_FP},
-        "prefilter": scanner.prefilter, "meets_target": meets, "callgrind_per_line": counted,
+        "prefilter": scanner.prefilter, "prefilter_engine": scanner.prefilter_engine,
+        "meets_target": meets, "callgrind_per_line": counted,
     })
     print(f"meets targets: {meets}; wrote {path}")
 
