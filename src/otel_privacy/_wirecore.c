@@ -1291,8 +1291,9 @@ set_new(Entry *e, PyObject *v)
  * ------------------------------------------------------------------------------------------------- */
 enum { URL_DEFER = 0, URL_DONE = 1 };
 
-/* A decision through the memo: kind 'H' (host), 'S' (path segment), 'Q' (query key). *out: borrowed bytes
- * or NULL (kept as written), *bits: the flags the engine gave. */
+/* A decision through the memo: kind 'H' (host), 'S' (path segment), 'Q' (query key). *out: a new reference to
+ * bytes, or NULL (kept as written) — owned, so that no later store can free it under the caller; *bits: the flags
+ * the engine gave. */
 static int
 url_decision(Req *r, char kind, const uint8_t *p, size_t n, PyObject **out, long *bits)
 {
@@ -1300,7 +1301,7 @@ url_decision(Req *r, char kind, const uint8_t *p, size_t n, PyObject **out, long
     uint64_t h = 0;
     MemoSlot *m = n <= MEMO_MAX_VALUE ? memo_find(w, kind, (const uint8_t *)"", 0, "", 0, p, n, &h) : NULL;
     if (m != NULL) {
-        *out = m->out;
+        *out = Py_XNewRef(m->out);
         *bits = m->res;
         return OK;
     }
@@ -1342,7 +1343,7 @@ url_decision(Req *r, char kind, const uint8_t *p, size_t n, PyObject **out, long
     m = memo_find(w, kind, (const uint8_t *)"", 0, "", 0, p, n, &h);
     if (m == NULL)  /* the store failed (no memory): the Python step decides */
         return BAIL;
-    *out = m->out;
+    *out = Py_XNewRef(m->out);
     *bits = m->res;
     return OK;
 }
@@ -1428,9 +1429,13 @@ url_tail(Req *r, const uint8_t *s, size_t i, size_t n, Buf *o)
                 int rc = url_decision(r, 'S', s + a, sn, &new, &secret);
                 if (rc != OK)
                     return rc == BAIL ? URL_DEFER : rc;
-                if (secret && b < pe)
+                if (secret && b < pe) {
+                    Py_XDECREF(new);
                     return URL_DEFER;  /* /reset/<token>: what follows is read as secret (rare) */
-                if (new != NULL ? url_put_bytes(o, new) : buf_put(o, s + a, sn))
+                }
+                rc = new != NULL ? url_put_bytes(o, new) : buf_put(o, s + a, sn);
+                Py_XDECREF(new);
+                if (rc)
                     return ERR;
             }
         }
@@ -1459,6 +1464,7 @@ url_tail(Req *r, const uint8_t *s, size_t i, size_t n, Buf *o)
             int rc = url_decision(r, 'Q', s + p, eq - p, &unused, &bits);
             if (rc != OK)
                 return rc == BAIL ? URL_DEFER : rc;
+            Py_XDECREF(unused);
             if (eq == b) {  /* a flag */
                 if ((bits & 2) ? buf_put(o, s + p, eq - p) : url_put_bytes(o, w->url_repl))
                     return ERR;
@@ -1530,9 +1536,13 @@ url_fast(Req *r, const uint8_t *s, size_t n, Buf *o)
     int rc = url_decision(r, 'H', s + j, e - j, &host, &secret);
     if (rc != OK)
         return rc == BAIL ? URL_DEFER : rc;
-    if (secret)
+    if (secret) {
+        Py_XDECREF(host);
         return URL_DEFER;  /* webhook hosts: every path segment is read as secret */
-    if (buf_put(o, s, j) || (host != NULL ? url_put_bytes(o, host) : buf_put(o, s + j, e - j)))
+    }
+    rc = buf_put(o, s, j) || (host != NULL ? url_put_bytes(o, host) : buf_put(o, s + j, e - j));
+    Py_XDECREF(host);
+    if (rc)
         return ERR;
     return url_tail(r, s, e, n, o);
 }
@@ -1585,9 +1595,9 @@ sql_value(Req *r, Rec *rec, KeyInfo *ki, Entry *e, int *done)
     uint64_t h = 0;
     MemoSlot *m = memo_find(w, 'D', (const uint8_t *)action, (size_t)an, rec->dbp, (size_t)rec->dbn,
                             (const uint8_t *)"", 0, &h);
-    PyObject *dialect;
+    PyObject *dialect;  /* owned: the slot may be evicted by any later store */
     if (m != NULL)
-        dialect = m->out;
+        dialect = Py_XNewRef(m->out);
     else {
         PyObject *args[2] = {ki->action, db_arg(rec)};
         PyObject *d = call(w->m_sql_dialect, args, 2);
@@ -1605,14 +1615,17 @@ sql_value(Req *r, Rec *rec, KeyInfo *ki, Entry *e, int *done)
                       0, &h);
         if (m == NULL)
             return OK;  /* not remembered (no memory): the engine decides */
-        dialect = m->out;
+        dialect = Py_XNewRef(m->out);
     }
     if (dialect == NULL)
         return OK;
     PyObject *text = PyUnicode_DecodeUTF8((const char *)r->buf + e->ms, (Py_ssize_t)(e->me - e->ms), "strict");
-    if (text == NULL)
+    if (text == NULL) {
+        Py_DECREF(dialect);
         return ERR;
+    }
     PyObject *res = w->sql_api->obfuscate(w->sql_engine, text, dialect);
+    Py_DECREF(dialect);
     if (res == NULL) {  /* (never, by its contract) */
         PyErr_Clear();
         Py_DECREF(text);
