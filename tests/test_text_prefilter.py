@@ -298,7 +298,10 @@ URL_TEXTS = ["see https://a.example/p?q=1", "see https:\\/\\/a.example\\/p?q=1",
              "go пример.рф/users/42?x=1", "go 10.1.2.3/users/42?x=1", "go 10.1.2.3:8080/users/42?x=1",
              "go shop.example:8443/users/42?x=1"] + [
     f'"{m} /users/42 HTTP/1.1" 200' for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
-                                              "PATCH")]
+                                              "PATCH")] + [
+    "Not Found: /users/42", "Internal Server Error: /users/42", "Bad Request: /users/42", "Gone: /users/42",
+    "Forbidden (Permission denied): /users/42", "Method Not Allowed (POST): /users/42",
+    "see /verify/Zq8vLp3XwR7tYk2M now"]  # django.request's status line, a bare path's token
 MUTATION_TEXTS = TABLE + URL_TEXTS + [f"{t} and more" for t in EDGES]
 
 

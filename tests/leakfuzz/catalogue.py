@@ -894,6 +894,19 @@ def data_uri(rng: random.Random) -> Sample:
     return Sample("", rng.choice(("app.attachment", "http.request.body")), value, f"inline config {value}", (needle,))
 
 
+def path_token(rng: random.Random) -> Sample:
+    """A token in a bare path in text: django.request's status lines (``Not Found: /unsubscribe/<token>/``, the
+    password-reset link ``/accounts/reset/<uidb64>/<token>/``), a request line, a magic link in a message."""
+    token = rng.choice((mixed(rng, rng.randint(16, 32)),
+                        f"{rand(rng, 6, 'abcdefghijklmnopqrstuvwxyz0123456789')}-{rand(rng, 32, HEX)}"))
+    path = rng.choice((f"/unsubscribe/{token}/", f"/accounts/reset/MQ/{token}/", f"/verify/{token}",
+                       f"/invite/{token}", f"/auth/callback/{token}", f"/s/{token}/download"))
+    form = rng.choice((f"Internal Server Error: {path}", f"Not Found: {path}", f"Bad Request: {path}",
+                       f"Forbidden (CSRF token missing.): {path}", f"sent magic link {path} to the user",
+                       f'"GET {path} HTTP/1.1" 200 512'))
+    return Sample("", "app.detail", path, form, (token,))
+
+
 # -- the catalogue --------------------------------------------------------------------------------
 def _k(name: str, claim: str, make: Callable, **flags) -> Kind:
     whole = flags.get("fragments", False)
@@ -1020,3 +1033,4 @@ register(_random("url_matrix", "#15", url("matrix"), keyed=True))
 register(_random("webhook_url", "#15", webhook))
 register(_random("signed_url", "#15", signed_url))
 register(_random("data_uri", "#15", data_uri))
+register(_random("path_token", "#16", path_token, only=IN_PROSE))

@@ -159,6 +159,22 @@ _HOST_HINT = re.compile(r"\.[^\W\d_]{2,24}(?::\d{1,5})?/|\d\.\d{1,3}(?::\d{1,5})
 # first lets the regex engine skip ahead, which an alternation behind a look-behind does not).
 _TEXT_REQUEST = re.compile(r"([A-Z]{3,7}) (/[^\s<>\"'`]*)")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+# A path a web framework logs as the request's ("Not Found: /x", "Internal Server Error: /x", "Forbidden (CSRF token
+# missing.): /x", "Method Not Allowed (POST): /x" — django.request's messages): sanitised as a request target.
+_TEXT_STATUS_PATH = re.compile(
+    r"(?:Error|Found|Request|Forbidden|Allowed|Gone)(?: \([^()\n]{0,80}\))?: (/[^\s<>\"'`]*)")
+# Any other absolute path of two or more segments in text ("reset link /accounts/reset/MQ/<token>/ sent"). It may be
+# a file's path as well as a URL's, so only what no file system names is taken from it: a segment of 12+ token
+# characters that reads as generated (letters and digits, high entropy; not a hex digest or UUID, which content
+# stores and containers name files by), or one that is no word after a secret-bearing word (/verify/<code>) —
+# and nothing under the roots of a file system (/usr, /var, /proc, /tmp, …).
+_TEXT_BARE_PATH = re.compile(r"(?<![\w/.:@\-~\\%])/[\w.~%+\-@=,;:!$*]+(?:/[\w.~%+\-@=,;:!$*]*)+")
+_PATH_TOKEN = re.compile(r"[A-Za-z0-9_\-]{12,}")
+_FS_ROOTS = frozenset({
+    "usr", "var", "proc", "sys", "dev", "etc", "opt", "tmp", "lib", "lib32", "lib64", "bin", "sbin", "run", "srv",
+    "home", "Users", "mnt", "nix", "snap", "root", "boot", "media", "private", "Library", "System", "Applications",
+    "Volumes", "cygdrive", "workspace", "site-packages", "dist-packages", "node_modules",
+})
 # "name.ext/" in text is a file path far more often than a host: these need a query to count as URLs.
 _FILE_EXTS = frozenset({
     "py", "pyc", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "rs", "md", "sh", "rb", "pl", "so", "java", "class",
@@ -175,7 +191,10 @@ _MEMO_SIZE = 4096
 #: every finding contains its trigger. The text scanner's one-pass prefilter uses them.
 TRIGGER_URLS = r":(?://|\\/\\/)|(?i:www\.|data:)|\.(?:[a-z]{2,24}|[A-Z]{2,24}|[^\x00-\x7f]{2,24})(?::\d{1,5})?/|\d\.\d{1,3}(?::\d{1,5})?/"
 TRIGGER_TARGETS = (r"/(?:[\w.~%!$'()*+,;=:@/\-{}]|[^\x00-\x7f])*\?"
-                   r"|(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) /")
+                   r"|(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) /"
+                   r"|(?:Error|Found|Request|Forbidden|Allowed|Gone)(?: \([^()\n]{0,80}\))?: /"
+                   r"|/[A-Za-z0-9_\-]{12}")  # a bare path's token segment (_PATH_TOKEN)
+_GATE_PATH_TOKEN = re.compile(r"/[A-Za-z0-9_\-]{12}")
 
 
 def gate_urls(text: str, lower: str) -> bool:
@@ -185,7 +204,7 @@ def gate_urls(text: str, lower: str) -> bool:
 
 def gate_targets(text: str) -> bool:
     """Cheap test without RE2: can :meth:`UrlSanitizer.find_targets` find anything in ``text``?"""
-    return "?" in text or " /" in text
+    return "?" in text or " /" in text or "/" in text and _GATE_PATH_TOKEN.search(text) is not None
 
 
 class UrlSanitizer:
@@ -272,13 +291,44 @@ class UrlSanitizer:
         spans = [self._found(text, m.start(2), m.group(2), out) for m in _TEXT_REQUEST.finditer(text)
                  if m.group(1) in _METHODS and not (m.start() and _word_end(text[m.start() - 1]))] \
             if " /" in text else []
+        if ": /" in text:
+            for m in _TEXT_STATUS_PATH.finditer(text):
+                if not any(a <= m.start(1) < b for a, b in spans):
+                    spans.append(self._found(text, m.start(1), m.group(1), out))
         if "?" in text:
             for m in _TEXT_TARGET.finditer(text):
                 if not any(a <= m.start() < b for a, b in spans):
-                    self._found(text, m.start(), m.group(0), out)
+                    spans.append(self._found(text, m.start(), m.group(0), out))
+        if self.template_paths and _GATE_PATH_TOKEN.search(text) is not None:
+            for m in _TEXT_BARE_PATH.finditer(text):
+                if not any(a <= m.start() < b for a, b in spans):
+                    path = m.group(0).rstrip(_TRAILING_PUNCT)
+                    new = self._bare_path(path)
+                    if new is not None:
+                        out.append((m.start(), m.start() + len(path), new))
         if len(out) > 1:
             out.sort()
         return out
+
+    def _bare_path(self, path: str) -> str | None:
+        """``path`` (a path in text, no context saying it is a URL's) with its generated tokens templated, or
+        ``None`` when none is: see ``_TEXT_BARE_PATH``."""
+        segments = path.split("/")
+        if segments[1] in _FS_ROOTS:
+            return None
+        secret_path = changed = False
+        for i, seg in enumerate(segments):
+            if not seg:
+                continue
+            if _PATH_TOKEN.fullmatch(seg) and not seg.isalpha() and not seg.isdigit() and (
+                    secret_path and not _is_word(seg)
+                    or not (_HEX.fullmatch(seg) or _UUID.fullmatch(seg)) and _looks_random(seg)):
+                segments[i] = self.id_placeholder
+                changed = True
+                continue
+            if not secret_path and seg.isascii() and seg.replace("-", "").replace("_", "").isalpha():
+                secret_path = self._secret_word(seg)
+        return "/".join(segments) if changed else None
 
     # -- implementation: whole URLs ------------------------------------------------------
     def _found(self, text: str, start: int, match: str, out: list[tuple[int, int, str]]) -> tuple[int, int]:
