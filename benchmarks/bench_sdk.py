@@ -8,7 +8,8 @@ Variants, measured in interleaved rounds (rotating order) on providers built onc
 * ``bare_sdk`` (baseline) and ``bare_sdk_again`` (an A/A control: the noise floor of this run);
 * ``export_path``: what configure() does where the compiled wire core is built — the encoded batch is
   redacted bytes → bytes by the wire engine before it would be sent (``redact_at="export"``);
-* ``processor_path``: ``PrivacySpanProcessor`` in front of the exporter (a redacted copy of each span).
+* ``processor_path``: ``PrivacySpanProcessor`` in front of the exporter (a redacted copy of each span; its name and
+  attributes redacted by the wire engine as a one-span request where the compiled core is built).
 
 Reports the median of per-round ratios (variant / baseline in the same round). Target: both ≤ 1.25×.
 Writes results/bench_sdk.json.
