@@ -43,6 +43,20 @@ MENTIONS = [
     ("locked-account", "locked account #88812 (too many attempts)", "88812", "user.id"),
     ("acct-prefixed-id", "Account ID: acc_9f8e7d locked out", "acc_9f8e7d", "user.id"),
     ("acct-signed-up", "acct 5150 signed up via mobile", "5150", "user.id"),
+    # the user an authentication or authorisation failure names: the pseudonym of a user.name attribute
+    ("postgres-password-failed", 'connection to server at "db.internal", port 5432 failed: FATAL:  password '
+     'authentication failed for user "jane.doe"', "jane.doe", "user.name"),
+    ("postgres-service-role", 'FATAL:  password authentication failed for user "postgres"', "postgres", "user.name"),
+    ("postgres-role-missing", 'FATAL:  role "jane.doe" does not exist', "jane.doe", "user.name"),
+    ("postgres-pg-hba", 'FATAL:  no pg_hba.conf entry for host "[local]", user "jane.doe", database "shop", no '
+     "encryption", "jane.doe", "user.name"),
+    ("mysql-access-denied", "(1045, \"Access denied for user 'jane.doe'@'localhost' (using password: YES)\")",
+     "jane.doe", "user.name"),
+    ("sqlserver-login-failed", "Login failed for user 'CORP\\jane.doe'. (18456)", "CORP\\jane.doe", "user.name"),
+    ("invalid-password-bare", "Invalid password for user jane.doe", "jane.doe", "user.name"),
+    ("authentication-failed-bare", "LDAP authentication failed for user jane.doe: bad credentials", "jane.doe",
+     "user.name"),
+    ("login-failed-for-login", "login denied for login svc_backup after 3 attempts", "svc_backup", "user.name"),
 ]
 
 
@@ -73,6 +87,10 @@ LOOK_ALIKES = [
     ("account-index-and-clock", "account 2 of 5 locked, account 12:30 locked"),
     ("accounts-plural-and-accounting", "accounts 42 locked, accounting 2024 closed"),
     ("account-word-no-number", "account locked for user agent Mozilla/5.0"),
+    ("for-user-in-users", "for user in users: send(user)"),
+    ("for-user-without-failure", "quota raised for user admins, cache warmed for user profiles"),
+    ("failure-for-user-words", "request failed for user input; login failed for user agent Mozilla/5.0"),
+    ("user-count", "user count 42, user agent curl/8.5, the user's 'profile' page"),
     ("tag-look-alikes", "user/group changed in #user#general, quota per user/5min, user/3/5 done, login/logout"),
 ]
 

@@ -129,6 +129,10 @@ EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
     "btc 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "btc bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
     "BTC BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", "wallet 0xde709f2102306220921060314715629080e2fb77",
     "btc_1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
+    # the user an authentication failure names (mentions.find_auth_users): each word, quoted and bare
+    'FATAL: role "jane" does not exist', "Login failed for user 'jane'.", 'denied for login "jane"',
+    "Invalid password for user jane", "authentication of role jane failed", "login failed for login jane",
+    "password failed for user ñandu",
 ] + [f"{w} {f} {v}" for f in _FILLERS for w, v in (("token", "Xk9mP2qR7vL4nW8sT3yZ"), ("password", "Summer2024!"))
      ] + [f"{w}{sep}{v}" for sep in (": ", "=", " => ", " -> ", " ") for w, v in (("token", "Xk9mP2qR7vL4nW8sT3yZ"),
                                                                                  ("password", "Summer2024!"))] + [f"x {w} 4242 y" if _R._hashes_key(_TRANSLATIONS.get(w, w)) else f"x {w}_id 4242 y"

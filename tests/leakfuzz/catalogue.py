@@ -894,6 +894,18 @@ def data_uri(rng: random.Random) -> Sample:
     return Sample("", rng.choice(("app.attachment", "http.request.body")), value, f"inline config {value}", (needle,))
 
 
+def auth_user(rng: random.Random) -> Sample:
+    """The user an authentication failure names, as databases and servers write it (PostgreSQL via psycopg, MySQL,
+    SQL Server, an LDAP bind)."""
+    name = person(rng)
+    form = rng.choice((f'connection failed: FATAL:  password authentication failed for user "{name}"',
+                       f'FATAL:  role "{name}" does not exist',
+                       f"(1045, \"Access denied for user '{name}'@'localhost' (using password: YES)\")",
+                       f"Login failed for user '{name}'.", f"Invalid password for user {name}",
+                       f"LDAP bind: authentication failed for user {name}"))
+    return Sample("", "app.detail", name, form, (name,))
+
+
 def path_token(rng: random.Random) -> Sample:
     """A token in a bare path in text: django.request's status lines (``Not Found: /unsubscribe/<token>/``, the
     password-reset link ``/accounts/reset/<uidb64>/<token>/``), a request line, a magic link in a message."""
@@ -1034,3 +1046,4 @@ register(_random("webhook_url", "#15", webhook))
 register(_random("signed_url", "#15", signed_url))
 register(_random("data_uri", "#15", data_uri))
 register(_random("path_token", "#16", path_token, only=IN_PROSE))
+register(_k("auth_user", "#16", auth_user, only=IN_PROSE))

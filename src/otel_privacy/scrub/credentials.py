@@ -305,6 +305,8 @@ class KeyValues:
                 continue
             s, e = span
             value = text[s:e]
+            if value in ("YES", "NO") and lower.endswith("using ", 0, ks):
+                continue  # MySQL's "Access denied … (using password: YES)": whether one was sent, not what
             safe = self._safe_prefix(value)
             if safe == len(value):
                 continue

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from .credentials import drop_covered_words
 from .words import KeyBounds, lower_in_place, trie_pattern
 
-__all__ = ["IdentityMentions", "IDENTITY_WORDS"]
+__all__ = ["IdentityMentions", "IDENTITY_WORDS", "find_auth_users", "TRIGGER_AUTH_USERS"]
 
 #: Words one of which every identity key in prose holds (the engine adds the words of its hash rules).
 IDENTITY_WORDS = frozenset({
@@ -81,6 +81,44 @@ _CLAUSE_END = re.compile(r"[\n;|]|\.(?:\s|\Z)")
 _LIFECYCLE_WINDOW = 48  # characters before "account" or after its number a lifecycle word is looked for
 # RE2: the word, its filler, then the start of a value with a digit
 _T_ACCOUNT = r"acc(?:oun)?t[ \t]*(?:[:=#][ \t]*)?(?:(?:no\.?|number|id)[ \t]*[:=#]?[ \t]*)?#?(?:[\w\-]|[^\x00-\x7f])*\d"
+
+
+# -- user names in authentication and authorisation failures -------------------------------------------------------
+# Databases and servers name the user they refused: PostgreSQL 'password authentication failed for user "jane"',
+# 'role "jane" does not exist', 'no pg_hba.conf entry for host "…", user "jane", database "…"'; MySQL "Access denied
+# for user 'jane'@'10.0.0.5'"; SQL Server "Login failed for user 'jane'."; "Invalid password for user jane". A quoted
+# name after "user"/"role"/"login" is a user name wherever it stands; an unquoted one only after "for/of user" in a
+# clause that says an authentication failed ("for user in users", "for user management" stay).
+_AUTH_USER_QUOTED = re.compile(r"(?i)(?<![\w.\-])(?:user|role|login)[ \t]+(?:\"([^\"\n]{1,128})\"|'([^'\n]{1,128})')")
+_AUTH_USER_BARE = re.compile(r"(?i)(?<![\w.\-])(?:for|of)[ \t]+(?:user|role|login)[ \t]*[:=]?[ \t]*"
+                             r"([^\W\d_][\w.\-@+\\]{0,127})")
+_AUTH_FAILED = re.compile(
+    r"(?i)authenticat|password|passwd|log[ \-]?[io]n|sign[ \-]?in|access denied|permission denied|credential"
+    r"|unauthori[sz]ed|not permitted|locked out")
+_NOT_A_USER = frozenset({"by", "at", "as", "if", "via", "input", "data", "request", "interface", "group", "groups",
+                         "account", "accounts", "management", "profile", "profiles", "this", "that", "each", "all"})
+_AUTH_WINDOW = 64  # characters before "for user" a failure word is looked for
+#: RE2 trigger of :func:`find_auth_users`: a quote after the word, or "for/of user" and the start of a name.
+TRIGGER_AUTH_USERS = (r"(?i)(?:user|role|login)[ \t]+[\"']"
+                      r"|(?i)(?:for|of)[ \t]+(?:user|role|login)[ \t]*[:=]?[ \t]*(?:[a-z]|[^\x00-\x7f])")
+
+
+def find_auth_users(text: str) -> list[tuple[int, int]]:
+    """Spans of the user names an authentication or authorisation failure names (see the comment above)."""
+    out = []
+    if "'" in text or '"' in text:
+        for m in _AUTH_USER_QUOTED.finditer(text):
+            g = 1 if m.group(1) is not None else 2
+            if m.group(g).strip():
+                out.append(m.span(g))
+    for m in _AUTH_USER_BARE.finditer(text):
+        value = m.group(1).rstrip(".-")
+        if value.lower() in _PROSE or value.lower() in _NOT_A_USER:
+            continue
+        before = _same_clause(text, max(0, m.start() - _AUTH_WINDOW), m.start(), False)
+        if _AUTH_FAILED.search(before):
+            out.append((m.start(1), m.start(1) + len(value)))
+    return out
 
 
 def _same_clause(text: str, a: int, b: int, forward: bool) -> str:

@@ -25,6 +25,9 @@ uk_nhs, es_dni, …  national identity numbers by their check digits (``scrub/na
                runs only after a word naming them; read the same way: us_itin, imei, passport
 mac_address    six hex pairs with one separator, Cisco ``0011.2233.4455`` (``scrub/addresses.py``)
 crypto_wallet  Bitcoin base58check and bech32 addresses by their checksums, ``0x…`` after a wallet word
+identity       ids after identity words (``customer 9912``, ``[user:42]``, ``scrub/mentions.py``) and the user an
+               authentication failure names (``failed for user "jane"``, ``role "jane" does not exist``) → the
+               pseudonym a ``user.id`` / ``user.name`` attribute gets (or the replacement)
 social_handle  ``@name`` after a social word (``mentioned by @x``, ``twitter: @x``; ``scrub/handles.py``) → the
                pseudonym a ``user.name`` attribute gets (or the replacement)
 ============== =================================================================================
@@ -78,7 +81,7 @@ from .credentials import (
 from .fold import fold
 from .handles import TRIGGER_HANDLE, find_handles
 from .keynames import DEFAULT_VOCABULARY, KeyVocabulary
-from .mentions import IdentityMentions
+from .mentions import TRIGGER_AUTH_USERS, IdentityMentions, find_auth_users
 from .national_ids import FINDERS as NATIONAL_ID_FINDERS
 from .national_ids import TRIGGER_NINO, TRIGGER_SSN_CONTEXT, find_nino, find_ssn_in_context, ssn_valid
 from .phone import DEFAULT_REGIONS, TRIGGER_INTERNATIONAL, PhoneFinder
@@ -366,6 +369,8 @@ class TextScanner:
             add((0, None, self._spans("crypto_wallet", find_wallets), TRIGGER_WALLET))
         if self._mentions is not None:
             add((0, None, self._find_mentions, self._mentions.trigger))
+        if "identity" in on:  # the user an authentication failure names: 'failed for user "jane"'
+            add((0, None, self._find_auth_users, TRIGGER_AUTH_USERS))
         if "social_handle" in on:
             add((1, "@", self._find_handles, TRIGGER_HANDLE))
         if replacement:  # "phone: REDACTED 345 678": the rest of a value another pass cut at a space
@@ -592,6 +597,12 @@ class TextScanner:
 
     def _find_mentions(self, text: str) -> Iterable[Finding]:
         return [Finding("identity", a, b, new) for a, b, new in self._mentions.find(text)]
+
+    def _find_auth_users(self, text: str) -> Iterable[Finding]:
+        pseudonym = self._handle_pseudonym  # a user name's: where user names are not pseudonymised, the replacement
+        repl = self._repl("identity")
+        return [Finding("identity", a, b, pseudonym(text[a:b]) if pseudonym is not None else repl)
+                for a, b in find_auth_users(text) if not self.is_safe(text[a:b])]
 
     def _find_handles(self, text: str) -> Iterable[Finding]:
         pseudonym = self._handle_pseudonym

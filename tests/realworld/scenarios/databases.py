@@ -5,7 +5,7 @@ parameters, values PostgreSQL echoes in DETAIL lines and error texts, and a DSN 
 
 from __future__ import annotations
 
-from ..canaries import canary, password, token, word
+from ..canaries import Secret, canary, password, token, word
 from ..cases import DB_SYSTEM, case, keep
 
 SQ_MAIL, SQ_TOKEN = canary("email_ascii", "sqlite3.literals"), token("sqlite3.literals")
@@ -103,6 +103,21 @@ def _(env):
             conn.execute("SELECT %s::uuid", (PGI_TOKEN.value,))
         except psycopg.errors.InvalidTextRepresentation:
             env.log.exception("bad session id")
+
+
+PGA_USER = Secret("olivia.rossi4821", ("olivia.rossi4821",), "user name")
+
+
+@case("psycopg.auth_failure", library="psycopg", where="a connection the server refuses: psycopg's OperationalError "
+      "carries PostgreSQL's 'password authentication failed for user \"…\"' (or 'role \"…\" does not exist' under "
+      "trust authentication)", secrets=[PGA_USER], needs=("postgres",), keeps=keep("OperationalError", "FATAL"))
+def _(env):
+    import psycopg
+
+    try:
+        psycopg.connect(env.postgres, user=PGA_USER.value, password="wrong-Pa55", connect_timeout=5).close()
+    except psycopg.OperationalError:
+        env.log.exception("database connection failed")
 
 
 PGL_KEY, PGL_MAIL = canary("token_github", "psycopg.literal"), canary("email_ascii", "psycopg.literal")
