@@ -170,6 +170,10 @@ TRANSCRIPTS = [
     ("flask-session-key", "cache miss key=session:R6MYIYhW0Kk3yRhEHpORyVGSdKVUZXsD ttl=60", "R6MYIYhW0Kk3", "ttl=60"),
     ("express-session-key", "GET sess:Xk9mP2qR7vL4nW8sT3yZ5aB1 hit", "Xk9mP2qR7vL4", "GET sess:"),
     ("prefixed-session-key", "evict app:user_session:Xk9mP2qR7vL4nW8sT3yZ5aB1", "Xk9mP2qR7vL4", "app:user_session:"),
+    # 12-19 characters after "session:": hex or letters and digits mixed
+    ("short-hex-session-key", "SET session:9f8e7d6c5b4a3f2e 1", "9f8e7d6c5b4a3f2e", "SET session:"),
+    ("short-sess-key", "GET sess:Zq8vLp3XwR7t hit", "Zq8vLp3XwR7t", "GET sess:"),
+    ("short-sessionid-key", "DEL sessionid:a8f3kz9q2w7e5r1t", "a8f3kz9q2w7e5r1t", "DEL sessionid:"),
     ("django-cache-session", "miss django.contrib.sessions.cachex7k2m9q4w8e1r5t3y6u0i2o4p7a9s1d3", "x7k2m9q4w8e1",
      "django.contrib.sessions.cache"),
 ]
@@ -183,6 +187,8 @@ TRANSCRIPT_LOOK_ALIKES = [
     ("header-value-prose", "in header value: 'application/json\\n'"),
     ("session-prose", "session 4bf92f3535e4c04a0b4a9d6a8a3e1b2f started; session:42 ok; sessions: 12"),
     ("session-word-key", "key=session:checkout_flow_started_v2"),
+    ("session-short-look-alikes", "INCR session:count; GET session:42; GET session:user_profile_cache; "
+     "GET session:2026-11-30-daily; GET session:v1-shard-0001; GET session:000000000000"),
 ]
 
 
@@ -203,6 +209,7 @@ def test_redis_statements_lose_session_ids_in_their_keys():
     assert obfuscate_redis("SET sess:Xk9mP2qR7vL4nW8sT3yZ5aB1 v EX 60") == "SET sess:? ?"
     assert obfuscate_redis("GET user:42:profile") == "GET user:42:profile"
     assert obfuscate_redis("GET session:count") == "GET session:count"
+    assert obfuscate_redis("SET session:9f8e7d6c5b4a3f2e 1") == "SET session:? ?"
     assert obfuscate_nosql("memcached", "get sess:Xk9mP2qR7vL4nW8sT3yZ5aB1") == "get sess:?"
 
 

@@ -72,6 +72,20 @@ CREDENTIALS = [
     ("signing-key", "generic_secret", "rotated signing key 4bf92f3535e4c04a0b4a9d6a8a3e1b2f today", "4bf92f3535e4",
      "today"),
     ("camel-key", "generic_secret", "githubToken AbC123dEf456GhI789jKl0 ok", "AbC123dEf456", "githubToken"),
+    # 12-19 characters after a secret word: taken when letters and digits are mixed like a generated token
+    ("short-api-key", "generic_secret", "use api key Zq8vLp3XwR7tYk2M for prod", "Zq8vLp3XwR7tYk2M", "for prod"),
+    ("short-token-expired", "generic_secret", "the token Zq8vLp3XwR7tY expired", "Zq8vLp3XwR7tY", "expired"),
+    ("short-secret-lower", "generic_secret", "secret a8f3kz9q2w7e5r1t ok", "a8f3kz9q2w7e5r1t", "ok"),
+    ("short-jeton", "generic_secret", "jeton: Zq8vLp3XwR7tY ok", "Zq8vLp3XwR7tY", "jeton"),
+    # one-time codes: 4-8 digits after a code word
+    ("verification-code", "generic_secret", "your verification code is 482913", "482913", "verification code"),
+    ("otp-colon", "generic_secret", "OTP: 482913 sent", "482913", "sent"),
+    ("one-time-password", "generic_secret", "one-time password 482913", "482913", "one-time"),
+    ("pin", "generic_secret", "PIN 4821 accepted", "4821", "accepted"),
+    ("pin-code", "generic_secret", "Your PIN code: 48213377", "48213377", "Your PIN code"),
+    ("sms-code", "generic_secret", "sms_code=482913 delivered", "482913", "delivered"),
+    ("code-de-verification", "generic_secret", "code de vérification : 482913", "482913", "code"),
+    ("chinese-code", "generic_secret", "验证码 482913", "482913", "验证码"),
 ]
 
 
@@ -106,6 +120,15 @@ LOOK_ALIKES = [
     ("secret-path", "secret mounted at /var/run/secrets/kubernetes.io/serviceaccount"),
     ("password-words", "password for alice was changed at 2026-11-23T06:16:55Z"),
     ("already-redacted", "password=REDACTED token: *** secret=<redacted>"),
+    # what follows a secret word and is no short secret: counts, ids, hashes, versions, durations, names
+    ("token-counts-prose", "token count 1234, tokens: 512, token 512 of 4096, token usage prompt=12 completion=30"),
+    ("genai-usage", "gen_ai.usage.input_tokens 512 gen_ai.usage.output_tokens 4096 max_tokens=4096"),
+    ("token-trace-id-short", "token 4bf92f3577b34da6 span"),
+    ("secret-version", "secret v1.27.0-rc12345 loaded, token gpt-4o-2024-05-13"),
+    ("token-duration", "token ttl 1h30m45s500ms, token 12h30m15s500ms"),
+    ("secret-identifier", "secret user_12345678 mounted, token abcdefghijkl1"),
+    ("pin-look-alikes", "spin 1200 rpm, pin 22 high, PIN 2024-11-30, pinned 4821 items, otp sent to the phone"),
+    ("code-words-without-digits", "verification code expired, OTP: invalid, exit code 1234, status code 4040"),
 ]
 
 

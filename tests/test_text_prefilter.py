@@ -104,6 +104,8 @@ EDGES = [f"tok {p}{_ID[:n]} end" for p, n in [
     "contact_tel=020 7946 0958", "PHONE (415) 555-0100", "smartphone 0612345678",
 ] + [f"tok {token} end" for _, token in CASES] + [text for text, _ in AZURE] + [
     f"{w}=x1y2" for w in _KV_WORDS] + [f"x {w} Xk9mP2qR7vL4nW8sT3yZ y" for w in _GENERIC.words] + [
+    f"x {w} is 482913 y" for w in _GENERIC.code_words] + ["x token Zq8vLp3XwR7tY y"] + [
+    f"otp{sep}482913" for sep in [f" {f} " for f in _FILLERS] + [" ist: ", ": ", " => ", " -> "]] + [
     "run --pass x", "--pwd x1", "--secret x", "--token x", "--api-key x", "--apikey x", "--access-key x",
     "--accesskey x", "--auth-token x", "--authtoken x", "--credential x", "mysql -p s3", "mariadb -p s3",
     "mongo -p s3", "sshpass -p s3",

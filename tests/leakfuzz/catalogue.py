@@ -906,6 +906,31 @@ def auth_user(rng: random.Random) -> Sample:
     return Sample("", "app.detail", name, form, (name,))
 
 
+def short_secret(rng: random.Random) -> Sample:
+    """A short secret in prose after its word: a 12-19 character token after ``api key``/``token``/``secret``, or a
+    one-time code after ``verification code``/``OTP``/``PIN`` (6-8 digits: shorter ones collide with noise)."""
+    if rng.random() < 0.5:
+        value = mixed(rng, rng.randint(12, 19))
+        form = rng.choice((f"use api key {value} for prod", f"the token {value} expired", f"secret: {value}",
+                           f"jeton {value} refusé", f"API-Schlüssel {value}"))
+    else:
+        value = str(rng.randint(10 ** 5, 10 ** rng.choice((6, 7, 8)) - 1))
+        form = rng.choice((f"your verification code is {value}", f"OTP: {value}", f"one-time password {value}",
+                           f"PIN {value} accepted", f"sms_code={value} delivered", f"验证码 {value}"))
+    return Sample("", "app.detail", value, form, (value,))
+
+
+def session_cache_key(rng: random.Random) -> Sample:
+    """A short session id (12-19 characters, hex or mixed) in a cache key, as Redis commands and cache logs write
+    it."""
+    sid = rand(rng, rng.randint(12, 19), HEX) if rng.random() < 0.5 else mixed(rng, rng.randint(12, 19))
+    while not (any(c.isdigit() for c in sid) and any(c.isalpha() for c in sid)):
+        sid = rand(rng, len(sid), HEX)
+    form = rng.choice((f"SET session:{sid} 1 EX 3600", f"cache miss key=sess:{sid}", f"DEL sessionid:{sid}",
+                       f"evict app:user_session:{sid}"))
+    return Sample("", "app.detail", sid, form, (sid,))
+
+
 def path_token(rng: random.Random) -> Sample:
     """A token in a bare path in text: django.request's status lines (``Not Found: /unsubscribe/<token>/``, the
     password-reset link ``/accounts/reset/<uidb64>/<token>/``), a request line, a magic link in a message."""
@@ -1047,3 +1072,5 @@ register(_random("signed_url", "#15", signed_url))
 register(_random("data_uri", "#15", data_uri))
 register(_random("path_token", "#16", path_token, only=IN_PROSE))
 register(_k("auth_user", "#16", auth_user, only=IN_PROSE))
+register(_k("short_secret", "#16", short_secret, only=IN_PROSE))
+register(_k("session_cache_key", "#16", session_cache_key, only=IN_PROSE))

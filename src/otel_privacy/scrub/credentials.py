@@ -8,11 +8,13 @@
 * :class:`SecretWords` — the generic rule: after a secret word (``password``, ``token``, ``api key``,
   ``Passwort``, ``contraseña``, ``mot de passe``, ``пароль``, ``密码``, …) and an optional ``:``/``=``/``is``, a
   token of 20 or more characters that *looks random* (:func:`looks_random`: Shannon entropy over a
-  threshold, letters mixed with digits, not a dotted or dashed identifier), or — after a password word — a
-  word of six or more characters with a digit or a symbol (``password Summer2024!``).
+  threshold, letters mixed with digits, not a dotted or dashed identifier), or one of 12–19 characters whose letters
+  and digits are mixed as generators mix them (``token Zq8vLp3XwR7tY``; not hex, versions or durations), or — after
+  a password word — a word of six or more characters with a digit or a symbol (``password Summer2024!``); after a
+  one-time-code word that is the whole key (``verification code``, ``OTP``, ``PIN``), a code of 4–8 digits.
 * :func:`find_protocol_auth` — SMTP/IMAP/POP3 transcripts: ``AUTH PLAIN <base64>``, the base64 lines of ``AUTH
   LOGIN``, IMAP ``LOGIN user password``, POP3 ``PASS``.
-* :func:`find_session_keys` — session ids in cache keys (``session:<id>``, ``sess:<id>``).
+* :func:`find_session_keys` — session ids of 12+ characters in cache keys (``session:<id>``, ``sess:<id>``).
 * Command lines are :mod:`.cmdline`'s.
 * :func:`find_cookies` — ``Cookie:`` and ``Set-Cookie:`` header lines: every cookie value (names and cookie
   attributes such as ``Path`` and ``Expires`` stay).
@@ -67,6 +69,16 @@ _PHRASES = ("header value", "mot de passe", "client secret", "one time password"
 # Extra words for prose in other languages that keys.SECRET_WORDS (a vocabulary of key names) leaves out.
 _PROSE_WORDS = ("jeton", "geheim", "geheimnis", "segredo", "chiave", "chave", "ключ", "секрет", "令牌", "密钥", "秘密",
                 "トークン", "토큰", "schlüssel", "clé")
+# Words after which a short code of 4-8 digits is a one-time secret ("your verification code is 482913", "OTP:
+# 482913", "PIN 4821"): read only when the word is the whole key ("spin 1200 rpm", "user_pin_count 4" stay).
+CODE_WORDS = frozenset({
+    "otp", "totp", "pin", "pin code", "one time code", "verification code", "security code", "confirmation code",
+    "login code", "sign in code", "2fa code", "mfa code", "sms code", "auth code", "authentication code",
+    "access code", "bestätigungscode", "sicherheitscode", "código de verificación", "codigo de verificacion",
+    "code de vérification", "code de confirmation", "codice di verifica", "verificatiecode", "kod weryfikacyjny",
+    "код подтверждения", "验证码", "認証コード", "인증번호",
+})
+_CODE_KEYS = frozenset(re.sub(r"[ _\-]", "", w) for w in CODE_WORDS)
 _WEAK = frozenset({"pin", "cvv", "cvc", "dsn", "jwt", "otp", "session", "signature", "cookie", "cookies", "bearer",
                    "authorization"})  # left to their own detectors or too common in prose for the short-value rule
 
@@ -144,16 +156,21 @@ class SecretWords:
         self._trusted = frozenset(trusted)
         # the finder tries the longest words first ("clé secrète" before "clé"); the trigger needs only the words
         # no other one already finds ("clé" fires for "clé secrète")
-        self._words = re.compile(trie_pattern(words))
+        self._generic = frozenset(words)
+        self._words = re.compile(trie_pattern(words | CODE_WORDS))
+        #: the one-time-code words the trigger holds (a code word no other one already finds)
+        self.code_words = drop_covered_words(CODE_WORDS)
         # a password word (6 characters) is covered only by another password word; any word covers the others (20)
         self.words = drop_covered_words(words, lambda u, w: _is_password_word(u) or not _is_password_word(w))
-        # The trigger: a word, the rest of its key, a separator, then a token long enough to be taken — 20 characters
-        # (the random rule), 6 after a password word. "token bucket", "refreshing token" and "password reset" hold
-        # no such token, so most lines that merely mention a secret word run no pass.
+        # The trigger: a word, the rest of its key, a separator, then a token long enough to be taken — 12 characters
+        # (the random rules), 6 after a password word, 4 digits after a one-time-code word. "token bucket",
+        # "refreshing token" and "password reset" hold no such token, so most lines that merely mention a secret
+        # word run no pass.
         passwords = {w for w in self.words if _is_password_word(w)}
         self.trigger = "(?i)" + "|".join(
-            f"(?:{_alternation(group)}){_T_AFTER_WORD}{{{n}}}" for group, n in ((self.words - passwords, 20),
-                                                                                  (passwords, 6)) if group)
+            [f"(?:{_alternation(group)}){_T_AFTER_WORD}{{{n}}}" for group, n in ((self.words - passwords, 12),
+                                                                                   (passwords, 6)) if group]
+            + [f"(?:{_alternation(self.code_words)})[.\\-]*{_T_AFTER_WORD_SEP}\\d{{4}}"])  # the word is the key
 
     def find(self, text: str) -> list[tuple[int, int]]:
         lower = lower_in_place(text)
@@ -172,6 +189,17 @@ class SecretWords:
                     bounds = KeyBounds(text)
                 ks, ke = bounds.start(a), bounds.end(b)
                 key = text[ks:ke]
+            code = re.sub(r"[ _\-]", "", word)
+            if code in _CODE_KEYS:  # one-time codes: only the digits after the word as the whole key
+                if re.sub(r"[ _\-]", "", key.lower().strip(".-")) == code:
+                    v = _AFTER_WORD.match(text, ke)
+                    if v is not None and (t := v.group(3).rstrip(".,:")).isdigit() and t.isascii() \
+                            and 4 <= len(t) <= 8 and not (a and text[a - 1] == "/"):
+                        out.append((v.start(3), v.start(3) + len(t)))
+                        pos = v.start(3) + len(t)
+                        continue
+                if word not in self._generic:  # "totp" is a secret word too: its random tokens as after any
+                    continue
             if word not in self._trusted and self.vocabulary.classify(key) != SECRET:
                 continue  # prompt_tokens, token_type, password_policy: a count or a description
             if key[:1] == "-" and refers_to_secret(key):
@@ -190,7 +218,7 @@ class SecretWords:
             if spaced and (_PAIR_VALUE.match(token) or (a > 0 and text[a - 1] == "/")):
                 continue  # "/oauth/token grant_type=…&password=…": a path word, then pairs read by their own keys
             short_ok = _is_password_word(word) and len(token) >= 6 and _has_digit_or_symbol(token)
-            if not (looks_random(token, self.threshold) or short_ok):
+            if not (looks_random(token, self.threshold) or short_ok or _short_random(token)):
                 continue
             if spaced and token.lower() in _PROSE:
                 continue
@@ -201,6 +229,37 @@ class SecretWords:
 
 
 _PAIR_VALUE = re.compile(r"[A-Za-z_][\w.\-]*=")
+_SHORT_TOKEN = re.compile(r"[A-Za-z0-9_\-+/=]{12,19}")
+_HEX_TOKEN = re.compile(r"[0-9a-fA-F\-]+")
+_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ns|us|ms|[smhdw]))+", re.IGNORECASE)
+
+
+def _short_random(token: str) -> bool:
+    """A 12-19 character token after a secret word that reads as generated (``token Zq8vLp3XwR7tY``, ``api key
+    a8f3kz9q2w7e5r1t``): letters and digits mixed (the class changes at least three times), not hex (trace ids,
+    hashes, UUIDs), not a duration, not words and numbers joined (``gpt-4o-2024-05-13``, ``user_12345678``)."""
+    return _SHORT_TOKEN.fullmatch(token) is not None and not _HEX_TOKEN.fullmatch(token) and _generated(token)
+
+
+def _generated(token: str) -> bool:
+    """Letters and digits mixed as generators mix them: the class (digit, upper, lower; a capital starting a word is
+    no change) changes at least three times, entropy near a random string's of that length, not a duration
+    (``1h30m45s``) and not words and numbers joined (``user_12345678``, ``gpt-4o-2024-05-13``)."""
+    if _DURATION.fullmatch(token):
+        return False
+    if not any(c.isdigit() for c in token) or not any(c.isalpha() for c in token):
+        return False
+    segments = [x for x in _SEGMENTS.split(token) if x]
+    if len(segments) >= 2 and all(x.isalpha() or x.isdigit() or len(x) <= 3 for x in segments):
+        return False
+    changes = sum(1 for x, y in zip(token, token[1:])
+                  if x.isalnum() and y.isalnum() and _char_class(x) != _char_class(y)
+                  and not (x.isupper() and y.islower()))
+    return changes >= 3 and shannon_entropy(token) >= min(3.0, math.log2(len(token)) - 1.0)
+
+
+def _char_class(c: str) -> int:
+    return 0 if c.isdigit() else 1 if c.isupper() else 2
 
 
 def _is_password_word(word: str) -> bool:
@@ -224,9 +283,10 @@ TRIGGER_SPACE = r"[\s\x0b\x1c-\x1f\x{85}\x{2028}\x{2029}]"
 _SP = TRIGGER_SPACE
 # _AFTER_WORD for RE2, wider: the rest of the key (Unicode letters as any non-ASCII character), Python's spaces, the
 # token's class to be repeated.
-_T_AFTER_WORD = (r"(?:[\w.\-]|[^\x00-\x7f])*[\"']?(?:" + _SP + r"*(?:[:=]|=>|->)" + _SP + r"*|" + _SP
-                 + r"+(?:(?:" + _FILLERS + r")(?:" + _SP + r"*[:=]" + _SP + r"*|" + _SP + r"+))?)"
-                 r"(?:b?[\"'`])?[^\s\"'`,;<>(){}\[\]|]")
+_T_AFTER_WORD_SEP = (r"[\"']?(?:" + _SP + r"*(?:[:=]|=>|->)" + _SP + r"*|" + _SP
+                     + r"+(?:(?:" + _FILLERS + r")(?:" + _SP + r"*[:=]" + _SP + r"*|" + _SP + r"+))?)"
+                     r"(?:b?[\"'`])?")
+_T_AFTER_WORD = r"(?:[\w.\-]|[^\x00-\x7f])*" + _T_AFTER_WORD_SEP + r"[^\s\"'`,;<>(){}\[\]|]"
 # Words after a secret word in prose that say something about it, never are it.
 _PROSE = frozenset({"expired", "invalid", "missing", "required", "revoked", "rotated", "refreshed", "reset",
                     "incorrect", "accepted", "rejected", "changed", "updated", "created", "verified", "provided"})
@@ -455,12 +515,13 @@ def find_protocol_auth(text: str, is_safe: Callable[[str], bool] = lambda v: Fal
 # -- session ids in cache keys ----------------------------------------------------------------------------
 # "session:<id>" (Flask-Session, express-session's "sess:", redis-backed sessions), "app:user_session:<id>",
 # Django's cache backend "django.contrib.sessions.cache<id>": a key segment named like a session, then a value that
-# looks generated. "session 4bf9…" in prose stays (the generic rule leaves "session" out: too common in logs).
+# looks generated (12 characters or more after "session:", a hex id too: short ids are as secret as long ones).
+# "session 4bf9…" in prose stays (the generic rule leaves "session" out: too common in logs).
 _SESSION_SEGMENT = re.compile(
     r"(?i)(?<![A-Za-z0-9])(?:[a-z0-9]+[_.\-])*(?:session|sess|sessid)(?:[_\-]?(?:id|key|token))?s?:"
-    r"([A-Za-z0-9_\-]{20,})|django\.contrib\.sessions\.cached?(?:_db)?([a-z0-9]{20,})")
+    r"([A-Za-z0-9_\-]{12,})|django\.contrib\.sessions\.cached?(?:_db)?([a-z0-9]{20,})")
 #: RE2 trigger of the session-key pass.
-TRIGGER_SESSION_KEYS = r"(?i)sess[\w.\-]*:[A-Za-z0-9_\-]{20}|sessions\.cache"
+TRIGGER_SESSION_KEYS = r"(?i)sess[\w.\-]*:[A-Za-z0-9_\-]{12}|sessions\.cache"
 
 
 def find_session_keys(text: str) -> list[tuple[int, int]]:
@@ -468,7 +529,9 @@ def find_session_keys(text: str) -> list[tuple[int, int]]:
     out = []
     for m in _SESSION_SEGMENT.finditer(text):
         g = 1 if m.group(1) is not None else 2
-        if looks_random(m.group(g)):
+        value = m.group(g)  # 12-19 characters ("session:9f8e7d6c5b4a3f2e"): a hex id too, letters and digits mixed
+        if looks_random(value) or g == 1 and (_generated(value) or _HEX_TOKEN.fullmatch(value) is not None
+                                              and not value.isdigit() and any(c.isdigit() for c in value)):
             out.append(m.span(g))
     return out
 
