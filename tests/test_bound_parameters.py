@@ -310,3 +310,80 @@ def test_a_calls_arguments_and_a_frames_locals_are_read_together():
 
     search("red shoes", ["page-2"])
     assert spans.get_finished_spans()[-1].attributes["otel_privacy.args.params.value"] == "['page-2']"
+
+
+# -- the same written as TEXT: one record's siblings inside a string (scrub/structure.py reads them together) -----
+_SQL = "SELECT * FROM users WHERE name = %s AND code = %s"
+TEXT_BOUND = [
+    # (name, text, expected): every parameter goes, the text's syntax stays
+    ("structlog JSON line", f'{{"event": "query", "sql": "{_SQL}", "params": ["{NAME}", "{TOK}"], "ms": 2}}',
+     f'{{"event": "query", "sql": "{_SQL}", "params": ["{R}", "{R}"], "ms": 2}}'),
+    ("python repr of the extras", f"db {{'sql': '{_SQL}', 'params': ('{NAME}', 3, None)}}",
+     f"db {{'sql': '{_SQL}', 'params': ('{R}', '{R}', None)}}"),
+    ("logfmt, the parameters a quoted repr", f"event=query sql=\"{_SQL}\" params=\"['{NAME}', 3]\" alias=default",
+     f"event=query sql=\"{_SQL}\" params=\"['{R}', '{R}']\" alias=default"),
+    ("structlog key=repr", f"event='query' sql='{_SQL}' params=['{NAME}', '{TOK}'] alias='default'",
+     f"event='query' sql='{_SQL}' params=['{R}', '{R}'] alias='default'"),
+    ("a bare token beside db.statement", f"db.statement=\"SELECT * FROM t WHERE a = $1\" args={NAME}",
+     f"db.statement=\"SELECT * FROM t WHERE a = $1\" args={R}"),
+    ("ruby hash inspect", f'sql.active_record {{"sql"=>"SELECT * FROM users WHERE name = $1", "binds"=>["{NAME}"]}}',
+     f'sql.active_record {{"sql"=>"SELECT * FROM users WHERE name = $1", "binds"=>["{R}"]}}'),
+    ("ruby symbols", f'{{:sql=>"SELECT * FROM t WHERE a = ?", :bindings=>["{NAME}", 7]}}',
+     f'{{:sql=>"SELECT * FROM t WHERE a = ?", :bindings=>["{R}", "{R}"]}}'),
+    ("nested objects: each object's own siblings",
+     f'{{"ctx": {{"db.query.text": "DELETE FROM t WHERE id = $1", "db.params": {{"id": "{NAME}"}}}}, '
+     f'"params": ["red-shoes"]}}',
+     f'{{"ctx": {{"db.query.text": "DELETE FROM t WHERE id = $1", "db.params": {{"id": "{R}"}}}}, '
+     f'"params": ["red-shoes"]}}'),
+    ("a JSON string holding a JSON literal", f'{{"query": "SELECT a FROM t WHERE b = ?", "params": "[\\"{NAME}\\",1]"}}',
+     f'{{"query": "SELECT a FROM t WHERE b = ?", "params": "[\\"{R}\\",\\"{R}\\"]"}}'),
+    ("a call's keyword arguments", f"Query(sql='SELECT a FROM t WHERE b = %s', params=('{NAME}',))",
+     f"Query(sql='SELECT a FROM t WHERE b = %s', params=('{R}',))"),
+]
+TEXT_KEPT = [
+    # (name, text): no statement beside the container — today's reading stays
+    ("request params in JSON", '{"event": "search", "query": "red shoes", "params": ["red-shoes", "size-42"]}'),
+    ("model params in a repr", "{'model': 'gpt-4o', 'params': {'temperature': 0.2, 'max_tokens': 256}}"),
+    ("logfmt without a statement", "event=search query=\"red shoes\" params=\"['red']\" page=2"),
+    # (its statement is now read within its quotes: before, the statement probe ran past the closing quote)
+    ("a statement on another line of logfmt", f"sql=\"{_SQL}\"\nparams=\"['red-shoes']\""),
+    ("a statement in a sibling object", f'{{"a": {{"sql": "{_SQL}"}}, "b": {{"params": ["red-shoes"]}}}}'),
+    ("a graphql request's variables go by their arguments",
+     '{"query": "query ($id: ID!) { order(id: $id) { total } }", "variables": {"id": "ord_42"}}'),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", TEXT_BOUND, ids=[c[0] for c in TEXT_BOUND])
+def test_parameters_beside_a_statement_in_text_go_and_the_syntax_stays(name, text, expected):
+    r = Redactor("default")
+    assert r.redact_text(text) == expected
+    assert r.redact_text(expected) == expected  # a second door changes nothing more
+    assert r.redact_body(text) == expected
+    got = through_the_wire("logs", {"app.detail": text}, text)  # an attribute and a string body, every walker
+    record = got.resource_logs[0].scope_logs[0].log_records[0]
+    assert record.body.string_value == expected and kv_to_dict(record.attributes)["app.detail"] == expected
+    [span_attrs, *_] = _records(through_the_wire("traces", {"app.detail": text}))
+    assert span_attrs["app.detail"] == expected
+
+
+@pytest.mark.parametrize("name,text", TEXT_KEPT, ids=[c[0] for c in TEXT_KEPT])
+def test_text_containers_without_a_statement_beside_them_keep_todays_reading(name, text):
+    """Precision: the pass with the sibling reading equals the pass without it (bound.py's roles switched off)."""
+    from otel_privacy.scrub import structure
+
+    r = Redactor("default")
+    got = r.redact_text(text)
+    if "\n" in text:
+        assert got == text
+        return
+    for kept in ("red-shoes", "size-42", "'red'", "ord_42", "0.2"):
+        if kept in text:
+            assert kept in got, kept
+    roles = dict(structure._ROLES)
+    try:
+        structure._ROLES.clear()
+        structure._ROLES.update(dict.fromkeys(("sql", "query", "params", "variables", "db.query.text"), 0))
+        assert Redactor("default").redact_text(text) == got
+    finally:
+        structure._ROLES.clear()
+        structure._ROLES.update(roles)

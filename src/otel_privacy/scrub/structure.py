@@ -32,10 +32,11 @@ from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import quote_plus, unquote_plus
 
+from .bound import PARAMS, QUERY, STATEMENT, holds_statement, sibling_role
 from .credentials import BIND_PLACEHOLDER, find_cookies
 from .keynames import refers_to_secret
 from .nosql import redis_value_groups
-from .querylang import graphql_variable_arguments
+from .querylang import graphql_variable_arguments, language_for
 
 __all__ = ["Sink", "scrub_structure", "may_hold_structure",
            "DOCUMENT", "EMBEDDED", "PARAMETERS_PATH", "STATEMENT_PATH", "json_document",
@@ -209,6 +210,20 @@ _PROSE = frozenset({
 })
 
 
+# A key's role among its siblings (scrub/bound.py: a statement, a driver's parameters, or 0), memoised by key: an
+# object's members and a line's pairs ask it once each, and keys are few
+_ROLES: dict[str, int] = {}
+
+
+def _role(key: str) -> int:
+    role = _ROLES.get(key)
+    if role is None:
+        role = sibling_role(key)
+        if len(_ROLES) < 4096:
+            _ROLES[key] = role
+    return role
+
+
 class Sink(Protocol):
     """What the engine answers for the values and keys the scanner finds."""
 
@@ -289,6 +304,7 @@ class _Scanner:
         self.edits: list[tuple[int, int, str]] = []
         self.python = False  # a Python repr: replacements are quoted with ' and escaped the Python way
         self.truncated = False  # the text ended inside a structure (a cut log line): not a whole document
+        self.pairs: list[tuple[int, int, int]] | None = None  # key=value pairs with a sibling role (role, start, end)
 
     def result(self) -> str:
         if not self.edits:
@@ -332,7 +348,21 @@ class _Scanner:
             end = self._structure_at(m) if kind == 0 else self._key_value_at(m)
             if end > pos:
                 pos = end
+        if self.pairs is not None:
+            self._bind_pairs(self.pairs)
         return bool(self.edits)
+
+    def _bind_pairs(self, pairs: list[tuple[int, int, int]]) -> None:
+        """``sql="SELECT … WHERE name = %s" params="['…']"`` (logfmt, ``key: value`` text): the pairs of one line
+        are one record's, read together as its attributes are (scrub/bound.py) — a driver's parameters beside a
+        statement lose every value."""
+        text = self.text
+        for role, a, b in pairs:
+            if role != PARAMS:
+                continue
+            line = text.rfind("\n", 0, a) + 1, text.find("\n", a) % (self.n + 1)
+            if self._binds([p for p in pairs if line[0] <= p[1] < line[1]]):
+                self._rebind([(a, b)], 0)
 
     def _annotated_values(self) -> list[tuple[int, int]]:
         """A traceback whose frames are annotated with the values of their names (loguru's ``diagnose=True``, the
@@ -617,7 +647,77 @@ class _Scanner:
                 return f.end()
         if text[sep] == "=" and text.startswith(">", sep + 1):  # "password" => "…" (hstore, Perl, Ruby, PHP)
             sep += 1
-        return self._value_for(key, _skip_ws_inline(text, sep + 1))
+        i = _skip_ws_inline(text, sep + 1)
+        role = _role(key)
+        if not role or i >= self.n:
+            return self._value_for(key, i)
+        q = text[i] if text[i] in "\"'" else None
+        if role != PARAMS and q is not None:
+            # a statement in quotes is read as one value (the statement probe would run past its closing quote)
+            end = _string_end(text, i + 1, q)
+            self._leaf(i, end, _pair_path(self.base, key), q)
+        else:
+            end = max(self._value_for(key, i), self._extent(i))
+        if self.pairs is None:
+            self.pairs = []
+        self.pairs.append((role, i, end))
+        return end
+
+    def _extent(self, i: int) -> int:
+        """Where the value at ``i`` of a ``key=value`` pair ends (a quoted string, a bracketed list, a token)."""
+        text = self.text
+        c = text[i]
+        if c in "\"'":
+            return _string_end(text, i + 1, c)
+        if c == "(" or c == "[":
+            return min(_close_index(text, i + 1, ")" if c == "(" else "]") + 1, self.n)
+        end = i
+        while end < self.n and text[end] not in " \t\r\n,;&)]}\"'<>|":
+            end += 1
+        return end
+
+    def _binds(self, siblings: list[tuple[int, int, int]]) -> bool:
+        """Whether ``siblings`` (role, value start, value end) hold a driver's parameters beside a statement: a
+        statement key's non-empty text, or a query key's text that reads as a statement (:mod:`.bound` decides)."""
+        if not any(role == PARAMS for role, _, _ in siblings):
+            return False
+        text = self.text
+        for role, a, b in siblings:
+            if role in (STATEMENT, QUERY):
+                value = _string_value(text, a, b, 1 << 16)
+                if value is None and role == STATEMENT and b > a and text[a] not in "\"'{[(":
+                    value = text[a:b]  # db.statement=SELECT… written bare
+                if value and (role == STATEMENT or holds_statement(value)):
+                    return True
+        return False
+
+    def _rebind(self, spans: list[tuple[int, int]], depth: int) -> None:
+        """The values at ``spans`` read again as bound parameters (``PARAMETERS_PATH``: every value goes, the
+        container's shape and syntax stay); what their first reading edited is undone."""
+        self.edits = [e for e in self.edits if not any(a <= e[0] < b for a, b in spans)]
+        for a, b in spans:
+            a = _skip_ws(self.text, a)
+            if a >= self.n:
+                continue
+            if self.text[a] in "{[(":
+                self.value(a, PARAMETERS_PATH, depth)
+            elif not self._rebind_literal(a, b):
+                self._value_for("", a, PARAMETERS_PATH)
+
+    def _rebind_literal(self, a: int, b: int) -> bool:
+        """``params="['…', 3]"``: a quoted JSON or Python literal of bound parameters keeps its syntax, its values
+        go (as :class:`.bound.BoundSink` does for an attribute). ``False``: no such literal there."""
+        raw = _string_value(self.text, a, b, 1 << 16)
+        if raw is None or raw.lstrip()[:1] not in ("[", "(", "{"):
+            return False
+        inner = _Scanner(raw, self.sink, DOCUMENT)
+        end = inner.value(0, PARAMETERS_PATH, 0)
+        if end <= 0 or inner.truncated or raw[end:].strip():
+            return False
+        q = self.text[a]
+        new = _escape(inner.result(), q, self.python or q == "'")
+        self.edits.append((a + 1, _string_end(self.text, a + 1, q) - 1, new))
+        return True
 
     def _php_entry(self, m: re.Match[str]) -> int:
         """PHP's dumps, one entry a line: print_r's ``[password] => …`` (the value is the rest of the line) and
@@ -649,9 +749,10 @@ class _Scanner:
             self._replace_value(i, end, text[i:end], path, None)
         return end
 
-    def _value_for(self, key: str, i: int) -> int:
+    def _value_for(self, key: str, i: int, path: str | None = None) -> int:
         text = self.text
-        path = f"{self.base}.{key}" if self.base else key
+        if path is None:
+            path = f"{self.base}.{key}" if self.base else key
         if i >= self.n:
             return i
         c = text[i]
@@ -859,6 +960,7 @@ class _Scanner:
         named: tuple[int, int, int] | None = None  # its name field: (start, edits from, to)
         held: tuple[int, int, int, str, str] | None = None  # its value: (start, edits from, to, path read, own)
         query = variables = None  # a GraphQL request: {"query": "…", "variables": {…}}
+        siblings: list[tuple[int, int, int]] | None = None  # members with a role beside a statement (scrub/bound.py)
         while True:
             i = self._member(i, "}")
             if i < 0:
@@ -867,6 +969,11 @@ class _Scanner:
                     self._settle_pair(named, held, name if pair_names == 1 and values == 1 else None, path, depth)
                 if query is not None and variables is not None:
                     self._graphql_variables(query, variables, depth)
+                    if siblings is not None and language_for(None, query) == "graphql":
+                        # a GraphQL request's variables go by the arguments they feed (above), not all of them
+                        siblings = [s for s in siblings if s[1] != variables[0]]
+                if siblings is not None and self._binds(siblings):
+                    self._rebind([(a, b) for role, a, b in siblings if role == PARAMS], depth)
                 return end
             members += 1
             c = text[i]
@@ -942,6 +1049,11 @@ class _Scanner:
                 end = self.value(start, child, depth, wrapper=key in ANY_CONTAINER)
                 if key == "query":
                     query = _string_value(text, start, end, 1 << 16)
+            role = _role(key)
+            if role and end > 0:
+                if siblings is None:
+                    siblings = []
+                siblings.append((role, start, end))
             i = self._after(end, "}")
             if i < 0:
                 return -1
@@ -1067,11 +1179,14 @@ class _Scanner:
         name: str | None = None
         named: tuple[int, int, int] | None = None
         held: tuple[int, int, int, str, str] | None = None
+        siblings: list[tuple[int, int, int]] | None = None  # Query(sql='…', params=(…)): as an object's members
         while True:
             i = self._member(i, ")")
             if i < 0:
                 if held is not None or named is not None:
                     self._settle_pair(named, held, name if pair_names == 1 and values == 1 else None, path, depth)
+                if siblings is not None and self._binds(siblings):
+                    self._rebind([(a, b) for role, a, b in siblings if role == PARAMS], depth)
                 return -i - 1
             m = _KWARG.match(text, i)
             if m is not None:
@@ -1092,6 +1207,11 @@ class _Scanner:
                         held = (start, before, len(self.edits), read, child)
                 else:
                     end = self.value(start, child, depth)
+                role = _role(key)
+                if role and end > 0:
+                    if siblings is None:
+                        siblings = []
+                    siblings.append((role, start, end))
                 i = self._after(end, ")")
             else:
                 end = self._arrow(i, path, depth)  # PHP: array('password' => '…')
