@@ -648,7 +648,9 @@ class _Scanner:
         if text[sep] == "=" and text.startswith(">", sep + 1):  # "password" => "…" (hstore, Perl, Ruby, PHP)
             sep += 1
         i = _skip_ws_inline(text, sep + 1)
-        role = _role(key)
+        role = _ROLES.get(key)
+        if role is None:
+            role = _role(key)
         if not role or i >= self.n:
             return self._value_for(key, i)
         q = text[i] if text[i] in "\"'" else None
@@ -656,11 +658,13 @@ class _Scanner:
             # a statement in quotes is read as one value (the statement probe would run past its closing quote)
             end = _string_end(text, i + 1, q)
             self._leaf(i, end, _pair_path(self.base, key), q)
-        else:
-            end = max(self._value_for(key, i), self._extent(i))
+            extent = end
+        else:  # (what follows a value read as far as it goes is still read: "STATEMENT:  DELETE FROM …")
+            end = self._value_for(key, i)
+            extent = max(end, self._extent(i))
         if self.pairs is None:
             self.pairs = []
-        self.pairs.append((role, i, end))
+        self.pairs.append((role, i, extent))
         return end
 
     def _extent(self, i: int) -> int:
@@ -1049,7 +1053,9 @@ class _Scanner:
                 end = self.value(start, child, depth, wrapper=key in ANY_CONTAINER)
                 if key == "query":
                     query = _string_value(text, start, end, 1 << 16)
-            role = _role(key)
+            role = _ROLES.get(key)
+            if role is None:
+                role = _role(key)
             if role and end > 0:
                 if siblings is None:
                     siblings = []
@@ -1207,7 +1213,9 @@ class _Scanner:
                         held = (start, before, len(self.edits), read, child)
                 else:
                     end = self.value(start, child, depth)
-                role = _role(key)
+                role = _ROLES.get(key)
+                if role is None:
+                    role = _role(key)
                 if role and end > 0:
                     if siblings is None:
                         siblings = []
