@@ -192,8 +192,9 @@ def test_catalogue_makes_valid_instances():
     ("pin=REDACTED otp 1234567", "123456", False),  # short needles only as whole tokens
     ("pin=123456", "123456", True),
     ("4111 **** **** 1111", "4111111111111111", False),
+    ("sent body b'\\r\\n066277\\r\\n--x'", "066277", True),  # a bytes repr: a whole token once \r\n is undone
 ], ids=["plain", "redacted", "percent", "unicode-dash", "full-width", "double-percent", "escaped-json",
-        "json-unicode-escape", "upper-case", "short-not-token", "short-token", "masked-card"])
+        "json-unicode-escape", "upper-case", "short-not-token", "short-token", "masked-card", "short-after-escaped-crlf"])
 def test_checks_see_through_encodings(exported, needle, leaked):
     from leakfuzz.check import found
 

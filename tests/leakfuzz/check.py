@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, unquote_plus
 
-_U_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\([\"'\\/])")
+_U_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\([\"'\\/])|\\([nrt])")
+_CONTROL = {"n": "\n", "r": "\r", "t": "\t"}
 _NOT_ALNUM = re.compile(r"[\W_]+")
 COMPACT_MIN = 8
 
 
 def _unescape(s: str) -> str:
+    # \n, \r and \t too: a short needle after an escaped line break (a bytes repr's ``\r\n066277``) is a whole
+    # token only once the escape is undone
     return _U_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)) if (m.group(1) or m.group(2))
-                         else m.group(3), s)
+                         else m.group(3) or _CONTROL[m.group(4)], s)
 
 
 @lru_cache(maxsize=65536)
