@@ -1038,6 +1038,10 @@ register(_k("bound_parameter_map", "#15", bound_parameter, keyed=True, prose=Fal
             carriers=frozenset({"span_attr_map", "span_attr_nested_map", "log_body_map", "log_body_nested",
                                 "log_body_list_of_maps"}),
             note="the same inside a map (a structured log body, a map-valued attribute): the map's entries read together"))
+register(_k("bound_parameter_text", "#15", bound_parameter, keyed=True, prose=False, only=frozenset({"bound_text"}),
+            carriers=frozenset({"log_body", "log_message", "log_attr", "span_attr", "event_attr", "log_body_map"}),
+            note="the same written as one record's text (a JSON line, a repr, logfmt, a Ruby hash): the siblings read "
+                 "together inside the string"))
 register(_k("ipv4", "default", ip(4)))
 register(_k("ipv6", "default", ip(6)))
 register(_k("phone_intl", "#16", phone("international")))

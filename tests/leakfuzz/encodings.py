@@ -454,6 +454,42 @@ ENCODINGS.update({e.name: e for e in (
 )})
 
 
+def _ruby_value(v: Any) -> str:
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_ruby_inspect(k)}=>{_ruby_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_ruby_value(x) for x in v) + "]"
+    return _ruby_inspect(v)
+
+
+def _logfmt(v: Any) -> str:
+    """structlog's LogfmtRenderer: a value with a blank or a quote in double quotes, ``"`` escaped."""
+    text = v if isinstance(v, str) else str(v)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' if set(text) & set(' "=\\') else text
+
+
+def _bound_text(s: Sample, rng: random.Random) -> Text:
+    """A statement and its parameters written as one record's text, as loggers render a driver's event: a
+    structlog JSON line, a Python dict's repr, structlog's key=repr and logfmt renderers, a Ruby hash's inspect
+    (``{"sql"=>"…", "binds"=>[…]}``) — the record's siblings in one string (scrub/structure.py reads them together)."""
+    record = {"event": rng.choice(("query", "db.execute", "sql")), **dict(s.extras), s.key: s.value}
+    form = rng.choice(("json", "repr", "key_repr", "logfmt", "ruby"))
+    if form == "json":
+        return Text(json.dumps(record, ensure_ascii=False))
+    if form == "repr":
+        return Text(f"db event {record!r}")
+    if form == "key_repr":
+        return Text(" ".join(f"{k}={v!r}" for k, v in record.items()))
+    if form == "logfmt":
+        return Text(" ".join(f"{k}={_logfmt(v)}" for k, v in record.items()))
+    return Text(f"sql.active_record {_ruby_value(record)}")
+
+
+ENCODINGS["bound_text"] = Encoding(
+    "bound_text", Text, lambda k: "bound_text" in k.only, _bound_text,
+    "a statement beside its parameters in one record's text: JSON line, dict repr, key=repr, logfmt, Ruby hash")
+
+
 @cache
 def applicable(kind: Kind) -> tuple[str, ...]:
     """The encodings that make sense for ``kind`` (its ``only`` set wins; flat-only kinds take ``kv``)."""
